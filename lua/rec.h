@@ -1,0 +1,16 @@
+/* Internal header of the rec module: each lua/<type>.c opens its part of the
+ * `rec` table through one rec_open_* function, called by luaopen_rec in rec.c
+ * with the rec table at the top of the stack. */
+#ifndef REC_REC_H
+#define REC_REC_H
+
+#include <lua.h>
+
+/* luaopen_rec: the module entry point, for recnote's loader and for
+ * `require "rec"` in a plain lua5.4. */
+int luaopen_rec(lua_State *L);
+
+/* Raises a Lua error carrying the engine's last message (never returns). */
+int rec_engine_error(lua_State *L);
+
+#endif

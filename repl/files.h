@@ -1,0 +1,18 @@
+/* File helpers for the REPL: folders made on demand, files replaced atomically. */
+#ifndef REPL_FILES_H
+#define REPL_FILES_H
+
+#include <stddef.h>
+
+/* mkdir -p path (mode 0700 for new folders). 0 on success, -1 with errno. */
+int files_mkdirs(const char *path);
+
+/* Writes data to path through path.tmp.<pid> + rename, so a reader never sees
+ * half a file. 0 on success; -1 with a message in err (errlen bytes). */
+int files_write_atomic(const char *path, const char *data, size_t n, char *err, size_t errlen);
+
+/* An XDG folder joined with "recnote": $<env>/recnote, else $HOME/<fallback>/recnote.
+ * Writes into out (outlen bytes); returns out, or NULL without HOME. */
+char *files_xdg_dir(const char *env, const char *fallback, char *out, size_t outlen);
+
+#endif
