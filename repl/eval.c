@@ -1,0 +1,195 @@
+/* Compiling and running cells.
+ *
+ * As lua.c does: a line is first tried as `return <line>` so that an
+ * expression prints its value, then as statements; a chunk whose error
+ * message ends in "<eof>" is incomplete and waits for more lines. Errors
+ * carry a short traceback: the user's frames, not the REPL's. */
+#include "repl.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#include <lauxlib.h>
+
+#define EOF_MARK     "<eof>"
+#define EOF_MARK_LEN (sizeof(EOF_MARK) - 1)
+#define TRACE_LINES  10 /* traceback lines kept after the message */
+
+static int is_incomplete_msg(const char *msg)
+{
+    size_t n = msg ? strlen(msg) : 0;
+    return n >= EOF_MARK_LEN && strcmp(msg + n - EOF_MARK_LEN, EOF_MARK) == 0;
+}
+
+int repl_compile(lua_State *L, const char *code, const char *chunkname)
+{
+    lua_pushfstring(L, "return %s", code);
+    int status = luaL_loadbuffer(L, lua_tostring(L, -1), lua_rawlen(L, -1), chunkname);
+    if (status == LUA_OK) {
+        lua_remove(L, -2);
+        return CHUNK_OK;
+    }
+    int return_incomplete = status == LUA_ERRSYNTAX && is_incomplete_msg(lua_tostring(L, -1));
+    lua_pop(L, 2);
+    status = luaL_loadbuffer(L, code, strlen(code), chunkname);
+    if (status == LUA_OK)
+        return CHUNK_OK;
+    if (status == LUA_ERRSYNTAX && (is_incomplete_msg(lua_tostring(L, -1)) || return_incomplete)) {
+        lua_pop(L, 1);
+        return CHUNK_INCOMPLETE;
+    }
+    return CHUNK_ERROR;
+}
+
+/* Keeps the traceback short: drops the REPL's own frames ("[C]: in ?") and
+ * everything below the cell's main chunk. */
+static void push_short_traceback(lua_State *L, const char *msg)
+{
+    luaL_traceback(L, L, msg, 1);
+    const char *tb = lua_tostring(L, -1);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    const char *line = tb;
+    int kept = 0;
+    int frames = 0;
+    while (*line) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        int is_repl_frame = len >= 11 && memcmp(line, "\t[C]: in ?", 10) == 0;
+        if (!is_repl_frame && kept < TRACE_LINES + 1) {
+            if (kept > 0)
+                luaL_addchar(&b, '\n');
+            luaL_addlstring(&b, line, len);
+            kept++;
+            if (line[0] == '\t')
+                frames++;
+        }
+        if (len >= 13 && memcmp(line + len - 13, "in main chunk", 13) == 0)
+            break;
+        if (end == NULL)
+            break;
+        line = end + 1;
+    }
+    luaL_pushresult(&b);
+    lua_remove(L, -2);
+    /* A lone "stack traceback:" with no frame says nothing: drop it. */
+    if (frames == 0) {
+        lua_pop(L, 1);
+        lua_pushstring(L, msg);
+    }
+}
+
+/* The message handler: any error value becomes a string with a traceback. */
+static int message_handler(lua_State *L)
+{
+    const char *msg = lua_tostring(L, 1);
+    if (msg == NULL) {
+        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
+            return 1;
+        msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    }
+    push_short_traceback(L, msg);
+    return 1;
+}
+
+int repl_pcall(lua_State *L, int nargs, int nresults)
+{
+    int base = lua_gettop(L) - nargs;
+    lua_pushcfunction(L, message_handler);
+    lua_insert(L, base);
+    repl_set_busy(1);
+    int status = lua_pcall(L, nargs, nresults, base);
+    repl_set_busy(0);
+    lua_remove(L, base);
+    return status;
+}
+
+void repl_report_error(lua_State *L)
+{
+    const char *msg = lua_tostring(L, -1);
+    repl_errf("%s\n", msg ? msg : "(error without a message)");
+    lua_pop(L, 1);
+}
+
+int repl_is_silent(const char *code)
+{
+    size_t n = strlen(code);
+    while (n > 0 && isspace((unsigned char)code[n - 1]))
+        n--;
+    return n > 0 && code[n - 1] == ';';
+}
+
+/* Prints the values on the stack above base through the pretty printer, in
+ * protected mode since __tostring may run. */
+static int print_values(lua_State *L)
+{
+    int n = lua_gettop(L);
+    pretty_opts o = pretty_defaults();
+    luaL_checkstack(L, n + 8, "too many values to print");
+    int multiline = 0;
+    for (int i = 1; i <= n; i++) {
+        strbuf *part = repl_boxed_strbuf(L); /* at index n + i */
+        repl_pretty(L, i, part, &o);
+        multiline |= strchr(sb_str(part), '\n') != NULL;
+    }
+    strbuf *out = repl_boxed_strbuf(L);
+    for (int i = 1; i <= n; i++) {
+        const strbuf *part = lua_touserdata(L, n + i);
+        if (i > 1)
+            sb_putc(out, multiline ? '\n' : '\t');
+        sb_append(out, sb_str(part), part->len);
+    }
+    sb_putc(out, '\n');
+    repl_out(out->s, out->len);
+    return 0;
+}
+
+int repl_run_cell(repl *r, const char *code)
+{
+    lua_State *L = r->L;
+    int number = r->next_cell++;
+    char chunkname[32];
+    snprintf(chunkname, sizeof chunkname, "=[%d]", number);
+
+    strbuf output = {0};
+    r->capture = &output;
+    int top = lua_gettop(L);
+    int ok = 0;
+    int status = repl_compile(L, code, chunkname);
+    if (status == CHUNK_INCOMPLETE) {
+        repl_errf("[%d]: the cell ended before its statement did (unexpected end of input)\n",
+                  number);
+    } else if (status == CHUNK_ERROR) {
+        repl_report_error(L);
+    } else if (repl_pcall(L, 0, LUA_MULTRET) != LUA_OK) {
+        repl_report_error(L);
+    } else {
+        ok = 1;
+        int n = lua_gettop(L) - top;
+        if (n > 0) {
+            /* _ and Out[n] hold the first value. */
+            lua_pushvalue(L, top + 1);
+            lua_setglobal(L, "_");
+            if (lua_getglobal(L, "Out") == LUA_TTABLE) {
+                lua_pushvalue(L, top + 1);
+                lua_rawseti(L, -2, number);
+            }
+            lua_pop(L, 1);
+            if (!repl_is_silent(code)) {
+                lua_pushcfunction(L, print_values);
+                lua_insert(L, top + 1);
+                if (lua_pcall(L, n, 0, 0) != LUA_OK) {
+                    repl_errf("(cannot print the value: %s)\n", lua_tostring(L, -1));
+                    lua_pop(L, 1);
+                }
+            }
+        }
+    }
+    lua_settop(L, top);
+    r->capture = NULL;
+    if (!ok)
+        r->failed_cells++;
+    repl_notebook_add(r, number, code, sb_str(&output));
+    sb_free(&output);
+    return ok ? 0 : -1;
+}

@@ -1,0 +1,91 @@
+/* The session as a notebook: every Lua cell with its output, written by
+ * :save as Markdown — each cell a ```lua block, its output a ```text block —
+ * the format lessons use, so a saved session can be read and run again. */
+#include "repl.h"
+#include "files.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static char *dup_or_die(const char *s)
+{
+    char *d = strdup(s);
+    if (d == NULL) {
+        fputs("recnote: out of memory\n", stderr);
+        abort();
+    }
+    return d;
+}
+
+void repl_notebook_add(repl *r, int number, const char *code, const char *output)
+{
+    if (r->n_cells == r->cap_cells) {
+        int cap = r->cap_cells ? 2 * r->cap_cells : 32;
+        repl_cell *cells = realloc(r->cells, (size_t)cap * sizeof *cells);
+        if (cells == NULL) {
+            fputs("recnote: out of memory\n", stderr);
+            abort();
+        }
+        r->cells = cells;
+        r->cap_cells = cap;
+    }
+    repl_cell *c = &r->cells[r->n_cells++];
+    c->number = number;
+    c->code = dup_or_die(code);
+    c->output = dup_or_die(output);
+}
+
+/* A fence longer than any run of backticks inside text (at least three). */
+static void put_fenced(strbuf *b, const char *info, const char *text)
+{
+    int longest = 0, run = 0;
+    for (const char *p = text; *p; p++) {
+        run = *p == '`' ? run + 1 : 0;
+        if (run > longest)
+            longest = run;
+    }
+    int n = longest >= 3 ? longest + 1 : 3;
+    for (int i = 0; i < n; i++)
+        sb_putc(b, '`');
+    sb_printf(b, "%s\n%s", info, text);
+    if (text[0] != '\0' && text[strlen(text) - 1] != '\n')
+        sb_putc(b, '\n');
+    for (int i = 0; i < n; i++)
+        sb_putc(b, '`');
+    sb_puts(b, "\n\n");
+}
+
+int repl_notebook_save(repl *r, const char *path)
+{
+    strbuf b = {0};
+    char date[64];
+    time_t now = time(NULL);
+    strftime(date, sizeof date, "%Y-%m-%d %H:%M", localtime(&now));
+    sb_printf(&b, "# recnote session\n\nSaved by recnote %s on %s: %d cells.\n\n", RECNOTE_VERSION,
+              date, r->n_cells);
+    for (int i = 0; i < r->n_cells; i++) {
+        const repl_cell *c = &r->cells[i];
+        sb_printf(&b, "<!-- cell %d -->\n", c->number);
+        put_fenced(&b, "lua", c->code);
+        if (c->output[0] != '\0')
+            put_fenced(&b, "text", c->output);
+    }
+    char err[512];
+    int rc = files_write_atomic(path, sb_str(&b), b.len, err, sizeof err);
+    sb_free(&b);
+    if (rc != 0)
+        repl_errf(":save: %s\n", err);
+    return rc;
+}
+
+void repl_notebook_free(repl *r)
+{
+    for (int i = 0; i < r->n_cells; i++) {
+        free(r->cells[i].code);
+        free(r->cells[i].output);
+    }
+    free(r->cells);
+    r->cells = NULL;
+    r->n_cells = r->cap_cells = 0;
+}
