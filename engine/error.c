@@ -36,15 +36,25 @@ void rn_error_clear(void)
 const char *rn_error_name(int code)
 {
     switch (code) {
-    case RN_OK: return "ok";
-    case RN_EARG: return "argument";
-    case RN_ESHAPE: return "shape";
-    case RN_ENOMEM: return "memory";
-    case RN_EIO: return "io";
-    case RN_EPARSE: return "parse";
-    case RN_ENAN: return "nan";
-    case RN_EINTR: return "interrupted";
-    case RN_ESTATE: return "state";
-    default: return "unknown";
+    case RN_OK:
+        return "ok";
+    case RN_EARG:
+        return "argument";
+    case RN_ESHAPE:
+        return "shape";
+    case RN_ENOMEM:
+        return "memory";
+    case RN_EIO:
+        return "io";
+    case RN_EPARSE:
+        return "parse";
+    case RN_ENAN:
+        return "nan";
+    case RN_EINTR:
+        return "interrupted";
+    case RN_ESTATE:
+        return "state";
+    default:
+        return "unknown";
     }
 }

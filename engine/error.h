@@ -13,14 +13,14 @@
 #define RN_ERROR_H
 
 enum {
-    RN_OK     = 0,
-    RN_EARG   = -1, /* a wrong argument: value out of range, unknown name */
+    RN_OK = 0,
+    RN_EARG = -1,   /* a wrong argument: value out of range, unknown name */
     RN_ESHAPE = -2, /* shapes that do not fit together */
     RN_ENOMEM = -3, /* an allocation failed */
-    RN_EIO    = -4, /* a file could not be opened, read or written */
+    RN_EIO = -4,    /* a file could not be opened, read or written */
     RN_EPARSE = -5, /* malformed input file (the message names file:line:column) */
-    RN_ENAN   = -6, /* a NaN or Inf appeared where a finite number was needed */
-    RN_EINTR  = -7, /* interrupted (Ctrl-C) between two whole steps */
+    RN_ENAN = -6,   /* a NaN or Inf appeared where a finite number was needed */
+    RN_EINTR = -7,  /* interrupted (Ctrl-C) between two whole steps */
     RN_ESTATE = -8, /* an object used in the wrong state (closed, not built) */
 };
 

@@ -1,0 +1,110 @@
+/* dice: the data-adaptive activation of DIN (Zhou et al. 2018, "Deep Interest
+ * Network for Click-Through Rate Prediction", eq. 9), per channel h of x (B x H):
+ *
+ *   xhat = (x - mu_h) / sqrt(var_h + eps)     p = sigmoid(xhat)
+ *   y    = p x + (1 - p) alpha_h x = x (alpha + (1 - alpha) p)
+ *
+ * Training: mu, var are the batch mean and biased variance; the running ones
+ * move as running = (1 - momentum) running + momentum batch (unbiased
+ * variance), as torch.nn.BatchNorm1d(affine=False) does, which is how the
+ * PyTorch fixture computes Dice. Inference: mu, var are the running ones.
+ *
+ * Backward (training, where mu and var depend on x through the batch):
+ *   dp = dy x (1 - alpha)          dxhat = dp p (1 - p)
+ *   dx = dy (alpha + (1 - alpha) p)
+ *      + inv_std (dxhat - mean_b(dxhat) - xhat mean_b(dxhat xhat))
+ *   dalpha_h += sum_b dy x (1 - p)
+ * Inference drops the two batch-mean terms. */
+#include "op.h"
+
+#include <math.h>
+
+void rn_dice_forward(float *y, float *p, float *xhat, float *inv_std, const float *x,
+                     const float *alpha, float *running_mean, float *running_var, int B, int H,
+                     int training, float momentum, float eps)
+{
+    for (int h = 0; h < H; h++) {
+        double mu, var;
+        if (training) {
+            double s = 0, ss = 0, m = momentum;
+            for (int b = 0; b < B; b++)
+                s += (double)x[b * H + h];
+            mu = s / B;
+            for (int b = 0; b < B; b++)
+                ss += ((double)x[b * H + h] - mu) * ((double)x[b * H + h] - mu);
+            var = ss / B;
+            double unbiased = B > 1 ? ss / (B - 1) : var;
+            running_mean[h] = (float)((1.0 - m) * (double)running_mean[h] + m * mu);
+            running_var[h] = (float)((1.0 - m) * (double)running_var[h] + m * unbiased);
+        } else {
+            mu = (double)running_mean[h];
+            var = (double)running_var[h];
+        }
+        float is = (float)(1.0 / sqrt(var + (double)eps));
+        inv_std[h] = is;
+        for (int b = 0; b < B; b++) {
+            int i = b * H + h;
+            xhat[i] = (float)(((double)x[i] - mu) * (double)is);
+            p[i] = 1.0f / (1.0f + expf(-xhat[i]));
+            y[i] = x[i] * (alpha[h] + (1.0f - alpha[h]) * p[i]);
+        }
+    }
+}
+
+rn_tensor *rn_dice(rn_graph *g, rn_tensor *x, rn_tensor *alpha, rn_tensor *running_mean,
+                   rn_tensor *running_var, float momentum, float eps)
+{
+    rn_tensor *in[4] = {x, alpha, running_mean, running_var};
+    if (!rn__ready(g, 4, in, 0)) return NULL;
+    if (x->ndim != 2)
+        return rn__fail(g, RN_ESHAPE, "dice needs x of shape B x H, got %s", rn__shape(x));
+    size_t H = (size_t)x->shape[1];
+    if (alpha->n != H || running_mean->n != H || running_var->n != H)
+        return rn__fail(g, RN_ESHAPE,
+                        "dice: alpha, running_mean and running_var need %zu values (H of %s), "
+                        "got %zu, %zu, %zu",
+                        H, rn__shape(x), alpha->n, running_mean->n, running_var->n);
+    if (g->training && x->shape[0] < 2)
+        return rn__fail(g, RN_ESHAPE, "dice in training needs a batch of 2 or more, got %s",
+                        rn__shape(x));
+    rn_tensor *y = rn__out(g, 2, x->shape);
+    float *p = rn__floats(g, x->n), *xhat = rn__floats(g, x->n), *inv_std = rn__floats(g, H);
+    if (y == NULL || p == NULL || xhat == NULL || inv_std == NULL) return NULL;
+    rn_dice_forward(y->data, p, xhat, inv_std, x->data, alpha->data, running_mean->data,
+                    running_var->data, x->shape[0], (int)H, g->training, momentum, eps);
+    rn_node *nd = rn__record(g, RN_OP_DICE, y, 2, in);
+    if (nd != NULL) {
+        nd->save[0] = p, nd->save[1] = xhat, nd->save[2] = inv_std;
+        nd->iarg[0] = g->training;
+    }
+    return y;
+}
+
+void rn_dice_backward(rn_graph *g, rn_node *nd)
+{
+    rn_tensor *x = nd->in[0], *alpha = nd->in[1];
+    const float *p = nd->save[0], *xhat = nd->save[1], *inv_std = nd->save[2];
+    const float *dy = nd->out->grad;
+    float *dx = rn__grad(g, x), *da = rn__grad(g, alpha);
+    int B = x->shape[0], H = x->shape[1], training = nd->iarg[0];
+    for (int h = 0; h < H; h++) {
+        float a = alpha->data[h];
+        double m1 = 0, m2 = 0; /* mean_b dxhat, mean_b dxhat xhat */
+        for (int b = 0; b < B; b++) {
+            int i = b * H + h;
+            double dxh = (double)(dy[i] * x->data[i] * (1.0f - a) * p[i] * (1.0f - p[i]));
+            m1 += dxh;
+            m2 += dxh * (double)xhat[i];
+            if (da != NULL) da[h] += dy[i] * x->data[i] * (1.0f - p[i]);
+        }
+        m1 /= B, m2 /= B;
+        if (dx == NULL) continue;
+        for (int b = 0; b < B; b++) {
+            int i = b * H + h;
+            double dxh = (double)(dy[i] * x->data[i] * (1.0f - a) * p[i] * (1.0f - p[i]));
+            double through = training ? dxh - m1 - (double)xhat[i] * m2 : dxh;
+            dx[i] +=
+                (float)((double)(dy[i] * (a + (1.0f - a) * p[i])) + (double)inv_std[h] * through);
+        }
+    }
+}

@@ -1,0 +1,31 @@
+/* relu: y = max(0, x).  Backward: dx += dy [x > 0] (the kink at 0 takes 0).
+ * Reference: torch.nn.functional.relu. */
+#include "op.h"
+
+#include <math.h>
+
+void rn_relu_forward(float *y, const float *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+
+rn_tensor *rn_relu(rn_graph *g, rn_tensor *x)
+{
+    if (!rn__ready(g, 1, &x, 0)) return NULL;
+    rn_tensor *y = rn__out(g, x->ndim, x->shape);
+    if (y == NULL) return NULL;
+    rn_relu_forward(y->data, x->data, x->n);
+    rn__record(g, RN_OP_RELU, y, 1, &x);
+    return y;
+}
+
+void rn_relu_backward(rn_graph *g, rn_node *nd)
+{
+    float *dx = rn__grad(g, nd->in[0]);
+    if (dx == NULL) return;
+    const float *x = nd->in[0]->data, *y = nd->out->data, *dy = nd->out->grad;
+    (void)x, (void)y;
+    for (size_t i = 0; i < nd->out->n; i++)
+        dx[i] += dy[i] * (x[i] > 0.0f ? 1.0f : 0.0f);
+}
