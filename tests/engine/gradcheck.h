@@ -35,7 +35,7 @@
  * relative) stays below 1e-5 of a gradient, small enough that the O(h^4)
  * remainder after extrapolation is negligible for smooth ops. Inputs of
  * piecewise-linear ops are kept more than h from their kinks. */
-static const double gc_h = 4e-2;
+static const double gc_h = 8e-2;
 
 typedef rn_tensor *(*gc_build)(rn_graph *g, rn_tensor **in, void *ctx);
 
