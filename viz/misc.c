@@ -1,0 +1,430 @@
+/* Histogram, bar and graph panels, and the hover dispatcher.
+ *
+ * Histogram: named series of values binned on one shared range (activations
+ * before and after batch norm read side by side), overlaid as translucent
+ * bars with a solid outline each. Bar: one value per category. Graph: a small
+ * node-link view with a highlighted walk (DeepWalk, node2vec), its steps
+ * numbered on the edges it takes. */
+#include "vz_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- histogram --------------------------------------------------------------- */
+
+int vz_hist_add(vz_panel *p, const char *name, const float *v, size_t n)
+{
+    if (p->kind != VZ_PANEL_HIST) return vz_fail(VZ_EINVAL, "hist: this panel is not a histogram");
+    if (n == 0) return vz_fail(VZ_EINVAL, "hist: series \"%s\" has no values", name ? name : "");
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(v[i]))
+            return vz_fail(VZ_EINVAL, "hist: series \"%s\": value %zu is %g (not finite)",
+                           name ? name : "", i + 1, (double)v[i]);
+    int s = vz_line_add_series(p, name);
+    if (s < 0) return s;
+    vz__series *se = &p->series[s];
+    se->y = malloc(n * sizeof *se->y);
+    if (se->y == NULL) {
+        free(se->name);
+        p->n_series--;
+        return vz_fail(VZ_ENOMEM, "hist: out of memory for %zu values", n);
+    }
+    memcpy(se->y, v, n * sizeof *se->y);
+    se->n = se->cap = n;
+    for (size_t i = 0; i < n; i++)
+        se->ymin = fmin(se->ymin, v[i]), se->ymax = fmax(se->ymax, v[i]);
+    p->auto_view = 1;
+    return s;
+}
+
+int vz_hist_set_bins(vz_panel *p, int bins)
+{
+    if (bins < 1 || bins > 1000) return vz_fail(VZ_EINVAL, "hist: %d bins (must be 1..1000)", bins);
+    p->bins = bins;
+    p->auto_view = 1;
+    vz__figure_changed(p->fig);
+    return VZ_OK;
+}
+
+/* Bins every series on the shared range into p->counts. */
+static int hist_count(vz_panel *p)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    for (int s = 0; s < p->n_series; s++)
+        lo = fmin(lo, p->series[s].ymin), hi = fmax(hi, p->series[s].ymax);
+    if (!isfinite(lo)) lo = 0, hi = 1;
+    if (!(hi > lo)) lo -= 0.5, hi += 0.5;
+    int *counts = calloc((size_t)(p->n_series ? p->n_series : 1) * (size_t)p->bins, sizeof *counts);
+    if (counts == NULL) return vz_fail(VZ_ENOMEM, "hist: out of memory");
+    for (int s = 0; s < p->n_series; s++) {
+        const vz__series *se = &p->series[s];
+        for (size_t i = 0; i < se->n; i++) {
+            int b = (int)(((double)se->y[i] - lo) / (hi - lo) * p->bins);
+            b = b < 0 ? 0 : b >= p->bins ? p->bins - 1 : b; /* the top edge joins the last bin */
+            counts[(size_t)s * p->bins + (size_t)b]++;
+        }
+    }
+    free(p->counts);
+    p->counts = counts;
+    p->h_lo = (float)lo, p->h_hi = (float)hi;
+    return VZ_OK;
+}
+
+int vz_hist_bin(const vz_panel *p, int s, int b, float *lo, float *hi, int *count)
+{
+    if (p->counts == NULL || s < 0 || s >= p->n_series || b < 0 || b >= p->bins)
+        return vz_fail(VZ_EINVAL, "hist: no bin %d of series %d (render first)", b + 1, s + 1);
+    float w = (p->h_hi - p->h_lo) / (float)p->bins;
+    *lo = p->h_lo + w * (float)b, *hi = p->h_lo + w * (float)(b + 1);
+    *count = p->counts[(size_t)s * p->bins + (size_t)b];
+    return VZ_OK;
+}
+
+void vz__draw_hist(vz_dlist *dl, vz_panel *p, const vz__style *st)
+{
+    if (hist_count(p) != VZ_OK) {
+        dl->failed = 1;
+        return;
+    }
+    int maxc = 1;
+    for (int i = 0; i < p->n_series * p->bins; i++)
+        maxc = p->counts[i] > maxc ? p->counts[i] : maxc;
+    int was_auto = p->auto_view;
+    vz__auto_view(p, p->h_lo, p->h_hi, 0, maxc, 0);
+    if (was_auto) p->vy1 = maxc * 1.08; /* head room, but bars stand on zero */
+    vz__draw_axes(dl, p, st, 0, 0);
+    SDL_Rect a = p->area;
+    vz__dl_clip(dl, (float)a.x, (float)a.y, (float)a.w, (float)a.h);
+    float w = (p->h_hi - p->h_lo) / (float)p->bins;
+    for (int s = 0; s < p->n_series; s++) {
+        vz_color col = vz_palette(s);
+        col.a = p->n_series > 1 ? 110 : 200;
+        vz__dl_group(dl, "series", p->series[s].name);
+        float base = roundf(vz__py(p, 0));
+        for (int b = 0; b < p->bins; b++) {
+            int c = p->counts[(size_t)s * p->bins + (size_t)b];
+            if (c == 0) continue;
+            float x0 = roundf(vz__px(p, p->h_lo + w * (float)b));
+            float x1 = roundf(vz__px(p, p->h_lo + w * (float)(b + 1)));
+            float y = roundf(vz__py(p, c));
+            vz__dl_rect(dl, x0, y, x1 - x0, base - y, col);
+        }
+        /* the outline as one step line: the series reads even where others overlap */
+        size_t line = vz__dl_line_begin(dl, 1.5f * st->scale, vz_palette(s));
+        vz__dl_point(dl, line, roundf(vz__px(p, p->h_lo)), base);
+        for (int b = 0; b < p->bins; b++) {
+            float y = roundf(vz__py(p, p->counts[(size_t)s * p->bins + (size_t)b]));
+            vz__dl_point(dl, line, roundf(vz__px(p, p->h_lo + w * (float)b)), y);
+            vz__dl_point(dl, line, roundf(vz__px(p, p->h_lo + w * (float)(b + 1))), y);
+        }
+        vz__dl_point(dl, line, roundf(vz__px(p, p->h_hi)), base);
+        vz__dl_end_group(dl);
+    }
+    vz__dl_clip(dl, 0, 0, 0, 0);
+    if (p->n_series > 1 || (p->n_series == 1 && strncmp(p->series[0].name, "series ", 7) != 0)) {
+        const char *names[64];
+        vz_color cols[64];
+        for (int s = 0; s < p->n_series; s++)
+            names[s] = p->series[s].name, cols[s] = vz_palette(s);
+        vz__legend(dl, p, st, names, cols, p->n_series);
+    }
+}
+
+void vz__hist_hover(const vz_panel *p, int x, int y, char *buf, size_t size)
+{
+    SDL_Rect a = p->area;
+    if (p->counts == NULL || x < a.x || x >= a.x + a.w || y < a.y || y >= a.y + a.h) return;
+    double v = vz__x_of(p, (float)x);
+    int b = (int)floor((v - (double)p->h_lo) / (double)(p->h_hi - p->h_lo) * p->bins);
+    if (b < 0 || b >= p->bins) return;
+    float w = (p->h_hi - p->h_lo) / (float)p->bins;
+    int n = snprintf(buf, size, "[%.3g, %.3g)", (double)(p->h_lo + w * (float)b),
+                     (double)(p->h_lo + w * (float)(b + 1)));
+    for (int s = 0; s < p->n_series && n >= 0 && (size_t)n < size; s++)
+        n += snprintf(buf + n, size - (size_t)n, "%s %s: %d", s ? "," : "", p->series[s].name,
+                      p->counts[(size_t)s * p->bins + (size_t)b]);
+}
+
+/* ---- bar ------------------------------------------------------------------------ */
+
+int vz_bar_set(vz_panel *p, const float *v, int n, const char *const *labels)
+{
+    if (p->kind != VZ_PANEL_BAR) return vz_fail(VZ_EINVAL, "bar: this panel is not a bar chart");
+    if (n < 1 || n > 10000) return vz_fail(VZ_EINVAL, "bar: %d bars (must be 1..10000)", n);
+    for (int i = 0; i < n; i++)
+        if (!isfinite(v[i]))
+            return vz_fail(VZ_EINVAL, "bar: value %d is %g (not finite)", i + 1, (double)v[i]);
+    float *copy = malloc((size_t)n * sizeof *copy);
+    int fail = 0;
+    char **lab = vz__labels_dup(labels, n, &fail);
+    if (copy == NULL || fail) {
+        free(copy);
+        vz__labels_free(lab, n);
+        return vz_fail(VZ_ENOMEM, "bar: out of memory");
+    }
+    memcpy(copy, v, (size_t)n * sizeof *copy);
+    free(p->bars);
+    vz__labels_free(p->bar_labels, p->n_bars);
+    p->bars = copy, p->bar_labels = lab, p->n_bars = n;
+    vz__figure_changed(p->fig);
+    return VZ_OK;
+}
+
+void vz__draw_bar(vz_dlist *dl, vz_panel *p, const vz__style *st)
+{
+    double lo = 0, hi = 0;
+    for (int i = 0; i < p->n_bars; i++)
+        lo = fmin(lo, p->bars[i]), hi = fmax(hi, p->bars[i]);
+    if (!(hi > lo)) hi = lo + 1;
+    p->auto_view = 1; /* bars do not zoom */
+    vz__auto_view(p, -0.5, p->n_bars - 0.5, lo, hi, 0);
+    double pad = (hi - lo) * 0.08;
+    p->vy1 = hi > 0 ? hi + pad : hi;
+    p->vy0 = lo < 0 ? lo - pad : lo;
+    /* labels turn when they would crowd their bar */
+    int lw = 0, th, tw;
+    vz__text_size("0", st->tick_size, 0, &tw, &th);
+    for (int i = 0; p->bar_labels && i < p->n_bars; i++) {
+        int w, h;
+        vz__text_size(p->bar_labels[i][0] ? p->bar_labels[i] : " ", st->tick_size, 0, &w, &h);
+        lw = w > lw ? w : lw;
+    }
+    float slot = (float)(p->cell.w - 80) / (float)(p->n_bars ? p->n_bars : 1);
+    int turn = p->bar_labels && (float)lw > slot - 4;
+    vz__draw_axes(dl, p, st, 0, turn ? (float)(lw - th) : 0);
+    SDL_Rect a = p->area;
+    float base = roundf(vz__py(p, 0));
+    vz__dl_group(dl, "bars", NULL);
+    char buf[32];
+    int vw, vh;
+    vz__text_size("-0.000", st->tick_size, 0, &vw, &vh);
+    for (int i = 0; i < p->n_bars; i++) {
+        float x0 = roundf(vz__px(p, i - 0.4)), x1 = roundf(vz__px(p, i + 0.4));
+        float y = roundf(vz__py(p, p->bars[i]));
+        vz_color col = vz_palette(0);
+        vz__dl_rect(dl, x0, fminf(y, base), x1 - x0, fabsf(base - y), col);
+        if (x1 - x0 >= (float)vw) {
+            snprintf(buf, sizeof buf, "%.3g", (double)p->bars[i]);
+            vz__text_at(dl, buf, (x0 + x1) / 2, p->bars[i] >= 0 ? y - 2 : y + 2, 1,
+                        p->bars[i] >= 0 ? 2 : 0, st->tick_size, 0, vz__ink);
+        }
+    }
+    vz__dl_end_group(dl);
+    float ay = (float)(a.y + a.h) + 4 * st->scale + 3;
+    for (int i = 0; p->bar_labels && i < p->n_bars; i++) {
+        float cx = vz__px(p, i);
+        if (turn) {
+            int w, h;
+            vz__text_size(p->bar_labels[i][0] ? p->bar_labels[i] : " ", st->tick_size, 0, &w, &h);
+            vz__dl_text(dl, p->bar_labels[i], cx, ay + (float)w / 2, st->tick_size, 0, -90,
+                        vz__ink);
+        } else {
+            vz__text_at(dl, p->bar_labels[i], cx, ay, 1, 0, st->tick_size, 0, vz__ink);
+        }
+    }
+    if (lo < 0) /* the zero line, when bars grow both ways */
+        vz__dl_segment(dl, (float)a.x, base + 0.5f, (float)(a.x + a.w), base + 0.5f, 1, vz__grey);
+}
+
+void vz__bar_hover(const vz_panel *p, int x, int y, char *buf, size_t size)
+{
+    SDL_Rect a = p->area;
+    if (p->bars == NULL || x < a.x || x >= a.x + a.w || y < a.y || y >= a.y + a.h) return;
+    int i = (int)lround(vz__x_of(p, (float)x));
+    if (i < 0 || i >= p->n_bars) return;
+    char name[32];
+    snprintf(name, sizeof name, "bar %d", i + 1);
+    snprintf(buf, size, "%s: %g", p->bar_labels ? p->bar_labels[i] : name, (double)p->bars[i]);
+}
+
+/* ---- graph ------------------------------------------------------------------------ */
+
+int vz_graph_set(vz_panel *p, int n, const float *xy, const char *const *labels, const int *edges,
+                 int n_edges)
+{
+    if (p->kind != VZ_PANEL_GRAPH) return vz_fail(VZ_EINVAL, "graph: this panel is not a graph");
+    if (n < 1 || n > 10000) return vz_fail(VZ_EINVAL, "graph: %d nodes (must be 1..10000)", n);
+    if (n_edges < 0 || n_edges > 100000)
+        return vz_fail(VZ_EINVAL, "graph: %d edges (must be 0..100000)", n_edges);
+    for (int e = 0; e < 2 * n_edges; e++)
+        if (edges[e] < 0 || edges[e] >= n)
+            return vz_fail(VZ_EINVAL, "graph: edge %d names node %d (nodes are 1..%d)", e / 2 + 1,
+                           edges[e] + 1, n);
+    for (int i = 0; xy != NULL && i < 2 * n; i++)
+        if (!isfinite(xy[i]))
+            return vz_fail(VZ_EINVAL, "graph: position of node %d is not finite", i / 2 + 1);
+    float *nodes = malloc(2 * (size_t)n * sizeof *nodes);
+    float *px = malloc(2 * (size_t)n * sizeof *px);
+    int *ed = malloc((size_t)(2 * n_edges + 1) * sizeof *ed);
+    int fail = 0;
+    char **lab = vz__labels_dup(labels, n, &fail);
+    if (nodes == NULL || px == NULL || ed == NULL || fail) {
+        free(nodes), free(px), free(ed);
+        vz__labels_free(lab, n);
+        return vz_fail(VZ_ENOMEM, "graph: out of memory");
+    }
+    if (xy != NULL) {
+        /* fit the given layout into the unit square, keeping its aspect */
+        float x0 = xy[0], x1 = xy[0], y0 = xy[1], y1 = xy[1];
+        for (int i = 1; i < n; i++) {
+            x0 = fminf(x0, xy[2 * i]), x1 = fmaxf(x1, xy[2 * i]);
+            y0 = fminf(y0, xy[2 * i + 1]), y1 = fmaxf(y1, xy[2 * i + 1]);
+        }
+        float span = fmaxf(x1 - x0, y1 - y0);
+        if (!(span > 0)) span = 1;
+        for (int i = 0; i < n; i++) {
+            nodes[2 * i] = 0.5f + (xy[2 * i] - (x0 + x1) / 2) / span;
+            nodes[2 * i + 1] = 0.5f - (xy[2 * i + 1] - (y0 + y1) / 2) / span;
+        }
+    } else {
+        for (int i = 0; i < n; i++) {
+            double t = 2 * M_PI * i / n - M_PI / 2;
+            nodes[2 * i] = (float)(0.5 + 0.5 * cos(t));
+            nodes[2 * i + 1] = (float)(0.5 + 0.5 * sin(t));
+        }
+    }
+    if (n_edges > 0) memcpy(ed, edges, 2 * (size_t)n_edges * sizeof *ed);
+    free(p->nodes), free(p->node_px), free(p->edges), free(p->walk);
+    vz__labels_free(p->node_labels, p->n_nodes);
+    p->nodes = nodes, p->node_px = px, p->edges = ed, p->node_labels = lab;
+    p->n_nodes = n, p->n_edges = n_edges;
+    p->walk = NULL, p->walk_len = 0;
+    vz__figure_changed(p->fig);
+    return VZ_OK;
+}
+
+int vz_graph_set_walk(vz_panel *p, const int *walk, int len)
+{
+    if (p->kind != VZ_PANEL_GRAPH || p->nodes == NULL)
+        return vz_fail(VZ_EINVAL, "walk: set the graph's nodes first");
+    if (len < 0 || len > 10000)
+        return vz_fail(VZ_EINVAL, "walk: length %d (must be 0..10000)", len);
+    for (int i = 0; i < len; i++)
+        if (walk[i] < 0 || walk[i] >= p->n_nodes)
+            return vz_fail(VZ_EINVAL, "walk: step %d is node %d (nodes are 1..%d)", i + 1,
+                           walk[i] + 1, p->n_nodes);
+    int *w = malloc((size_t)(len + 1) * sizeof *w);
+    if (w == NULL) return vz_fail(VZ_ENOMEM, "walk: out of memory");
+    if (len > 0) memcpy(w, walk, (size_t)len * sizeof *w);
+    free(p->walk);
+    p->walk = w, p->walk_len = len;
+    vz__figure_changed(p->fig);
+    return VZ_OK;
+}
+
+int vz_graph_node_pixel(const vz_panel *p, int i, float *px, float *py)
+{
+    if (p->kind != VZ_PANEL_GRAPH || i < 0 || i >= p->n_nodes || !p->rendered)
+        return vz_fail(VZ_EINVAL, "graph: no node %d (render first)", i + 1);
+    *px = p->node_px[2 * i], *py = p->node_px[2 * i + 1];
+    return VZ_OK;
+}
+
+void vz__draw_graph(vz_dlist *dl, vz_panel *p, const vz__style *st)
+{
+    float r = 11 * st->scale;
+    vz__layout(dl, p, st, r + 4, r + 4, r + 4, r + 4);
+    if (p->nodes == NULL) return;
+    SDL_Rect a = p->area;
+    float side = fminf((float)a.w, (float)a.h);
+    float ox = (float)a.x + ((float)a.w - side) / 2, oy = (float)a.y + ((float)a.h - side) / 2;
+    for (int i = 0; i < p->n_nodes; i++) {
+        p->node_px[2 * i] = ox + p->nodes[2 * i] * side;
+        p->node_px[2 * i + 1] = oy + p->nodes[2 * i + 1] * side;
+    }
+    const float *q = p->node_px;
+    vz__dl_group(dl, "edges", NULL);
+    for (int e = 0; e < p->n_edges; e++) {
+        int u = p->edges[2 * e], v = p->edges[2 * e + 1];
+        vz__dl_segment(dl, q[2 * u], q[2 * u + 1], q[2 * v], q[2 * v + 1], 1.5f * st->scale,
+                       (vz_color){150, 150, 150, 255});
+    }
+    vz__dl_end_group(dl);
+    vz_color walk_col = vz_palette(3);
+    if (p->walk_len > 1) {
+        vz__dl_group(dl, "walk", NULL);
+        size_t line = vz__dl_line_begin(dl, 4 * st->scale, walk_col);
+        for (int i = 0; i < p->walk_len; i++)
+            vz__dl_point(dl, line, q[2 * p->walk[i]], q[2 * p->walk[i] + 1]);
+        vz__dl_end_group(dl);
+    }
+    vz__dl_group(dl, "nodes", NULL);
+    for (int i = 0; i < p->n_nodes; i++) {
+        int on_walk = 0;
+        for (int k = 0; k < p->walk_len && !on_walk; k++)
+            on_walk = p->walk[k] == i;
+        vz_color fill = on_walk ? (vz_color){250, 220, 190, 255} : (vz_color){222, 235, 247, 255};
+        vz__dl_circle(dl, q[2 * i], q[2 * i + 1], r, fill, 2 * st->scale,
+                      on_walk ? walk_col : vz_palette(0));
+        char num[16];
+        snprintf(num, sizeof num, "%d", i + 1);
+        const char *lab = p->node_labels ? p->node_labels[i] : num;
+        int w, h;
+        vz__text_size(lab[0] ? lab : " ", st->tick_size, 0, &w, &h);
+        if ((float)w <= 2 * r - 4)
+            vz__text_at(dl, lab, q[2 * i], q[2 * i + 1], 1, 1, st->tick_size, 0, vz__ink);
+        else
+            vz__text_at(dl, lab, q[2 * i], q[2 * i + 1] + r + 2, 1, 0, st->tick_size, 0, vz__ink);
+    }
+    vz__dl_end_group(dl);
+    /* step numbers at the middle of each walked edge */
+    if (p->walk_len > 1) {
+        vz__dl_group(dl, "steps", NULL);
+        char num[16];
+        for (int i = 0; i + 1 < p->walk_len; i++) {
+            int u = p->walk[i], v = p->walk[i + 1];
+            float mx = (q[2 * u] + q[2 * v]) / 2, my = (q[2 * u + 1] + q[2 * v + 1]) / 2;
+            vz__dl_circle(dl, mx, my, 8 * st->scale, walk_col, 0, walk_col);
+            snprintf(num, sizeof num, "%d", i + 1);
+            vz__text_at(dl, num, mx, my, 1, 1, st->tick_size - 1, 1, vz__white);
+        }
+        vz__dl_end_group(dl);
+    }
+}
+
+void vz__graph_hover(const vz_panel *p, int x, int y, char *buf, size_t size)
+{
+    for (int i = 0; p->nodes && i < p->n_nodes; i++) {
+        float dx = p->node_px[2 * i] - (float)x, dy = p->node_px[2 * i + 1] - (float)y;
+        if (dx * dx + dy * dy > 14 * 14) continue;
+        int deg = 0;
+        for (int e = 0; e < 2 * p->n_edges; e++)
+            deg += p->edges[e] == i;
+        char num[16];
+        snprintf(num, sizeof num, "node %d", i + 1);
+        snprintf(buf, size, "%s: degree %d", p->node_labels ? p->node_labels[i] : num, deg);
+        return;
+    }
+}
+
+/* ---- hover dispatch ------------------------------------------------------------------- */
+
+void vz__hover(const vz_panel *p, int x, int y, char *buf, size_t size)
+{
+    switch (p->kind) {
+    case VZ_PANEL_LINE:
+        vz__line_hover(p, x, y, buf, size);
+        break;
+    case VZ_PANEL_HEATMAP:
+        vz__heatmap_hover(p, x, y, buf, size);
+        break;
+    case VZ_PANEL_SCATTER:
+        vz__scatter_hover(p, x, y, buf, size);
+        break;
+    case VZ_PANEL_CURVE:
+        vz__curve_hover(p, x, y, buf, size);
+        break;
+    case VZ_PANEL_HIST:
+        vz__hist_hover(p, x, y, buf, size);
+        break;
+    case VZ_PANEL_BAR:
+        vz__bar_hover(p, x, y, buf, size);
+        break;
+    case VZ_PANEL_GRAPH:
+        vz__graph_hover(p, x, y, buf, size);
+        break;
+    case VZ_PANEL_EMPTY:
+        break;
+    }
+}

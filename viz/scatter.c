@@ -1,0 +1,339 @@
+/* Scatter panels: points coloured by class, with labels; a selected point's
+ * k nearest neighbours (computed in the original space, under the metric the
+ * plot names) linked to it; points of more than two dimensions projected on
+ * their first two principal components, the way the TensorBoard Embedding
+ * Projector does, with the variance each axis explains in its label. */
+#include "vz_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Top-two principal directions of the centred n x dim points by power
+ * iteration with deflation on the covariance (dim x dim, double). Writes the
+ * projection into xy and the explained variance fractions into ev[2]. */
+static int pca2(const float *pts, int n, int dim, float *xy, double ev[2])
+{
+    double *mean = calloc((size_t)dim, sizeof *mean);
+    double *cov = calloc((size_t)dim * (size_t)dim, sizeof *cov);
+    double *v = malloc(2 * (size_t)dim * sizeof *v), *w = malloc((size_t)dim * sizeof *w);
+    if (mean == NULL || cov == NULL || v == NULL || w == NULL) {
+        free(mean), free(cov), free(v), free(w);
+        return vz_fail(VZ_ENOMEM, "scatter: out of memory for PCA of %d x %d", n, dim);
+    }
+    for (int i = 0; i < n; i++)
+        for (int d = 0; d < dim; d++)
+            mean[d] += (double)pts[(size_t)i * dim + d];
+    for (int d = 0; d < dim; d++)
+        mean[d] /= n;
+    for (int i = 0; i < n; i++) {
+        const float *x = pts + (size_t)i * dim;
+        for (int a = 0; a < dim; a++) {
+            double xa = (double)x[a] - mean[a];
+            for (int b = a; b < dim; b++)
+                cov[(size_t)a * dim + b] += xa * ((double)x[b] - mean[b]);
+        }
+    }
+    double trace = 0;
+    for (int a = 0; a < dim; a++) {
+        for (int b = a; b < dim; b++)
+            cov[(size_t)b * dim + a] = cov[(size_t)a * dim + b];
+        trace += cov[(size_t)a * dim + a];
+    }
+    double lambda[2] = {0, 0};
+    for (int k = 0; k < 2; k++) {
+        double *u = v + (size_t)k * dim;
+        /* a fixed, uneven start vector: deterministic and rarely orthogonal to the answer */
+        for (int d = 0; d < dim; d++)
+            u[d] = 1.0 + 0.1 * (double)((d * 7 + k * 3) % 11);
+        for (int it = 0; it < 300; it++) {
+            for (int a = 0; a < dim; a++) {
+                double s = 0;
+                for (int b = 0; b < dim; b++)
+                    s += cov[(size_t)a * dim + b] * u[b];
+                w[a] = s;
+            }
+            if (k == 1) { /* deflate: stay orthogonal to the first direction */
+                double dot = 0;
+                for (int d = 0; d < dim; d++)
+                    dot += w[d] * v[d];
+                for (int d = 0; d < dim; d++)
+                    w[d] -= dot * v[d];
+            }
+            double norm = 0;
+            for (int d = 0; d < dim; d++)
+                norm += w[d] * w[d];
+            norm = sqrt(norm);
+            if (norm == 0) break;
+            double change = 0;
+            for (int d = 0; d < dim; d++) {
+                double nu = w[d] / norm;
+                change += fabs(nu - u[d]);
+                u[d] = nu;
+            }
+            lambda[k] = norm;
+            if (change < 1e-10) break;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        const float *x = pts + (size_t)i * dim;
+        double a = 0, b = 0;
+        for (int d = 0; d < dim; d++) {
+            a += ((double)x[d] - mean[d]) * v[d];
+            b += ((double)x[d] - mean[d]) * v[dim + d];
+        }
+        xy[2 * i] = (float)a;
+        xy[2 * i + 1] = (float)b;
+    }
+    ev[0] = trace > 0 ? lambda[0] / trace : 0;
+    ev[1] = trace > 0 ? lambda[1] / trace : 0;
+    free(mean), free(cov), free(v), free(w);
+    return VZ_OK;
+}
+
+int vz_scatter_set(vz_panel *p, const float *pts, int n, int dim, const int *classes,
+                   const char *const *labels)
+{
+    if (p->kind != VZ_PANEL_SCATTER)
+        return vz_fail(VZ_EINVAL, "scatter: this panel is not a scatter panel");
+    if (n < 1 || n > 1000000)
+        return vz_fail(VZ_EINVAL, "scatter: %d points (must be 1..1000000)", n);
+    if (dim < 2 || dim > 4096)
+        return vz_fail(VZ_EINVAL, "scatter: points of dimension %d (must be 2..4096)", dim);
+    size_t total = (size_t)n * (size_t)dim;
+    for (size_t i = 0; i < total; i++)
+        if (!isfinite(pts[i]))
+            return vz_fail(VZ_EINVAL, "scatter: point %zu, coordinate %zu is %g (not finite)",
+                           i / (size_t)dim + 1, i % (size_t)dim + 1, (double)pts[i]);
+    for (int i = 0; classes != NULL && i < n; i++)
+        if (classes[i] < 0)
+            return vz_fail(VZ_EINVAL, "scatter: class of point %d is %d (must be >= 0)", i + 1,
+                           classes[i]);
+    float *copy = malloc(total * sizeof *copy);
+    float *xy = malloc(2 * (size_t)n * sizeof *xy);
+    int *cls = classes ? malloc((size_t)n * sizeof *cls) : NULL;
+    int fail = 0;
+    char **lab = vz__labels_dup(labels, n, &fail);
+    if (copy == NULL || xy == NULL || (classes && cls == NULL) || fail) {
+        free(copy), free(xy), free(cls);
+        vz__labels_free(lab, n);
+        return vz_fail(VZ_ENOMEM, "scatter: out of memory for %d points", n);
+    }
+    memcpy(copy, pts, total * sizeof *copy);
+    if (cls) memcpy(cls, classes, (size_t)n * sizeof *cls);
+    double ev[2] = {1, 0};
+    if (dim == 2) {
+        memcpy(xy, pts, 2 * (size_t)n * sizeof *xy);
+    } else if (pca2(pts, n, dim, xy, ev) != VZ_OK) {
+        free(copy), free(xy), free(cls);
+        vz__labels_free(lab, n);
+        return VZ_ENOMEM;
+    }
+    free(p->pts), free(p->xy), free(p->classes), free(p->nbr);
+    vz__labels_free(p->labels, p->n_pts);
+    p->pts = copy, p->xy = xy, p->classes = cls, p->labels = lab;
+    p->n_pts = n, p->dim = dim;
+    p->nbr = NULL, p->n_nbr = 0, p->selected = -1;
+    p->auto_view = 1;
+    if (dim > 2) {
+        /* name the projection on its axes unless the user named them */
+        char buf[64];
+        if (p->xlabel == NULL) {
+            snprintf(buf, sizeof buf, "PC1 (%.0f%% of variance)", 100 * ev[0]);
+            vz_panel_set_xlabel(p, buf);
+        }
+        if (p->ylabel == NULL) {
+            snprintf(buf, sizeof buf, "PC2 (%.0f%% of variance)", 100 * ev[1]);
+            vz_panel_set_ylabel(p, buf);
+        }
+    }
+    vz__figure_changed(p->fig);
+    return VZ_OK;
+}
+
+static double distance(const float *a, const float *b, int dim, vz_metric m)
+{
+    if (m == VZ_METRIC_COSINE) {
+        double ab = 0, aa = 0, bb = 0;
+        for (int d = 0; d < dim; d++)
+            ab += (double)a[d] * (double)b[d], aa += (double)a[d] * (double)a[d],
+                bb += (double)b[d] * (double)b[d];
+        /* a zero vector has no direction: as far as an orthogonal one */
+        return aa > 0 && bb > 0 ? 1 - ab / sqrt(aa * bb) : 1;
+    }
+    double s = 0;
+    for (int d = 0; d < dim; d++) {
+        double t = (double)a[d] - (double)b[d];
+        s += t * t;
+    }
+    return sqrt(s);
+}
+
+int vz_scatter_select(vz_panel *p, int index, int k, vz_metric metric)
+{
+    if (p->kind != VZ_PANEL_SCATTER)
+        return vz_fail(VZ_EINVAL, "select: this panel is not a scatter panel");
+    if (index < -1 || index >= p->n_pts)
+        return vz_fail(VZ_EINVAL, "select: point %d does not exist (the panel has %d)", index + 1,
+                       p->n_pts);
+    if (k < 0) return vz_fail(VZ_EINVAL, "select: k = %d (must be >= 0)", k);
+    if (metric != VZ_METRIC_EUCLIDEAN && metric != VZ_METRIC_COSINE)
+        return vz_fail(VZ_EINVAL, "select: unknown metric %d", (int)metric);
+    if (k > p->n_pts - 1) k = p->n_pts - 1;
+    free(p->nbr);
+    p->nbr = NULL, p->n_nbr = 0;
+    p->selected = index, p->k = k, p->metric = metric;
+    vz__figure_changed(p->fig);
+    if (index < 0 || k == 0) return VZ_OK;
+    int *nb = malloc((size_t)k * sizeof *nb);
+    double *nd = malloc((size_t)k * sizeof *nd);
+    if (nb == NULL || nd == NULL) {
+        free(nb), free(nd);
+        return vz_fail(VZ_ENOMEM, "select: out of memory");
+    }
+    /* insertion into a sorted list of the k best: O(n k), fine for k small */
+    int m = 0;
+    const float *q = p->pts + (size_t)index * p->dim;
+    for (int i = 0; i < p->n_pts; i++) {
+        if (i == index) continue;
+        double d = distance(q, p->pts + (size_t)i * p->dim, p->dim, metric);
+        if (m == k && d >= nd[m - 1]) continue;
+        int j = m < k ? m++ : m - 1;
+        while (j > 0 && nd[j - 1] > d) {
+            nd[j] = nd[j - 1], nb[j] = nb[j - 1];
+            j--;
+        }
+        nd[j] = d, nb[j] = i;
+    }
+    free(nd);
+    p->nbr = nb, p->n_nbr = m;
+    return VZ_OK;
+}
+
+int vz_scatter_neighbours(const vz_panel *p, int *out, int max)
+{
+    for (int i = 0; i < p->n_nbr && i < max; i++)
+        out[i] = p->nbr[i];
+    return p->n_nbr;
+}
+
+int vz_scatter_position(const vz_panel *p, int i, float *x, float *y)
+{
+    if (p->kind != VZ_PANEL_SCATTER || i < 0 || i >= p->n_pts)
+        return vz_fail(VZ_EINVAL, "scatter: no point %d", i + 1);
+    *x = p->xy[2 * i], *y = p->xy[2 * i + 1];
+    return VZ_OK;
+}
+
+void vz__draw_scatter(vz_dlist *dl, vz_panel *p, const vz__style *st)
+{
+    double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+    for (int i = 0; i < p->n_pts; i++) {
+        x0 = fmin(x0, p->xy[2 * i]), x1 = fmax(x1, p->xy[2 * i]);
+        y0 = fmin(y0, p->xy[2 * i + 1]), y1 = fmax(y1, p->xy[2 * i + 1]);
+    }
+    if (p->n_pts == 0) x0 = y0 = 0, x1 = y1 = 1;
+    if (p->auto_view && x1 > x0) {
+        double pad = (x1 - x0) * 0.06;
+        x0 -= pad, x1 += pad;
+    }
+    vz__auto_view(p, x0, x1, y0, y1, 1);
+    vz__draw_axes(dl, p, st, 0, 0);
+    SDL_Rect a = p->area;
+    vz__dl_clip(dl, (float)a.x, (float)a.y, (float)a.w, (float)a.h);
+    int sel = p->selected;
+    /* links first, under the points */
+    if (sel >= 0 && p->n_nbr > 0) {
+        vz__dl_group(dl, "links", NULL);
+        float sx = vz__px(p, p->xy[2 * sel]), sy = vz__py(p, p->xy[2 * sel + 1]);
+        for (int j = 0; j < p->n_nbr; j++) {
+            int i = p->nbr[j];
+            vz__dl_segment(dl, sx, sy, vz__px(p, p->xy[2 * i]), vz__py(p, p->xy[2 * i + 1]),
+                           1.5f * st->scale, (vz_color){60, 60, 60, 170});
+        }
+        vz__dl_end_group(dl);
+    }
+    int max_class = 0;
+    for (int i = 0; p->classes && i < p->n_pts; i++)
+        max_class = p->classes[i] > max_class ? p->classes[i] : max_class;
+    if (max_class > 255) max_class = 255;
+    float r = st->marker_r;
+    /* one group per class, so the SVG reads as the data does */
+    for (int c = 0; c <= max_class; c++) {
+        char name[32];
+        snprintf(name, sizeof name, "class %d", c);
+        vz__dl_group(dl, "points", name);
+        vz_color col = vz_palette(c);
+        col.a = 220;
+        for (int i = 0; i < p->n_pts; i++) {
+            int ci = p->classes ? p->classes[i] : 0;
+            if (ci > 255) ci = 255;
+            if (ci != c) continue;
+            vz__dl_circle(dl, vz__px(p, p->xy[2 * i]), vz__py(p, p->xy[2 * i + 1]), r, col, 1.0f,
+                          vz__white);
+        }
+        vz__dl_end_group(dl);
+    }
+    if (sel >= 0) {
+        vz__dl_group(dl, "selection", NULL);
+        for (int j = 0; j < p->n_nbr; j++) {
+            int i = p->nbr[j];
+            vz__dl_circle(dl, vz__px(p, p->xy[2 * i]), vz__py(p, p->xy[2 * i + 1]), r + 3,
+                          (vz_color){0, 0, 0, 0}, 2.0f * st->scale, vz__ink);
+        }
+        vz__dl_circle(dl, vz__px(p, p->xy[2 * sel]), vz__py(p, p->xy[2 * sel + 1]), r + 5,
+                      (vz_color){0, 0, 0, 0}, 3.0f * st->scale, (vz_color){213, 94, 0, 255});
+        vz__dl_end_group(dl);
+    }
+    /* labels: all when few, else only the selection's */
+    if (p->labels) {
+        vz__dl_group(dl, "labels", NULL);
+        for (int i = 0; i < p->n_pts; i++) {
+            int show = p->n_pts <= 60 || i == sel;
+            for (int j = 0; !show && j < p->n_nbr; j++)
+                show = p->nbr[j] == i;
+            if (show)
+                vz__text_at(dl, p->labels[i], vz__px(p, p->xy[2 * i]) + r + 3,
+                            vz__py(p, p->xy[2 * i + 1]), 0, 1, st->tick_size, i == sel, vz__ink);
+        }
+        vz__dl_end_group(dl);
+    }
+    vz__dl_clip(dl, 0, 0, 0, 0);
+    if (sel >= 0) {
+        char note[160];
+        snprintf(note, sizeof note, "%d nearest to %s by %s distance, in the original %d-d space",
+                 p->n_nbr, p->labels ? p->labels[sel] : "the selection",
+                 p->metric == VZ_METRIC_COSINE ? "cosine" : "Euclidean", p->dim);
+        vz__text_at(dl, note, (float)a.x + 6, (float)a.y + 4, 0, 0, st->tick_size, 0, vz__grey);
+    }
+    if (max_class > 0) {
+        const char *names[8];
+        char buf[8][16];
+        vz_color cols[8];
+        int n = max_class + 1 > 8 ? 8 : max_class + 1;
+        for (int c = 0; c < n; c++) {
+            snprintf(buf[c], sizeof buf[c], "class %d", c);
+            names[c] = buf[c], cols[c] = vz_palette(c);
+        }
+        vz__legend(dl, p, st, names, cols, n);
+    }
+}
+
+void vz__scatter_hover(const vz_panel *p, int x, int y, char *buf, size_t size)
+{
+    int best = -1;
+    double bd = 12 * 12;
+    for (int i = 0; i < p->n_pts; i++) {
+        double dx = vz__px(p, p->xy[2 * i]) - (float)x, dy = vz__py(p, p->xy[2 * i + 1]) - (float)y;
+        if (dx * dx + dy * dy < bd) bd = dx * dx + dy * dy, best = i;
+    }
+    if (best < 0) return;
+    char name[32];
+    snprintf(name, sizeof name, "point %d", best + 1);
+    int n = snprintf(buf, size, "%s", p->labels ? p->labels[best] : name);
+    if (p->classes && n >= 0 && (size_t)n < size)
+        n += snprintf(buf + n, size - (size_t)n, " (class %d)", p->classes[best]);
+    if (n >= 0 && (size_t)n < size)
+        snprintf(buf + n, size - (size_t)n, ": %.3g, %.3g", (double)p->xy[2 * best],
+                 (double)p->xy[2 * best + 1]);
+}

@@ -1,0 +1,199 @@
+/* Windows: SDL video started on first need, one window per shown figure, and
+ * the pump that the REPL's idle hook (and, rate-limited, a training loop)
+ * calls to handle events and redraw what changed. A window shows the figure's
+ * own surface (the one a PNG saves), blitted to the window surface: no GPU
+ * path, so the screen and the file agree pixel for pixel.
+ *
+ * SDL never installs signal handlers here (SDL_HINT_NO_SIGNAL_HANDLERS), so
+ * Ctrl-C stays the REPL's; SDL_QUIT events are ignored, and closing a window
+ * only hides its figure. */
+#include "vz_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static vz_figure *shown; /* figures with, or waiting for, a window */
+static int forced_headless;
+static int video_state; /* 0 not decided, 1 started, -1 offscreen */
+static const char *offscreen_why = "";
+static char video_error[256];
+static int n_windows;
+
+void vz_set_headless(int on)
+{
+    forced_headless = !!on;
+}
+
+int vz_headless(const char **why)
+{
+    if (forced_headless) {
+        if (why) *why = "headless mode";
+        return 1;
+    }
+    if (video_state == 0) {
+        const char *drv = getenv("SDL_VIDEODRIVER");
+        const char *x11 = getenv("DISPLAY"), *wl = getenv("WAYLAND_DISPLAY");
+        if (drv != NULL && (strcmp(drv, "dummy") == 0 || strcmp(drv, "offscreen") == 0)) {
+            video_state = -1;
+            offscreen_why = "SDL_VIDEODRIVER=dummy";
+        } else if ((x11 == NULL || !x11[0]) && (wl == NULL || !wl[0])) {
+            video_state = -1;
+            offscreen_why = "no display (DISPLAY and WAYLAND_DISPLAY are unset)";
+        } else {
+            SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
+            SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0");
+            if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
+                snprintf(video_error, sizeof video_error, "SDL video did not start: %s",
+                         SDL_GetError());
+                video_state = -1;
+                offscreen_why = video_error;
+            } else {
+                video_state = 1;
+            }
+        }
+    }
+    if (why) *why = video_state < 0 ? offscreen_why : "";
+    return video_state < 0;
+}
+
+static void close_window(vz_figure *f)
+{
+    if (f->window != NULL) {
+        SDL_DestroyWindow(f->window);
+        f->window = NULL;
+        n_windows--;
+    }
+    f->want_window = 0;
+    f->hovering = 0;
+    f->dragging = 0;
+}
+
+void vz__window_forget(vz_figure *f)
+{
+    close_window(f);
+    for (vz_figure **pp = &shown; *pp != NULL; pp = &(*pp)->next) {
+        if (*pp == f) {
+            *pp = f->next;
+            break;
+        }
+    }
+    f->next = NULL;
+}
+
+int vz_figure_show(vz_figure *f)
+{
+    if (vz_headless(NULL)) return 0;
+    if (!f->want_window) {
+        f->want_window = 1;
+        f->next = shown;
+        shown = f;
+    }
+    return 1;
+}
+
+void vz_figure_hide(vz_figure *f)
+{
+    vz__window_forget(f);
+}
+
+int vz_figure_has_window(const vz_figure *f)
+{
+    return f->window != NULL;
+}
+
+/* Renders f and copies it to its window. */
+static void present(vz_figure *f)
+{
+    int w, h;
+    SDL_GetWindowSize(f->window, &w, &h);
+    vz_figure_resize(f, w, h);
+    if (vz_figure_render(f) != VZ_OK) return;
+    SDL_Surface *ws = SDL_GetWindowSurface(f->window);
+    if (ws == NULL) return;
+    SDL_BlitSurface(vz_figure_surface(f), NULL, ws, NULL);
+    SDL_UpdateWindowSurface(f->window);
+}
+
+static vz_figure *by_window(Uint32 id)
+{
+    for (vz_figure *f = shown; f != NULL; f = f->next)
+        if (f->window != NULL && SDL_GetWindowID(f->window) == id) return f;
+    return NULL;
+}
+
+/* The window a pointer or key event belongs to. */
+static Uint32 event_window(const SDL_Event *e)
+{
+    switch (e->type) {
+    case SDL_WINDOWEVENT:
+        return e->window.windowID;
+    case SDL_MOUSEMOTION:
+        return e->motion.windowID;
+    case SDL_MOUSEBUTTONDOWN:
+    case SDL_MOUSEBUTTONUP:
+        return e->button.windowID;
+    case SDL_MOUSEWHEEL:
+        return e->wheel.windowID;
+    case SDL_KEYDOWN:
+    case SDL_KEYUP:
+        return e->key.windowID;
+    default:
+        return 0;
+    }
+}
+
+int vz_pump(void)
+{
+    if (shown == NULL || video_state != 1) return 0;
+    static int counter;
+    for (vz_figure *f = shown; f != NULL; f = f->next) {
+        if (f->want_window && f->window == NULL) {
+            char title[64];
+            snprintf(title, sizeof title, "recnote figure %d", ++counter);
+            f->window = SDL_CreateWindow(title, SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED,
+                                         f->width, f->height, SDL_WINDOW_RESIZABLE);
+            if (f->window == NULL) {
+                vz_fail(VZ_ESDL, "cannot open a window: %s", SDL_GetError());
+                f->want_window = 0;
+                continue;
+            }
+            n_windows++;
+            f->dirty = 1;
+        }
+    }
+    SDL_Event e;
+    while (SDL_PollEvent(&e)) {
+        vz_figure *f = by_window(event_window(&e));
+        if (f == NULL) continue; /* SDL_QUIT included: closing windows never ends the REPL */
+        if (e.type == SDL_WINDOWEVENT && e.window.event == SDL_WINDOWEVENT_CLOSE) {
+            vz__window_forget(f);
+            continue;
+        }
+        vz_figure_handle_event(f, &e);
+    }
+    for (vz_figure *f = shown; f != NULL; f = f->next)
+        if (f->window != NULL && f->dirty) present(f);
+    return n_windows;
+}
+
+int vz_pump_maybe(void)
+{
+    static struct timespec last;
+    if (shown == NULL) return 0;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long ms = (now.tv_sec - last.tv_sec) * 1000 + (now.tv_nsec - last.tv_nsec) / 1000000;
+    if (ms >= 0 && ms < 30) return n_windows;
+    last = now;
+    return vz_pump();
+}
+
+void vz_shutdown(void)
+{
+    while (shown != NULL)
+        vz__window_forget(shown);
+    vz__text_shutdown();
+    if (video_state == 1) SDL_QuitSubSystem(SDL_INIT_VIDEO);
+    video_state = 0;
+}
