@@ -529,10 +529,10 @@ void vz__draw_axes(vz_dlist *dl, vz_panel *p, const vz__style *st, float extra_r
     }
     float tick = 4 * st->scale;
     vz__layout(dl, p, st, (float)ylab_w + tick + 4, (float)th + tick + 4 + extra_bottom,
-               extra_right, 0);
+               extra_right, p->above);
     SDL_Rect a = p->area;
     /* x ticks: about one per 90 pixels, fewer when labels are wide */
-    int max_nx = a.w / (int)(90 * st->scale);
+    int max_nx = a.w / (int)(70 * st->scale);
     max_nx = max_nx < 2 ? 2 : max_nx > 12 ? 12 : max_nx;
     /* a bar chart's x axis is its categories, labelled by the bar panel */
     int nx = p->kind == VZ_PANEL_BAR ? 0 : vz__ticks(p->vx0, p->vx1, max_nx, xt, &xstep);

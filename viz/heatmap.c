@@ -196,7 +196,7 @@ void vz__heatmap_hover(const vz_panel *p, int x, int y, char *buf, size_t size)
     while (i + 1 < p->hm_rows && y >= edge(a.y, a.h, p->hm_rows, i + 1))
         i++;
     char v[32];
-    value_text(v, sizeof v, p->hm[(size_t)i * (size_t)p->hm_cols + (size_t)j]);
+    snprintf(v, sizeof v, "%.4g", (double)p->hm[(size_t)i * (size_t)p->hm_cols + (size_t)j]);
     char rl[16], cl[16];
     snprintf(rl, sizeof rl, "row %d", i + 1);
     snprintf(cl, sizeof cl, "col %d", j + 1);

@@ -91,7 +91,8 @@ void vz__draw_hist(vz_dlist *dl, vz_panel *p, const vz__style *st)
     for (int i = 0; i < p->n_series * p->bins; i++)
         maxc = p->counts[i] > maxc ? p->counts[i] : maxc;
     int was_auto = p->auto_view;
-    vz__auto_view(p, p->h_lo, p->h_hi, 0, maxc, 0);
+    double pad = ((double)p->h_hi - (double)p->h_lo) * 0.02;
+    vz__auto_view(p, (double)p->h_lo - pad, (double)p->h_hi + pad, 0, maxc, 0);
     if (was_auto) p->vy1 = maxc * 1.08; /* head room, but bars stand on zero */
     vz__draw_axes(dl, p, st, 0, 0);
     SDL_Rect a = p->area;

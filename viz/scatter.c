@@ -233,11 +233,20 @@ void vz__draw_scatter(vz_dlist *dl, vz_panel *p, const vz__style *st)
         y0 = fmin(y0, p->xy[2 * i + 1]), y1 = fmax(y1, p->xy[2 * i + 1]);
     }
     if (p->n_pts == 0) x0 = y0 = 0, x1 = y1 = 1;
+    /* room for the markers and the selection ring at the edges */
     if (p->auto_view && x1 > x0) {
-        double pad = (x1 - x0) * 0.06;
+        double pad = (x1 - x0) * 0.07;
         x0 -= pad, x1 += pad;
     }
+    if (p->auto_view && y1 > y0) {
+        double pad = (y1 - y0) * 0.04;
+        y0 -= pad, y1 += pad;
+    }
     vz__auto_view(p, x0, x1, y0, y1, 1);
+    /* the note naming the metric sits between the title and the plot */
+    int nw = 0, nh = 0;
+    if (p->selected >= 0) vz__text_size("Ag", st->tick_size, 0, &nw, &nh);
+    p->above = p->selected >= 0 ? (float)nh + 6 * st->scale : 0;
     vz__draw_axes(dl, p, st, 0, 0);
     SDL_Rect a = p->area;
     vz__dl_clip(dl, (float)a.x, (float)a.y, (float)a.w, (float)a.h);
@@ -293,18 +302,25 @@ void vz__draw_scatter(vz_dlist *dl, vz_panel *p, const vz__style *st)
             for (int j = 0; !show && j < p->n_nbr; j++)
                 show = p->nbr[j] == i;
             if (show)
-                vz__text_at(dl, p->labels[i], vz__px(p, p->xy[2 * i]) + r + 3,
+                vz__text_at(dl, p->labels[i], vz__px(p, p->xy[2 * i]) + r + (i == sel ? 10 : 3),
                             vz__py(p, p->xy[2 * i + 1]), 0, 1, st->tick_size, i == sel, vz__ink);
         }
         vz__dl_end_group(dl);
     }
     vz__dl_clip(dl, 0, 0, 0, 0);
     if (sel >= 0) {
-        char note[160];
+        /* the long form when it fits the plot's width, else the short one */
+        char note[200], who[32];
+        const char *metric = p->metric == VZ_METRIC_COSINE ? "cosine" : "Euclidean";
+        snprintf(who, sizeof who, "point %d", sel + 1);
         snprintf(note, sizeof note, "%d nearest to %s by %s distance, in the original %d-d space",
-                 p->n_nbr, p->labels ? p->labels[sel] : "the selection",
-                 p->metric == VZ_METRIC_COSINE ? "cosine" : "Euclidean", p->dim);
-        vz__text_at(dl, note, (float)a.x + 6, (float)a.y + 4, 0, 0, st->tick_size, 0, vz__grey);
+                 p->n_nbr, p->labels ? p->labels[sel] : who, metric, p->dim);
+        int w, h;
+        vz__text_size(note, st->tick_size, 0, &w, &h);
+        if (w > a.w)
+            snprintf(note, sizeof note, "%d-NN by %s distance (%d-d)", p->n_nbr, metric, p->dim);
+        vz__text_at(dl, note, (float)a.x + (float)a.w / 2, (float)a.y - 4 * st->scale, 1, 2,
+                    st->tick_size, 0, vz__grey);
     }
     if (max_class > 0) {
         const char *names[8];

@@ -79,6 +79,7 @@ struct vz_panel {
     char *title, *xlabel, *ylabel;
     SDL_Rect cell, area; /* the grid cell, and the plot area inside it */
     float below;         /* pixels kept under the x label (sliders) */
+    float above;         /* pixels kept between the title and the area (a note) */
     size_t dl_first;     /* the panel's first command in the display list */
     int rendered;
     /* the view: the visible data range; auto follows the data */
