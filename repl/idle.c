@@ -17,13 +17,9 @@ void repl_idle_run(repl *r)
         /* stack: hooks name fn */
         if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
             /* Report once, then remove it: a broken hook must not flood the prompt. */
-            rl_save_prompt();
-            rl_crlf();
-            fprintf(stderr, "recnote: idle hook '%s' failed and was removed: %s\n",
+            fprintf(stderr, "\nrecnote: idle hook '%s' failed and was removed: %s\n",
                     lua_tostring(L, -2), lua_tostring(L, -1));
-            rl_restore_prompt();
-            rl_on_new_line();
-            rl_redisplay();
+            rl_forced_update_display();
             lua_pop(L, 1);
             lua_pushvalue(L, -1);
             lua_pushnil(L);

@@ -79,7 +79,7 @@ static const char lazy_rec_lua[] =
     "return function(name)\n"
     "  local path, err = package.searchpath('rec', package.cpath)\n"
     "  if not path then\n"
-    "    error('recnote cannot find its engine module rec.so:' .. err, 2)\n"
+    "    error('recnote cannot find its engine module rec.so (is the build complete?):\\n\\t' .. err, 2)\n"
     "  end\n"
     "  local open, lerr = package.loadlib(path, 'luaopen_rec')\n"
     "  if not open then error('recnote cannot load ' .. path .. ': ' .. lerr, 2) end\n"

@@ -1,0 +1,471 @@
+#!/usr/bin/env python3
+"""REPL and command-line tests for recnote.
+
+Each test types into recnote through a pseudo-terminal (pexpect), as a person
+would, and reads what the screen shows; or runs recnote as a command and checks
+its output and exit status.
+
+    test_repl.py RECNOTE_BINARY [TEST_NAME ...]
+
+With no test name every test runs. Prints "N passed, N failed".
+"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+import pexpect
+
+RECNOTE = os.path.abspath(sys.argv[1])
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROMPT = r"\[(\d+)\]> "
+CONT = r"\.\.\.> "
+
+
+def env_for(state_dir):
+    env = dict(os.environ)
+    env.update(NO_COLOR="1", TERM="xterm", INPUTRC=os.path.join(HERE, "inputrc"),
+               XDG_STATE_HOME=state_dir, HOME=state_dir, SDL_VIDEODRIVER="dummy")
+    env.pop("XDG_DATA_HOME", None)
+    return env
+
+
+class Session:
+    """recnote in a pseudo-terminal."""
+
+    def __init__(self, state_dir=None, args=()):
+        self.dir = state_dir or tempfile.mkdtemp(prefix="recnote-test-")
+        self.p = pexpect.spawn(RECNOTE, list(args), env=env_for(self.dir), encoding="utf-8",
+                               dimensions=(30, 100), timeout=10, cwd=self.dir)
+        self.p.expect("Ctrl-D to quit")
+        self.prompt()
+
+    def prompt(self):
+        self.p.expect(PROMPT)
+        return int(self.p.match.group(1))
+
+    def type(self, text):
+        """Types a line and Enter; returns what appeared before the next prompt."""
+        self.p.send(text + "\r")
+        self.p.expect(PROMPT)
+        return clean(self.p.before)
+
+    def close(self):
+        self.p.sendcontrol("d")
+        self.p.expect(pexpect.EOF)
+        self.p.close()
+        return self.p.exitstatus
+
+
+def clean(text):
+    """The screen text without carriage returns and terminal control sequences."""
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)
+    return text.replace("\r", "")
+
+
+def lines_after_echo(out, typed):
+    """Output of a cell: what follows the echo of the typed line."""
+    i = out.find(typed)
+    return out[i + len(typed):].strip("\n") if i >= 0 else out.strip("\n")
+
+
+def run(args, stdin=None, cwd=None):
+    env = env_for(tempfile.mkdtemp(prefix="recnote-test-"))
+    return subprocess.run([RECNOTE] + args, input=stdin, capture_output=True, text=True,
+                          env=env, timeout=60, cwd=cwd)
+
+
+# ---------------------------------------------------------------- tests
+
+def test_autoprint_and_semicolon(check):
+    s = Session()
+    check.eq(lines_after_echo(s.type("1 + 1"), "1 + 1"), "2", "an expression prints its value")
+    check.eq(lines_after_echo(s.type("x = 41;"), "x = 41;"), "", "a statement prints nothing")
+    check.eq(lines_after_echo(s.type("x + 1;"), "x + 1;"), "", "a trailing ; suppresses the print")
+    check.eq(lines_after_echo(s.type('"a", 2, {3}'), '"a", 2, {3}'), '"a"\t2\t{3}',
+             "multiple values all shown, strings quoted")
+    check.eq(lines_after_echo(s.type("_"), "_"), '"a"', "_ holds the last value")
+    check.eq(lines_after_echo(s.type("Out[1]"), "Out[1]"), "2", "Out[n] holds cell n's value")
+    check.eq(s.close(), 0, "Ctrl-D exits with status 0")
+
+
+def test_prompt_numbers_cells(check):
+    s = Session()
+    s.p.send("10\r")
+    check.eq(s.prompt(), 2, "the prompt after cell 1 shows [2]")
+    s.p.send("\r")
+    check.eq(s.prompt(), 2, "an empty line is not a cell")
+    s.close()
+
+
+def test_multiline_continuation(check):
+    s = Session()
+    s.p.send("function add(a,\r")
+    s.p.expect(CONT)
+    s.p.send("  b)\r")
+    s.p.expect(CONT)
+    s.p.send("  return a + b end\r")
+    s.prompt()
+    check.eq(lines_after_echo(s.type("add(2, 3)"), "add(2, 3)"), "5", "the function was defined")
+    s.p.send("t = {\r")
+    s.p.expect(CONT)
+    s.p.send("1, 2}\r")
+    s.prompt()
+    check.eq(lines_after_echo(s.type("#t"), "#t"), "2", "a table spanning two lines")
+    s.close()
+
+
+def test_error_then_next_line(check):
+    s = Session()
+    out = s.type('error("boom")')
+    check.ok("[1]:1: boom" in out, "the error names the cell and line: " + repr(out))
+    check.ok("stack traceback" in out and "in main chunk" in out, "a short traceback")
+    check.ok("in ?" not in out, "no REPL frames in the traceback")
+    out = s.type("nosuch.field")
+    check.ok("attempt to index a nil value (global 'nosuch')" in out, "runtime error message")
+    out = s.type("1 +* 2")
+    check.ok("unexpected symbol" in out, "syntax error message: " + repr(out))
+    check.eq(lines_after_echo(s.type("2 * 21"), "2 * 21"), "42", "the REPL carries on")
+    s.close()
+
+
+def test_complete_table_field(check):
+    s = Session()
+    s.type("config = {learning_rate = 0.1, layers = {64, 32}}")
+    s.p.send("config.lea\t")
+    s.p.expect_exact("config.learning_rate")
+    s.p.send("\r")
+    out = clean(s.p.before)
+    s.p.expect(PROMPT)
+    check.ok("0.1" in clean(s.p.before), "completed field evaluates: " + repr(s.p.before))
+    s.p.send("config.lay\t")
+    s.p.expect_exact("config.layers.")
+    check.ok(True, "a table completes with a trailing '.'")
+    s.p.sendcontrol("u")
+    s.p.send("string.up\t")
+    s.p.expect_exact("string.upper(")
+    check.ok(True, "a function completes with a trailing '('")
+    s.p.sendcontrol("u")
+    s.p.send("\r")
+    s.prompt()
+    s.close()
+    del out
+
+
+def test_complete_userdata_method(check):
+    s = Session()
+    s.p.send("io.stdout:wr\t")
+    s.p.expect_exact("io.stdout:write(")
+    s.p.send('"hi\\n")\r')
+    s.p.expect_exact("hi")
+    s.prompt()
+    check.ok(True, "a userdata method completes through its metatable's __index")
+    s.p.send("io.std\t\t")
+    s.p.expect("stderr +stdin +stdout")
+    check.ok(True, "several matches are listed by their last part")
+    s.p.sendcontrol("u")
+    # The list redraws the prompt: sync on the next cell's output, not on a prompt.
+    s.p.send("99\r")
+    s.p.expect_exact("99\r\n99\r\n[3]> ")
+    s.close()
+
+
+def test_complete_without_metamethods(check):
+    s = Session()
+    s.type("calls = 0")
+    s.type("trap = setmetatable({}, {__index = function(t, k) calls = calls + 1 end})")
+    s.p.send("trap.x\t")
+    time.sleep(0.3)
+    s.p.sendcontrol("u")
+    s.p.send("\r")
+    s.prompt()
+    check.eq(lines_after_echo(s.type("calls"), "calls"), "0",
+             "completion never calls an __index function")
+    s.close()
+
+
+def test_complete_commands_and_files(check):
+    s = Session()
+    open(os.path.join(s.dir, "experiment_one.lua"), "w").write("answer = 42\n")
+    s.p.send(":hist\t")
+    s.p.expect_exact(":history ")
+    check.ok(True, "a : command completes")
+    s.p.sendcontrol("u")
+    s.p.send(":load exp\t")
+    s.p.expect_exact("experiment_one.lua")
+    s.p.send("\r")
+    s.prompt()
+    check.eq(lines_after_echo(s.type("answer"), "answer"), "42", ":load ran the completed file")
+    s.p.send('dofile("experiment_o\t')
+    s.p.expect_exact('experiment_one.lua"')
+    s.p.send(")\r")
+    s.prompt()
+    check.ok(True, "a file name completes inside a string literal")
+    s.close()
+
+
+def test_history_persists(check):
+    d = tempfile.mkdtemp(prefix="recnote-test-")
+    s = Session(d)
+    s.type("unique_marker = 1234")
+    s.type("unique_marker = 1234")
+    s.type("other = 5")
+    s.close()
+    hist = open(os.path.join(d, "recnote", "history")).read().splitlines()
+    check.eq(hist, ["unique_marker = 1234", "other = 5"],
+             "history file written, consecutive duplicates dropped")
+    s = Session(d)
+    s.p.send("\x1b[A")  # up arrow
+    s.p.expect_exact("other = 5")
+    s.p.send("\x1b[A")
+    s.p.expect_exact("unique_marker = 1234")
+    check.ok(True, "the previous run's lines are recalled with the up arrow")
+    s.p.send("\r")
+    s.prompt()
+    out = s.type(":history")
+    check.ok("unique_marker = 1234" in out and "other = 5" in out, ":history lists them")
+    s.close()
+
+
+def test_ctrl_c_interrupts_cell(check):
+    s = Session()
+    s.p.send("while true do end\r")
+    time.sleep(0.5)
+    s.p.sendintr()
+    n = s.prompt()
+    check.ok("interrupted!" in clean(s.p.before), "the cell is interrupted")
+    check.eq(n, 2, "back at a working prompt")
+    check.eq(lines_after_echo(s.type("1 + 2"), "1 + 2"), "3", "the next cell runs")
+    s.close()
+
+
+def test_ctrl_c_clears_prompt(check):
+    s = Session()
+    s.p.send("half typed line")
+    time.sleep(0.2)
+    s.p.sendintr()
+    s.p.expect_exact("^C")
+    check.eq(s.prompt(), 1, "Ctrl-C at the prompt gives a fresh prompt")
+    s.p.send("for i = 1, 3 do\r")
+    s.p.expect(CONT)
+    s.p.sendintr()
+    check.eq(s.prompt(), 1, "Ctrl-C drops a pending continuation")
+    check.eq(lines_after_echo(s.type("7"), "7"), "7", "the next line is a fresh cell")
+    s.close()
+
+
+def test_double_ctrl_c_offers_quit(check):
+    s = Session()
+    # A pattern search that runs for minutes inside C (no Lua hook fires there).
+    s.p.send('string.rep("a", 5000):find(".-.-.-.-b")\r')
+    time.sleep(0.5)
+    s.p.sendintr()
+    time.sleep(0.2)
+    s.p.sendintr()
+    s.p.expect_exact("Quit recnote? [y/N]")
+    check.ok(True, "a second Ctrl-C within a second while busy offers to quit")
+    s.p.send("y\r")
+    s.p.expect(pexpect.EOF)
+    s.p.close()
+    check.eq(s.p.exitstatus, 130, "answering y quits with status 130")
+
+
+def test_idle_hooks_run_while_waiting(check):
+    s = Session()
+    s.type("ticks = 0")
+    s.type('repl.on_idle("tick", function() ticks = ticks + 1 end)')
+    time.sleep(0.5)
+    out = lines_after_echo(s.type("ticks"), "ticks")
+    check.ok(out.isdigit() and int(out) >= 5, "an idle hook ran at least 5 times in 0.5 s: " + out)
+    s.p.send('repl.on_idle("bad", function() error("hook broke") end)\r')
+    s.p.expect_exact("idle hook 'bad' failed and was removed: [4]:1: hook broke")
+    check.ok(True, "a failing hook is reported")
+    # The report redraws the prompt: sync on the next cell's output.
+    s.p.send("77\r")
+    s.p.expect_exact("77\r\n77\r\n[6]> ")
+    s.close()
+
+
+def test_commands(check):
+    s = Session()
+    out = s.type(":hlep")
+    check.ok("unknown command :hlep; did you mean :help?" in out, "the nearest command suggested")
+    out = s.type(":help")
+    for c in [":help", ":quit", ":time", ":timeit", ":load", ":reset", ":save", ":history"]:
+        check.ok(c in out, ":help lists " + c)
+    out = s.type(":time for i = 1, 1e5 do end")
+    check.ok(re.search(r"wall [0-9.]+ [mµn]?s, cpu [0-9.]+ [mµn]?s", out), ":time: " + repr(out))
+    out = s.type(":timeit math.sqrt(2)")
+    check.ok(re.search(r"per loop \(median of 7 runs, \d+ loops each", out), ":timeit: " + repr(out))
+    s.type("gone = 1")
+    out = s.type(":reset")
+    check.ok("fresh Lua state" in out, ":reset reports")
+    check.eq(lines_after_echo(s.type("gone"), "gone"), "nil", ":reset cleared the globals")
+    s.p.send(":quit\r")
+    s.p.expect(pexpect.EOF)
+    s.p.close()
+    check.eq(s.p.exitstatus, 0, ":quit exits 0")
+
+
+def test_help(check):
+    s = Session()
+    out = s.type("help(help.set)")
+    check.ok("help.set(x, doc [, example [, name]]) registers a docstring" in out, "help(f)")
+    check.ok("Example:" in out, "the example is shown")
+    out = s.type("?help.get")
+    check.ok("help.get(x) returns the docstring" in out, "?x shows the docstring")
+    s.type('function area(r) return math.pi * r * r end')
+    s.type('help.set(area, "area(r): the area of a disc.", "area(2)", "area")')
+    out = s.type("area?")
+    check.ok("area(r): the area of a disc." in out, "x? and user docstrings")
+    out = s.type("?print")
+    check.ok("no docstring" in out, "an undocumented value says so: " + repr(out))
+    s.close()
+
+
+def test_save_notebook(check):
+    s = Session()
+    s.type("a = 6")
+    s.type("a * 7")
+    s.type('print("printed")')
+    s.type("error('bad')")
+    path = os.path.join(s.dir, "session.md")
+    out = s.type(":save " + path)
+    check.ok("saved 4 cells" in out, ":save reports: " + repr(out))
+    s.close()
+    md = open(path).read()
+    blocks = re.findall(r"```(\w+)\n(.*?)```", md, re.S)
+    check.eq([b[0] for b in blocks], ["lua", "lua", "text", "lua", "text", "lua", "text"],
+             "cells as lua blocks, outputs as text blocks")
+    check.eq(blocks[0][1], "a = 6\n", "cell 1 code")
+    check.eq(blocks[1][1], "a * 7\n", "cell 2 code")
+    check.eq(blocks[2][1], "42\n", "cell 2 output")
+    check.eq(blocks[4][1], "printed\n", "print() output captured")
+    check.ok(blocks[6][1].startswith("[4]:1: bad"), "the error is in the notebook")
+
+
+def test_piped_input(check):
+    r = run([], stdin="x = 2\nx * 3\nfor i = 1, 2 do\n  print(i)\nend\nx;\n")
+    check.eq(r.stdout, "6\n1\n2\n", "piped lines run as cells, no prompts")
+    check.eq(r.returncode, 0, "exit 0")
+    r = run([], stdin="error('x')\nprint('after')\n")
+    check.eq(r.stdout, "after\n", "an error does not stop the input")
+    check.ok("[1]:1: x" in r.stderr, "the error goes to stderr")
+    check.eq(r.returncode, 1, "exit 1 when a cell failed")
+    r = run([], stdin="for i = 1, 2 do\n")
+    check.ok("unfinished cell" in r.stderr and r.returncode == 1, "input ending mid-cell")
+
+
+def test_pretty_printer(check):
+    cases = [
+        ('{b = 2, a = 1, 10, 20}', '{10, 20, a = 1, b = 2}'),
+        ('{["two words"] = 1, [2.5] = "x", [true] = false}',
+         '{[2.5] = "x", ["two words"] = 1, [true] = false}'),
+        ('"tab\\tquote\\""', '"tab\\tquote\\""'),
+        ('(function() local t = {} t.me = t return t end)()', '{me = <cycle>}'),
+        ('{{{{{{{1}}}}}}}', '{{{{{{...}}}}}}'),
+        ('{}', '{}'),
+        ('1e308 * 10', 'inf'),
+        ('3 // 2, 3 / 2', '1\t1.5'),
+        ('setmetatable({}, {__tostring = function() return "<model>" end})', '<model>'),
+    ]
+    stdin = "".join(c[0] + "\n" for c in cases)
+    r = run([], stdin=stdin)
+    got = r.stdout.splitlines()
+    for (code, want), line in zip(cases, got):
+        check.eq(line, want, "pretty " + code)
+    r = run([], stdin="t = {} for i = 1, 150 do t[i] = i end\nt\n")
+    lines = r.stdout.splitlines()
+    check.eq(lines[0], "{", "a long array breaks into lines")
+    check.ok(all(len(l) <= 80 for l in lines), "lines stay within the width")
+    check.eq(lines[-2].strip(), "... (50 more)", "past 100 items an ellipsis")
+    r = run([], stdin='x = {name = "deepfm", opts = {lr = 0.001, schedule = {kind = "cosine", '
+                      'steps = 100000, warmup = 1000}, optimizer = "adam"}, hidden = {400, 400}}\nx\n')
+    check.eq(r.stdout, '{\n  hidden = {400, 400},\n  name = "deepfm",\n  opts = {\n'
+                       '    lr = 0.001,\n    optimizer = "adam",\n'
+                       '    schedule = {kind = "cosine", steps = 100000, warmup = 1000}\n  }\n}\n',
+             "nested tables indent, keys sorted")
+
+
+def test_cli(check):
+    r = run(["-e", "print(1 + 1)"])
+    check.eq((r.stdout, r.returncode), ("2\n", 0), "-e runs code and prints nothing extra")
+    r = run(["-e", "x = 1", "-e", "print(x + 1)"])
+    check.eq(r.stdout, "2\n", "several -e run in order")
+    r = run(["-e", "error('boom')"])
+    check.eq(r.returncode, 1, "a Lua error exits 1")
+    check.ok("boom" in r.stderr, "with its message on stderr")
+    r = run(["--bogus"])
+    check.eq(r.returncode, 2, "an unknown option exits 2")
+    check.ok("unknown option '--bogus'" in r.stderr and "usage:" in r.stderr, "and says why")
+    r = run(["-e"])
+    check.eq(r.returncode, 2, "-e without code is a usage error")
+    r = run(["--version"])
+    check.ok(re.match(r"recnote \d+\.\d+\.\d+ \(Lua 5\.4", r.stdout) and r.returncode == 0, "--version")
+    r = run(["--help"])
+    check.ok("usage: recnote" in r.stdout and r.returncode == 0, "--help")
+    d = tempfile.mkdtemp(prefix="recnote-test-")
+    script = os.path.join(d, "s.lua")
+    open(script, "w").write("print(arg[0], arg[1], arg[2], #arg, ...)\n")
+    r = run([script, "one", "two"])
+    check.eq(r.stdout, "%s\tone\ttwo\t2\tone\ttwo\n" % script, "script arg as lua.c sets it")
+    open(script, "w").write("local x = nil\nreturn x.y\n")
+    r = run([script])
+    check.eq(r.returncode, 1, "a failing script exits 1")
+    check.ok("s.lua:2:" in r.stderr, "naming file and line: " + r.stderr)
+    r = run([os.path.join(d, "missing.lua")])
+    check.ok(r.returncode == 1 and "cannot open" in r.stderr, "a missing script")
+    r = run(["-i", "-e", "y = 5"], stdin="y * 2\n")
+    check.eq(r.stdout, "10\n", "-i enters the REPL after -e")
+    r = run(["--headless", "-e", "print(os.getenv('RECNOTE_HEADLESS'))"])
+    check.eq(r.stdout, "1\n", "--headless is passed on")
+
+
+def test_lazy_engine(check):
+    code = ("local loaded = false "
+            "for l in io.lines('/proc/self/maps') do if l:find('rec.so', 1, true) then loaded = true end end "
+            "print(loaded)")
+    r = run(["-e", code])
+    check.eq(r.stdout, "false\n", "start-up does not load the engine module")
+    r = run(["-e", "print(type(rec.version)) " + code])
+    check.eq(r.stdout, "string\ntrue\n", "the first use of rec loads it")
+    r = run(["-e", "print(require('rec') == rec)"])
+    check.eq(r.stdout, "true\n", "require 'rec' and the global are one table")
+
+
+# ---------------------------------------------------------------- runner
+
+class Check:
+    def __init__(self):
+        self.passed = self.failed = 0
+
+    def ok(self, cond, what):
+        if cond:
+            self.passed += 1
+        else:
+            self.failed += 1
+            print("FAILED:", what)
+
+    def eq(self, got, want, what):
+        self.ok(got == want, "%s: got %r, expected %r" % (what, got, want))
+
+
+def main():
+    names = sys.argv[2:] or [n for n in globals() if n.startswith("test_")]
+    check = Check()
+    for name in names:
+        try:
+            globals()[name](check)
+        except Exception:
+            check.failed += 1
+            print("FAILED: %s raised" % name)
+            traceback.print_exc()
+    print("%d passed, %d failed" % (check.passed, check.failed))
+    return 0 if check.failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
