@@ -49,8 +49,7 @@ void rec_host_idle_add(lua_State *L, const char *name)
 /* Pushes the registry's docs table, creating it on first use. */
 static void docs_push(lua_State *L)
 {
-    if (lua_getfield(L, LUA_REGISTRYINDEX, REC_KEY_DOCS) == LUA_TTABLE)
-        return;
+    if (lua_getfield(L, LUA_REGISTRYINDEX, REC_KEY_DOCS) == LUA_TTABLE) return;
     lua_pop(L, 1);
     lua_createtable(L, 0, 2);
     lua_newtable(L); /* by_value, weak keys so documented values can be collected */
@@ -213,15 +212,15 @@ static int help_call(lua_State *L)
     }
     lua_pop(L, 1);
     if (lua_type(L, 2) == LUA_TTABLE && push_documented_fields(L, 2) > 0) {
-        lua_pushfstring(L, "%s has no docstring of its own; its documented fields: %s\n"
-                           "help(x.field) shows one.",
+        lua_pushfstring(L,
+                        "%s has no docstring of its own; its documented fields: %s\n"
+                        "help(x.field) shows one.",
                         luaL_typename(L, 2), lua_tostring(L, -1));
         print_top(L);
         return 0;
     }
     if (lua_type(L, 2) == LUA_TSTRING)
-        lua_pushfstring(L, "no docstring is registered under the name \"%s\"",
-                        lua_tostring(L, 2));
+        lua_pushfstring(L, "no docstring is registered under the name \"%s\"", lua_tostring(L, 2));
     else
         lua_pushfstring(L, "no docstring for this %s; help.set(x, doc, example) registers one",
                         luaL_typename(L, 2));
@@ -250,8 +249,7 @@ static int help_set(lua_State *L)
 static int help_get(lua_State *L)
 {
     luaL_checkany(L, 1);
-    if (rec_doc_push(L, 1) != LUA_TTABLE)
-        return 1;
+    if (rec_doc_push(L, 1) != LUA_TTABLE) return 1;
     int rec = lua_gettop(L);
     lua_getfield(L, rec, "doc");
     lua_getfield(L, rec, "example");

@@ -134,8 +134,7 @@ static void cmd_timeit(repl *r, const char *args)
             lua_settop(L, top);
             return;
         }
-        if (t >= 0.2 || loops >= 1000000000)
-            break;
+        if (t >= 0.2 || loops >= 1000000000) break;
     }
     double per_loop[RUNS];
     for (int i = 0; i < RUNS; i++) {
@@ -171,8 +170,7 @@ static void cmd_load(repl *r, const char *args)
     lua_call(L, 2, 1);
     char *code = strdup(lua_tostring(L, -1));
     lua_pop(L, 2);
-    if (code != NULL)
-        repl_run_cell(r, code);
+    if (code != NULL) repl_run_cell(r, code);
     free(code);
 }
 
@@ -189,8 +187,7 @@ static void cmd_save(repl *r, const char *args)
         repl_errf(":save needs a file name, e.g.  :save session.md\n");
         return;
     }
-    if (repl_notebook_save(r, args) == 0)
-        repl_outf("saved %d cells to %s\n", r->n_cells, args);
+    if (repl_notebook_save(r, args) == 0) repl_outf("saved %d cells to %s\n", r->n_cells, args);
 }
 
 static void cmd_history(repl *r, const char *args)
@@ -219,22 +216,19 @@ static void cmd_help(repl *r, const char *args)
         const char *name = args[0] == ':' ? args + 1 : args;
         for (int i = 0; i < N_COMMANDS; i++) {
             if (strcmp(commands[i].name, name) == 0 && commands[i].help != NULL) {
-                repl_outf(":%s %s\n  %s\n", commands[i].name, commands[i].args,
-                          commands[i].help);
+                repl_outf(":%s %s\n  %s\n", commands[i].name, commands[i].args, commands[i].help);
                 return;
             }
         }
         lua_State *L = r->L;
         lua_getglobal(L, "help");
         lua_pushstring(L, args);
-        if (repl_pcall(L, 1, 0) != LUA_OK)
-            repl_report_error(L);
+        if (repl_pcall(L, 1, 0) != LUA_OK) repl_report_error(L);
         return;
     }
     repl_outf("Commands:\n");
     for (int i = 0; i < N_COMMANDS; i++) {
-        if (commands[i].help == NULL)
-            continue;
+        if (commands[i].help == NULL) continue;
         char head[40];
         snprintf(head, sizeof head, ":%s %s", commands[i].name, commands[i].args);
         repl_outf("  %-18s %s\n", head, commands[i].help);
@@ -249,8 +243,7 @@ static void cmd_help(repl *r, const char *args)
 int repl_edit_distance(const char *a, const char *b)
 {
     size_t n = strlen(b);
-    if (n > 63)
-        n = 63;
+    if (n > 63) n = 63;
     int row[64];
     for (size_t j = 0; j <= n; j++)
         row[j] = (int)j;
@@ -261,10 +254,8 @@ int repl_edit_distance(const char *a, const char *b)
             int up = row[j];
             int cost = a[i - 1] == b[j - 1] ? 0 : 1;
             int best = diag + cost;
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
+            if (up + 1 < best) best = up + 1;
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
             row[j] = best;
             diag = up;
         }

@@ -39,15 +39,13 @@ static void add_candidate(const char *prefix, size_t prefix_len, const char *nam
     if (n_candidates == cap_candidates) {
         int cap = cap_candidates ? 2 * cap_candidates : 64;
         char **c = realloc(candidates, (size_t)cap * sizeof *c);
-        if (c == NULL)
-            return;
+        if (c == NULL) return;
         candidates = c;
         cap_candidates = cap;
     }
     size_t n = strlen(name);
     char *s = malloc(prefix_len + n + 1);
-    if (s == NULL)
-        return;
+    if (s == NULL) return;
     memcpy(s, prefix, prefix_len);
     memcpy(s + prefix_len, name, n + 1);
     candidates[n_candidates++] = s;
@@ -57,41 +55,34 @@ static char *generator(const char *text, int state)
 {
     static int next;
     (void)text;
-    if (state == 0)
-        next = 0;
+    if (state == 0) next = 0;
     return next < n_candidates ? strdup(candidates[next++]) : NULL;
 }
 
 static int is_identifier(const char *s)
 {
-    if (!(isalpha((unsigned char)*s) || *s == '_'))
-        return 0;
+    if (!(isalpha((unsigned char)*s) || *s == '_')) return 0;
     for (s++; *s; s++)
-        if (!(isalnum((unsigned char)*s) || *s == '_'))
-            return 0;
+        if (!(isalnum((unsigned char)*s) || *s == '_')) return 0;
     return 1;
 }
 
 /* If the table at idx is recnote's lazy `rec` proxy, loads the module. */
 static void load_if_lazy(lua_State *L, int idx)
 {
-    if (!lua_getmetatable(L, idx))
-        return;
+    if (!lua_getmetatable(L, idx)) return;
     int lazy = lua_getfield(L, -1, "__recnote_lazy") != LUA_TNIL;
     lua_pop(L, 2);
-    if (!lazy)
-        return;
+    if (!lazy) return;
     lua_getglobal(L, "require");
     lua_pushliteral(L, "rec");
-    if (lua_pcall(L, 1, 0, 0) != LUA_OK)
-        lua_pop(L, 1);
+    if (lua_pcall(L, 1, 0, 0) != LUA_OK) lua_pop(L, 1);
 }
 
 /* Pushes the __index table of the value at idx's metatable, or returns 0. */
 static int push_index_table(lua_State *L, int idx)
 {
-    if (!lua_getmetatable(L, idx))
-        return 0;
+    if (!lua_getmetatable(L, idx)) return 0;
     lua_pushliteral(L, "__index");
     if (lua_rawget(L, -2) != LUA_TTABLE) {
         lua_pop(L, 2);
@@ -116,8 +107,7 @@ static void raw_field(lua_State *L, int idx, const char *name)
             }
             lua_pop(L, 1);
         }
-        if (!push_index_table(L, v))
-            break;
+        if (!push_index_table(L, v)) break;
         lua_remove(L, v);
     }
     lua_pop(L, 1);
@@ -127,7 +117,7 @@ static void raw_field(lua_State *L, int idx, const char *name)
 /* Adds the string keys of the value at idx (and of its __index tables) that
  * start with partial; methods_only keeps function values. */
 static void add_fields(lua_State *L, int idx, const char *prefix, size_t prefix_len,
-                      const char *partial, int methods_only)
+                       const char *partial, int methods_only)
 {
     size_t plen = strlen(partial);
     lua_pushvalue(L, idx);
@@ -146,8 +136,7 @@ static void add_fields(lua_State *L, int idx, const char *prefix, size_t prefix_
                 lua_pop(L, 1);
             }
         }
-        if (!push_index_table(L, v))
-            break;
+        if (!push_index_table(L, v)) break;
         lua_remove(L, v);
     }
     lua_pop(L, 1);
@@ -156,12 +145,11 @@ static void add_fields(lua_State *L, int idx, const char *prefix, size_t prefix_
 static void add_keywords(const char *partial)
 {
     static const char *const keywords[] = {
-        "and",  "break", "do",    "else", "elseif", "end",    "false", "for",   "function",
-        "goto", "if",    "in",    "local", "nil",   "not",    "or",    "repeat", "return",
-        "then", "true",  "until", "while", NULL};
+        "and",      "break",  "do",   "else", "elseif", "end",   "false", "for",
+        "function", "goto",   "if",   "in",   "local",  "nil",   "not",   "or",
+        "repeat",   "return", "then", "true", "until",  "while", NULL};
     for (int i = 0; keywords[i]; i++)
-        if (strncmp(keywords[i], partial, strlen(partial)) == 0)
-            add_candidate("", 0, keywords[i]);
+        if (strncmp(keywords[i], partial, strlen(partial)) == 0) add_candidate("", 0, keywords[i]);
 }
 
 /* The character to append after a unique match, by the type of its value. */
@@ -172,22 +160,27 @@ static char suffix_for(lua_State *L, const char *expr)
     const char *s = expr;
     while (*s) {
         size_t n = strcspn(s, ".:");
-        if (n == 0 || n >= sizeof part)
-            return '\0';
+        if (n == 0 || n >= sizeof part) return '\0';
         memcpy(part, s, n);
         part[n] = '\0';
         raw_field(L, lua_gettop(L), part);
         lua_remove(L, -2);
         s += n;
-        if (*s)
-            s++;
+        if (*s) s++;
     }
     char c = '\0';
     switch (lua_type(L, -1)) {
-    case LUA_TTABLE: c = '.'; break;
-    case LUA_TFUNCTION: c = '('; break;
-    case LUA_TUSERDATA: c = ':'; break;
-    default: break;
+    case LUA_TTABLE:
+        c = '.';
+        break;
+    case LUA_TFUNCTION:
+        c = '(';
+        break;
+    case LUA_TUSERDATA:
+        c = ':';
+        break;
+    default:
+        break;
     }
     lua_pop(L, 1);
     return c;
@@ -198,8 +191,7 @@ static void complete_lua(lua_State *L, const char *text)
     int top = lua_gettop(L);
     const char *sep = NULL;
     for (const char *p = text; *p; p++)
-        if (*p == '.' || *p == ':')
-            sep = p;
+        if (*p == '.' || *p == ':') sep = p;
     if (sep == NULL) {
         lua_pushglobaltable(L);
         add_fields(L, -1, "", 0, text, 0);
@@ -231,8 +223,7 @@ static void complete_lua(lua_State *L, const char *text)
         display_offset = (size_t)(sep - text + 1);
     }
     lua_settop(L, top);
-    if (n_candidates == 1)
-        rl_completion_append_character = suffix_for(L, candidates[0]);
+    if (n_candidates == 1) rl_completion_append_character = suffix_for(L, candidates[0]);
 }
 
 static void complete_commands(const char *text)
@@ -240,8 +231,7 @@ static void complete_commands(const char *text)
     const char *const *names = repl_command_names();
     size_t n = strlen(text + 1);
     for (int i = 0; names[i]; i++)
-        if (strncmp(names[i], text + 1, n) == 0)
-            add_candidate(":", 1, names[i]);
+        if (strncmp(names[i], text + 1, n) == 0) add_candidate(":", 1, names[i]);
     rl_completion_append_character = ' ';
 }
 
@@ -268,8 +258,7 @@ static char **attempt(const char *text, int start, int end)
     } else {
         complete_lua(the_repl.L, text);
     }
-    if (n_candidates == 0)
-        return NULL;
+    if (n_candidates == 0) return NULL;
     return rl_completion_matches(text, generator);
 }
 
@@ -281,15 +270,13 @@ static void display_matches(char **matches, int n, int max_length)
         rl_display_match_list(matches, n, max_length);
     } else {
         char **shown = malloc((size_t)(n + 2) * sizeof *shown);
-        if (shown == NULL)
-            return;
+        if (shown == NULL) return;
         int longest = 0;
         shown[0] = matches[0];
         for (int i = 1; i <= n; i++) {
             size_t len = strlen(matches[i]);
             shown[i] = matches[i] + (len >= display_offset ? display_offset : len);
-            if ((int)strlen(shown[i]) > longest)
-                longest = (int)strlen(shown[i]);
+            if ((int)strlen(shown[i]) > longest) longest = (int)strlen(shown[i]);
         }
         shown[n + 1] = NULL;
         rl_display_match_list(shown, n, longest);

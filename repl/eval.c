@@ -32,8 +32,7 @@ int repl_compile(lua_State *L, const char *code, const char *chunkname)
     int return_incomplete = status == LUA_ERRSYNTAX && is_incomplete_msg(lua_tostring(L, -1));
     lua_pop(L, 2);
     status = luaL_loadbuffer(L, code, strlen(code), chunkname);
-    if (status == LUA_OK)
-        return CHUNK_OK;
+    if (status == LUA_OK) return CHUNK_OK;
     if (status == LUA_ERRSYNTAX && (is_incomplete_msg(lua_tostring(L, -1)) || return_incomplete)) {
         lua_pop(L, 1);
         return CHUNK_INCOMPLETE;
@@ -57,17 +56,13 @@ static void push_short_traceback(lua_State *L, const char *msg)
         size_t len = end ? (size_t)(end - line) : strlen(line);
         int is_repl_frame = len >= 11 && memcmp(line, "\t[C]: in ?", 10) == 0;
         if (!is_repl_frame && kept < TRACE_LINES + 1) {
-            if (kept > 0)
-                luaL_addchar(&b, '\n');
+            if (kept > 0) luaL_addchar(&b, '\n');
             luaL_addlstring(&b, line, len);
             kept++;
-            if (line[0] == '\t')
-                frames++;
+            if (line[0] == '\t') frames++;
         }
-        if (len >= 13 && memcmp(line + len - 13, "in main chunk", 13) == 0)
-            break;
-        if (end == NULL)
-            break;
+        if (len >= 13 && memcmp(line + len - 13, "in main chunk", 13) == 0) break;
+        if (end == NULL) break;
         line = end + 1;
     }
     luaL_pushresult(&b);
@@ -84,8 +79,7 @@ static int message_handler(lua_State *L)
 {
     const char *msg = lua_tostring(L, 1);
     if (msg == NULL) {
-        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
-            return 1;
+        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) return 1;
         msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
     }
     push_short_traceback(L, msg);
@@ -135,8 +129,7 @@ static int print_values(lua_State *L)
     strbuf *out = repl_boxed_strbuf(L);
     for (int i = 1; i <= n; i++) {
         const strbuf *part = lua_touserdata(L, n + i);
-        if (i > 1)
-            sb_putc(out, multiline ? '\n' : '\t');
+        if (i > 1) sb_putc(out, multiline ? '\n' : '\t');
         sb_append(out, sb_str(part), part->len);
     }
     sb_putc(out, '\n');
@@ -187,8 +180,7 @@ int repl_run_cell(repl *r, const char *code)
     }
     lua_settop(L, top);
     r->capture = NULL;
-    if (!ok)
-        r->failed_cells++;
+    if (!ok) r->failed_cells++;
     repl_notebook_add(r, number, code, sb_str(&output));
     sb_free(&output);
     return ok ? 0 : -1;

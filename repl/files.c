@@ -16,15 +16,12 @@ int files_mkdirs(const char *path)
         return -1;
     }
     for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/')
-            continue;
+        if (*p != '/') continue;
         *p = '\0';
-        if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
-            return -1;
+        if (mkdir(tmp, 0700) != 0 && errno != EEXIST) return -1;
         *p = '/';
     }
-    if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
-        return -1;
+    if (mkdir(tmp, 0700) != 0 && errno != EEXIST) return -1;
     return 0;
 }
 
@@ -57,8 +54,7 @@ char *files_xdg_dir(const char *env, const char *fallback, char *out, size_t out
         return out;
     }
     const char *home = getenv("HOME");
-    if (home == NULL || home[0] == '\0')
-        return NULL;
+    if (home == NULL || home[0] == '\0') return NULL;
     snprintf(out, outlen, "%s/%s/recnote", home, fallback);
     return out;
 }

@@ -32,25 +32,20 @@ void repl_history_add(repl *r, const char *line)
     const char *s = line;
     while (isspace((unsigned char)*s))
         s++;
-    if (*s == '\0')
-        return;
+    if (*s == '\0') return;
     HIST_ENTRY *last = history_length > 0 ? history_get(history_base + history_length - 1) : NULL;
-    if (last != NULL && strcmp(last->line, line) == 0)
-        return;
+    if (last != NULL && strcmp(last->line, line) == 0) return;
     add_history(line);
 }
 
 void repl_history_save(repl *r)
 {
-    if (r->history_path[0] == '\0')
-        return;
+    if (r->history_path[0] == '\0') return;
     char dir[sizeof r->history_path];
     memcpy(dir, r->history_path, sizeof dir);
     char *slash = strrchr(dir, '/');
-    if (slash != NULL)
-        *slash = '\0';
-    if (files_mkdirs(dir) != 0)
-        return; /* history is a convenience: never an error at the prompt */
+    if (slash != NULL) *slash = '\0';
+    if (files_mkdirs(dir) != 0) return; /* history is a convenience: never an error at the prompt */
     char tmp[4300];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", r->history_path, (long)getpid());
     if (write_history(tmp) == 0)
@@ -65,7 +60,6 @@ void repl_history_print(repl *r, int last_n)
     int first = last_n > 0 && last_n < history_length ? history_length - last_n : 0;
     for (int i = first; i < history_length; i++) {
         HIST_ENTRY *e = history_get(history_base + i);
-        if (e != NULL)
-            repl_outf("%5d  %s\n", history_base + i, e->line);
+        if (e != NULL) repl_outf("%5d  %s\n", history_base + i, e->line);
     }
 }

@@ -24,11 +24,9 @@
 
 static int is_name_path(const char *s, size_t n)
 {
-    if (n == 0)
-        return 0;
+    if (n == 0) return 0;
     for (size_t i = 0; i < n; i++)
-        if (!(isalnum((unsigned char)s[i]) || s[i] == '_' || s[i] == '.' || s[i] == ':'))
-            return 0;
+        if (!(isalnum((unsigned char)s[i]) || s[i] == '_' || s[i] == '.' || s[i] == ':')) return 0;
     return 1;
 }
 
@@ -42,8 +40,7 @@ static void show_help(repl *r, const char *expr, size_t n)
     lua_pushfstring(L, "return %s", lua_tostring(L, -1));
     int found = 0;
     if (luaL_loadbuffer(L, lua_tostring(L, -1), lua_rawlen(L, -1), "=help") == LUA_OK) {
-        if (repl_pcall(L, 0, 1) == LUA_OK && !lua_isnil(L, -1))
-            found = 1;
+        if (repl_pcall(L, 0, 1) == LUA_OK && !lua_isnil(L, -1)) found = 1;
     }
     if (found) {
         lua_replace(L, -3); /* help value string -> help value */
@@ -51,8 +48,7 @@ static void show_help(repl *r, const char *expr, size_t n)
     } else {
         lua_pop(L, 2); /* help name */
     }
-    if (repl_pcall(L, 1, 0) != LUA_OK)
-        repl_report_error(L);
+    if (repl_pcall(L, 1, 0) != LUA_OK) repl_report_error(L);
     lua_settop(L, top);
 }
 
@@ -65,8 +61,7 @@ void repl_feed_line(repl *r, const char *line)
         size_t n = strlen(s);
         while (n > 0 && isspace((unsigned char)s[n - 1]))
             n--;
-        if (n == 0)
-            return;
+        if (n == 0) return;
         if (s[0] == ':') {
             repl_command(r, s);
             return;
@@ -84,8 +79,7 @@ void repl_feed_line(repl *r, const char *line)
     }
     sb_puts(&r->pending, line);
     int status = repl_compile(r->L, sb_str(&r->pending), "=check");
-    if (status == CHUNK_INCOMPLETE)
-        return;
+    if (status == CHUNK_INCOMPLETE) return;
     lua_pop(r->L, 1); /* the function or the message: repl_run_cell compiles again */
     char *code = strdup(sb_str(&r->pending));
     sb_clear(&r->pending);
@@ -154,8 +148,7 @@ static void make_prompt(const repl *r, char *out, size_t outlen)
 {
     char plain[32];
     int w = snprintf(plain, sizeof plain, "[%d]> ", r->next_cell);
-    if (r->pending.len > 0)
-        snprintf(plain, sizeof plain, "%*s> ", w - 2, "...");
+    if (r->pending.len > 0) snprintf(plain, sizeof plain, "%*s> ", w - 2, "...");
     if (r->color)
         snprintf(out, outlen, "\001\033[1;32m\002%.*s\001\033[0m\002 ", (int)strlen(plain) - 1,
                  plain);
@@ -191,8 +184,8 @@ int repl_loop_interactive(repl *r)
         printf("\033[1mrecnote %s\033[0m · %s — a notebook-style REPL for recommender systems\n",
                RECNOTE_VERSION, LUA_RELEASE);
     else
-        printf("recnote %s · %s — a notebook-style REPL for recommender systems\n",
-               RECNOTE_VERSION, LUA_RELEASE);
+        printf("recnote %s · %s — a notebook-style REPL for recommender systems\n", RECNOTE_VERSION,
+               LUA_RELEASE);
     printf("Type :help for commands, help(x) or ?x for documentation, Ctrl-D to quit.\n");
     fflush(stdout);
 

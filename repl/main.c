@@ -43,8 +43,7 @@ static void find_exe_dir(repl *r)
     }
     r->exe_dir[n] = '\0';
     char *slash = strrchr(r->exe_dir, '/');
-    if (slash != NULL)
-        *slash = '\0';
+    if (slash != NULL) *slash = '\0';
 }
 
 /* arg[0] = script, arg[1..] its arguments, arg[-1..] what came before (lua.c). */
@@ -61,8 +60,7 @@ static void set_arg_table(lua_State *L, int argc, char **argv, int script)
 /* Runs the function at the top with its arguments; prints any error. */
 static int run_protected(lua_State *L, int nargs)
 {
-    if (repl_pcall(L, nargs, 0) == LUA_OK)
-        return 0;
+    if (repl_pcall(L, nargs, 0) == LUA_OK) return 0;
     fprintf(stderr, "recnote: %s\n", lua_tostring(L, -1));
     lua_pop(L, 1);
     return 1;
@@ -85,8 +83,7 @@ static int run_script(lua_State *L, int argc, char **argv, int script)
 
 static void cleanup(repl *r)
 {
-    if (r->L != NULL)
-        lua_close(r->L);
+    if (r->L != NULL) lua_close(r->L);
     r->L = NULL;
     repl_notebook_free(r);
     sb_free(&r->pending);
@@ -110,8 +107,7 @@ int main(int argc, char **argv)
             i++;
             break;
         }
-        if (a[0] != '-' || strcmp(a, "-") == 0)
-            break;
+        if (a[0] != '-' || strcmp(a, "-") == 0) break;
         if (strcmp(a, "-e") == 0) {
             if (i + 1 >= argc) {
                 fputs("recnote: -e needs code to run\n", stderr);
@@ -140,8 +136,7 @@ int main(int argc, char **argv)
         }
     }
     int script = i < argc ? i : 0;
-    if (r->headless)
-        setenv("RECNOTE_HEADLESS", "1", 1);
+    if (r->headless) setenv("RECNOTE_HEADLESS", "1", 1);
 
     int interactive_tty = isatty(STDIN_FILENO);
     const char *term = getenv("TERM");
@@ -167,8 +162,7 @@ int main(int argc, char **argv)
         }
     }
     free(chunks);
-    if (status == 0 && script > 0)
-        status = run_script(r->L, argc, argv, script);
+    if (status == 0 && script > 0) status = run_script(r->L, argc, argv, script);
 
     if (status == 0 && ((script == 0 && n_chunks == 0) || then_interactive)) {
         r->interactive = interactive_tty;

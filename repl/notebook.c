@@ -42,15 +42,13 @@ static void put_fenced(strbuf *b, const char *info, const char *text)
     int longest = 0, run = 0;
     for (const char *p = text; *p; p++) {
         run = *p == '`' ? run + 1 : 0;
-        if (run > longest)
-            longest = run;
+        if (run > longest) longest = run;
     }
     int n = longest >= 3 ? longest + 1 : 3;
     for (int i = 0; i < n; i++)
         sb_putc(b, '`');
     sb_printf(b, "%s\n%s", info, text);
-    if (text[0] != '\0' && text[strlen(text) - 1] != '\n')
-        sb_putc(b, '\n');
+    if (text[0] != '\0' && text[strlen(text) - 1] != '\n') sb_putc(b, '\n');
     for (int i = 0; i < n; i++)
         sb_putc(b, '`');
     sb_puts(b, "\n\n");
@@ -68,14 +66,12 @@ int repl_notebook_save(repl *r, const char *path)
         const repl_cell *c = &r->cells[i];
         sb_printf(&b, "<!-- cell %d -->\n", c->number);
         put_fenced(&b, "lua", c->code);
-        if (c->output[0] != '\0')
-            put_fenced(&b, "text", c->output);
+        if (c->output[0] != '\0') put_fenced(&b, "text", c->output);
     }
     char err[512];
     int rc = files_write_atomic(path, sb_str(&b), b.len, err, sizeof err);
     sb_free(&b);
-    if (rc != 0)
-        repl_errf(":save: %s\n", err);
+    if (rc != 0) repl_errf(":save: %s\n", err);
     return rc;
 }
 

@@ -9,8 +9,7 @@ void repl_out(const char *s, size_t n)
 {
     fwrite(s, 1, n, stdout);
     fflush(stdout);
-    if (the_repl.capture != NULL)
-        sb_append(the_repl.capture, s, n);
+    if (the_repl.capture != NULL) sb_append(the_repl.capture, s, n);
 }
 
 void repl_outf(const char *fmt, ...)
@@ -37,7 +36,6 @@ void repl_errf(const char *fmt, ...)
     else
         fputs(sb_str(&b), stderr);
     fflush(stderr);
-    if (the_repl.capture != NULL)
-        sb_append(the_repl.capture, b.s ? b.s : "", b.len);
+    if (the_repl.capture != NULL) sb_append(the_repl.capture, b.s ? b.s : "", b.len);
     sb_free(&b);
 }

@@ -40,11 +40,21 @@ static void put_string(strbuf *b, const char *s, size_t n)
     for (size_t i = 0; i < shown; i++) {
         unsigned char c = (unsigned char)s[i];
         switch (c) {
-        case '"': sb_puts(b, "\\\""); break;
-        case '\\': sb_puts(b, "\\\\"); break;
-        case '\n': sb_puts(b, "\\n"); break;
-        case '\t': sb_puts(b, "\\t"); break;
-        case '\r': sb_puts(b, "\\r"); break;
+        case '"':
+            sb_puts(b, "\\\"");
+            break;
+        case '\\':
+            sb_puts(b, "\\\\");
+            break;
+        case '\n':
+            sb_puts(b, "\\n");
+            break;
+        case '\t':
+            sb_puts(b, "\\t");
+            break;
+        case '\r':
+            sb_puts(b, "\\r");
+            break;
         default:
             if (c < 32 || c == 127)
                 sb_printf(b, "\\%d", c);
@@ -53,32 +63,27 @@ static void put_string(strbuf *b, const char *s, size_t n)
         }
     }
     sb_putc(b, '"');
-    if (shown < n)
-        sb_printf(b, "... (%zu more bytes)", n - shown);
+    if (shown < n) sb_printf(b, "... (%zu more bytes)", n - shown);
 }
 
 static int is_identifier(const char *s, size_t n)
 {
     static const char *const keywords[] = {
-        "and",  "break", "do",    "else", "elseif", "end",   "false", "for",
-        "function", "goto", "if", "in",   "local",  "nil",   "not",   "or",
-        "repeat", "return", "then", "true", "until", "while", NULL};
-    if (n == 0 || !(isalpha((unsigned char)s[0]) || s[0] == '_'))
-        return 0;
+        "and",      "break",  "do",   "else", "elseif", "end",   "false", "for",
+        "function", "goto",   "if",   "in",   "local",  "nil",   "not",   "or",
+        "repeat",   "return", "then", "true", "until",  "while", NULL};
+    if (n == 0 || !(isalpha((unsigned char)s[0]) || s[0] == '_')) return 0;
     for (size_t i = 1; i < n; i++)
-        if (!(isalnum((unsigned char)s[i]) || s[i] == '_'))
-            return 0;
+        if (!(isalnum((unsigned char)s[i]) || s[i] == '_')) return 0;
     for (int i = 0; keywords[i]; i++)
-        if (strcmp(s, keywords[i]) == 0)
-            return 0;
+        if (strcmp(s, keywords[i]) == 0) return 0;
     return 1;
 }
 
 /* Has the value at idx a __tostring or __name to print through? */
 static int has_tostring(lua_State *L, int idx)
 {
-    if (!lua_getmetatable(L, idx))
-        return 0;
+    if (!lua_getmetatable(L, idx)) return 0;
     int t = lua_getfield(L, -1, "__tostring");
     lua_pop(L, 2);
     return t != LUA_TNIL;
@@ -117,10 +122,14 @@ static void put_scalar(printer *p, int idx)
 static int key_rank(lua_State *L, int idx)
 {
     switch (lua_type(L, idx)) {
-    case LUA_TNUMBER: return 0;
-    case LUA_TSTRING: return 1;
-    case LUA_TBOOLEAN: return 2;
-    default: return 3;
+    case LUA_TNUMBER:
+        return 0;
+    case LUA_TSTRING:
+        return 1;
+    case LUA_TBOOLEAN:
+        return 2;
+    default:
+        return 3;
     }
 }
 
@@ -218,8 +227,7 @@ static int put_inline(printer *p, int idx, int depth, size_t start, size_t limit
     if (depth >= p->o.max_depth) {
         lua_pushnil(L);
         int empty = lua_next(L, idx) == 0;
-        if (!empty)
-            lua_pop(L, 2);
+        if (!empty) lua_pop(L, 2);
         sb_puts(p->out, empty ? "{}" : "{...}");
         return 1;
     }
@@ -239,8 +247,7 @@ static int put_inline(printer *p, int idx, int depth, size_t start, size_t limit
             sb_printf(p->out, ", ... (%lld more)", (long long)(n + n_other - shown));
             break;
         }
-        if (i > 1)
-            sb_puts(p->out, ", ");
+        if (i > 1) sb_puts(p->out, ", ");
         if (i <= n) {
             lua_rawgeti(L, idx, i);
         } else {
@@ -339,8 +346,7 @@ static void put_value(printer *p, int idx, int depth, int indent)
     }
     size_t start = p->out->len;
     size_t limit = (size_t)(p->o.width > indent ? p->o.width - indent : 20);
-    if (put_inline(p, idx, depth, start, limit))
-        return;
+    if (put_inline(p, idx, depth, start, limit)) return;
     sb_truncate(p->out, start);
     put_block(p, idx, depth, indent);
 }

@@ -32,15 +32,15 @@ typedef struct {
 
 typedef struct {
     lua_State *L;
-    int next_cell;     /* the number the next cell gets */
-    int interactive;   /* readline on a terminal */
-    int color;         /* ANSI colours on (a terminal, NO_COLOR unset) */
-    int headless;      /* --headless */
-    int quit;          /* set by :quit and Ctrl-D */
-    int failed_cells;  /* cells that raised an error (exit status of piped input) */
-    strbuf pending;    /* an incomplete chunk waiting for more lines */
-    strbuf *capture;   /* while a cell runs, its output is also appended here */
-    repl_cell *cells;  /* the session, for :save */
+    int next_cell;    /* the number the next cell gets */
+    int interactive;  /* readline on a terminal */
+    int color;        /* ANSI colours on (a terminal, NO_COLOR unset) */
+    int headless;     /* --headless */
+    int quit;         /* set by :quit and Ctrl-D */
+    int failed_cells; /* cells that raised an error (exit status of piped input) */
+    strbuf pending;   /* an incomplete chunk waiting for more lines */
+    strbuf *capture;  /* while a cell runs, its output is also appended here */
+    repl_cell *cells; /* the session, for :save */
     int n_cells, cap_cells;
     char exe_dir[4096]; /* folder of the recnote binary (finds rec.so) */
     char history_path[4200];

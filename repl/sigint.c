@@ -40,8 +40,7 @@ static void say(const char *s)
 
 static void offer_quit(void)
 {
-    if (have_termios)
-        tcsetattr(STDIN_FILENO, TCSANOW, &saved_termios);
+    if (have_termios) tcsetattr(STDIN_FILENO, TCSANOW, &saved_termios);
     if (!isatty(STDIN_FILENO)) {
         say("\nrecnote: interrupted twice while busy; quitting\n");
         _exit(130);
@@ -76,15 +75,13 @@ static void on_sigint(int sig)
     repl_interrupt_flag = 1;
     if (the_repl.L != NULL)
         lua_sethook(the_repl.L, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
-    if (again)
-        offer_quit();
+    if (again) offer_quit();
 }
 
 void repl_signals_init(repl *r)
 {
     (void)r;
-    if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved_termios) == 0)
-        have_termios = 1;
+    if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved_termios) == 0) have_termios = 1;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigint;
@@ -96,8 +93,7 @@ void repl_signals_init(repl *r)
 void repl_set_busy(int b)
 {
     if (b) {
-        if (busy == 0)
-            repl_interrupt_flag = 0; /* a new command starts uninterrupted */
+        if (busy == 0) repl_interrupt_flag = 0; /* a new command starts uninterrupted */
         busy++;
         return;
     }
@@ -107,14 +103,12 @@ void repl_set_busy(int b)
 
 int repl_take_prompt_sigint(void)
 {
-    if (!prompt_sigint)
-        return 0;
+    if (!prompt_sigint) return 0;
     prompt_sigint = 0;
     return 1;
 }
 
 void repl_restore_terminal(void)
 {
-    if (have_termios)
-        tcsetattr(STDIN_FILENO, TCSANOW, &saved_termios);
+    if (have_termios) tcsetattr(STDIN_FILENO, TCSANOW, &saved_termios);
 }

@@ -25,8 +25,7 @@ static int repl_print(lua_State *L)
     luaL_Buffer b;
     luaL_buffinit(L, &b);
     for (int i = 1; i <= n; i++) {
-        if (i > 1)
-            luaL_addchar(&b, '\t');
+        if (i > 1) luaL_addchar(&b, '\t');
         luaL_tolstring(L, i, NULL);
         luaL_addvalue(&b);
     }
@@ -42,8 +41,7 @@ static int repl_print(lua_State *L)
 static int repl_on_idle(lua_State *L)
 {
     const char *name = luaL_checkstring(L, 1);
-    if (!lua_isnil(L, 2))
-        luaL_checktype(L, 2, LUA_TFUNCTION);
+    if (!lua_isnil(L, 2)) luaL_checktype(L, 2, LUA_TFUNCTION);
     lua_settop(L, 2);
     rec_host_idle_add(L, name);
     return 0;
@@ -79,7 +77,8 @@ static const char lazy_rec_lua[] =
     "return function(name)\n"
     "  local path, err = package.searchpath('rec', package.cpath)\n"
     "  if not path then\n"
-    "    error('recnote cannot find its engine module rec.so (is the build complete?):\\n\\t' .. err, 2)\n"
+    "    error('recnote cannot find its engine module rec.so (is the build complete?):\\n\\t' .. "
+    "err, 2)\n"
     "  end\n"
     "  local open, lerr = package.loadlib(path, 'luaopen_rec')\n"
     "  if not open then error('recnote cannot load ' .. path .. ': ' .. lerr, 2) end\n"
@@ -193,8 +192,7 @@ lua_State *repl_state_new(repl *r)
 int repl_state_reset(repl *r)
 {
     lua_State *L = repl_state_new(r);
-    if (L == NULL)
-        return -1;
+    if (L == NULL) return -1;
     lua_close(r->L);
     r->L = L;
     return 0;
