@@ -172,6 +172,43 @@ static int push_documented_fields(lua_State *L, int idx)
     return n;
 }
 
+/* Adds text to b wrapped at width columns, each line indented by indent
+ * spaces; explicit newlines are kept. Widths count bytes, so lines with
+ * multi-byte characters wrap a little early, never late. */
+static void add_wrapped(luaL_Buffer *b, const char *text, int width, int indent)
+{
+    int col = 0;
+    const char *p = text;
+    while (*p) {
+        if (*p == '\n') {
+            luaL_addchar(b, '\n');
+            col = 0;
+            p++;
+            continue;
+        }
+        if (*p == ' ') {
+            p++;
+            continue;
+        }
+        size_t word = strcspn(p, " \n");
+        if (col > 0 && col + 1 + (int)word > width) {
+            luaL_addchar(b, '\n');
+            col = 0;
+        }
+        if (col == 0) {
+            for (int i = 0; i < indent; i++)
+                luaL_addchar(b, ' ');
+            col = indent;
+        } else {
+            luaL_addchar(b, ' ');
+            col++;
+        }
+        luaL_addlstring(b, p, word);
+        col += (int)word;
+        p += word;
+    }
+}
+
 /* help(x): prints the docstring of x (a value, or a name such as "rec.fit"). */
 static int help_call(lua_State *L)
 {
@@ -187,19 +224,23 @@ static int help_call(lua_State *L)
     luaL_Buffer b;
     if (rec_doc_push(L, 2) == LUA_TTABLE) {
         int rec = lua_gettop(L);
-        luaL_buffinit(L, &b);
+        /* Everything the text needs sits below the buffer, which must stay on top. */
         lua_getfield(L, rec, "name");
-        luaL_addvalue(&b);
-        luaL_addstring(&b, "\n\n  ");
         lua_getfield(L, rec, "doc");
-        luaL_addvalue(&b);
-        if (lua_getfield(L, rec, "example") == LUA_TSTRING) {
-            luaL_addstring(&b, "\n\nExample:\n  ");
+        if (lua_getfield(L, rec, "example") == LUA_TSTRING)
             luaL_gsub(L, lua_tostring(L, -1), "\n", "\n  ");
-            lua_remove(L, -2);
-            luaL_addvalue(&b);
-        } else {
-            lua_pop(L, 1);
+        else
+            lua_pushnil(L);
+        const char *name = lua_tostring(L, rec + 1);
+        const char *doc = lua_tostring(L, rec + 2);
+        const char *example = lua_tostring(L, rec + 4);
+        luaL_buffinit(L, &b);
+        luaL_addstring(&b, name ? name : "?");
+        luaL_addstring(&b, "\n\n");
+        add_wrapped(&b, doc ? doc : "", 78, 2);
+        if (example != NULL) {
+            luaL_addstring(&b, "\n\nExample:\n  ");
+            luaL_addstring(&b, example);
         }
         luaL_pushresult(&b);
         print_top(L);
