@@ -10,6 +10,9 @@
  * `require "rec"` in a plain lua5.4. */
 int luaopen_rec(lua_State *L);
 
+/* rec.plot: figures (lua/plot.c). */
+int rec_open_plot(lua_State *L);
+
 /* Raises a Lua error carrying the engine's last message (never returns). */
 int rec_engine_error(lua_State *L);
 

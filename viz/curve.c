@@ -73,6 +73,11 @@ int vz_curve_n_sliders(const vz_panel *p)
     return p->n_sliders;
 }
 
+const char *vz_curve_slider_name(const vz_panel *p, int i)
+{
+    return i >= 0 && i < p->n_sliders ? p->sliders[i].name : NULL;
+}
+
 float vz_curve_slider(const vz_panel *p, int i)
 {
     return i >= 0 && i < p->n_sliders ? p->sliders[i].value : NAN;
@@ -94,9 +99,12 @@ int vz_curve_set_slider(vz_panel *p, int i, float value)
     vz__slider *s = &p->sliders[i];
     value = value < s->min ? s->min : value > s->max ? s->max : value;
     if (value == s->value) return VZ_OK;
+    float before = s->value;
     s->value = value;
     vz__figure_changed(p->fig);
-    return vz_curve_eval(p);
+    int rc = vz_curve_eval(p);
+    if (rc != VZ_OK) s->value = before; /* the slider stays where the curves were last drawn */
+    return rc;
 }
 
 int vz_curve_eval(vz_panel *p)

@@ -319,7 +319,7 @@ static int has_axes(const vz_panel *p)
 
 int vz_panel_data_to_pixel(const vz_panel *p, double x, double y, float *px, float *py)
 {
-    if (!p->rendered || !has_axes(p))
+    if (!p->rendered || (!has_axes(p) && p->kind != VZ_PANEL_BAR))
         return vz_fail(VZ_EINVAL, "panel: no data axes to map through (render it first)");
     if (p->logy) {
         if (!(y > 0)) return vz_fail(VZ_EINVAL, "panel: y = %g has no place on a log axis", y);

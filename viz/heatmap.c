@@ -37,6 +37,17 @@ int vz_heatmap_set(vz_panel *p, const float *v, int rows, int cols, const char *
     return VZ_OK;
 }
 
+int vz_heatmap_update(vz_panel *p, const float *v, int rows, int cols)
+{
+    if (p->kind != VZ_PANEL_HEATMAP || p->hm == NULL)
+        return vz_heatmap_set(p, v, rows, cols, NULL, NULL);
+    if (rows != p->hm_rows || cols != p->hm_cols)
+        return vz_heatmap_set(p, v, rows, cols, NULL, NULL);
+    memcpy(p->hm, v, (size_t)rows * (size_t)cols * sizeof *p->hm);
+    vz__figure_changed(p->fig);
+    return VZ_OK;
+}
+
 void vz_heatmap_set_range(vz_panel *p, float vmin, float vmax)
 {
     p->hm_vmin = vmin, p->hm_vmax = vmax;

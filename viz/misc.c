@@ -172,6 +172,17 @@ int vz_bar_set(vz_panel *p, const float *v, int n, const char *const *labels)
     return VZ_OK;
 }
 
+int vz_bar_update(vz_panel *p, const float *v, int n)
+{
+    if (p->kind != VZ_PANEL_BAR || n != p->n_bars) return vz_bar_set(p, v, n, NULL);
+    for (int i = 0; i < n; i++)
+        if (!isfinite(v[i]))
+            return vz_fail(VZ_EINVAL, "bar: value %d is %g (not finite)", i + 1, (double)v[i]);
+    memcpy(p->bars, v, (size_t)n * sizeof *v);
+    vz__figure_changed(p->fig);
+    return VZ_OK;
+}
+
 void vz__draw_bar(vz_dlist *dl, vz_panel *p, const vz__style *st)
 {
     double lo = 0, hi = 0;
@@ -265,25 +276,23 @@ int vz_graph_set(vz_panel *p, int n, const float *xy, const char *const *labels,
         vz__labels_free(lab, n);
         return vz_fail(VZ_ENOMEM, "graph: out of memory");
     }
-    if (xy != NULL) {
-        /* fit the given layout into the unit square, keeping its aspect */
-        float x0 = xy[0], x1 = xy[0], y0 = xy[1], y1 = xy[1];
-        for (int i = 1; i < n; i++) {
-            x0 = fminf(x0, xy[2 * i]), x1 = fmaxf(x1, xy[2 * i]);
-            y0 = fminf(y0, xy[2 * i + 1]), y1 = fmaxf(y1, xy[2 * i + 1]);
-        }
-        float span = fmaxf(x1 - x0, y1 - y0);
-        if (!(span > 0)) span = 1;
-        for (int i = 0; i < n; i++) {
-            nodes[2 * i] = 0.5f + (xy[2 * i] - (x0 + x1) / 2) / span;
-            nodes[2 * i + 1] = 0.5f - (xy[2 * i + 1] - (y0 + y1) / 2) / span;
-        }
-    } else {
-        for (int i = 0; i < n; i++) {
-            double t = 2 * M_PI * i / n - M_PI / 2;
-            nodes[2 * i] = (float)(0.5 + 0.5 * cos(t));
-            nodes[2 * i + 1] = (float)(0.5 + 0.5 * sin(t));
-        }
+    /* a circle when no layout is given; either way fitted, centred, into the
+     * unit square keeping its aspect */
+    for (int i = 0; i < n; i++) {
+        double t = 2 * M_PI * i / n - M_PI / 2;
+        nodes[2 * i] = xy != NULL ? xy[2 * i] : (float)cos(t);
+        nodes[2 * i + 1] = xy != NULL ? -xy[2 * i + 1] : (float)sin(t); /* y grows upwards */
+    }
+    float x0 = nodes[0], x1 = nodes[0], y0 = nodes[1], y1 = nodes[1];
+    for (int i = 1; i < n; i++) {
+        x0 = fminf(x0, nodes[2 * i]), x1 = fmaxf(x1, nodes[2 * i]);
+        y0 = fminf(y0, nodes[2 * i + 1]), y1 = fmaxf(y1, nodes[2 * i + 1]);
+    }
+    float span = fmaxf(x1 - x0, y1 - y0);
+    if (!(span > 0)) span = 1;
+    for (int i = 0; i < n; i++) {
+        nodes[2 * i] = 0.5f + (nodes[2 * i] - (x0 + x1) / 2) / span;
+        nodes[2 * i + 1] = 0.5f + (nodes[2 * i + 1] - (y0 + y1) / 2) / span;
     }
     if (n_edges > 0) memcpy(ed, edges, 2 * (size_t)n_edges * sizeof *ed);
     free(p->nodes), free(p->node_px), free(p->edges), free(p->walk);

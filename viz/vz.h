@@ -192,8 +192,8 @@ int vz_panel_set_xlabel(vz_panel *p, const char *label);
 int vz_panel_set_ylabel(vz_panel *p, const char *label);
 
 /* Maps a data coordinate to a figure pixel using the layout and view of the
- * last render. VZ_EINVAL before the first render or for panels without data
- * axes (heatmap, bar, graph use their own cells). */
+ * last render (a bar chart's x is the bar index, 0-based). VZ_EINVAL before
+ * the first render, and for heatmap and graph panels (their own cells). */
 int vz_panel_data_to_pixel(const vz_panel *p, double x, double y, float *px, float *py);
 
 /* The plot area of the last render, in figure pixels. */
@@ -234,6 +234,8 @@ void vz_line_set_logy(vz_panel *p, int on);
  * cols strings, either may be NULL). NaN cells draw grey and read "nan". */
 int vz_heatmap_set(vz_panel *p, const float *v, int rows, int cols, const char *const *row_labels,
                    const char *const *col_labels);
+/* Replaces the values of a heatmap of the same shape, keeping its labels. */
+int vz_heatmap_update(vz_panel *p, const float *v, int rows, int cols);
 /* Fixes the colour range; NaN for either end means the data's own. */
 void vz_heatmap_set_range(vz_panel *p, float vmin, float vmax);
 
@@ -275,7 +277,10 @@ int vz_curve_set(vz_panel *p, int n_curves, const char *const *names, float xmin
 /* Adds a slider; returns its index or a negative VZ_E*. */
 int vz_curve_add_slider(vz_panel *p, const char *name, float min, float max, float value);
 int vz_curve_n_sliders(const vz_panel *p);
-/* Sets slider i (clamped to its range) and re-evaluates the curves. */
+/* The name of slider i (borrowed), or NULL. */
+const char *vz_curve_slider_name(const vz_panel *p, int i);
+/* Sets slider i (clamped to its range) and re-evaluates the curves; when the
+ * callback fails the slider keeps its previous value. */
 int vz_curve_set_slider(vz_panel *p, int i, float value);
 float vz_curve_slider(const vz_panel *p, int i);
 /* Re-evaluates the curves now; returns the callback's failure, if any. */
@@ -294,6 +299,8 @@ int vz_hist_bin(const vz_panel *p, int s, int b, float *lo, float *hi, int *coun
 
 /* n bars with optional labels (NULL). Negative values grow downwards. */
 int vz_bar_set(vz_panel *p, const float *v, int n, const char *const *labels);
+/* Replaces the values of n bars, keeping the labels when n is unchanged. */
+int vz_bar_update(vz_panel *p, const float *v, int n);
 
 /* n nodes at xy (2n floats; NULL places them on a circle), optional labels,
  * n_edges edges as pairs of 0-based node indices. */
@@ -326,6 +333,8 @@ const char *vz_figure_last_save(const vz_figure *f);
 int vz_figure_show(vz_figure *f);
 /* Closes the figure's window; the figure stays, offscreen. */
 void vz_figure_hide(vz_figure *f);
+/* Nonzero while the figure has a window, or one will open on the next pump;
+ * zero once the user closed it. */
 int vz_figure_has_window(const vz_figure *f);
 
 /* Handles pending window events and redraws changed figures. Returns the

@@ -99,7 +99,7 @@ void vz_figure_hide(vz_figure *f)
 
 int vz_figure_has_window(const vz_figure *f)
 {
-    return f->window != NULL;
+    return f->window != NULL || f->want_window;
 }
 
 /* Renders f and copies it to its window. */
