@@ -61,6 +61,11 @@ int rn_graph_error(const rn_graph *g)
     return g->err;
 }
 
+void rn_graph_clear_error(rn_graph *g)
+{
+    g->err = RN_OK;
+}
+
 unsigned long rn_graph_generation(const rn_graph *g)
 {
     return g->generation;

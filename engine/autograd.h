@@ -53,6 +53,11 @@ rn_rng *rn_graph_rng(rn_graph *g);
 /* The sticky error code (RN_OK when every op so far succeeded). */
 int rn_graph_error(const rn_graph *g);
 
+/* Forgets the sticky error but keeps the step: for interactive hosts, where a
+ * typo in one op should not cost the intermediates made so far. A failed op
+ * records nothing on the tape, so the step stays consistent. */
+void rn_graph_clear_error(rn_graph *g);
+
 /* The step counter: increases at each reset. Arena tensors remember the
  * generation that made them. */
 unsigned long rn_graph_generation(const rn_graph *g);

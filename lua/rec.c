@@ -47,6 +47,7 @@ int luaopen_rec(lua_State *L)
         lua_pushliteral(L, RECNOTE_DATA_DIR);
     }
     lua_setfield(L, -2, "data_dir");
+    rec_open_engine(L);
     rec_open_plot(L);
 
     rec_doc_set(L, -1, "rec",

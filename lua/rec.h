@@ -10,6 +10,9 @@
  * `require "rec"` in a plain lua5.4. */
 int luaopen_rec(lua_State *L);
 
+/* Tensors, parameters, autograd (rec.nn, rec.loss) and rec.optim (lua/tensor.c). */
+void rec_open_engine(lua_State *L);
+
 /* rec.plot: figures (lua/plot.c). */
 int rec_open_plot(lua_State *L);
 
