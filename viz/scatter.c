@@ -324,7 +324,7 @@ void vz__draw_scatter(vz_dlist *dl, vz_panel *p, const vz__style *st)
     }
     if (max_class > 0) {
         const char *names[8];
-        char buf[8][16];
+        char buf[8][24];
         vz_color cols[8];
         int n = max_class + 1 > 8 ? 8 : max_class + 1;
         for (int c = 0; c < n; c++) {

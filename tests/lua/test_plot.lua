@@ -54,8 +54,8 @@ T.cases{
     local fig = plot.heatmap{values = vals, width = 400, height = 300, show = false}
     -- probe a grid of pixels; hover tells which cell each lies in
     local lum = {}
-    for y = 0, 299, 4 do
-      for x = 0, 399, 4 do
+    for y = 0, 299, 7 do
+      for x = 0, 399, 7 do
         local h = fig:hover(x, y)
         local v = h and tonumber(h:match(": (%S+)$"))
         if v then
