@@ -11,7 +11,7 @@ size_t rn_shape_count(int ndim, const int *shape)
     if (ndim < 1 || ndim > RN_MAX_DIMS) return 0;
     size_t n = 1;
     for (int i = 0; i < ndim; i++) {
-        if (shape[i] < 1) return 0;
+        if (shape[i] < 1 || n > RN_MAX_ELEMENTS / (size_t)shape[i]) return 0;
         n *= (size_t)shape[i];
     }
     return n;
@@ -45,6 +45,9 @@ static int check_shape(int ndim, const int *shape)
         if (shape[i] < 1)
             return rn_fail(RN_ESHAPE, "dimension %d of a tensor must be at least 1, got %d", i + 1,
                            shape[i]);
+    if (rn_shape_count(ndim, shape) == 0)
+        return rn_fail(RN_ESHAPE, "a tensor holds at most %zu elements; the shape asks for more",
+                       RN_MAX_ELEMENTS);
     return RN_OK;
 }
 

@@ -85,7 +85,12 @@ void rn_tensor_normal(rn_tensor *t, rn_rng *g, float mean, float std);
 /* Writes the shape as "2x3x4" into buf (always terminated); returns buf. */
 char *rn_shape_str(const rn_tensor *t, char *buf, size_t size);
 
-/* Product of shape[0..ndim); 0 when ndim is out of range or a dim < 1. */
+/* Tensors hold at most this many elements (so int index arithmetic in the
+ * kernels cannot overflow): 2^31 - 1, 8 GiB of floats. */
+#define RN_MAX_ELEMENTS ((size_t)2147483647)
+
+/* Product of shape[0..ndim); 0 when ndim is out of range, a dim < 1 or the
+ * product exceeds RN_MAX_ELEMENTS. */
 size_t rn_shape_count(int ndim, const int *shape);
 
 /* Nonzero when a and b have the same ndim and dims. */

@@ -8,6 +8,18 @@
 
 #include <math.h>
 
+/* -log softmax(z)_target for one row, through log-sum-exp. */
+static float sample_loss(const float *z, int C, int64_t target)
+{
+    float m = z[0];
+    for (int c = 1; c < C; c++)
+        m = fmaxf(m, z[c]);
+    double e = 0;
+    for (int c = 0; c < C; c++)
+        e += exp((double)(z[c] - m));
+    return (float)(log(e) + (double)m - (double)z[target]);
+}
+
 void rn_softmax_ce_forward(float *loss, float *prob, const float *z, const int64_t *target,
                            const float *w, int B, int C)
 {
@@ -66,6 +78,7 @@ void rn_softmax_ce_backward(rn_graph *g, rn_node *nd)
         float wb = w ? w->data[b] : 1.0f;
         for (int c = 0; dz && c < C; c++)
             dz[(size_t)b * C + c] += k * wb * (prob[(size_t)b * C + c] - (c == t[b]));
-        if (dw != NULL) dw[b] += k * -logf(prob[(size_t)b * C + t[b]]);
+        if (dw != NULL) /* l_b, recomputed through log-sum-exp so it stays finite */
+            dw[b] += k * sample_loss(z->data + (size_t)b * C, C, t[b]);
     }
 }

@@ -42,6 +42,8 @@ static void test_tensors(void)
     CHECK_STR(rn_error(), "a tensor has 1 to 4 dimensions, got 5");
     CHECK(rn_tensor_new(2, S(3, 0)) == NULL);
     CHECK_STR(rn_error(), "dimension 2 of a tensor must be at least 1, got 0");
+    CHECK(rn_tensor_new(3, S(1 << 20, 1 << 20, 1 << 20)) == NULL); /* no overflow */
+    CHECK_STR(rn_error(), "a tensor holds at most 2147483647 elements; the shape asks for more");
     CHECK(rn_error_code() == RN_ESHAPE);
     rn_tensor *c = rn_tensor_clone(t);
     CHECK(c != NULL && rn_shape_equal(c, t));

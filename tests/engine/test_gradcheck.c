@@ -205,6 +205,17 @@ static rn_tensor *b_softplus(rn_graph *g, rn_tensor **in, void *c)
     return rn_softplus(g, in[0]);
 }
 
+/* The checker itself can fail: ReLU's inputs placed within h of its kink give
+ * a numeric slope of about 1/2 where the analytic one is 0 or 1. */
+static void test_checker_catches_errors(void)
+{
+    rn_tensor *x = gc_tensor(&rng, 1, S(4), -1, 1);
+    for (size_t i = 0; i < x->n; i++)
+        x->data[i] = (i % 2 ? 1.0f : -1.0f) * (float)gc_h * 0.25f;
+    CHECK(gc_check("relu on its kink (must fail)", b_relu, 1, &x, NULL) > 0.1);
+    rn_tensor_free(x);
+}
+
 static void test_activations(void)
 {
     rn_tensor *x = gc_tensor(&rng, 2, S(4, 5), -3, 3);
@@ -423,6 +434,7 @@ int main(void)
     RUN(test_shape_ops);
     RUN(test_concat_split_gather);
     RUN(test_activations);
+    RUN(test_checker_catches_errors);
     RUN(test_norms);
     RUN(test_softmax_dropout);
     RUN(test_embedding_pool_fm_gru);
