@@ -1,4 +1,4 @@
-/* The rasteriser: draws a display list into an ARGB8888 SDL_Surface.
+/* The rasteriser: draws a display list into an opaque XRGB8888 SDL_Surface.
  *
  * Filled rects, clips and text go through SDL's software renderer
  * (SDL_CreateSoftwareRenderer on the canvas surface). SDL renderers draw
@@ -41,12 +41,16 @@ vz__canvas *vz__canvas_new(int w, int h)
         vz_fail(VZ_ENOMEM, "out of memory for a %dx%d figure", w, h);
         return NULL;
     }
-    c->surf = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
+    /* no alpha channel: every pixel is opaque, so a blit to a window copies
+     * and a PNG holds exactly the colours seen (text blending never leaves a
+     * translucent pixel behind) */
+    c->surf = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_XRGB8888);
     if (c->surf == NULL) {
         vz_fail(VZ_ESDL, "cannot create a %dx%d surface: %s", w, h, SDL_GetError());
         free(c);
         return NULL;
     }
+    SDL_SetSurfaceBlendMode(c->surf, SDL_BLENDMODE_NONE);
     c->ren = SDL_CreateSoftwareRenderer(c->surf);
     if (c->ren == NULL) {
         vz_fail(VZ_ESDL, "cannot create SDL's software renderer: %s", SDL_GetError());

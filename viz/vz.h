@@ -168,7 +168,7 @@ int vz_figure_presentation(const vz_figure *f);
  * save and the window pump when the figure changed; tests call it directly. */
 int vz_figure_render(vz_figure *f);
 
-/* The surface of the last render (ARGB8888); borrowed, valid until the next
+/* The surface of the last render (XRGB8888, opaque); borrowed, valid until the next
  * render or resize. NULL before the first render. */
 SDL_Surface *vz_figure_surface(vz_figure *f);
 

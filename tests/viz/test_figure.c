@@ -112,6 +112,13 @@ static void test_png_roundtrip(void)
             for (int x = 0; x < s->w; x++)
                 diff += color_diff(px_at(conv, x, y), px_at(s, x, y)) != 0;
         CHECK(diff == 0);
+        /* and every pixel is opaque: what a window shows, no translucent text */
+        int translucent = 0;
+        for (int y = 0; conv && y < conv->h; y++)
+            for (int x = 0; x < conv->w; x++)
+                translucent += (((Uint32 *)((Uint8 *)conv->pixels + (size_t)y * conv->pitch))[x] >>
+                                24) != 0xFF;
+        CHECK(translucent == 0);
         SDL_FreeSurface(conv);
         SDL_FreeSurface(loaded);
     }
