@@ -216,12 +216,26 @@ rn_node *rn__record(rn_graph *g, int op, rn_tensor *out, int n_in, rn_tensor *co
 float *rn__grad(rn_graph *g, rn_tensor *t)
 {
     if (t == NULL || !(t->flags & RN_T_GRAD)) return NULL;
+    if (t->sparse != NULL && t->sparse->n_rows < (size_t)t->shape[0]) {
+        /* A sparse table reached by an op other than embedding (a matmul, a
+         * gather) gets a dense gradient: mark every row, so optimizers and
+         * zero_grad see all of it. */
+        for (int64_t r = 0; r < t->shape[0]; r++)
+            rn__touch(t, r);
+    }
     if (t->grad == NULL) {
         /* Only intermediates get here: persistent tensors hold their gradient. */
         t->grad = rn_arena_calloc(&g->arena, t->n * sizeof(float));
         if (t->grad == NULL) record_oom(g);
     }
     return t->grad;
+}
+
+/* For embedding: the gradient of a table whose rows the caller touches one by one. */
+float *rn__grad_rows(rn_graph *g, rn_tensor *t)
+{
+    if (t->sparse == NULL) return rn__grad(g, t);
+    return (t->flags & RN_T_GRAD) ? t->grad : NULL;
 }
 
 void rn__touch(rn_tensor *table, int64_t r)

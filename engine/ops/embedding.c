@@ -44,7 +44,7 @@ rn_tensor *rn_embedding(rn_graph *g, rn_tensor *table, const rn_ids *ids)
 void rn_embedding_backward(rn_graph *g, rn_node *nd)
 {
     rn_tensor *table = nd->in[0];
-    float *dt = rn__grad(g, table);
+    float *dt = rn__grad_rows(g, table);
     if (dt == NULL) return;
     const int64_t *id = nd->save[0];
     size_t D = (size_t)table->shape[1];

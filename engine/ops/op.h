@@ -109,6 +109,11 @@ rn_node *rn__record(rn_graph *g, int op, rn_tensor *out, int n_in, rn_tensor *co
  * zeroed for an intermediate on first use; NULL when t needs no gradient. */
 float *rn__grad(rn_graph *g, rn_tensor *t);
 
+/* For a sparse table reached by an op other than embedding, rn__grad marks
+ * every row touched (a dense gradient). Embedding's backward uses
+ * rn__grad_rows instead and marks the rows it writes with rn__touch. */
+float *rn__grad_rows(rn_graph *g, rn_tensor *t);
+
 /* Marks row r of a sparse table as touched (backward of embedding lookups). */
 void rn__touch(rn_tensor *table, int64_t r);
 

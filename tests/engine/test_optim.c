@@ -138,6 +138,31 @@ static void test_lazy_sparse_rows(void)
     }
 }
 
+/* A sparse table used by an op other than embedding gets a dense gradient:
+ * every row is touched, updated, and zeroed afterwards. */
+static void test_sparse_table_dense_use(void)
+{
+    rn_params *ps = rn_params_new();
+    rn_tensor *table = rn_param_table(ps, "out", 5, 2);
+    rn_tensor_fill(table, 1.0f);
+    rn_optim_config c = rn_optim_defaults(RN_SGD);
+    c.lr = 0.5f;
+    rn_optim *o = rn_optim_new(&c);
+    CHECK(rn_optim_add(o, ps, NULL) == RN_OK);
+    rn_graph *g = rn_graph_new(1);
+    rn_tensor *h = rn_graph_tensor(g, 2, S(1, 2), (const float[]){1.0f, 2.0f});
+    /* loss = sum(h table^T) = sum over rows of 1 * t0 + 2 * t1 */
+    CHECK(rn_backward(g, rn_sum_all(g, rn_matmul(g, h, table, 0, 1))) == RN_OK);
+    CHECK(table->sparse->n_rows == 5);
+    CHECK(rn_optim_step(o) == RN_OK);
+    CHECK(table->data[4 * 2] == 0.5f && table->data[4 * 2 + 1] == 0.0f);
+    rn_optim_zero_grad(o);
+    CHECK(table->sparse->n_rows == 0 && table->grad[9] == 0.0f);
+    rn_graph_free(g);
+    rn_optim_free(o);
+    rn_params_free(ps);
+}
+
 static void test_clipping(void)
 {
     rn_optim_config c = rn_optim_defaults(RN_SGD);
@@ -245,6 +270,7 @@ int main(void)
     RUN(test_ftrl_matches_paper);
     RUN(test_ftrl_l1_exact_zeros);
     RUN(test_lazy_sparse_rows);
+    RUN(test_sparse_table_dense_use);
     RUN(test_clipping);
     RUN(test_schedules);
     RUN(test_groups_by_prefix);
