@@ -151,7 +151,7 @@ static void test_rank_by_hand(void)
     CHECK_NEAR(r.hit_rate, 1.0, 1e-15);
     /* user 0: DCG 1/log2(4) = 0.5, IDCG 1 + 1/log2(3) */
     CHECK_NEAR(r.ndcg, (0.5 / (1 + 1 / log2(3.0)) + 1) / 2, 1e-15);
-    CHECK_NEAR(r.ndcg, 0.65328679513998632, 1e-15);
+    CHECK_NEAR(r.ndcg, 0.6532867981913646, 1e-15);
     CHECK_NEAR(r.mrr, (1.0 / 3 + 1) / 2, 1e-15);
     CHECK(r.n_users == 3 && r.n_used == 2);
     CHECK(rn_rank_metrics(&L, 1, &r) == RN_OK);
@@ -309,12 +309,11 @@ static void test_alloc_failures(void)
         fail_at = nth;
         int rc3 = rn_rank_metrics(&L, 2, &rr);
         rn_alloc_set(NULL, NULL);
-        CHECK(nth > 2 ? rc1 == RN_OK : rc1 == RN_ENOMEM);
-        CHECK(nth > 3 ? rc2 == RN_OK : rc2 == RN_ENOMEM);
         CHECK(nth > 1 ? rc3 == RN_OK : rc3 == RN_ENOMEM);
+        if (nth == 1) CHECK_STR(rn_error(), "out of memory allocating 32 bytes for rank metrics scratch");
+        CHECK(nth > 3 ? rc2 == RN_OK : rc2 == RN_ENOMEM);
+        CHECK(nth > 2 ? rc1 == RN_OK : rc1 == RN_ENOMEM);
     }
-    CHECK(strstr(rn_error(), "out of memory") != NULL || rn_error_code() == RN_OK ||
-          rn_error_code() == RN_ENOMEM);
 }
 
 int main(void)
