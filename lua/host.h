@@ -20,6 +20,14 @@
 #define REC_KEY_HEADLESS  "recnote.headless"  /* boolean: never open a window */
 #define REC_KEY_DATA_DIR  "recnote.data_dir"  /* string: folder with lessons/ and assets/ */
 #define REC_KEY_DOCS      "recnote.docs"      /* the docstring registry (below) */
+#define REC_KEY_CELL_END  "recnote.cell_end"  /* table: name -> function (see below) */
+
+/* Cell-end hooks, for notebooks: when `recnote --run` has run a cell it calls
+ * every function in the table REC_KEY_CELL_END as fn(prefix), where prefix is
+ * a path without extension ("out_files/cell-7"). A hook that has something to
+ * show (the figures drawn or changed by that cell) writes it to prefix plus a
+ * suffix of its own ("-1.png") and returns the list of paths it wrote; the
+ * runner links them into the output notebook. */
 
 /* The host's Ctrl-C flag, or NULL without a host. Borrowed for the life of
  * the Lua state. */

@@ -21,21 +21,52 @@ static int is_incomplete_msg(const char *msg)
     return n >= EOF_MARK_LEN && strcmp(msg + n - EOF_MARK_LEN, EOF_MARK) == 0;
 }
 
+/* Loads "return <code>"-style text; leaves the function or the message. */
+static int load_text(lua_State *L, const char *text, const char *chunkname)
+{
+    return luaL_loadbuffer(L, text, strlen(text), chunkname);
+}
+
+/* Where the last non-blank line of code starts, or NULL for a single line. */
+static const char *last_line_start(const char *code)
+{
+    size_t n = strlen(code);
+    while (n > 0 && isspace((unsigned char)code[n - 1]))
+        n--;
+    while (n > 0 && code[n - 1] != '\n')
+        n--;
+    return n > 0 ? code + n : NULL;
+}
+
 int repl_compile(lua_State *L, const char *code, const char *chunkname)
 {
     lua_pushfstring(L, "return %s", code);
-    int status = luaL_loadbuffer(L, lua_tostring(L, -1), lua_rawlen(L, -1), chunkname);
+    int status = load_text(L, lua_tostring(L, -1), chunkname);
     if (status == LUA_OK) {
         lua_remove(L, -2);
         return CHUNK_OK;
     }
     int return_incomplete = status == LUA_ERRSYNTAX && is_incomplete_msg(lua_tostring(L, -1));
     lua_pop(L, 2);
-    status = luaL_loadbuffer(L, code, strlen(code), chunkname);
-    if (status == LUA_OK) return CHUNK_OK;
+    status = load_text(L, code, chunkname);
+    if (status == LUA_OK)
+        return CHUNK_OK;
     if (status == LUA_ERRSYNTAX && (is_incomplete_msg(lua_tostring(L, -1)) || return_incomplete)) {
         lua_pop(L, 1);
         return CHUNK_INCOMPLETE;
+    }
+    /* A cell of statements ending in an expression shows that expression, as a
+     * notebook does: "x = 21\nx * 2" runs as "x = 21\nreturn x * 2" (same lines). */
+    const char *last = last_line_start(code);
+    if (last != NULL) {
+        lua_pushlstring(L, code, (size_t)(last - code));
+        lua_pushfstring(L, "%sreturn %s", lua_tostring(L, -1), last);
+        if (load_text(L, lua_tostring(L, -1), chunkname) == LUA_OK) {
+            lua_replace(L, -4); /* the function takes the statement error's place */
+            lua_pop(L, 2);
+            return CHUNK_OK;
+        }
+        lua_pop(L, 3);
     }
     return CHUNK_ERROR;
 }

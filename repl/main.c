@@ -5,6 +5,8 @@
  *   recnote -e CODE              run CODE and exit (repeatable)
  *   recnote -i                   the REPL after the script or -e
  *   recnote --headless           never open a window (figures render offscreen)
+ *   recnote --run NB.md [-o OUT.md] [--solutions] [--unsolved N]
+ *                                execute a notebook without a terminal
  *   recnote --version | --help
  *
  * Exit status: 0 ok, 1 a Lua error (message on stderr), 2 a usage error. */
@@ -28,6 +30,10 @@ static void usage(FILE *f)
           "  -e CODE      run CODE (repeatable), then exit unless -i\n"
           "  -i           enter the REPL after running the script or -e\n"
           "  --headless   never open a window: figures render offscreen\n"
+          "  --run NB.md  execute a notebook without a terminal (implies --headless)\n"
+          "    -o OUT.md      write it with its outputs and figures\n"
+          "    --solutions    run each exercise's solution in its place\n"
+          "    --unsolved N   ... except exercise N\n"
           "  --version    print the version and exit\n"
           "  --help       print this help and exit\n"
           "With no script, recnote starts the REPL; input from a pipe runs line by line.\n",
@@ -100,6 +106,8 @@ int main(int argc, char **argv)
 
     const char **chunks = calloc((size_t)argc, sizeof *chunks);
     int n_chunks = 0, then_interactive = 0;
+    const char *notebook = NULL;
+    run_opts ropts = {0};
     int i = 1;
     for (; i < argc; i++) {
         const char *a = argv[i];
@@ -116,6 +124,26 @@ int main(int argc, char **argv)
                 return 2;
             }
             chunks[n_chunks++] = argv[++i];
+        } else if (strcmp(a, "--run") == 0 || strcmp(a, "-o") == 0 ||
+                   strcmp(a, "--unsolved") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "recnote: %s needs an argument\n", a);
+                usage(stderr);
+                free(chunks);
+                return 2;
+            }
+            const char *v = argv[++i];
+            if (a[2] == 'r')
+                notebook = v;
+            else if (a[1] == 'o')
+                ropts.out_path = v;
+            else if ((ropts.unsolved = atoi(v)) < 1) {
+                fprintf(stderr, "recnote: --unsolved needs an exercise number (1, 2, ...)\n");
+                free(chunks);
+                return 2;
+            }
+        } else if (strcmp(a, "--solutions") == 0) {
+            ropts.solutions = 1;
         } else if (strcmp(a, "-i") == 0) {
             then_interactive = 1;
         } else if (strcmp(a, "--headless") == 0) {
@@ -136,6 +164,18 @@ int main(int argc, char **argv)
         }
     }
     int script = i < argc ? i : 0;
+    if (notebook != NULL && (script > 0 || n_chunks > 0 || then_interactive)) {
+        fputs("recnote: --run takes no script, -e or -i\n", stderr);
+        free(chunks);
+        return 2;
+    }
+    if ((ropts.out_path || ropts.solutions || ropts.unsolved) && notebook == NULL) {
+        fputs("recnote: -o, --solutions and --unsolved go with --run\n", stderr);
+        free(chunks);
+        return 2;
+    }
+    if (notebook != NULL)
+        r->headless = 1;
     if (r->headless) setenv("RECNOTE_HEADLESS", "1", 1);
 
     int interactive_tty = isatty(STDIN_FILENO);
@@ -152,6 +192,8 @@ int main(int argc, char **argv)
     repl_signals_init(r);
 
     int status = 0;
+    if (notebook != NULL)
+        status = repl_run_notebook(r, notebook, &ropts);
     for (int k = 0; k < n_chunks && status == 0; k++) {
         if (luaL_loadbuffer(r->L, chunks[k], strlen(chunks[k]), "=(command line)") != LUA_OK) {
             fprintf(stderr, "recnote: %s\n", lua_tostring(r->L, -1));
@@ -164,7 +206,7 @@ int main(int argc, char **argv)
     free(chunks);
     if (status == 0 && script > 0) status = run_script(r->L, argc, argv, script);
 
-    if (status == 0 && ((script == 0 && n_chunks == 0) || then_interactive)) {
+    if (status == 0 && notebook == NULL && ((script == 0 && n_chunks == 0) || then_interactive)) {
         r->interactive = interactive_tty;
         if (r->interactive)
             status = repl_loop_interactive(r);

@@ -37,7 +37,7 @@ void repl_notebook_add(repl *r, int number, const char *code, const char *output
 }
 
 /* A fence longer than any run of backticks inside text (at least three). */
-static void put_fenced(strbuf *b, const char *info, const char *text)
+void repl_put_fenced(strbuf *b, const char *info, const char *text)
 {
     int longest = 0, run = 0;
     for (const char *p = text; *p; p++) {
@@ -65,8 +65,8 @@ int repl_notebook_save(repl *r, const char *path)
     for (int i = 0; i < r->n_cells; i++) {
         const repl_cell *c = &r->cells[i];
         sb_printf(&b, "<!-- cell %d -->\n", c->number);
-        put_fenced(&b, "lua", c->code);
-        if (c->output[0] != '\0') put_fenced(&b, "text", c->output);
+        repl_put_fenced(&b, "lua", c->code);
+        if (c->output[0] != '\0') repl_put_fenced(&b, "text", c->output);
     }
     char err[512];
     int rc = files_write_atomic(path, sb_str(&b), b.len, err, sizeof err);

@@ -7,8 +7,10 @@
 
 void repl_out(const char *s, size_t n)
 {
-    fwrite(s, 1, n, stdout);
-    fflush(stdout);
+    if (!the_repl.quiet) {
+        fwrite(s, 1, n, stdout);
+        fflush(stdout);
+    }
     if (the_repl.capture != NULL) sb_append(the_repl.capture, s, n);
 }
 
@@ -30,12 +32,14 @@ void repl_errf(const char *fmt, ...)
     va_start(ap, fmt);
     sb_vprintf(&b, fmt, ap);
     va_end(ap);
-    fflush(stdout);
-    if (the_repl.color)
-        fprintf(stderr, "\033[31m%s\033[0m", sb_str(&b));
-    else
-        fputs(sb_str(&b), stderr);
-    fflush(stderr);
+    if (!the_repl.quiet) {
+        fflush(stdout);
+        if (the_repl.color)
+            fprintf(stderr, "\033[31m%s\033[0m", sb_str(&b));
+        else
+            fputs(sb_str(&b), stderr);
+        fflush(stderr);
+    }
     if (the_repl.capture != NULL) sb_append(the_repl.capture, b.s ? b.s : "", b.len);
     sb_free(&b);
 }

@@ -36,6 +36,7 @@ typedef struct {
     int interactive;  /* readline on a terminal */
     int color;        /* ANSI colours on (a terminal, NO_COLOR unset) */
     int headless;     /* --headless */
+    int quiet;        /* outputs are captured, not shown (recnote --run) */
     int quit;         /* set by :quit and Ctrl-D */
     int failed_cells; /* cells that raised an error (exit status of piped input) */
     strbuf pending;   /* an incomplete chunk waiting for more lines */
@@ -134,6 +135,21 @@ void repl_notebook_add(repl *r, int number, const char *code, const char *output
 /* Writes the session as a Markdown notebook; 0 ok, -1 (message printed). */
 int repl_notebook_save(repl *r, const char *path);
 void repl_notebook_free(repl *r);
+/* Appends text as a fenced block (```info), with a fence longer than any
+ * run of backticks inside it. */
+void repl_put_fenced(strbuf *b, const char *info, const char *text);
+
+/* ---- runner.c */
+typedef struct {
+    const char *out_path; /* -o: the notebook with outputs; NULL for none */
+    int solutions;        /* run each exercise's solution in its place */
+    int unsolved;         /* with solutions: leave exercise n (1-based) as written */
+} run_opts;
+/* recnote --run: executes a notebook without a terminal. 0 when every cell
+ * and check passed; 1 naming the failing cell on stderr. */
+int repl_run_notebook(repl *r, const char *path, const run_opts *o);
+/* Defines the global check(cond, message) used by check cells. */
+void repl_open_check(lua_State *L);
 
 /* ---- idle.c */
 /* Runs every registered idle hook once (errors print and remove the hook). */

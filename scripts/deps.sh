@@ -11,6 +11,7 @@ RECNOTE_BUILD_PKGS=(
     libreadline-dev                    # line editing, history, completion
     libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev   # figures, text, PNG
     libopenblas-dev                    # CBLAS for matrix products
+    libcmark-dev                       # CommonMark parser for notebooks and lessons
 )
 RECNOTE_TEST_PKGS=(
     python3 python3-pexpect            # REPL tests through a pseudo-terminal

@@ -436,6 +436,58 @@ def test_lazy_engine(check):
     check.eq(r.stdout, "true\n", "require 'rec' and the global are one table")
 
 
+def test_run_notebook(check):
+    nb = os.path.join(HERE, "notebooks", "tiny_lesson.md")
+    d = tempfile.mkdtemp(prefix="recnote-test-")
+    out = os.path.join(d, "out.md")
+    r = run(["--run", nb, "-o", out, "--solutions"])
+    check.eq((r.returncode, r.stdout.strip()), (0, nb + ": 3 cells ran, 1 checks passed"),
+             "--run with solutions passes: " + r.stderr)
+    md = open(out).read()
+    check.ok("```text\n42\n```" in md, "the output replaces the stale one")
+    check.ok("stale output" not in md, "the stale output is gone")
+    check.eq(md.replace("```text\n42\n```", "```text\nstale output\n```"), open(nb).read(),
+             "everything else is copied unchanged")
+    out2 = os.path.join(d, "out2.md")
+    r = run(["--run", out, "-o", out2, "--solutions"])
+    check.eq(open(out2).read(), md, "running the output again changes nothing")
+    r = run(["--run", nb])
+    check.eq(r.returncode, 1, "unsolved: the check fails")
+    check.ok("tiny_lesson.md:30: check cell [3] failed" in r.stderr, "names file:line: " + r.stderr)
+    check.ok("check failed: answer should be 42" in r.stderr, "the check's message")
+    check.ok("hint: multiply x by two." in r.stderr, "and the exercise's hint")
+    r = run(["--run", nb, "--solutions", "--unsolved", "1"])
+    check.eq(r.returncode, 1, "--unsolved 1 leaves exercise 1 unsolved")
+    bad = os.path.join(d, "bad.md")
+    open(bad, "w").write("# Bad\n\n```lua\nlocal t = nil\nreturn t.x\n```\n\n```lua\nprint('never')\n```\n")
+    r = run(["--run", bad])
+    check.ok(r.returncode == 1 and "bad.md:3: the cell [1] failed" in r.stderr
+             and "attempt to index a nil value (local 't')" in r.stderr, "a failing cell: " + r.stderr)
+    r = run(["--run", os.path.join(d, "missing.md")])
+    check.ok(r.returncode == 1 and "cannot open" in r.stderr, "a missing notebook")
+    open(bad, "wb").write(b"# x\n\0\1\2")
+    r = run(["--run", bad])
+    check.ok(r.returncode == 1 and "holds NUL bytes" in r.stderr, "a binary file: " + r.stderr)
+    r = run(["--run", nb, "-e", "x = 1"])
+    check.eq(r.returncode, 2, "--run with -e is a usage error")
+    r = run(["-o", out])
+    check.eq(r.returncode, 2, "-o without --run is a usage error")
+
+
+def test_saved_session_reruns(check):
+    s = Session()
+    s.type("a = 6")
+    s.type("a * 7")
+    s.type("for i = 1, 2 do print(i) end")
+    path = os.path.join(s.dir, "session.md")
+    s.type(":save " + path)
+    s.close()
+    out = os.path.join(s.dir, "again.md")
+    r = run(["--run", path, "-o", out])
+    check.eq(r.returncode, 0, "a saved session runs again: " + r.stderr)
+    check.eq(open(out).read(), open(path).read(), "with the same outputs")
+
+
 # ---------------------------------------------------------------- runner
 
 class Check:
