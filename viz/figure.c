@@ -699,8 +699,12 @@ int vz_figure_render(vz_figure *f)
         }
     }
     draw_tooltip(f, &st);
-    if (dl->failed)
-        return vz_fail(VZ_ENOMEM, "figure: could not build the display list (%s)", vz_error());
+    if (dl->failed) {
+        /* the builders failed on a font or an allocation: keep that message */
+        char why[512];
+        snprintf(why, sizeof why, "%s", vz_error());
+        return vz_fail(strstr(why, "font") ? VZ_ESDL : VZ_ENOMEM, "figure: %s", why);
+    }
     if (f->canvas != NULL) {
         SDL_Surface *s = vz__canvas_surface(f->canvas);
         if (s->w != f->width || s->h != f->height) {
@@ -914,12 +918,28 @@ int vz_figure_handle_event(vz_figure *f, const SDL_Event *e)
             f->drag_panel = p;
             f->dragging = p != NULL;
             f->drag_x = e->button.x, f->drag_y = e->button.y;
+            f->press_x = e->button.x, f->press_y = e->button.y;
+            f->press_auto = p != NULL && p->auto_view;
             f->drag_slider = p != NULL ? slider_at(p, e->button.x, e->button.y) : -1;
             if (f->drag_slider >= 0) slider_drag(p, f->drag_slider, e->button.x);
         }
         return VZ_OK;
     case SDL_MOUSEBUTTONUP:
         if (e->button.button == SDL_BUTTON_LEFT) {
+            /* a click (no drag) on a scatter point selects it and its neighbours;
+             * the view moved during a drag of a few pixels is put back */
+            vz_panel *p = f->drag_panel;
+            if (p != NULL && p->kind == VZ_PANEL_SCATTER && f->drag_slider < 0 &&
+                abs(e->button.x - f->press_x) <= 3 && abs(e->button.y - f->press_y) <= 3) {
+                int i = vz__scatter_at(p, e->button.x, e->button.y);
+                if (i >= 0) {
+                    if (e->button.x != f->press_x || e->button.y != f->press_y)
+                        vz_panel_pan(p, (float)(f->press_x - e->button.x),
+                                     (float)(f->press_y - e->button.y));
+                    p->auto_view = f->press_auto;
+                    vz_scatter_select(p, i, p->k > 0 ? p->k : 5, p->metric);
+                }
+            }
             f->dragging = 0;
             f->drag_slider = -1;
             f->drag_panel = NULL;

@@ -335,14 +335,21 @@ void vz__draw_scatter(vz_dlist *dl, vz_panel *p, const vz__style *st)
     }
 }
 
-void vz__scatter_hover(const vz_panel *p, int x, int y, char *buf, size_t size)
+int vz__scatter_at(const vz_panel *p, int x, int y)
 {
     int best = -1;
     double bd = 12 * 12;
     for (int i = 0; i < p->n_pts; i++) {
-        double dx = vz__px(p, p->xy[2 * i]) - (float)x, dy = vz__py(p, p->xy[2 * i + 1]) - (float)y;
+        double dx = (double)(vz__px(p, p->xy[2 * i]) - (float)x);
+        double dy = (double)(vz__py(p, p->xy[2 * i + 1]) - (float)y);
         if (dx * dx + dy * dy < bd) bd = dx * dx + dy * dy, best = i;
     }
+    return best;
+}
+
+void vz__scatter_hover(const vz_panel *p, int x, int y, char *buf, size_t size)
+{
+    int best = vz__scatter_at(p, x, y);
     if (best < 0) return;
     char name[32];
     snprintf(name, sizeof name, "point %d", best + 1);

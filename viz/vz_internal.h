@@ -153,6 +153,7 @@ struct vz_figure {
     int hover_x, hover_y, hovering;
     char hover_text[256];
     int dragging, drag_x, drag_y, drag_slider;
+    int press_x, press_y, press_auto; /* where the button went down: a click selects */
     vz_panel *drag_panel;
     char *save_path;
     char *last_save;
@@ -201,6 +202,9 @@ void vz__draw_curve(vz_dlist *dl, vz_panel *p, const vz__style *st);
 void vz__draw_hist(vz_dlist *dl, vz_panel *p, const vz__style *st);
 void vz__draw_bar(vz_dlist *dl, vz_panel *p, const vz__style *st);
 void vz__draw_graph(vz_dlist *dl, vz_panel *p, const vz__style *st);
+
+/* The scatter point within 12 pixels of figure pixel (x, y), nearest, or -1. */
+int vz__scatter_at(const vz_panel *p, int x, int y);
 
 /* Hover text of panel p at figure pixel (x, y); leaves buf alone when the
  * pointer is over nothing. One per kind, and the dispatcher. */

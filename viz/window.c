@@ -149,8 +149,16 @@ int vz_pump(void)
     static int counter;
     for (vz_figure *f = shown; f != NULL; f = f->next) {
         if (f->want_window && f->window == NULL) {
-            char title[64];
+            /* the window is named after the first panel title, else numbered */
+            char title[160];
             snprintf(title, sizeof title, "recnote figure %d", ++counter);
+            for (int i = 0; i < vz_figure_n_panels(f); i++) {
+                const vz_panel *p = vz_figure_panel(f, i);
+                if (p->title != NULL && p->title[0]) {
+                    snprintf(title, sizeof title, "recnote: %s", p->title);
+                    break;
+                }
+            }
             f->window = SDL_CreateWindow(title, SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED,
                                          f->width, f->height, SDL_WINDOW_RESIZABLE);
             if (f->window == NULL) {

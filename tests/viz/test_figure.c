@@ -401,6 +401,26 @@ static void test_headless(void)
     vz_figure_free(f);
 }
 
+/* Without the shipped font, rendering fails with a message saying where it looked. */
+static void test_missing_font(void)
+{
+    vz_shutdown(); /* forget the cached fonts */
+    const char *env = getenv("RECNOTE_DATA_DIR");
+    char *saved = env ? strdup(env) : NULL;
+    unsetenv("RECNOTE_DATA_DIR");
+    vz_set_data_dir("/nonexistent-recnote");
+    vz_figure *f = vz_figure_new(1, 1, 200, 100);
+    vz_panel *p = vz_figure_add_panel(f, VZ_PANEL_LINE);
+    vz_panel_set_title(p, "needs a font");
+    CHECK(vz_figure_render(f) != VZ_OK);
+    CHECK(strstr(vz_error(), "cannot open the font /nonexistent-recnote/assets/fonts/DejaVuSans") !=
+          NULL);
+    vz_figure_free(f);
+    if (saved != NULL) setenv("RECNOTE_DATA_DIR", saved, 1);
+    free(saved);
+    vz_set_data_dir(".");
+}
+
 int main(void)
 {
     vz_set_data_dir(".");
@@ -414,6 +434,7 @@ int main(void)
     RUN(test_interaction);
     RUN(test_errors);
     RUN(test_headless);
+    RUN(test_missing_font);
     vz_shutdown();
     (void)white;
     return check_report();

@@ -47,6 +47,16 @@ static void test_heatmap_order(void)
     CHECK(vz_figure_render(f) == VZ_OK);
     CHECK_STR(vz_figure_hover_text(f), "cand B / item 3: 10");
     CHECK(vz_figure_save(f, "heatmap.png") == VZ_OK);
+    /* a NaN cell is grey and reads "nan"; the others keep their order */
+    v[5] = NAN;
+    CHECK(vz_heatmap_update(p, v, 3, 4) == VZ_OK);
+    CHECK(vz_figure_render(f) == VZ_OK);
+    int x5 = a.x + (int)(1.2f * (float)a.w / 4), y5 = a.y + (int)(1.2f * (float)a.h / 3);
+    CHECK(color_diff(px_at(vz_figure_surface(f), x5, y5), (vz_color){190, 190, 190, 255}) <= 1);
+    e.motion.x = x5, e.motion.y = y5;
+    vz_figure_handle_event(f, &e);
+    CHECK(vz_figure_render(f) == VZ_OK);
+    CHECK_STR(vz_figure_hover_text(f), "cand B / item 2: nan");
     /* bad sizes */
     CHECK(vz_heatmap_set(p, v, 0, 4, NULL, NULL) == VZ_EINVAL);
     CHECK_STR(vz_error(), "heatmap: 0 x 4 cells (each side must be 1..4096)");
@@ -106,6 +116,20 @@ static void test_scatter_neighbours(void)
     vz_panel_data_to_pixel(p, pts[8], pts[9], &px, &py);
     CHECK(color_near(s, px - 9, py, 1, (vz_color){213, 94, 0, 255}, 30));
     CHECK(vz_figure_save(f, "scatter.png") == VZ_OK);
+    /* a click on point 10 selects it, with the same k and metric */
+    vz_panel_data_to_pixel(p, pts[20], pts[21], &px, &py);
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = SDL_MOUSEBUTTONDOWN;
+    e.button.button = SDL_BUTTON_LEFT;
+    e.button.x = (int)px + 1, e.button.y = (int)py;
+    vz_figure_handle_event(f, &e);
+    e.type = SDL_MOUSEBUTTONUP;
+    vz_figure_handle_event(f, &e);
+    CHECK(vz_scatter_neighbours(p, got, 8) == 5);
+    CHECK(vz_figure_render(f) == VZ_OK);
+    /* the ring moved to point 10 */
+    CHECK(color_near(vz_figure_surface(f), px - 9, py, 1, (vz_color){213, 94, 0, 255}, 30));
     CHECK(vz_figure_save(f, "scatter.svg") == VZ_OK);
     /* errors */
     CHECK(vz_scatter_select(p, 30, 5, VZ_METRIC_COSINE) == VZ_EINVAL);

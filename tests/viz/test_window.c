@@ -98,6 +98,7 @@ int main(void)
     CHECK(win != NULL);
     if (win == NULL) return check_report();
     CHECK(vz_pump() == 1);
+    CHECK_STR(SDL_GetWindowTitle(win), "recnote: In a window");
 
     /* the screen shows exactly what the PNG holds */
     CHECK(vz_figure_save(f, "window.png") == VZ_OK);
