@@ -5,6 +5,7 @@
 #include "error.h"
 #include "ops/op.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -308,6 +309,9 @@ int rn_backward(rn_graph *g, rn_tensor *loss)
     if (loss->n != 1)
         return rn_fail(RN_ESHAPE, "backward needs a loss of one element, got shape %s",
                        rn__shape(loss));
+    if (!isfinite(loss->data[0]))
+        return rn_fail(RN_ENAN, "backward: the loss is %g at step %lu of this graph",
+                       (double)loss->data[0], g->generation);
     return run_backward(g, loss, NULL);
 }
 

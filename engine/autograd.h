@@ -75,7 +75,8 @@ rn_tensor *rn_graph_tensor(rn_graph *g, int ndim, const int *shape, const float 
 /* Backpropagates from a one-element loss: fills the gradient of every tensor
  * that requires one and that the loss depends on. Persistent tensors
  * accumulate (+=); call rn_params_zero_grad between steps. Returns the sticky
- * error if the forward failed, RN_ESHAPE if loss has more than one element. */
+ * error if the forward failed, RN_ESHAPE if loss has more than one element,
+ * RN_ENAN (naming the graph's step) if the loss is NaN or infinite. */
 int rn_backward(rn_graph *g, rn_tensor *loss);
 
 /* Backpropagates a given output gradient dout (out->n floats, copied): the

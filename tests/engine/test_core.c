@@ -119,6 +119,12 @@ static void test_graph_errors(void)
     rn_tensor *s = rn_sum_all(g, b); /* b needs no gradient */
     CHECK(rn_backward(g, s) == RN_ESTATE);
     rn_graph_reset(g);
+    a->data[0] = -1.0f; /* a * (a / 0): a NaN loss (0 / 0 and -inf + inf) */
+    rn_tensor *nan_loss = rn_sum_all(g, rn_mul(g, a, rn_div(g, a, rn_scale(g, a, 0.0f))));
+    CHECK(rn_backward(g, nan_loss) == RN_ENAN);
+    CHECK(strncmp(rn_error(), "backward: the loss is ", 22) == 0 && strstr(rn_error(), "step"));
+    a->data[0] = 0.0f;
+    rn_graph_reset(g);
     CHECK(rn_softmax(g, a, 2) == NULL);
     CHECK_STR(rn_error(), "softmax: axis 2 is out of range for a 2-dimensional tensor (2x3)");
     rn_graph_reset(g);
