@@ -116,6 +116,12 @@ rn_tensor *rn_pool(rn_graph *g, rn_tensor *x, rn_tensor *mask, rn_tensor *w, int
  * the O(F D) form 1/2 sum_d [(sum_f v)^2 - sum_f v^2] -> (B x 1). */
 rn_tensor *rn_fm(rn_graph *g, rn_tensor *v);
 
+/* Every pairwise inner product <v_i, v_j>, i < j, of the field embeddings v
+ * (B x F x D) -> (B x F(F-1)/2), pairs in row-major order (0,1), (0,2), ...,
+ * (1,2), ...: FM's pairwise contributions (they sum to rn_fm), PNN's inner
+ * products. */
+rn_tensor *rn_pairwise(rn_graph *g, rn_tensor *v);
+
 /* One GRU step as torch.nn.GRUCell: x (B x I), h (B x H), w_ih (3H x I),
  * w_hh (3H x H), b_ih, b_hh (3H) in the gate order r, z, n -> h' (B x H). */
 rn_tensor *rn_gru_cell(rn_graph *g, rn_tensor *x, rn_tensor *h, rn_tensor *w_ih, rn_tensor *w_hh,

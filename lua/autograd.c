@@ -176,6 +176,7 @@ UNARY(l_sigmoid, rn_sigmoid)
 UNARY(l_tanh, rn_tanh)
 UNARY(l_softplus, rn_softplus)
 UNARY(l_fm, rn_fm)
+UNARY(l_pairwise, rn_pairwise)
 
 static int l_leaky_relu(lua_State *L)
 {
@@ -436,6 +437,7 @@ static const luaL_Reg nn_fns[] = {{"matmul", l_matmul},
                                   {"embedding", l_embedding},
                                   {"pool", l_pool},
                                   {"fm", l_fm},
+                                  {"pairwise", l_pairwise},
                                   {"gru_cell", l_gru_cell},
                                   {NULL, NULL}};
 
@@ -523,6 +525,11 @@ static const rec_doc_entry nn_docs[] = {
      "rec.nn.fm(v) is the factorization machine's pairwise term for field embeddings v "
      "(B x F x D), sum over field pairs of <v_i, v_j>, in O(F D): shape B x 1.",
      "print(rec.nn.fm(rec.ones{1, 3, 2}))  --> tensor 1x1 {{6}}"},
+    {"pairwise",
+     "rec.nn.pairwise(v) gives every inner product <v_i, v_j> (i < j) of the field embeddings "
+     "v (B x F x D) as B x F(F-1)/2, pairs in the order (1,2), (1,3), ..., (2,3), ...: FM's "
+     "pairwise contributions, which sum to rec.nn.fm(v).",
+     "print(rec.nn.pairwise(rec.ones{1, 3, 2}))  --> tensor 1x3 {{2, 2, 2}}"},
     {"gru_cell",
      "rec.nn.gru_cell(x, h, w_ih, w_hh, b_ih, b_hh) is one GRU step as torch.nn.GRUCell: x "
      "(B x I), h (B x H), w_ih (3H x I), w_hh (3H x H), biases (3H), gates r, z, n.",

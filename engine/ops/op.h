@@ -50,6 +50,7 @@ enum {
     RN_OP_EMBEDDING,
     RN_OP_POOL,
     RN_OP_FM,
+    RN_OP_PAIRWISE,
     RN_OP_GRU_CELL,
     RN_OP_BCE_LOGITS,
     RN_OP_MSE,
@@ -185,6 +186,8 @@ void rn_pool_forward(float *y, int *argmax, const float *x, const float *mask, c
 void rn_pool_backward(rn_graph *g, rn_node *nd);
 void rn_fm_forward(float *y, float *s, const float *v, int B, int F, int D);
 void rn_fm_backward(rn_graph *g, rn_node *nd);
+void rn_pairwise_forward(float *y, const float *v, int B, int F, int D);
+void rn_pairwise_backward(rn_graph *g, rn_node *nd);
 void rn_gru_cell_forward(float *h_new, float *gates, float *ghn, const float *x, const float *h,
                          const float *w_ih, const float *w_hh, const float *b_ih, const float *b_hh,
                          int B, int I, int H);

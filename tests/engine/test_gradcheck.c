@@ -314,6 +314,11 @@ static rn_tensor *b_fm(rn_graph *g, rn_tensor **in, void *c)
     (void)c;
     return rn_fm(g, in[0]);
 }
+static rn_tensor *b_pairwise(rn_graph *g, rn_tensor **in, void *c)
+{
+    (void)c;
+    return rn_pairwise(g, in[0]);
+}
 static rn_tensor *b_gru(rn_graph *g, rn_tensor **in, void *c)
 {
     (void)c;
@@ -343,6 +348,14 @@ static void test_embedding_pool_fm_gru(void)
 
     rn_tensor *v = gc_tensor(&rng, 3, S(2, 4, 3), -1, 1);
     CHECK(gc_check("fm", b_fm, 1, &v, NULL) < TOL);
+    CHECK(gc_check("pairwise", b_pairwise, 1, &v, NULL) < TOL);
+    /* the pairwise terms add up to FM's: sum_{i<j} <v_i, v_j> */
+    rn_graph *g = rn_graph_new(1);
+    rn_tensor *fm = rn_fm(g, v), *pw = rn_sum(g, rn_pairwise(g, v), 1, 1);
+    CHECK(fm != NULL && pw != NULL && pw->n == 2);
+    for (int b = 0; fm && pw && b < 2; b++)
+        CHECK_NEAR(pw->data[b], fm->data[b], 1e-5);
+    rn_graph_free(g);
     rn_tensor_free(v);
 
     rn_tensor *gin[6] = {gc_tensor(&rng, 2, S(2, 3), -1, 1),  gc_tensor(&rng, 2, S(2, 4), -1, 1),
