@@ -207,6 +207,15 @@ static const command commands[] = {
     {"reset", "", "start a fresh Lua state", cmd_reset},
     {"save", "FILE.md", "save this session as a Markdown notebook", cmd_save},
     {"history", "[N]", "show the input history (the last N lines)", cmd_history},
+    {"lesson", "[NAME]", "list the lessons, or start (or resume) one", repl_cmd_lesson},
+    {"next", "", "lesson: run this step's cell if not yet run, show the next step", repl_cmd_next},
+    {"prev", "", "lesson: show the previous step", repl_cmd_prev},
+    {"run", "", "lesson: run this step's cell", repl_cmd_run},
+    {"hint", "", "lesson: a hint for this exercise", repl_cmd_hint},
+    {"check", "", "lesson: check your answer to this exercise", repl_cmd_check},
+    {"answer", "", "lesson: reveal the answer to this interview question", repl_cmd_answer},
+    {"solution", "", "lesson: show the reference solution of this exercise", repl_cmd_solution},
+    {"reset-lesson", "", "lesson: start this lesson over", repl_cmd_reset_lesson},
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 

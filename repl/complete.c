@@ -251,10 +251,18 @@ static char **attempt(const char *text, int start, int end)
     while (line[first] == ' ' || line[first] == '\t')
         first++;
     if (the_repl.pending.len == 0 && line[first] == ':') {
-        if (start == first)
+        if (start == first) {
             complete_commands(text);
-        else
+        } else if (strncmp(line + first, ":lesson ", 8) == 0) {
+            char **slugs = repl_lesson_slugs();
+            for (int i = 0; slugs && slugs[i]; i++) {
+                if (strncmp(slugs[i], text, strlen(text)) == 0) add_candidate("", 0, slugs[i]);
+                free(slugs[i]);
+            }
+            free(slugs);
+        } else {
             return rl_completion_matches(text, rl_filename_completion_function);
+        }
     } else {
         complete_lua(the_repl.L, text);
     }

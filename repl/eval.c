@@ -49,8 +49,7 @@ int repl_compile(lua_State *L, const char *code, const char *chunkname)
     int return_incomplete = status == LUA_ERRSYNTAX && is_incomplete_msg(lua_tostring(L, -1));
     lua_pop(L, 2);
     status = load_text(L, code, chunkname);
-    if (status == LUA_OK)
-        return CHUNK_OK;
+    if (status == LUA_OK) return CHUNK_OK;
     if (status == LUA_ERRSYNTAX && (is_incomplete_msg(lua_tostring(L, -1)) || return_incomplete)) {
         lua_pop(L, 1);
         return CHUNK_INCOMPLETE;

@@ -95,6 +95,7 @@ void repl_feed_line(repl *r, const char *line)
 
 int repl_loop_piped(repl *r, FILE *in)
 {
+    if (r->start_lesson != NULL) repl_cmd_lesson(r, r->start_lesson);
     char *line = NULL;
     size_t cap = 0;
     ssize_t len;
@@ -186,8 +187,13 @@ int repl_loop_interactive(repl *r)
     else
         printf("recnote %s · %s — a notebook-style REPL for recommender systems\n", RECNOTE_VERSION,
                LUA_RELEASE);
-    printf("Type :help for commands, help(x) or ?x for documentation, Ctrl-D to quit.\n");
+    if (repl_lessons_available() > 0)
+        printf("Type :lesson to start the lessons, :help for commands, ?x for docs, Ctrl-D to "
+               "quit.\n");
+    else
+        printf("Type :help for commands, help(x) or ?x for documentation, Ctrl-D to quit.\n");
     fflush(stdout);
+    if (r->start_lesson != NULL) repl_cmd_lesson(r, r->start_lesson);
 
     char prompt[96];
     make_prompt(r, prompt, sizeof prompt);

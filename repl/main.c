@@ -5,6 +5,7 @@
  *   recnote -e CODE              run CODE and exit (repeatable)
  *   recnote -i                   the REPL after the script or -e
  *   recnote --headless           never open a window (figures render offscreen)
+ *   recnote --lesson NAME        the REPL, starting (or resuming) a lesson
  *   recnote --run NB.md [-o OUT.md] [--solutions] [--unsolved N]
  *                                execute a notebook without a terminal
  *   recnote --version | --help
@@ -13,6 +14,7 @@
 #include "repl.h"
 
 #include <errno.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -30,6 +32,7 @@ static void usage(FILE *f)
           "  -e CODE      run CODE (repeatable), then exit unless -i\n"
           "  -i           enter the REPL after running the script or -e\n"
           "  --headless   never open a window: figures render offscreen\n"
+          "  --lesson NAME  start the REPL in a lesson (a number or a name; :lesson lists)\n"
           "  --run NB.md  execute a notebook without a terminal (implies --headless)\n"
           "    -o OUT.md      write it with its outputs and figures\n"
           "    --solutions    run each exercise's solution in its place\n"
@@ -94,6 +97,7 @@ static void cleanup(repl *r)
     repl_notebook_free(r);
     sb_free(&r->pending);
     repl_completion_free();
+    repl_lesson_free();
     clear_history();
     repl_restore_terminal();
 }
@@ -102,11 +106,12 @@ int main(int argc, char **argv)
 {
     repl *r = &the_repl;
     r->next_cell = 1;
+    setlocale(LC_CTYPE, ""); /* UTF-8 input and CJK widths; numbers stay in the C locale */
     find_exe_dir(r);
 
     const char **chunks = calloc((size_t)argc, sizeof *chunks);
     int n_chunks = 0, then_interactive = 0;
-    const char *notebook = NULL;
+    const char *notebook = NULL, *lesson_name = NULL;
     run_opts ropts = {0};
     int i = 1;
     for (; i < argc; i++) {
@@ -142,6 +147,14 @@ int main(int argc, char **argv)
                 free(chunks);
                 return 2;
             }
+        } else if (strcmp(a, "--lesson") == 0) {
+            if (i + 1 >= argc) {
+                fputs("recnote: --lesson needs a lesson name or number\n", stderr);
+                usage(stderr);
+                free(chunks);
+                return 2;
+            }
+            lesson_name = argv[++i];
         } else if (strcmp(a, "--solutions") == 0) {
             ropts.solutions = 1;
         } else if (strcmp(a, "-i") == 0) {
@@ -174,8 +187,7 @@ int main(int argc, char **argv)
         free(chunks);
         return 2;
     }
-    if (notebook != NULL)
-        r->headless = 1;
+    if (notebook != NULL) r->headless = 1;
     if (r->headless) setenv("RECNOTE_HEADLESS", "1", 1);
 
     int interactive_tty = isatty(STDIN_FILENO);
@@ -192,8 +204,7 @@ int main(int argc, char **argv)
     repl_signals_init(r);
 
     int status = 0;
-    if (notebook != NULL)
-        status = repl_run_notebook(r, notebook, &ropts);
+    if (notebook != NULL) status = repl_run_notebook(r, notebook, &ropts);
     for (int k = 0; k < n_chunks && status == 0; k++) {
         if (luaL_loadbuffer(r->L, chunks[k], strlen(chunks[k]), "=(command line)") != LUA_OK) {
             fprintf(stderr, "recnote: %s\n", lua_tostring(r->L, -1));
@@ -206,8 +217,10 @@ int main(int argc, char **argv)
     free(chunks);
     if (status == 0 && script > 0) status = run_script(r->L, argc, argv, script);
 
-    if (status == 0 && notebook == NULL && ((script == 0 && n_chunks == 0) || then_interactive)) {
+    if (status == 0 && notebook == NULL &&
+        ((script == 0 && n_chunks == 0) || then_interactive || lesson_name)) {
         r->interactive = interactive_tty;
+        r->start_lesson = lesson_name;
         if (r->interactive)
             status = repl_loop_interactive(r);
         else

@@ -41,8 +41,7 @@ static void flatten(cmark_node *node, strbuf *b)
             sb_putc(b, '\n');
             break;
         case CMARK_NODE_PARAGRAPH:
-            if (b->len > 0)
-                sb_puts(b, "\n\n");
+            if (b->len > 0) sb_puts(b, "\n\n");
             flatten(c, b);
             break;
         default:
@@ -149,8 +148,7 @@ static void add_quote(nb_doc *d, cmark_node *quote)
             } else if (c == first) {
                 body = skip_label(t);
             }
-            if (into->len > 0)
-                sb_puts(into, "\n\n");
+            if (into->len > 0) sb_puts(into, "\n\n");
             sb_puts(into, body);
             free(t);
         }
@@ -272,19 +270,15 @@ nb_doc *nb_doc_load(const char *path, char *err, size_t errlen)
         else
             add_item(d, NB_PROSE, c);
     }
-    if (d->title == NULL)
-        d->title = dup_str(path);
-    if (d->topics == NULL)
-        d->topics = dup_str("");
-    if (d->prerequisites == NULL)
-        d->prerequisites = dup_str("");
+    if (d->title == NULL) d->title = dup_str(path);
+    if (d->topics == NULL) d->topics = dup_str("");
+    if (d->prerequisites == NULL) d->prerequisites = dup_str("");
     return d;
 }
 
 void nb_doc_free(nb_doc *d)
 {
-    if (d == NULL)
-        return;
+    if (d == NULL) return;
     for (int i = 0; i < d->n_items; i++) {
         free(d->items[i].text);
         free(d->items[i].answer);

@@ -32,16 +32,17 @@ typedef struct {
 
 typedef struct {
     lua_State *L;
-    int next_cell;    /* the number the next cell gets */
-    int interactive;  /* readline on a terminal */
-    int color;        /* ANSI colours on (a terminal, NO_COLOR unset) */
-    int headless;     /* --headless */
-    int quiet;        /* outputs are captured, not shown (recnote --run) */
-    int quit;         /* set by :quit and Ctrl-D */
-    int failed_cells; /* cells that raised an error (exit status of piped input) */
-    strbuf pending;   /* an incomplete chunk waiting for more lines */
-    strbuf *capture;  /* while a cell runs, its output is also appended here */
-    repl_cell *cells; /* the session, for :save */
+    int next_cell;            /* the number the next cell gets */
+    int interactive;          /* readline on a terminal */
+    int color;                /* ANSI colours on (a terminal, NO_COLOR unset) */
+    int headless;             /* --headless */
+    int quiet;                /* outputs are captured, not shown (recnote --run) */
+    const char *start_lesson; /* --lesson NAME */
+    int quit;                 /* set by :quit and Ctrl-D */
+    int failed_cells;         /* cells that raised an error (exit status of piped input) */
+    strbuf pending;           /* an incomplete chunk waiting for more lines */
+    strbuf *capture;          /* while a cell runs, its output is also appended here */
+    repl_cell *cells;         /* the session, for :save */
     int n_cells, cap_cells;
     char exe_dir[4096]; /* folder of the recnote binary (finds rec.so) */
     char history_path[4200];
@@ -138,6 +139,22 @@ void repl_notebook_free(repl *r);
 /* Appends text as a fenced block (```info), with a fence longer than any
  * run of backticks inside it. */
 void repl_put_fenced(strbuf *b, const char *info, const char *text);
+
+/* ---- lesson.c: the lesson commands */
+void repl_cmd_lesson(repl *r, const char *args);
+void repl_cmd_next(repl *r, const char *args);
+void repl_cmd_prev(repl *r, const char *args);
+void repl_cmd_run(repl *r, const char *args);
+void repl_cmd_hint(repl *r, const char *args);
+void repl_cmd_check(repl *r, const char *args);
+void repl_cmd_answer(repl *r, const char *args);
+void repl_cmd_solution(repl *r, const char *args);
+void repl_cmd_reset_lesson(repl *r, const char *args);
+/* The installed lessons' names, NULL-terminated; caller frees each and the array. */
+char **repl_lesson_slugs(void);
+/* How many lessons are installed (for the welcome line). */
+int repl_lessons_available(void);
+void repl_lesson_free(void);
 
 /* ---- runner.c */
 typedef struct {

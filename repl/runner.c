@@ -23,8 +23,7 @@ static int lesson_check(lua_State *L)
 {
     luaL_checkany(L, 1);
     const char *msg = luaL_optstring(L, 2, "the check failed");
-    if (!lua_toboolean(L, 1))
-        return luaL_error(L, "check failed: %s", msg);
+    if (!lua_toboolean(L, 1)) return luaL_error(L, "check failed: %s", msg);
     return 0;
 }
 
@@ -77,8 +76,7 @@ typedef struct {
 static int solution_of(const nb_doc *d, int i)
 {
     for (int j = i + 1; j < d->n_items && d->items[j].kind != NB_EXERCISE; j++)
-        if (d->items[j].kind == NB_SOLUTION)
-            return j;
+        if (d->items[j].kind == NB_SOLUTION) return j;
     return -1;
 }
 
@@ -86,14 +84,11 @@ static int solution_of(const nb_doc *d, int i)
 static const char *hint_before(const nb_doc *d, int i)
 {
     for (int j = i; j >= 0; j--) {
-        if (d->items[j].kind == NB_HINT)
-            return d->items[j].text;
-        if (d->items[j].kind == NB_EXERCISE)
-            break;
+        if (d->items[j].kind == NB_HINT) return d->items[j].text;
+        if (d->items[j].kind == NB_EXERCISE) break;
     }
     for (int j = i + 1; j < d->n_items && d->items[j].kind != NB_EXERCISE; j++)
-        if (d->items[j].kind == NB_HINT)
-            return d->items[j].text;
+        if (d->items[j].kind == NB_HINT) return d->items[j].text;
     return NULL;
 }
 
@@ -110,11 +105,9 @@ static int write_output_notebook(const nb_doc *d, const cell_output *outs, int n
         char *before = nb_doc_lines(d, line, it->last_line);
         sb_puts(&b, before);
         free(before);
-        if (b.len > 0 && b.s[b.len - 1] != '\n')
-            sb_putc(&b, '\n');
+        if (b.len > 0 && b.s[b.len - 1] != '\n') sb_putc(&b, '\n');
         sb_putc(&b, '\n');
-        if (outs[k].output[0] != '\0')
-            repl_put_fenced(&b, "text", outs[k].output);
+        if (outs[k].output[0] != '\0') repl_put_fenced(&b, "text", outs[k].output);
         sb_puts(&b, outs[k].figures);
         line = (it->output_last_line ? it->output_last_line : it->last_line) + 1;
         /* Skip the blank lines that separated the old output from what follows. */
@@ -132,8 +125,7 @@ static int write_output_notebook(const nb_doc *d, const cell_output *outs, int n
     char err[512];
     int rc = files_write_atomic(out_path, sb_str(&b), b.len, err, sizeof err);
     sb_free(&b);
-    if (rc != 0)
-        fprintf(stderr, "recnote: %s\n", err);
+    if (rc != 0) fprintf(stderr, "recnote: %s\n", err);
     return rc;
 }
 
@@ -153,8 +145,7 @@ int repl_run_notebook(repl *r, const char *path, const run_opts *o)
         snprintf(fig_dir, sizeof fig_dir, "%s", o->out_path);
         char *dot = strrchr(fig_dir, '.');
         char *slash = strrchr(fig_dir, '/');
-        if (dot != NULL && (slash == NULL || dot > slash))
-            *dot = '\0';
+        if (dot != NULL && (slash == NULL || dot > slash)) *dot = '\0';
         strncat(fig_dir, "_files", sizeof fig_dir - strlen(fig_dir) - 1);
         const char *base = strrchr(fig_dir, '/');
         snprintf(rel_dir, sizeof rel_dir, "%s/", base ? base + 1 : fig_dir);
@@ -168,24 +159,28 @@ int repl_run_notebook(repl *r, const char *path, const run_opts *o)
         const char *code = NULL;
         switch (it->kind) {
         case NB_CODE:
-        case NB_CHECK: code = it->text; break;
+        case NB_CHECK:
+            code = it->text;
+            break;
         case NB_EXERCISE: {
             exercise++;
             int sol = o->solutions && exercise != o->unsolved ? solution_of(d, i) : -1;
             code = sol >= 0 ? d->items[sol].text : it->text;
             break;
         }
-        default: continue;
+        default:
+            continue;
         }
         int number = r->next_cell;
         if (repl_run_cell(r, code) != 0) {
             const char *out = r->n_cells > 0 ? r->cells[r->n_cells - 1].output : "";
             fprintf(stderr, "recnote: %s:%d: %s cell [%d] failed:\n%s", path, it->first_line,
-                    it->kind == NB_CHECK ? "check" : it->kind == NB_EXERCISE ? "exercise" : "the",
+                    it->kind == NB_CHECK      ? "check"
+                    : it->kind == NB_EXERCISE ? "exercise"
+                                              : "the",
                     number, out);
             const char *hint = it->kind == NB_CHECK ? hint_before(d, i) : NULL;
-            if (hint != NULL)
-                fprintf(stderr, "hint: %s\n", hint);
+            if (hint != NULL) fprintf(stderr, "hint: %s\n", hint);
             status = 1;
         }
         cells++;
@@ -195,8 +190,7 @@ int repl_run_notebook(repl *r, const char *path, const run_opts *o)
             char prefix[4200], rel[1100];
             snprintf(prefix, sizeof prefix, "%s/cell-%d", fig_dir, number);
             snprintf(rel, sizeof rel, "%s", rel_dir);
-            if (files_mkdirs(fig_dir) == 0)
-                collect_figures(r, prefix, rel, &figs);
+            if (files_mkdirs(fig_dir) == 0) collect_figures(r, prefix, rel, &figs);
         }
         outs[n_outs].item = i;
         outs[n_outs].output = strdup(r->n_cells > 0 ? r->cells[r->n_cells - 1].output : "");
@@ -205,10 +199,8 @@ int repl_run_notebook(repl *r, const char *path, const run_opts *o)
         sb_free(&figs);
     }
     r->quiet = 0;
-    if (o->out_path != NULL && write_output_notebook(d, outs, n_outs, o->out_path) != 0)
-        status = 1;
-    if (status == 0)
-        printf("%s: %d cells ran, %d checks passed\n", path, cells, checks);
+    if (o->out_path != NULL && write_output_notebook(d, outs, n_outs, o->out_path) != 0) status = 1;
+    if (status == 0) printf("%s: %d cells ran, %d checks passed\n", path, cells, checks);
     for (int k = 0; k < n_outs; k++) {
         free(outs[k].output);
         free(outs[k].figures);

@@ -474,6 +474,71 @@ def test_run_notebook(check):
     check.eq(r.returncode, 2, "-o without --run is a usage error")
 
 
+def lesson_env():
+    """A data folder holding the tiny lesson, and a fresh XDG data folder."""
+    d = tempfile.mkdtemp(prefix="recnote-lessons-")
+    os.makedirs(os.path.join(d, "lessons"))
+    src = open(os.path.join(HERE, "notebooks", "tiny_lesson.md")).read()
+    open(os.path.join(d, "lessons", "01-tiny.md"), "w").write(src)
+    return d
+
+
+def run_in(data, args, stdin):
+    env = env_for(data)
+    env.update(RECNOTE_DATA_DIR=data, XDG_DATA_HOME=os.path.join(data, "xdg"))
+    return subprocess.run([RECNOTE] + args, input=stdin, capture_output=True, text=True,
+                          env=env, timeout=60)
+
+
+def test_lesson_flow(check):
+    d = lesson_env()
+    r = run_in(d, [], ":lesson\n")
+    check.ok(re.search(r"1  tiny +A tiny lesson +0/3  5 min", r.stdout), ":lesson lists: " + r.stdout)
+    r = run_in(d, [], ":lesson 1\n:next\n:check\nanswer = 2 * x\n:check\n:hint\n:solution\n")
+    out = r.stdout
+    check.ok("Topics: sums, checks" in out and "About 5 minutes." in out, "the title block")
+    check.ok("Some prose with code." in out, "prose rendered")
+    check.ok("step 1/3 · cell" in out and "\n42\n" in out, ":next runs the cell and shows its output")
+    check.ok("step 2/3 · exercise" in out, "then the exercise")
+    check.ok("not yet — hint: multiply x by two." in r.stderr, "a failing :check gives the hint")
+    check.ok("✓ check passed" in out, "a solved exercise passes :check")
+    check.ok("Hint: multiply x by two." in out, ":hint")
+    check.ok("answer = 2 * x" in out.split("solution")[-1], ":solution shows the solution")
+    prog = open(os.path.join(d, "xdg", "recnote", "progress")).read()
+    check.eq(prog, "tiny 1 110\n", "progress saved: step 2 reached, steps 1 and 2 done")
+    r = run_in(d, [], ":lesson tiny\n:next\n:answer\n:next\n")
+    check.ok("resuming at step 2 of 3" in r.stdout, "progress resumes in a new run")
+    check.ok("A: It measures ranking quality" in r.stdout, ":answer reveals the answer")
+    check.ok("End of the lesson: 3 of 3 steps done." in r.stdout, "the end: " + r.stdout[-300:])
+    r = run_in(d, [], ":lesson\n")
+    check.ok(re.search(r"✓  1  tiny .* 3/3", r.stdout), "a finished lesson is marked: " + r.stdout)
+    r = run_in(d, [], ":lesson tiny\n:reset-lesson\n")
+    prog = open(os.path.join(d, "xdg", "recnote", "progress")).read()
+    check.eq(prog, "tiny 0 000\n", ":reset-lesson starts over")
+    r = run_in(d, [], ":lesson nosuch\n:next\n")
+    check.ok("no lesson matches 'nosuch'" in r.stderr and "no lesson is open" in r.stderr,
+             "unknown lessons and commands without a lesson: " + r.stderr)
+    r = run_in(d, ["--lesson", "tiny"], "")
+    check.ok("A tiny lesson" in r.stdout and r.returncode == 0, "--lesson starts one")
+
+
+def test_welcome_points_at_lessons(check):
+    d = lesson_env()
+    env = env_for(d)
+    env.update(RECNOTE_DATA_DIR=d, XDG_DATA_HOME=os.path.join(d, "xdg"))
+    p = pexpect.spawn(RECNOTE, [], env=env, encoding="utf-8", dimensions=(30, 100), timeout=10)
+    p.expect_exact("Type :lesson to start the lessons")
+    p.expect(PROMPT)
+    p.send(":lesson ti\t")
+    p.expect_exact(":lesson tiny")
+    p.send("\r")
+    p.expect_exact("A tiny lesson")
+    p.expect(PROMPT)
+    p.sendcontrol("d")
+    p.expect(pexpect.EOF)
+    check.ok(True, "the welcome line names :lesson; lesson names complete")
+
+
 def test_saved_session_reruns(check):
     s = Session()
     s.type("a = 6")
