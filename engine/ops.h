@@ -68,6 +68,9 @@ rn_tensor *rn_prelu(rn_graph *g, rn_tensor *x, rn_tensor *alpha);
 rn_tensor *rn_sigmoid(rn_graph *g, rn_tensor *x);
 rn_tensor *rn_tanh(rn_graph *g, rn_tensor *x);
 rn_tensor *rn_softplus(rn_graph *g, rn_tensor *x);
+rn_tensor *rn_exp(rn_graph *g, rn_tensor *x);
+/* log(x) for x > 0; clamp first where x may reach 0 (e.g. a product of probabilities). */
+rn_tensor *rn_log(rn_graph *g, rn_tensor *x);
 
 /* Dice (Zhou et al. 2018, DIN): x (B x H); p = sigmoid((x - E[x]) / sqrt(Var[x] + eps)),
  * y = p x + (1 - p) alpha x. Training: batch statistics, running ones updated

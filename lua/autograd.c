@@ -175,6 +175,8 @@ UNARY(l_relu, rn_relu)
 UNARY(l_sigmoid, rn_sigmoid)
 UNARY(l_tanh, rn_tanh)
 UNARY(l_softplus, rn_softplus)
+UNARY(l_exp, rn_exp)
+UNARY(l_log, rn_log)
 UNARY(l_fm, rn_fm)
 UNARY(l_pairwise, rn_pairwise)
 
@@ -428,6 +430,8 @@ static const luaL_Reg nn_fns[] = {{"matmul", l_matmul},
                                   {"sigmoid", l_sigmoid},
                                   {"tanh", l_tanh},
                                   {"softplus", l_softplus},
+                                  {"exp", l_exp},
+                                  {"log", l_log},
                                   {"dice", l_dice},
                                   {"softmax", l_softmax},
                                   {"log_softmax", l_log_softmax},
@@ -486,6 +490,11 @@ static const rec_doc_entry nn_docs[] = {
     {"tanh", "rec.nn.tanh(x) is the hyperbolic tangent.", "print(rec.tensor{0.5}:tanh())"},
     {"softplus", "rec.nn.softplus(x) is log(1 + exp(x)), computed stably.",
      "print(rec.tensor{100}:softplus())"},
+    {"exp", "rec.nn.exp(x) is e^x, elementwise.", "print(rec.nn.exp(rec.tensor{0, 1}))"},
+    {"log",
+     "rec.nn.log(x) is the natural logarithm for x > 0 (0 gives -inf: clamp probabilities "
+     "first, e.g. ESMM's pCTR * pCVR).",
+     "print(rec.nn.log(rec.tensor{1, 2.718281828}))"},
     {"dice",
      "rec.nn.dice(x, alpha, running_mean, running_var [, {momentum=0.1, eps=1e-8}]) is DIN's "
      "Dice activation on x (B x H): a gate p = sigmoid of x standardised by the batch (training) "
@@ -601,6 +610,8 @@ static const luaL_Reg op_methods[] = {{"matmul", l_matmul},
                                       {"sigmoid", l_sigmoid},
                                       {"tanh", l_tanh},
                                       {"softplus", l_softplus},
+                                      {"exp", l_exp},
+                                      {"log", l_log},
                                       {"leaky_relu", l_leaky_relu},
                                       {"sum", l_sum},
                                       {"mean", l_mean},
@@ -619,6 +630,8 @@ static const rec_doc_entry op_method_docs[] = {
     {"sigmoid", "x:sigmoid() is rec.nn.sigmoid(x).", "print(rec.tensor{0}:sigmoid())"},
     {"tanh", "x:tanh() is rec.nn.tanh(x).", "print(rec.tensor{0}:tanh())"},
     {"softplus", "x:softplus() is rec.nn.softplus(x).", "print(rec.tensor{0}:softplus())"},
+    {"exp", "x:exp() is rec.nn.exp(x).", "print(rec.tensor{0}:exp())"},
+    {"log", "x:log() is rec.nn.log(x).", "print(rec.tensor{1}:log())"},
     {"leaky_relu", "x:leaky_relu([slope]) is rec.nn.leaky_relu(x, slope).",
      "print(rec.tensor{-1}:leaky_relu(0.2))"},
     {"sum", "x:sum([axis [, {keepdim=}]]) is rec.nn.sum(x, ...).", "print(rec.ones{2, 2}:sum())"},

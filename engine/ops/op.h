@@ -41,6 +41,8 @@ enum {
     RN_OP_SIGMOID,
     RN_OP_TANH,
     RN_OP_SOFTPLUS,
+    RN_OP_EXP,
+    RN_OP_LOG,
     RN_OP_DICE,
     RN_OP_SOFTMAX,
     RN_OP_LOG_SOFTMAX,
@@ -161,6 +163,10 @@ void rn_tanh_forward(float *y, const float *x, size_t n);
 void rn_tanh_backward(rn_graph *g, rn_node *nd);
 void rn_softplus_forward(float *y, const float *x, size_t n);
 void rn_softplus_backward(rn_graph *g, rn_node *nd);
+void rn_exp_forward(float *y, const float *x, size_t n);
+void rn_exp_backward(rn_graph *g, rn_node *nd);
+void rn_log_forward(float *y, const float *x, size_t n);
+void rn_log_backward(rn_graph *g, rn_node *nd);
 void rn_prelu_forward(float *y, const float *x, const float *alpha, size_t n, size_t C,
                       size_t n_alpha);
 void rn_prelu_backward(rn_graph *g, rn_node *nd);

@@ -1,4 +1,5 @@
-/* relu: y = max(0, x).  Backward: dx += dy [x > 0] (the kink at 0 takes 0).
+/* relu: y = max(0, x).
+ * Backward: dx += dy [x > 0] (the kink at 0 takes the slope 0).
  * Reference: torch.nn.functional.relu. */
 #include "op.h"
 
@@ -24,8 +25,7 @@ void rn_relu_backward(rn_graph *g, rn_node *nd)
 {
     float *dx = rn__grad(g, nd->in[0]);
     if (dx == NULL) return;
-    const float *x = nd->in[0]->data, *y = nd->out->data, *dy = nd->out->grad;
-    (void)x, (void)y;
+    const float *x = nd->in[0]->data, *dy = nd->out->grad;
     for (size_t i = 0; i < nd->out->n; i++)
         dx[i] += dy[i] * (x[i] > 0.0f ? 1.0f : 0.0f);
 }

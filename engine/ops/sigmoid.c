@@ -1,5 +1,7 @@
-/* sigmoid: y = 1 / (1 + exp(-x)), evaluated without overflow for any x.  Backward: dx += dy y (1 -
- * y). Reference: torch.sigmoid. */
+/* sigmoid: y = 1 / (1 + exp(-x)), in a form that never overflows:
+ * exp(-|x|) only.
+ * Backward: dx += dy y (1 - y).
+ * Reference: torch.sigmoid. */
 #include "op.h"
 
 #include <math.h>
@@ -24,8 +26,7 @@ void rn_sigmoid_backward(rn_graph *g, rn_node *nd)
 {
     float *dx = rn__grad(g, nd->in[0]);
     if (dx == NULL) return;
-    const float *x = nd->in[0]->data, *y = nd->out->data, *dy = nd->out->grad;
-    (void)x, (void)y;
+    const float *y = nd->out->data, *dy = nd->out->grad;
     for (size_t i = 0; i < nd->out->n; i++)
         dx[i] += dy[i] * (y[i] * (1.0f - y[i]));
 }

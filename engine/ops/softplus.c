@@ -1,5 +1,6 @@
-/* softplus: y = log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)), stable for any x.  Backward: dx +=
- * dy sigmoid(x). Reference: torch.nn.functional.softplus (beta 1). */
+/* softplus: y = log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)), stable for any x.
+ * Backward: dx += dy sigmoid(x).
+ * Reference: torch.nn.functional.softplus (beta 1). */
 #include "op.h"
 
 #include <math.h>
@@ -24,8 +25,7 @@ void rn_softplus_backward(rn_graph *g, rn_node *nd)
 {
     float *dx = rn__grad(g, nd->in[0]);
     if (dx == NULL) return;
-    const float *x = nd->in[0]->data, *y = nd->out->data, *dy = nd->out->grad;
-    (void)x, (void)y;
+    const float *x = nd->in[0]->data, *dy = nd->out->grad;
     for (size_t i = 0; i < nd->out->n; i++)
         dx[i] +=
             dy[i] * (x[i] >= 0.0f ? 1.0f / (1.0f + expf(-x[i])) : expf(x[i]) / (1.0f + expf(x[i])));

@@ -1,4 +1,5 @@
-/* tanh: y = tanh(x).  Backward: dx += dy (1 - y^2).
+/* tanh: y = tanh(x).
+ * Backward: dx += dy (1 - y^2).
  * Reference: torch.tanh. */
 #include "op.h"
 
@@ -24,8 +25,7 @@ void rn_tanh_backward(rn_graph *g, rn_node *nd)
 {
     float *dx = rn__grad(g, nd->in[0]);
     if (dx == NULL) return;
-    const float *x = nd->in[0]->data, *y = nd->out->data, *dy = nd->out->grad;
-    (void)x, (void)y;
+    const float *y = nd->out->data, *dy = nd->out->grad;
     for (size_t i = 0; i < nd->out->n; i++)
         dx[i] += dy[i] * (1.0f - y[i] * y[i]);
 }

@@ -216,6 +216,17 @@ static void test_checker_catches_errors(void)
     rn_tensor_free(x);
 }
 
+static rn_tensor *b_exp(rn_graph *g, rn_tensor **in, void *c)
+{
+    (void)c;
+    return rn_exp(g, in[0]);
+}
+static rn_tensor *b_log(rn_graph *g, rn_tensor **in, void *c)
+{
+    (void)c;
+    return rn_log(g, in[0]);
+}
+
 static void test_activations(void)
 {
     rn_tensor *x = gc_tensor(&rng, 2, S(4, 5), -3, 3);
@@ -225,6 +236,10 @@ static void test_activations(void)
     CHECK(gc_check("sigmoid", b_sigmoid, 1, &x, NULL) < TOL);
     CHECK(gc_check("tanh", b_tanh, 1, &x, NULL) < TOL);
     CHECK(gc_check("softplus", b_softplus, 1, &x, NULL) < TOL);
+    CHECK(gc_check("exp", b_exp, 1, &x, NULL) < TOL);
+    rn_tensor *pos = gc_tensor(&rng, 2, S(3, 4), 0.5f, 3.0f); /* log needs x > 0 */
+    CHECK(gc_check("log", b_log, 1, &pos, NULL) < TOL);
+    rn_tensor_free(pos);
     rn_tensor *in[2] = {x, gc_tensor(&rng, 1, S(5), 0.1f, 0.4f)};
     CHECK(gc_check("prelu (per channel)", b_prelu, 2, in, NULL) < TOL);
     rn_tensor_free(in[1]);

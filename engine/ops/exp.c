@@ -1,0 +1,31 @@
+/* exp: y = exp(x).
+ * Backward: dx += dy y.
+ * Reference: torch.exp. */
+#include "op.h"
+
+#include <math.h>
+
+void rn_exp_forward(float *y, const float *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        y[i] = expf(x[i]);
+}
+
+rn_tensor *rn_exp(rn_graph *g, rn_tensor *x)
+{
+    if (!rn__ready(g, 1, &x, 0)) return NULL;
+    rn_tensor *y = rn__out(g, x->ndim, x->shape);
+    if (y == NULL) return NULL;
+    rn_exp_forward(y->data, x->data, x->n);
+    rn__record(g, RN_OP_EXP, y, 1, &x);
+    return y;
+}
+
+void rn_exp_backward(rn_graph *g, rn_node *nd)
+{
+    float *dx = rn__grad(g, nd->in[0]);
+    if (dx == NULL) return;
+    const float *y = nd->out->data, *dy = nd->out->grad;
+    for (size_t i = 0; i < nd->out->n; i++)
+        dx[i] += dy[i] * (y[i]);
+}
