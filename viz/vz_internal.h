@@ -159,6 +159,7 @@ struct vz_figure {
     char *last_save;
     /* window */
     SDL_Window *window;
+    int win_w, win_h; /* the window's size as last seen */
     int want_window;
     vz_figure *next; /* in the list of figures with (or wanting) a window */
 };

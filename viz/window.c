@@ -105,9 +105,19 @@ int vz_figure_has_window(const vz_figure *f)
 /* Renders f and copies it to its window. */
 static void present(vz_figure *f)
 {
+    /* the user resized the window: the figure follows; the figure was resized
+     * (fig:set{width =}): the window follows */
     int w, h;
     SDL_GetWindowSize(f->window, &w, &h);
-    vz_figure_resize(f, w, h);
+    if (w != f->win_w || h != f->win_h) {
+        vz_figure_resize(f, w, h);
+    } else if (w != f->width || h != f->height) {
+        SDL_SetWindowSize(f->window, f->width, f->height);
+        SDL_GetWindowSize(f->window, &w, &h);
+        if (w != f->width || h != f->height) /* the window manager had its way */
+            vz_figure_resize(f, w, h);
+    }
+    f->win_w = w, f->win_h = h;
     if (vz_figure_render(f) != VZ_OK) return;
     SDL_Surface *ws = SDL_GetWindowSurface(f->window);
     if (ws == NULL) return;
@@ -167,6 +177,7 @@ int vz_pump(void)
                 continue;
             }
             n_windows++;
+            f->win_w = f->width, f->win_h = f->height;
             f->dirty = 1;
         }
     }
