@@ -44,6 +44,19 @@ void rec_host_idle_add(lua_State *L, const char *name)
     lua_pop(L, 1);
 }
 
+void rec_host_load_lazy(lua_State *L, int idx)
+{
+    if (lua_type(L, idx) != LUA_TTABLE || !lua_getmetatable(L, idx))
+        return;
+    if (lua_getfield(L, -1, "__recnote_lazy") == LUA_TFUNCTION) {
+        if (lua_pcall(L, 0, 0, 0) != LUA_OK)
+            lua_pop(L, 1); /* the next access reports the error */
+        lua_pop(L, 1);
+        return;
+    }
+    lua_pop(L, 2);
+}
+
 /* ---- docstrings ---------------------------------------------------------- */
 
 /* Pushes the registry's docs table, creating it on first use. */
@@ -222,6 +235,7 @@ static int help_call(lua_State *L)
         return 0;
     }
     luaL_Buffer b;
+    rec_host_load_lazy(L, 2);
     if (rec_doc_push(L, 2) == LUA_TTABLE) {
         int rec = lua_gettop(L);
         /* Everything the text needs sits below the buffer, which must stay on top. */
@@ -290,6 +304,7 @@ static int help_set(lua_State *L)
 static int help_get(lua_State *L)
 {
     luaL_checkany(L, 1);
+    rec_host_load_lazy(L, 1);
     if (rec_doc_push(L, 1) != LUA_TTABLE) return 1;
     int rec = lua_gettop(L);
     lua_getfield(L, rec, "doc");

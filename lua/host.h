@@ -44,6 +44,12 @@ void rec_host_idle_add(lua_State *L, const char *name);
 /* Creates the registry's idle table if absent and pushes it. */
 void rec_host_idle_push(lua_State *L);
 
+/* A table whose metatable has a function __recnote_lazy is a stand-in for a
+ * module loaded on first use (the REPL's `rec`). This calls that function,
+ * in protected mode, so that the table's fields exist. Tools that must not
+ * run metamethods (completion, help) call it explicitly. */
+void rec_host_load_lazy(lua_State *L, int idx);
+
 /* ---- docstrings -------------------------------------------------------------
  *
  * Any Lua value (a C function, a Lua function, a table, a metatable) may carry

@@ -12,6 +12,7 @@
  * A unique match gets "." after a table, "(" after a function and ":" after a
  * userdata. */
 #include "repl.h"
+#include "host.h"
 
 #include <ctype.h>
 #include <stdlib.h>

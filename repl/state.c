@@ -95,7 +95,7 @@ static const char lazy_rec_meta_lua[] =
     "return {\n"
     "  __index = function(t, k) require 'rec'; return rawget(t, k) end,\n"
     "  __pairs = function(t) require 'rec'; return next, t, nil end,\n"
-    "  __recnote_lazy = true,\n"
+    "  __recnote_lazy = function() require 'rec' end,\n"
     "  __tostring = function() return 'rec (the engine, loaded on first use)' end,\n"
     "}\n";
 
