@@ -303,6 +303,17 @@ static int run_backward(rn_graph *g, rn_tensor *out, const float *dout)
     return RN_OK;
 }
 
+const char *rn_graph_node(const rn_graph *g, size_t i, const rn_tensor **out)
+{
+    if (i >= g->n_nodes) return NULL;
+    /* The tape links backwards from the last node: node i is n - 1 - i steps back. */
+    const rn_node *nd = g->tape;
+    for (size_t k = g->n_nodes - 1; k > i; k--)
+        nd = nd->prev;
+    if (out != NULL) *out = nd->out;
+    return rn_op_name(nd->op);
+}
+
 int rn_backward(rn_graph *g, rn_tensor *loss)
 {
     if (loss == NULL) return g->err ? g->err : rn_fail(RN_EARG, "backward: no loss");

@@ -86,4 +86,9 @@ int rn_backward_from(rn_graph *g, rn_tensor *out, const float *dout);
 /* The name of an op ("matmul"), for messages and tape listings. */
 const char *rn_op_name(int op);
 
+/* The tape in recording order, for teaching: the i-th op recorded this step
+ * (i < rn_graph_nodes), its name and its output (borrowed, valid until
+ * reset). Returns NULL when i is out of range. O(nodes) per call. */
+const char *rn_graph_node(const rn_graph *g, size_t i, const rn_tensor **out);
+
 #endif

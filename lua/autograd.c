@@ -402,6 +402,29 @@ static int l_seed(lua_State *L)
     return 0;
 }
 
+/* rec.autograd.tape() -> {{op = "matmul", shape = {4, 2}}, ...} in recording order */
+static int l_tape(lua_State *L)
+{
+    rn_graph *g = rec_graph(L);
+    size_t n = rn_graph_nodes(g);
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        const rn_tensor *out;
+        const char *op = rn_graph_node(g, i, &out);
+        lua_createtable(L, 0, 2);
+        lua_pushstring(L, op);
+        lua_setfield(L, -2, "op");
+        lua_createtable(L, out->ndim, 0);
+        for (int k = 0; k < out->ndim; k++) {
+            lua_pushinteger(L, out->shape[k]);
+            lua_rawseti(L, -2, k + 1);
+        }
+        lua_setfield(L, -2, "shape");
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    return 1;
+}
+
 static int l_nodes(lua_State *L)
 {
     lua_pushinteger(L, (lua_Integer)rn_graph_nodes(rec_graph(L)));
@@ -577,9 +600,8 @@ static const rec_doc_entry loss_docs[] = {
     {NULL, NULL, NULL}};
 
 static const luaL_Reg autograd_fns[] = {
-    {"reset", l_reset}, {"train", l_train}, {"training", l_training},
-    {"seed", l_seed},   {"nodes", l_nodes}, {"backward", l_backward},
-    {NULL, NULL}};
+    {"reset", l_reset}, {"train", l_train}, {"training", l_training}, {"seed", l_seed},
+    {"nodes", l_nodes}, {"tape", l_tape},   {"backward", l_backward}, {NULL, NULL}};
 
 static const rec_doc_entry autograd_docs[] = {
     {"reset",
@@ -596,6 +618,12 @@ static const rec_doc_entry autograd_docs[] = {
      "rec.autograd.seed(42)"},
     {"nodes", "rec.autograd.nodes() counts the ops recorded on the tape of this step.",
      "print(rec.autograd.nodes())"},
+    {"tape",
+     "rec.autograd.tape() lists the ops recorded so far this step, in order, as {op=, shape=} "
+     "tables: what backward will walk in reverse.",
+     "local w = rec.ones({2, 2}, {requires_grad = true})\n"
+     "local loss = (w:matmul(w):relu()):sum()\n"
+     "for i, n in ipairs(rec.autograd.tape()) do print(i, n.op, table.concat(n.shape, 'x')) end"},
     {"backward",
      "rec.autograd.backward(loss [, dout]) fills the gradients of every tensor the loss depends "
      "on (loss:backward() does the same); dout gives the output's gradient for a loss of more "

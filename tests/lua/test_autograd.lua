@@ -36,6 +36,12 @@ T.cases{
     local w = rec.tensor({1, 2}, {requires_grad = true})
     local h = w * 2
     T.ok(rec.autograd.nodes() >= 1, "recorded")
+    local loss = (h * rec.ones{2}:transpose(1, 1)):sum() -- constants are not recorded
+    local ops = {}
+    for i, n in ipairs(rec.autograd.tape()) do ops[i] = n.op end
+    T.eq(ops, {"mul", "mul", "reshape", "sum"}, "the tape in recording order")
+    T.eq(rec.autograd.tape()[4].shape, {1}, "an op's output shape")
+    T.eq(loss:item(), 6, "loss")
     T.err(function() w:close() end, "the tensor is in use by the current autograd step", "anchored")
     rec.autograd.reset()
     T.eq(rec.autograd.nodes(), 0, "reset empties the tape")
