@@ -115,6 +115,36 @@ loss = F.binary_cross_entropy_with_logits(zz, yl.double())
 put("bce.unweighted.loss", loss, ref=True)
 put("bce.unweighted.dz", torch.autograd.grad(loss, zz)[0], ref=True)
 
+# ---- layer norm, PReLU, masked pooling, weighted softmax cross-entropy ------
+x = inp("ln.x", 2, 3, 4, lo=-2, hi=2)
+gamma = inp("ln.gamma", 4, lo=0.5, hi=1.5)
+beta = inp("ln.beta", 4)
+grads("ln", F.layer_norm(x, (4,), gamma, beta, 1e-5), [("x", x), ("gamma", gamma), ("beta", beta)])
+
+x = inp("prelu.x", 4, 3, lo=-2, hi=2)
+alpha = inp("prelu.alpha", 3, lo=0.05, hi=0.4)
+grads("prelu", F.prelu(x, alpha), [("x", x), ("alpha", alpha)])
+
+x = inp("pool.x", 3, 4, 2, lo=-2, hi=2)
+mask = torch.tensor([[1.0, 1, 1, 0], [1, 0, 0, 0], [1, 1, 1, 1]])
+put("pool.mask", mask)
+wts = inp("pool.w", 3, 4)
+m = mask.double().unsqueeze(-1)
+grads("pool.sum", (x * m).sum(1), [("x", x)])
+grads("pool.mean", (x * m).sum(1) / m.sum(1), [("x", x)])
+grads("pool.max", x.masked_fill(m == 0, float("-inf")).max(1).values, [("x", x)])
+grads("pool.weighted", (x * m * wts.unsqueeze(-1)).sum(1), [("x", x), ("w", wts)])
+
+z = inp("ce.z", 4, 5, lo=-2, hi=2)
+target = torch.tensor([3, 0, 4, 3])
+put("ce.target", target.double())
+w = inp("ce.w", 4, lo=0.5, hi=2.0)
+loss = (w * F.cross_entropy(z, target, reduction="none")).mean()
+put("ce.loss", loss, ref=True)
+dz, dw = torch.autograd.grad(loss, [z, w])
+put("ce.dz", dz, ref=True)
+put("ce.dw", dw, ref=True)
+
 # ---- optimizers: 3 steps from w0 with given gradients -----------------------
 w0 = inp("optim.w0", 6).detach()
 gs = [inp("optim.g%d" % k, 6, lo=-2, hi=2).detach() for k in range(3)]

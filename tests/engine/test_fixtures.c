@@ -1,8 +1,10 @@
 /* The engine against PyTorch: batch norm (train and eval, with running
  * statistics), Dice (train and eval), softmax / log-softmax, the GRU cell,
- * BCE-with-logits (|z| up to 130) and the optimizers SGD / AdaGrad / Adam /
- * AdamW, read from fixtures/torch.txt (written by make_fixtures.py; torch is
- * not needed to run this test). Each comparison asserts
+ * BCE-with-logits (|z| up to 130), layer norm, PReLU, masked pooling (sum,
+ * mean, max, weighted), weighted softmax cross-entropy and the optimizers
+ * SGD / AdaGrad / Adam / AdamW, read from fixtures/torch.txt (written by
+ * make_fixtures.py; torch is not needed to run this test). Each comparison
+ * asserts
  *   max_i |c_i - t_i| / max(|t_i|, 1e-3 max_j |t_j|) < 1e-5
  * (relative per element, floored at 0.1% of the array's scale). */
 #include "check.h"
@@ -228,6 +230,58 @@ static void test_bce(void)
     rn_tensor_free(z), rn_tensor_free(y), rn_tensor_free(w);
 }
 
+static void test_layernorm_prelu(void)
+{
+    rn_tensor *x = tensor("ln.x", 3, S(2, 3, 4), 1), *gamma = tensor("ln.gamma", 1, S(4), 1);
+    rn_tensor *beta = tensor("ln.beta", 1, S(4), 1);
+    rn_graph *g = rn_graph_new(1);
+    check_out(g, "ln", rn_layernorm(g, x, gamma, beta, 1e-5f));
+    check_grad("ln", "x", x), check_grad("ln", "gamma", gamma), check_grad("ln", "beta", beta);
+    rn_graph_reset(g);
+    rn_tensor *px = tensor("prelu.x", 2, S(4, 3), 1), *alpha = tensor("prelu.alpha", 1, S(3), 1);
+    check_out(g, "prelu", rn_prelu(g, px, alpha));
+    check_grad("prelu", "x", px), check_grad("prelu", "alpha", alpha);
+    rn_graph_free(g);
+    rn_tensor *all[5] = {x, gamma, beta, px, alpha};
+    for (int i = 0; i < 5; i++)
+        rn_tensor_free(all[i]);
+}
+
+static void test_pool(void)
+{
+    const char *modes[4] = {"pool.sum", "pool.mean", "pool.max", "pool.weighted"};
+    rn_tensor *mask = tensor("pool.mask", 2, S(3, 4), 0), *w = tensor("pool.w", 2, S(3, 4), 1);
+    for (int mode = RN_POOL_SUM; mode <= RN_POOL_WEIGHTED; mode++) {
+        rn_tensor *x = tensor("pool.x", 3, S(3, 4, 2), 1);
+        rn_tensor_zero_grad(w);
+        rn_graph *g = rn_graph_new(1);
+        check_out(g, modes[mode], rn_pool(g, x, mask, mode == RN_POOL_WEIGHTED ? w : NULL, mode));
+        check_grad(modes[mode], "x", x);
+        if (mode == RN_POOL_WEIGHTED) check_grad(modes[mode], "w", w);
+        rn_graph_free(g);
+        rn_tensor_free(x);
+    }
+    rn_tensor_free(mask), rn_tensor_free(w);
+}
+
+static void test_softmax_ce(void)
+{
+    rn_tensor *z = tensor("ce.z", 2, S(4, 5), 1), *w = tensor("ce.w", 1, S(4), 1);
+    const double *tv = get("ce.target", 4);
+    rn_ids *t = rn_ids_new(RN_I32, 1, S(4));
+    for (int i = 0; i < 4 && tv; i++)
+        rn_ids_set(t, (size_t)i, (int64_t)tv[i]);
+    rn_graph *g = rn_graph_new(1);
+    rn_tensor *loss = rn_softmax_ce(g, z, t, w);
+    CHECK(loss != NULL && rn_backward(g, loss) == RN_OK);
+    CHECK(compare("ce.loss", loss->data, 1) < TOL);
+    CHECK(compare("ce.dz", z->grad, 20) < TOL);
+    CHECK(compare("ce.dw", w->grad, 4) < TOL);
+    rn_graph_free(g);
+    rn_ids_free(t);
+    rn_tensor_free(z), rn_tensor_free(w);
+}
+
 static void run_optim(const char *name, rn_optim_config c)
 {
     rn_tensor *w = tensor("optim.w0", 1, S(6), 1);
@@ -287,6 +341,9 @@ int main(void)
     RUN(test_softmax);
     RUN(test_gru);
     RUN(test_bce);
+    RUN(test_layernorm_prelu);
+    RUN(test_pool);
+    RUN(test_softmax_ce);
     RUN(test_optimizers);
     for (int i = 0; i < n_fx; i++)
         free(fx[i].v);
