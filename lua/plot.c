@@ -151,22 +151,21 @@ int plot_opt_bool(lua_State *L, int idx, const char *key, int dflt, const char *
     return v;
 }
 
-/* Replaces a userdata with a totable method at idx by the table it returns. */
+/* Replaces a userdata with a totable method at idx (an engine tensor) by the
+ * table that method returns. */
 static void totable(lua_State *L, int idx, const char *fname, const char *what)
 {
     if (lua_type(L, idx) != LUA_TUSERDATA) return;
-    if (luaL_getmetafield(L, idx, "__index") != LUA_TNIL) {
-        if (lua_type(L, -1) == LUA_TTABLE && lua_getfield(L, -1, "totable") == LUA_TFUNCTION) {
-            lua_pushvalue(L, idx);
-            lua_call(L, 1, 1);
-            if (lua_type(L, -1) != LUA_TTABLE)
-                luaL_error(L, "%s: %s:totable() did not return a table", fname, what);
-            lua_replace(L, idx);
-            lua_pop(L, 1);
-            return;
-        }
-        lua_pop(L, 2);
+    /* through __index, whether a table or a function */
+    if (lua_getfield(L, idx, "totable") != LUA_TFUNCTION) {
+        lua_pop(L, 1);
+        return;
     }
+    lua_pushvalue(L, idx);
+    lua_call(L, 1, 1);
+    if (lua_type(L, -1) != LUA_TTABLE)
+        luaL_error(L, "%s: %s:totable() did not return a table", fname, what);
+    lua_replace(L, idx);
 }
 
 float *plot_floats(lua_State *L, int idx, const char *fname, const char *what, size_t *n,

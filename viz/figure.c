@@ -421,6 +421,7 @@ int vz__ticks(double lo, double hi, int max_n, double *out, double *step)
 
 void vz__tick_label(char *buf, size_t size, double v, double step)
 {
+    if (v == 0) v = 0; /* never print "-0" */
     double a = fabs(v);
     if (v != 0 && (a >= 1e6 || a < 1e-4 || step < 1e-4)) {
         snprintf(buf, size, "%.3g", v);
@@ -536,6 +537,13 @@ void vz__draw_axes(vz_dlist *dl, vz_panel *p, const vz__style *st, float extra_r
     max_nx = max_nx < 2 ? 2 : max_nx > 12 ? 12 : max_nx;
     /* a bar chart's x axis is its categories, labelled by the bar panel */
     int nx = p->kind == VZ_PANEL_BAR ? 0 : vz__ticks(p->vx0, p->vx1, max_nx, xt, &xstep);
+    if (p->whole_x && p->kind == VZ_PANEL_LINE && xstep < 1) {
+        /* steps or epochs: 0, 1, 2, never 0.5 */
+        nx = 0;
+        for (double v = ceil(p->vx0); v <= p->vx1 && nx < 40; v++)
+            xt[nx++] = v;
+        xstep = 1;
+    }
 
     vz__dl_clip(dl, (float)a.x, (float)a.y, (float)a.w, (float)a.h);
     vz__dl_group(dl, "grid", NULL);
@@ -593,6 +601,13 @@ void vz__legend(vz_dlist *dl, const vz_panel *p, const vz__style *st, const char
             for (int k = 0; k < 4; k++)
                 hits[k] +=
                     c->x >= kx[k] && c->x <= kx[k] + bw && c->y >= ky[k] && c->y <= ky[k] + bh;
+        } else if (c->kind == VZ_CMD_RECT) {
+            /* filled area (histogram bars), weighed like line samples every 6 px */
+            for (int k = 0; k < 4; k++) {
+                float ox = fminf(c->x + c->w, kx[k] + bw) - fmaxf(c->x, kx[k]);
+                float oy = fminf(c->y + c->h, ky[k] + bh) - fmaxf(c->y, ky[k]);
+                if (ox > 0 && oy > 0) hits[k] += (long)(ox * oy / 36.0f);
+            }
         } else if (c->kind == VZ_CMD_LINE && memcmp(&c->color, &vz__grid, sizeof c->color) &&
                    memcmp(&c->color, &vz__grey, sizeof c->color)) {
             const float *q = dl->pts + 2 * c->pt;

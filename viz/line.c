@@ -90,6 +90,7 @@ int vz_line_append(vz_panel *p, int series, const float *x, const float *y, size
         float xv = x != NULL ? x[i] : (float)(s->n);
         float yv = y[i];
         if (s->n > 0 && xv < s->x[s->n - 1]) s->sorted = 0;
+        if (xv != floorf(xv)) s->fractional_x = 1;
         s->x[s->n] = xv;
         s->y[s->n] = yv;
         s->n++;
@@ -116,6 +117,9 @@ static void line_auto_view(vz_panel *p)
             y0 = fmin(y0, s->ymin), y1 = fmax(y1, s->ymax);
         }
     }
+    p->whole_x = 1;
+    for (int i = 0; i < p->n_series; i++)
+        p->whole_x &= !p->series[i].fractional_x;
     if (!isfinite(x0)) x0 = 0, x1 = 1;
     if (!isfinite(y0)) y0 = 0, y1 = 1;
     if (p->auto_view && x1 > x0) {

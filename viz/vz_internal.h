@@ -63,7 +63,8 @@ typedef struct {
     char *name;
     float *x, *y;
     size_t n, cap;
-    int sorted; /* x non-decreasing: redraws decimate per pixel column */
+    int sorted;       /* x non-decreasing: redraws decimate per pixel column */
+    int fractional_x; /* some x is not a whole number */
     double xmin, xmax, ymin, ymax, ypos_min; /* ypos_min: smallest y > 0 */
 } vz__series;
 
@@ -86,6 +87,7 @@ struct vz_panel {
     int auto_view;
     double vx0, vx1, vy0, vy1;
     int logy;
+    int whole_x; /* x values are steps: ticks never fall between whole numbers */
 
     /* line and hist series */
     vz__series *series;

@@ -75,6 +75,15 @@ T.cases{
       T.ok(lum[keys[i]].lo > lum[keys[i - 1]].hi,
            string.format("value %g is brighter than %g", keys[i], keys[i - 1]))
     end
+    -- a tensor (anything with :totable()) is read through that method
+    local t = rec.tensor{{0.1, 0.5, 0.4}, {0.7, 0.2, 0.1}}
+    local ft = plot.heatmap(t, {rows = {"a", "b"}, width = 400, height = 300, show = false})
+    local seen = {}
+    for x = 0, 399, 5 do
+      local h = ft:hover(x, 150)
+      if h then seen[h] = true end
+    end
+    T.ok(seen["b / col 1: 0.7"] and seen["b / col 3: 0.1"], "tensor values by row and column")
     -- the sketch form: matrix first, options second
     local f2 = plot.heatmap({{1, 2}, {3, 4}}, {rows = {"a", "b"}, cols = {"x", "y"}, show = false})
     T.ok(tostring(f2):find("heatmap", 1, true) ~= nil, "heatmap(matrix, opts)")

@@ -2,6 +2,7 @@
  * in the title box, PNG round trip, SVG structure, resize, decimation against
  * the full polyline, interaction (hover, zoom, pan, keys), and the errors. */
 #include "vizcheck.h"
+#include "vz_internal.h" /* the tick helpers */
 
 #include <math.h>
 #include <stdio.h>
@@ -387,6 +388,24 @@ static void test_errors(void)
     vz_figure_free(NULL);
 }
 
+static void test_ticks(void)
+{
+    double t[40], step;
+    char buf[32];
+    int n = vz__ticks(-0.04, 2.04, 6, t, &step);
+    CHECK(n == 5 && step == 0.5); /* 0, 0.5, 1, 1.5, 2 */
+    CHECK_NEAR(t[0], 0, 0);
+    CHECK_NEAR(t[4], 2.0, 1e-12);
+    vz__tick_label(buf, sizeof buf, -0.0, 1);
+    CHECK_STR(buf, "0");
+    vz__tick_label(buf, sizeof buf, 0.30000000000000004, 0.1);
+    CHECK_STR(buf, "0.3");
+    vz__tick_label(buf, sizeof buf, 2500000, 500000);
+    CHECK_STR(buf, "2.5e+06");
+    n = vz__ticks(0, 10.4, 6, t, &step);
+    CHECK(n == 6 && step == 2); /* the finest step with at most 6 ticks */
+}
+
 static void test_headless(void)
 {
     const char *why = NULL;
@@ -433,6 +452,7 @@ int main(void)
     RUN(test_decimation);
     RUN(test_interaction);
     RUN(test_errors);
+    RUN(test_ticks);
     RUN(test_headless);
     RUN(test_missing_font);
     vz_shutdown();
