@@ -608,6 +608,9 @@ static int fig_close(lua_State *L)
 {
     plot_figure *F = luaL_checkudata(L, 1, FIGURE_MT);
     if (F->fig != NULL) {
+        /* a curve function runs inside the figure's own code: freeing it there
+         * would pull the floor from under the caller */
+        if (plot_in_curve_fn()) return luaL_error(L, "fig:close: not from inside a curve function");
         anchor(L, 1, 0);
         vz_figure_free(F->fig);
         F->fig = NULL;

@@ -14,6 +14,9 @@ typedef struct {
     vz_figure *fig; /* owned; NULL once closed */
 } plot_figure;
 
+/* Nonzero while a Lua curve function runs (its figure must not be freed). */
+int plot_in_curve_fn(void);
+
 /* Registers the metatable of curve callbacks (plot_panels.c). */
 void plot_panels_open(lua_State *L);
 

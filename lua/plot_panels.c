@@ -216,6 +216,13 @@ typedef struct {
     float buf[MAX_CURVE * MAX_X];
 } curve_fn;
 
+static int in_curve_fn;
+
+int plot_in_curve_fn(void)
+{
+    return in_curve_fn;
+}
+
 static int curve_gc(lua_State *L)
 {
     curve_fn *c = luaL_checkudata(L, 1, CURVE_MT);
@@ -265,7 +272,10 @@ static int curve_call(void *ud, int curve, const float *params, int n_params, co
                 lua_rawgeti(L, LUA_REGISTRYINDEX, c->ref);
                 lua_pushnumber(L, (lua_Number)x[i]);
                 lua_pushvalue(L, pt);
-                if (lua_pcall(L, 2, c->n_curves, 0) != LUA_OK) {
+                in_curve_fn++;
+                int status = lua_pcall(L, 2, c->n_curves, 0);
+                in_curve_fn--;
+                if (status != LUA_OK) {
                     const char *msg = lua_tostring(L, -1);
                     int rc = vz_fail(VZ_ECALLBACK, "curve function: %s",
                                      msg ? msg : "(error object is not a string)");

@@ -128,6 +128,12 @@ T.cases{
                              sliders = {{name = "a", min = 0, max = 2, value = 0.5}}, show = false}
     T.err(function() flaky:set{sliders = {a = 1.5}} end, "curve function:", "Lua error surfaces")
     T.err(function() flaky:set{sliders = {a = 1.5}} end, "too steep", "with its message")
+    local selfish
+    selfish = plot.curve{fn = function(x, p) if p.a > 1 then selfish:close() end return x end,
+                         sliders = {{"a", 0, 2, 0.5}}, show = false}
+    T.err(function() selfish:set{sliders = {a = 1.5}} end,
+          "fig:close: not from inside a curve function", "closing from the callback is refused")
+    T.eq(selfish:save("lua_selfish.png"), "lua_selfish.png", "and the figure still works")
     local dice = plot.curve{fn = "dice", show = false}
     dice:set{sliders = {alpha = 0.5, ["E[s]"] = 1}}
     dice:save("lua_dice.png")
