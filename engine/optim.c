@@ -165,7 +165,8 @@ int rn_optim_add(rn_optim *o, rn_params *ps, const char *prefix)
     return RN_OK;
 }
 
-/* Calls fn on each coordinate range of t that holds a gradient this step. */
+/* Runs body once per coordinate range of t that holds a gradient this step:
+ * the whole tensor, or each touched row of a sparse table. */
 #define FOR_RANGES(t, start, len, body)                                                            \
     do {                                                                                           \
         if ((t)->sparse != NULL) {                                                                 \
@@ -180,14 +181,18 @@ int rn_optim_add(rn_optim *o, rn_params *ps, const char *prefix)
         }                                                                                          \
     } while (0)
 
-static void update(const rn_optim *o, slot *s, size_t start, size_t len, float lr, float clip)
+/* Adam's bias corrections 1 - beta^t, computed once per step. */
+typedef struct {
+    double bc1, bc2;
+} corrections;
+
+static void update(const rn_optim *o, slot *s, size_t start, size_t len, float lr, float clip,
+                   corrections k)
 {
     const rn_optim_config *c = &o->c;
     float *w = s->t->data + start, *gr = s->t->grad + start;
     float *s1 = s->s1 ? s->s1 + start : NULL, *s2 = s->s2 ? s->s2 + start : NULL;
     float wd = c->kind == RN_ADAMW || c->kind == RN_FTRL ? 0.0f : c->weight_decay;
-    double bc1 = 1.0 - pow((double)c->beta1, (double)o->t);
-    double bc2 = 1.0 - pow((double)c->beta2, (double)o->t);
     for (size_t i = 0; i < len; i++) {
         float g = gr[i] * clip + wd * w[i];
         switch (c->kind) {
@@ -208,7 +213,7 @@ static void update(const rn_optim *o, slot *s, size_t start, size_t len, float l
         case RN_ADAM: {
             s1[i] = c->beta1 * s1[i] + (1.0f - c->beta1) * g;
             s2[i] = c->beta2 * s2[i] + (1.0f - c->beta2) * g * g;
-            double mh = (double)s1[i] / bc1, vh = (double)s2[i] / bc2;
+            double mh = (double)s1[i] / k.bc1, vh = (double)s2[i] / k.bc2;
             w[i] -= (float)((double)lr * mh / (sqrt(vh) + (double)c->eps));
             break;
         }
@@ -253,9 +258,11 @@ int rn_optim_step(rn_optim *o)
         clip = o->c.clip_norm / o->last_norm;
     float lr = rn_optim_lr(o);
     o->t++;
+    corrections bc = {1.0 - pow((double)o->c.beta1, (double)o->t),
+                      1.0 - pow((double)o->c.beta2, (double)o->t)};
     for (size_t k = 0; k < o->n; k++) {
         slot *s = &o->slots[k];
-        FOR_RANGES(s->t, start, len, update(o, s, start, len, lr, clip));
+        FOR_RANGES(s->t, start, len, update(o, s, start, len, lr, clip, bc));
     }
     return RN_OK;
 }
