@@ -5,3 +5,4 @@ recnote_c_test(test_engine_metrics test_metrics.c LIBS rn_engine)
 # tests/bench/bench_auc.py build-dir/tests/engine/bench_auc to compare with scikit-learn.
 add_executable(bench_auc ${CMAKE_SOURCE_DIR}/tests/bench/bench_auc.c)
 target_link_libraries(bench_auc PRIVATE rn_engine)
+recnote_c_test(test_engine_data test_data.c LIBS rn_engine)

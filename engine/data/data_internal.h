@@ -1,0 +1,56 @@
+/* Internal helpers shared by the data set files (engine/data/): growth,
+ * hashing, whole-file reading with line:column tracking, and quoting of
+ * offending input in messages. Not part of the API. */
+#ifndef RN_DATA_INTERNAL_H
+#define RN_DATA_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "data/dataset.h"
+
+/* Grows *p (an array of elem-byte items with *cap allocated) to hold need
+ * items, doubling. RN_ENOMEM on failure (*p and *cap then unchanged). */
+int rn__grow(void **p, size_t *cap, size_t need, size_t elem, const char *what);
+
+/* 64-bit FNV-1a of len bytes: the hash of hashed categorical columns. */
+uint64_t rn__fnv1a(const char *s, size_t len);
+
+/* A whole file in memory and a cursor with its line and column (1-based;
+ * columns count characters: UTF-8 continuation bytes do not advance them). */
+typedef struct {
+    const char *path; /* borrowed, for messages */
+    char *buf;        /* len bytes and a NUL */
+    size_t len, pos;
+    size_t line, col;
+} rn__text;
+
+/* Reads path (at most RN_DATA_MAX_FILE bytes) and skips a UTF-8 byte order
+ * mark. Errors: RN_EIO ("path: cannot open: No such file or directory", or
+ * too large), RN_EPARSE for a UTF-16 byte order mark, RN_ENOMEM. */
+int rn__text_open(rn__text *t, const char *path);
+void rn__text_close(rn__text *t);
+
+/* The byte at the cursor (-1 at the end), and advancing past it. */
+static inline int rn__peek(const rn__text *t)
+{
+    return t->pos < t->len ? (unsigned char)t->buf[t->pos] : -1;
+}
+void rn__advance(rn__text *t);
+
+/* Writes s (len bytes) into out as a C-style quoted string of at most about
+ * 40 characters ("abc", "a\x01b", "very long...") for messages. */
+void rn__quote(char *out, size_t size, const char *s, size_t len);
+
+/* Parses a whole field (spaces and tabs around it allowed) as a finite
+ * double / a float in range / an int64. 0 on success, -1 when the text is
+ * not such a number. */
+int rn__parse_double(const char *s, size_t len, double *out);
+int rn__parse_float(const char *s, size_t len, float *out);
+int rn__parse_int64(const char *s, size_t len, int64_t *out);
+
+/* rn_load_csv, also returning the line where each data record starts
+ * (*lines: n_rows entries, caller frees with rn_free) when lines != NULL. */
+rn_dataset *rn__load_csv(const char *path, const rn_csv_schema *schema, size_t **lines);
+
+#endif
