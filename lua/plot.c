@@ -15,6 +15,8 @@
 #include "host.h"
 #include "rec.h"
 
+#include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,26 @@
 #define OPEN_KEY  "recnote.plot.open" /* registry: set of figures with windows */
 
 /* ---- option helpers --------------------------------------------------------- */
+
+float plot_to_float(double d)
+{
+    if (d > (double)FLT_MAX) return INFINITY;
+    if (d < -(double)FLT_MAX) return -INFINITY;
+    return (float)d;
+}
+
+int plot_check_int(lua_State *L, int arg, lua_Integer lo, lua_Integer hi)
+{
+    lua_Integer v = luaL_checkinteger(L, arg);
+    if (v < lo || v > hi)
+        luaL_argerror(L, arg, lua_pushfstring(L, "must be within %I..%I", lo, hi));
+    return (int)v;
+}
+
+int plot_opt_arg_int(lua_State *L, int arg, int dflt, lua_Integer lo, lua_Integer hi)
+{
+    return lua_isnoneornil(L, arg) ? dflt : plot_check_int(L, arg, lo, hi);
+}
 
 int plot_vz_error(lua_State *L, const char *fname)
 {
@@ -175,9 +197,10 @@ float *plot_floats(lua_State *L, int idx, const char *fname, const char *what, s
     totable(L, idx, fname, what);
     if (lua_type(L, idx) == LUA_TNUMBER) { /* one value */
         float *v = lua_newuserdatauv(L, sizeof(float), 0);
-        v[0] = (float)lua_tonumber(L, idx);
+        v[0] = plot_to_float(lua_tonumber(L, idx));
         if (!allow_nan && !isfinite(v[0]))
-            luaL_error(L, "%s: %s is %s (not finite)", fname, what, isnan(v[0]) ? "nan" : "inf");
+            luaL_error(L, "%s: %s is %s (not finite as a float)", fname, what,
+                       isnan(v[0]) ? "nan" : "inf");
         *n = 1;
         return v;
     }
@@ -191,12 +214,17 @@ float *plot_floats(lua_State *L, int idx, const char *fname, const char *what, s
         if (t != LUA_TNUMBER)
             luaL_error(L, "%s: %s[%d] must be a number, got %s", fname, what, (int)i + 1,
                        luaL_typename(L, -1));
-        double d = lua_tonumber(L, -1);
+        double raw = lua_tonumber(L, -1);
         lua_pop(L, 1);
-        if (!allow_nan && !isfinite(d))
+        float d = plot_to_float(raw);
+        if (!allow_nan && !isfinite(d)) {
+            if (isfinite(raw))
+                luaL_error(L, "%s: %s[%d] = %f is beyond the float range", fname, what, (int)i + 1,
+                           raw);
             luaL_error(L, "%s: %s[%d] is %s (not finite)", fname, what, (int)i + 1,
-                       isnan(d) ? "nan" : "inf");
-        v[i] = (float)d;
+                       isnan(raw) ? "nan" : "inf");
+        }
+        v[i] = d;
     }
     *n = len;
     return v;
@@ -232,12 +260,17 @@ float *plot_matrix(lua_State *L, int idx, const char *fname, const char *what, i
             if (lua_rawgeti(L, -1, j + 1) != LUA_TNUMBER)
                 luaL_error(L, "%s: %s[%d][%d] must be a number, got %s", fname, what, (int)i + 1,
                            (int)j + 1, luaL_typename(L, -1));
-            double d = lua_tonumber(L, -1);
+            double raw = lua_tonumber(L, -1);
             lua_pop(L, 1);
-            if (!allow_nan && !isfinite(d))
+            float d = plot_to_float(raw);
+            if (!allow_nan && !isfinite(d)) {
+                if (isfinite(raw))
+                    luaL_error(L, "%s: %s[%d][%d] = %f is beyond the float range", fname, what,
+                               (int)i + 1, (int)j + 1, raw);
                 luaL_error(L, "%s: %s[%d][%d] is %s (not finite)", fname, what, (int)i + 1,
-                           (int)j + 1, isnan(d) ? "nan" : "inf");
-            v[i * C + j] = (float)d;
+                           (int)j + 1, isnan(raw) ? "nan" : "inf");
+            }
+            v[i * C + j] = d;
         }
         lua_pop(L, 1);
     }
@@ -630,7 +663,7 @@ static int fig_show(lua_State *L)
 static int fig_pixel(lua_State *L)
 {
     plot_figure *F = plot_check(L, 1);
-    int x = (int)luaL_checkinteger(L, 2), y = (int)luaL_checkinteger(L, 3);
+    int x = plot_check_int(L, 2, INT_MIN, INT_MAX), y = plot_check_int(L, 3, INT_MIN, INT_MAX);
     if ((vz_figure_dirty(F->fig) || vz_figure_surface(F->fig) == NULL) &&
         vz_figure_render(F->fig) != VZ_OK)
         return plot_vz_error(L, "fig:pixel");
@@ -649,7 +682,7 @@ static int fig_to_pixel(lua_State *L)
 {
     plot_figure *F = plot_check(L, 1);
     double x = luaL_checknumber(L, 2), y = luaL_checknumber(L, 3);
-    int pi = (int)luaL_optinteger(L, 4, 1);
+    int pi = plot_opt_arg_int(L, 4, 1, 1, 256);
     vz_panel *p = vz_figure_panel(F->fig, pi - 1);
     luaL_argcheck(L, p != NULL, 4, "no such panel");
     if ((vz_figure_dirty(F->fig) || vz_figure_surface(F->fig) == NULL) &&
@@ -657,6 +690,8 @@ static int fig_to_pixel(lua_State *L)
         return plot_vz_error(L, "fig:to_pixel");
     float px, py;
     if (vz_panel_data_to_pixel(p, x, y, &px, &py) != VZ_OK) return plot_vz_error(L, "fig:to_pixel");
+    if (!(fabsf(px) < 1e9f && fabsf(py) < 1e9f))
+        return luaL_error(L, "fig:to_pixel: (%f, %f) lands too far outside the view", x, y);
     lua_pushinteger(L, (lua_Integer)floorf(px));
     lua_pushinteger(L, (lua_Integer)floorf(py));
     return 2;
@@ -669,8 +704,8 @@ static int fig_hover(lua_State *L)
     SDL_Event e;
     memset(&e, 0, sizeof e);
     e.type = SDL_MOUSEMOTION;
-    e.motion.x = (int)luaL_checkinteger(L, 2);
-    e.motion.y = (int)luaL_checkinteger(L, 3);
+    e.motion.x = plot_check_int(L, 2, -100000, 100000);
+    e.motion.y = plot_check_int(L, 3, -100000, 100000);
     vz_figure_handle_event(F->fig, &e);
     if (vz_figure_render(F->fig) != VZ_OK) return plot_vz_error(L, "fig:hover");
     const char *t = vz_figure_hover_text(F->fig);
@@ -718,7 +753,7 @@ static int fig_size(lua_State *L)
 static int fig_neighbours(lua_State *L)
 {
     plot_figure *F = plot_check(L, 1);
-    vz_panel *p = vz_figure_panel(F->fig, (int)luaL_optinteger(L, 2, 1) - 1);
+    vz_panel *p = vz_figure_panel(F->fig, plot_opt_arg_int(L, 2, 1, 1, 256) - 1);
     luaL_argcheck(L, p != NULL && vz_panel_kind(p) == VZ_PANEL_SCATTER, 2, "not a scatter panel");
     int n = vz_scatter_neighbours(p, NULL, 0);
     int *nb = lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof *nb, 0);

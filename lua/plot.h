@@ -56,6 +56,15 @@ float *plot_matrix(lua_State *L, int idx, const char *fname, const char *what, i
  * table at idx is on the stack. NULL when the value is nil. */
 const char **plot_strings(lua_State *L, int idx, const char *fname, const char *what, int n);
 
+/* d as a float, saturating to +-inf beyond the float range (a plain cast of
+ * an out-of-range double is undefined behaviour); NaN stays NaN. */
+float plot_to_float(double d);
+
+/* Argument arg as an integer in [lo, hi] (or dflt when absent and dflt_ok),
+ * raising a clear argument error otherwise. */
+int plot_check_int(lua_State *L, int arg, lua_Integer lo, lua_Integer hi);
+int plot_opt_arg_int(lua_State *L, int arg, int dflt, lua_Integer lo, lua_Integer hi);
+
 /* Raises "fname: <vz_error()>". */
 int plot_vz_error(lua_State *L, const char *fname);
 

@@ -150,8 +150,8 @@ static void heatmap_range(lua_State *L, vz_panel *p, int opts, const char *fname
     int any = !lua_isnil(L, -1) || !lua_isnil(L, -2);
     lua_pop(L, 2);
     if (any)
-        vz_heatmap_set_range(p, (float)plot_opt_number(L, opts, "vmin", NAN, fname),
-                             (float)plot_opt_number(L, opts, "vmax", NAN, fname));
+        vz_heatmap_set_range(p, plot_to_float(plot_opt_number(L, opts, "vmin", NAN, fname)),
+                             plot_to_float(plot_opt_number(L, opts, "vmax", NAN, fname)));
 }
 
 /* ---- scatter ------------------------------------------------------------------ */
@@ -287,7 +287,7 @@ static int curve_call(void *ud, int curve, const float *params, int n_params, co
                     if (lua_isnil(L, idx)) {
                         c->buf[k * MAX_X + i] = NAN; /* a gap */
                     } else if (lua_type(L, idx) == LUA_TNUMBER) {
-                        c->buf[k * MAX_X + i] = (float)lua_tonumber(L, idx);
+                        c->buf[k * MAX_X + i] = plot_to_float(lua_tonumber(L, idx));
                     } else {
                         int rc = vz_fail(VZ_ECALLBACK,
                                          "curve function: result %d at x = %g is a %s, not a "
@@ -342,7 +342,8 @@ static void add_sliders(lua_State *L, vz_panel *p, int idx, const char *fname)
                 lua_pop(L, 1);
             }
         }
-        if (vz_curve_add_slider(p, name, (float)v[0], (float)v[1], (float)v[2]) < 0)
+        if (vz_curve_add_slider(p, name, plot_to_float(v[0]), plot_to_float(v[1]),
+                                plot_to_float(v[2])) < 0)
             plot_vz_error(L, fname);
         lua_pop(L, 1);
     }
@@ -432,7 +433,8 @@ static void set_sliders(lua_State *L, vz_panel *p, int idx, const char *fname)
         while (i < n && strcmp(vz_curve_slider_name(p, i), name) != 0)
             i++;
         if (i == n) luaL_error(L, "%s: the curve has no slider '%s'", fname, name);
-        if (vz_curve_set_slider(p, i, (float)lua_tonumber(L, -1)) != VZ_OK) plot_vz_error(L, fname);
+        if (vz_curve_set_slider(p, i, plot_to_float(lua_tonumber(L, -1))) != VZ_OK)
+            plot_vz_error(L, fname);
         lua_pop(L, 1);
     }
 }
@@ -501,6 +503,8 @@ static int *node_list(lua_State *L, int idx, const char *fname, const char *what
         if (v[i] != floorf(v[i]))
             luaL_error(L, "%s: %s[%d] must be a node number, got %f", fname, what, (int)i + 1,
                        (double)v[i]);
+        if (!(v[i] >= -1e9f && v[i] <= 1e9f)) /* vz names the valid range */
+            luaL_error(L, "%s: %s[%d] is not a node number", fname, what, (int)i + 1);
         out[i] = (int)v[i] - 1;
     }
     *len = (int)n;
@@ -525,7 +529,11 @@ static void fill_graph(lua_State *L, vz_panel *p, int opts, const char *fname)
     int n = 0;
     const char **labels = NULL;
     if (t == LUA_TNUMBER) {
-        n = (int)luaL_checkinteger(L, -1);
+        lua_Integer v = lua_tointeger(L, -1);
+        if (!lua_isinteger(L, -1) && (double)v != lua_tonumber(L, -1))
+            luaL_error(L, "%s: option 'nodes' must be a whole count", fname);
+        if (v < 1 || v > 10000) luaL_error(L, "%s: graph: %I nodes (must be 1..10000)", fname, v);
+        n = (int)v;
     } else if (t == LUA_TTABLE) {
         n = (int)lua_rawlen(L, -1);
         labels = plot_strings(L, -1, fname, "nodes", n);

@@ -512,7 +512,7 @@ void vz__draw_axes(vz_dlist *dl, vz_panel *p, const vz__style *st, float extra_r
     int tw, th;
     vz__text_size("0", st->tick_size, 0, &tw, &th);
     /* the tick count follows the room the cell gives */
-    int max_ny = (int)((float)p->cell.h / ((float)th * 3.2f));
+    int max_ny = th > 0 ? (int)((float)p->cell.h / ((float)th * 3.2f)) : 3; /* th 0: no font */
     max_ny = max_ny < 3 ? 3 : max_ny > 10 ? 10 : max_ny;
     int ny;
     if (p->logy) {
@@ -614,7 +614,7 @@ void vz__legend(vz_dlist *dl, const vz_panel *p, const vz__style *st, const char
             for (size_t j = 0; j + 1 < c->n || (j == 0 && c->n == 1); j++) {
                 float x0 = q[2 * j], y0 = q[2 * j + 1];
                 float x1 = c->n > 1 ? q[2 * j + 2] : x0, y1 = c->n > 1 ? q[2 * j + 3] : y0;
-                int steps = 1 + (int)(fabsf(x1 - x0) + fabsf(y1 - y0)) / 6;
+                int steps = 1 + (int)fminf(fabsf(x1 - x0) + fabsf(y1 - y0), 6e4f) / 6;
                 for (int t = 0; t <= steps; t++) {
                     float x = x0 + (x1 - x0) * (float)t / (float)steps;
                     float y = y0 + (y1 - y0) * (float)t / (float)steps;

@@ -177,7 +177,7 @@ static void draw_series(vz_dlist *dl, const vz_panel *p, const vz__series *s, fl
     float ax = (float)p->area.x;
     for (size_t i = lo; i < hi; i++) {
         if (p->logy && !(s->y[i] > 0)) continue;
-        int column = (int)floor(((double)s->x[i] - x0) * scale);
+        int column = (int)floor(vz__clampd(((double)s->x[i] - x0) * scale));
         float py = vz__py(p, yval(p, s->y[i]));
         if (have && column == col_cur) {
             if (py < mn) mn = py, i_mn_first = 0;

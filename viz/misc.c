@@ -137,7 +137,7 @@ void vz__hist_hover(const vz_panel *p, int x, int y, char *buf, size_t size)
     SDL_Rect a = p->area;
     if (p->counts == NULL || x < a.x || x >= a.x + a.w || y < a.y || y >= a.y + a.h) return;
     double v = vz__x_of(p, (float)x);
-    int b = (int)floor((v - (double)p->h_lo) / (double)(p->h_hi - p->h_lo) * p->bins);
+    int b = (int)floor(vz__clampd((v - (double)p->h_lo) / (double)(p->h_hi - p->h_lo) * p->bins));
     if (b < 0 || b >= p->bins) return;
     float w = (p->h_hi - p->h_lo) / (float)p->bins;
     int n = snprintf(buf, size, "[%.3g, %.3g)", (double)(p->h_lo + w * (float)b),

@@ -105,8 +105,8 @@ static inline uint32_t *pixel(SDL_Surface *s, int x, int y)
 static int box(const vz__canvas *c, float fx0, float fy0, float fx1, float fy1, float pad, int *x0,
                int *y0, int *x1, int *y1)
 {
-    *x0 = (int)floorf(fx0 - pad), *y0 = (int)floorf(fy0 - pad);
-    *x1 = (int)ceilf(fx1 + pad) + 1, *y1 = (int)ceilf(fy1 + pad) + 1;
+    *x0 = (int)floorf(vz__clampf(fx0 - pad)), *y0 = (int)floorf(vz__clampf(fy0 - pad));
+    *x1 = (int)ceilf(vz__clampf(fx1 + pad)) + 1, *y1 = (int)ceilf(vz__clampf(fy1 + pad)) + 1;
     if (*x0 < c->clip.x) *x0 = c->clip.x;
     if (*y0 < c->clip.y) *y0 = c->clip.y;
     if (*x1 > c->clip.x + c->clip.w) *x1 = c->clip.x + c->clip.w;
@@ -254,8 +254,9 @@ int vz__canvas_draw(vz__canvas *c, const vz_dlist *dl)
         switch (cmd->kind) {
         case VZ_CMD_RECT: {
             /* rects are laid out on whole pixels, so rounding keeps cells abutting */
-            int x0 = (int)lroundf(cmd->x), y0 = (int)lroundf(cmd->y);
-            int x1 = (int)lroundf(cmd->x + cmd->w), y1 = (int)lroundf(cmd->y + cmd->h);
+            int x0 = (int)lroundf(vz__clampf(cmd->x)), y0 = (int)lroundf(vz__clampf(cmd->y));
+            int x1 = (int)lroundf(vz__clampf(cmd->x + cmd->w));
+            int y1 = (int)lroundf(vz__clampf(cmd->y + cmd->h));
             SDL_Rect r = {x0, y0, x1 - x0, y1 - y0};
             if (r.w <= 0 || r.h <= 0) break;
             SDL_SetRenderDrawColor(ren, cmd->fill.r, cmd->fill.g, cmd->fill.b, cmd->fill.a);
@@ -284,8 +285,9 @@ int vz__canvas_draw(vz__canvas *c, const vz_dlist *dl)
                 break;
             }
             /* whole pixels keep glyphs as crisp as SDL_ttf drew them */
-            SDL_Rect dst = {(int)lroundf(cmd->x - cmd->w / 2), (int)lroundf(cmd->y - cmd->h / 2),
-                            (int)cmd->w, (int)cmd->h};
+            SDL_Rect dst = {(int)lroundf(vz__clampf(cmd->x - cmd->w / 2)),
+                            (int)lroundf(vz__clampf(cmd->y - cmd->h / 2)), (int)cmd->w,
+                            (int)cmd->h};
             int rc = cmd->angle == 0
                          ? SDL_RenderCopy(ren, tex, NULL, &dst)
                          : SDL_RenderCopyEx(ren, tex, NULL, &dst, cmd->angle, NULL, SDL_FLIP_NONE);
@@ -302,8 +304,8 @@ int vz__canvas_draw(vz__canvas *c, const vz_dlist *dl)
                 c->clip = (SDL_Rect){0, 0, c->surf->w, c->surf->h};
                 SDL_RenderSetClipRect(ren, NULL);
             } else {
-                SDL_Rect r = {(int)lroundf(cmd->x), (int)lroundf(cmd->y), (int)lroundf(cmd->w),
-                              (int)lroundf(cmd->h)};
+                SDL_Rect r = {(int)lroundf(vz__clampf(cmd->x)), (int)lroundf(vz__clampf(cmd->y)),
+                              (int)lroundf(vz__clampf(cmd->w)), (int)lroundf(vz__clampf(cmd->h))};
                 SDL_Rect all = {0, 0, c->surf->w, c->surf->h};
                 if (!SDL_IntersectRect(&r, &all, &c->clip)) c->clip = (SDL_Rect){0, 0, 0, 0};
                 SDL_RenderSetClipRect(ren, &c->clip);

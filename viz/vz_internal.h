@@ -10,6 +10,17 @@
 
 #define VZ__MAX_CELLS 256
 
+/* A pixel coordinate kept within +-1e7 (NaN goes to -1e7), so that converting
+ * it to int is defined however far the user zoomed. */
+static inline float vz__clampf(float v)
+{
+    return v > 1e7f ? 1e7f : v >= -1e7f ? v : -1e7f;
+}
+static inline double vz__clampd(double v)
+{
+    return v > 1e7 ? 1e7 : v >= -1e7 ? v : -1e7;
+}
+
 /* ---- display list builders (dlist.c) ------------------------------------- */
 
 void vz__dl_reset(vz_dlist *dl);

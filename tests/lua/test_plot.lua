@@ -198,6 +198,10 @@ T.cases{
           "nan")
     T.err(function() plot.line{y = {1, 2}, x = {1}} end, "rec.plot.line: x has 1 values but y has 2",
           "lengths")
+    T.err(function() plot.line{y = {1, 1e300}} end,
+          "rec.plot.line: y[2] = 1e+300 is beyond the float range", "float range")
+    T.err(function() plot.graph{nodes = 3, walk = {1, 2 ^ 40}} end,
+          "rec.plot.graph: walk[2] is not a node number", "huge node number")
     T.err(function() plot.line{y = {1, "a"}} end, "rec.plot.line: y[2] must be a number, got string",
           "element type")
     T.err(function() plot.heatmap{values = {{1, 2}, {3}}} end,

@@ -324,6 +324,16 @@ static void test_interaction(void)
     vz_panel_view(p, &c0, &c1, &d0, &d1);
     CHECK_NEAR(c0, a0, 1e-9);
     CHECK_NEAR(c1, a1, 1e-9);
+    /* far zoom in, far out, far pans: every render still succeeds */
+    for (int i = 0; i < 300; i++) {
+        vz_panel_zoom(p, (float)x, (float)y, i < 150 ? 4.0f : 0.25f);
+        vz_panel_pan(p, 1e6f, -1e6f);
+        if (i % 25 == 0)
+            CHECK(vz_figure_render(f) == VZ_OK);
+    }
+    e = key(SDLK_r, 0);
+    vz_figure_handle_event(f, &e);
+    CHECK(vz_figure_render(f) == VZ_OK);
     /* p: presentation mode draws thicker lines */
     int thin = 0, thick = 0;
     SDL_Surface *s = vz_figure_surface(f);
