@@ -49,6 +49,7 @@ int luaopen_rec(lua_State *L)
     lua_setfield(L, -2, "data_dir");
     rec_open_engine(L);
     rec_open_plot(L);
+    rec_open_plot_notebook(L);
 
     rec_doc_set(L, -1, "rec",
                 "The recnote engine: tensors and autograd, optimizers, losses, metrics, "

@@ -15,6 +15,8 @@ void rec_open_engine(lua_State *L);
 
 /* rec.plot: figures (lua/plot.c). */
 int rec_open_plot(lua_State *L);
+/* Tracks figures for notebooks: the cell-end hook of lua/plot_notebook.c. */
+void rec_open_plot_notebook(lua_State *L);
 
 /* Raises a Lua error carrying the engine's last message (never returns). */
 int rec_engine_error(lua_State *L);

@@ -38,6 +38,30 @@ static const char *last_line_start(const char *code)
     return n > 0 ? code + n : NULL;
 }
 
+/* A cell of several lines whose last line is an expression shows that
+ * expression, as a notebook does: "x = 21\nx * 2" runs as "x = 21\nreturn x * 2"
+ * (same line numbers). Only when the last line is an expression on its own, so
+ * that a line closing a block ("f(i) end") never turns into a return inside it.
+ * Pushes the function and returns 1, or pushes nothing and returns 0. */
+static int load_with_last_value(lua_State *L, const char *code, const char *chunkname)
+{
+    const char *last = last_line_start(code);
+    if (last == NULL) return 0;
+    lua_pushfstring(L, "return %s", last);
+    int alone = load_text(L, lua_tostring(L, -1), "=last") == LUA_OK;
+    lua_pop(L, 2);
+    if (!alone) return 0;
+    lua_pushlstring(L, code, (size_t)(last - code));
+    lua_pushfstring(L, "%sreturn %s", lua_tostring(L, -1), last);
+    if (load_text(L, lua_tostring(L, -1), chunkname) != LUA_OK) {
+        lua_pop(L, 3);
+        return 0;
+    }
+    lua_replace(L, -3);
+    lua_pop(L, 1);
+    return 1;
+}
+
 int repl_compile(lua_State *L, const char *code, const char *chunkname)
 {
     lua_pushfstring(L, "return %s", code);
@@ -48,24 +72,12 @@ int repl_compile(lua_State *L, const char *code, const char *chunkname)
     }
     int return_incomplete = status == LUA_ERRSYNTAX && is_incomplete_msg(lua_tostring(L, -1));
     lua_pop(L, 2);
+    if (load_with_last_value(L, code, chunkname)) return CHUNK_OK;
     status = load_text(L, code, chunkname);
     if (status == LUA_OK) return CHUNK_OK;
     if (status == LUA_ERRSYNTAX && (is_incomplete_msg(lua_tostring(L, -1)) || return_incomplete)) {
         lua_pop(L, 1);
         return CHUNK_INCOMPLETE;
-    }
-    /* A cell of statements ending in an expression shows that expression, as a
-     * notebook does: "x = 21\nx * 2" runs as "x = 21\nreturn x * 2" (same lines). */
-    const char *last = last_line_start(code);
-    if (last != NULL) {
-        lua_pushlstring(L, code, (size_t)(last - code));
-        lua_pushfstring(L, "%sreturn %s", lua_tostring(L, -1), last);
-        if (load_text(L, lua_tostring(L, -1), chunkname) == LUA_OK) {
-            lua_replace(L, -4); /* the function takes the statement error's place */
-            lua_pop(L, 2);
-            return CHUNK_OK;
-        }
-        lua_pop(L, 3);
     }
     return CHUNK_ERROR;
 }

@@ -318,6 +318,15 @@ static const nb_item *exercise_part(nb_kind k, int nth)
     return NULL;
 }
 
+/* The bytes of s that fit in max bytes without splitting a UTF-8 character. */
+static int utf8_prefix(const char *s, size_t max)
+{
+    size_t n = strlen(s) < max ? strlen(s) : max;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    return (int)n;
+}
+
 /* ---- the commands ---------------------------------------------------------------------- */
 
 void repl_cmd_lesson(repl *r, const char *args)
@@ -353,8 +362,12 @@ void repl_cmd_lesson(repl *r, const char *args)
             for (const char *c = done; *c; c++)
                 finished += *c == '1';
         const char *mark = steps > 0 && finished == steps ? "✓" : finished > 0 ? "▸" : " ";
-        repl_outf("  %s %2d  %-18s %-44s %2d/%d  %d min\n", mark, atoi(names[i]), slug,
-                  d ? d->title : err, finished, steps, d ? d->minutes : 0);
+        const char *t = d ? d->title : err;
+        int cut = strlen(t) > 47; /* cut at a character boundary and mark the cut */
+        int shown = cut ? utf8_prefix(t, 44) : (int)strlen(t);
+        repl_outf("  %s %2d  %-12s %.*s%s%*s %2d/%-2d %2d min\n", mark, atoi(names[i]), slug, shown,
+                  t, cut ? "..." : "", 47 - shown - (cut ? 3 : 0), "", finished, steps,
+                  d ? d->minutes : 0);
         nb_doc_free(d);
     }
     free_names(names, n);

@@ -140,15 +140,16 @@ int repl_run_notebook(repl *r, const char *path, const run_opts *o)
     repl_open_check(r->L);
 
     /* Figures go to <out without .md>_files/cell-N-k.png, linked relatively. */
-    char fig_dir[4096] = "", rel_dir[1024] = "";
+    strbuf fig_dir = {0}, rel_dir = {0};
     if (o->out_path != NULL) {
-        snprintf(fig_dir, sizeof fig_dir, "%s", o->out_path);
-        char *dot = strrchr(fig_dir, '.');
-        char *slash = strrchr(fig_dir, '/');
-        if (dot != NULL && (slash == NULL || dot > slash)) *dot = '\0';
-        strncat(fig_dir, "_files", sizeof fig_dir - strlen(fig_dir) - 1);
-        const char *base = strrchr(fig_dir, '/');
-        snprintf(rel_dir, sizeof rel_dir, "%s/", base ? base + 1 : fig_dir);
+        const char *dot = strrchr(o->out_path, '.');
+        const char *slash = strrchr(o->out_path, '/');
+        size_t stem = dot != NULL && (slash == NULL || dot > slash) ? (size_t)(dot - o->out_path)
+                                                                    : strlen(o->out_path);
+        sb_append(&fig_dir, o->out_path, stem);
+        sb_puts(&fig_dir, "_files");
+        const char *base = strrchr(sb_str(&fig_dir), '/');
+        sb_printf(&rel_dir, "%s/", base ? base + 1 : sb_str(&fig_dir));
     }
 
     cell_output *outs = calloc((size_t)d->n_items + 1, sizeof *outs);
@@ -187,10 +188,11 @@ int repl_run_notebook(repl *r, const char *path, const run_opts *o)
         checks += it->kind == NB_CHECK && status == 0;
         strbuf figs = {0};
         if (o->out_path != NULL) {
-            char prefix[4200], rel[1100];
-            snprintf(prefix, sizeof prefix, "%s/cell-%d", fig_dir, number);
-            snprintf(rel, sizeof rel, "%s", rel_dir);
-            if (files_mkdirs(fig_dir) == 0) collect_figures(r, prefix, rel, &figs);
+            strbuf prefix = {0};
+            sb_printf(&prefix, "%s/cell-%d", sb_str(&fig_dir), number);
+            if (files_mkdirs(sb_str(&fig_dir)) == 0)
+                collect_figures(r, sb_str(&prefix), sb_str(&rel_dir), &figs);
+            sb_free(&prefix);
         }
         outs[n_outs].item = i;
         outs[n_outs].output = strdup(r->n_cells > 0 ? r->cells[r->n_cells - 1].output : "");
@@ -206,6 +208,8 @@ int repl_run_notebook(repl *r, const char *path, const run_opts *o)
         free(outs[k].figures);
     }
     free(outs);
+    sb_free(&fig_dir);
+    sb_free(&rel_dir);
     nb_doc_free(d);
     return status;
 }

@@ -493,7 +493,7 @@ def run_in(data, args, stdin):
 def test_lesson_flow(check):
     d = lesson_env()
     r = run_in(d, [], ":lesson\n")
-    check.ok(re.search(r"1  tiny +A tiny lesson +0/3  5 min", r.stdout), ":lesson lists: " + r.stdout)
+    check.ok(re.search(r"1  tiny +A tiny lesson +0/3 +5 min", r.stdout), ":lesson lists: " + r.stdout)
     r = run_in(d, [], ":lesson 1\n:next\n:check\nanswer = 2 * x\n:check\n:hint\n:solution\n")
     out = r.stdout
     check.ok("Topics: sums, checks" in out and "About 5 minutes." in out, "the title block")
