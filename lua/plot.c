@@ -27,8 +27,9 @@
 #define RECNOTE_DATA_DIR "."
 #endif
 
-#define FIGURE_MT "rec.Figure"
-#define OPEN_KEY  "recnote.plot.open" /* registry: set of figures with windows */
+#define FIGURE_MT    "rec.Figure"
+#define OPEN_KEY     "recnote.plot.open"     /* registry: set of figures with windows */
+#define SHUTDOWN_KEY "recnote.plot.shutdown" /* registry: the sentinel that frees viz */
 
 /* ---- option helpers --------------------------------------------------------- */
 
@@ -840,6 +841,14 @@ static int plot_idle(lua_State *L)
     return 0;
 }
 
+/* Releases what viz keeps for the process (fonts, SDL video) at state close. */
+static int plot_shutdown(lua_State *L)
+{
+    (void)L;
+    vz_shutdown();
+    return 0;
+}
+
 /* rec.plot.headless() -> boolean, reason */
 static int plot_headless(lua_State *L)
 {
@@ -1032,5 +1041,19 @@ int rec_open_plot(lua_State *L)
 
     lua_pushcfunction(L, plot_idle);
     rec_host_idle_add(L, "plot");
+
+    /* A sentinel whose __gc releases the fonts and SDL video when the state
+     * closes: made after the package library's table of loaded C libraries,
+     * it is finalized before rec.so is unloaded (and after any figure, all of
+     * which are made later still). */
+    if (lua_getfield(L, LUA_REGISTRYINDEX, SHUTDOWN_KEY) == LUA_TNIL) {
+        lua_newuserdatauv(L, 1, 0);
+        lua_createtable(L, 0, 1);
+        lua_pushcfunction(L, plot_shutdown);
+        lua_setfield(L, -2, "__gc");
+        lua_setmetatable(L, -2);
+        lua_setfield(L, LUA_REGISTRYINDEX, SHUTDOWN_KEY);
+    }
+    lua_pop(L, 1);
     return 0;
 }
