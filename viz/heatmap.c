@@ -84,6 +84,42 @@ static void value_text(char *buf, size_t size, float v)
         snprintf(buf, size, "%.2f", (double)v);
 }
 
+/* More cells than pixels: each pixel shows the mean of the cells it covers
+ * (NaN cells skipped), and equal neighbours merge into one rect, so the
+ * display list stays within the area's pixel count however big the matrix. */
+static void heatmap_pixels(vz_dlist *dl, const vz_panel *p, SDL_Rect a, float lo, float hi)
+{
+    int R = p->hm_rows, C = p->hm_cols;
+    int rows = R < a.h ? R : a.h, cols = C < a.w ? C : a.w;
+    for (int y = 0; y < rows; y++) {
+        int i0 = (int)((long long)y * R / rows), i1 = (int)((long long)(y + 1) * R / rows);
+        int y0 = edge(a.y, a.h, rows, y), y1 = edge(a.y, a.h, rows, y + 1);
+        int run_x = 0;
+        vz_color run = {0, 0, 0, 0};
+        for (int x = 0; x <= cols; x++) {
+            vz_color col = run;
+            if (x < cols) {
+                int j0 = (int)((long long)x * C / cols), j1 = (int)((long long)(x + 1) * C / cols);
+                double sum = 0;
+                int n = 0;
+                for (int i = i0; i < i1; i++)
+                    for (int j = j0; j < j1; j++) {
+                        float v = p->hm[(size_t)i * (size_t)C + (size_t)j];
+                        if (!isnan(v)) sum += (double)v, n++;
+                    }
+                col = n == 0 ? (vz_color){190, 190, 190, 255}
+                             : vz_colormap((float)(sum / n - (double)lo) / (hi - lo));
+            }
+            if (x == cols || (x > 0 && memcmp(&col, &run, sizeof col) != 0)) {
+                int x0 = edge(a.x, a.w, cols, run_x), x1 = edge(a.x, a.w, cols, x);
+                vz__dl_rect(dl, (float)x0, (float)y0, (float)(x1 - x0), (float)(y1 - y0), run);
+                run_x = x;
+            }
+            run = col;
+        }
+    }
+}
+
 void vz__draw_heatmap(vz_dlist *dl, vz_panel *p, const vz__style *st)
 {
     if (p->hm == NULL) {
@@ -126,15 +162,19 @@ void vz__draw_heatmap(vz_dlist *dl, vz_panel *p, const vz__style *st)
     SDL_Rect a = p->area;
 
     vz__dl_group(dl, "cells", NULL);
-    for (int i = 0; i < R; i++) {
-        int y0 = edge(a.y, a.h, R, i), y1 = edge(a.y, a.h, R, i + 1);
-        for (int j = 0; j < C; j++) {
-            int x0 = edge(a.x, a.w, C, j), x1 = edge(a.x, a.w, C, j + 1);
-            float v = p->hm[(size_t)i * (size_t)C + (size_t)j];
-            vz_color col =
-                isnan(v) ? (vz_color){190, 190, 190, 255} : vz_colormap((v - lo) / (hi - lo));
-            vz__dl_rect(dl, (float)x0, (float)y0, (float)(x1 - x0), (float)(y1 - y0), col);
+    if (R <= a.h && C <= a.w) {
+        for (int i = 0; i < R; i++) {
+            int y0 = edge(a.y, a.h, R, i), y1 = edge(a.y, a.h, R, i + 1);
+            for (int j = 0; j < C; j++) {
+                int x0 = edge(a.x, a.w, C, j), x1 = edge(a.x, a.w, C, j + 1);
+                float v = p->hm[(size_t)i * (size_t)C + (size_t)j];
+                vz_color col =
+                    isnan(v) ? (vz_color){190, 190, 190, 255} : vz_colormap((v - lo) / (hi - lo));
+                vz__dl_rect(dl, (float)x0, (float)y0, (float)(x1 - x0), (float)(y1 - y0), col);
+            }
         }
+    } else {
+        heatmap_pixels(dl, p, a, lo, hi);
     }
     vz__dl_end_group(dl);
     /* values inside the cells when every one fits */
@@ -157,11 +197,19 @@ void vz__draw_heatmap(vz_dlist *dl, vz_panel *p, const vz__style *st)
         }
         vz__dl_end_group(dl);
     }
-    for (int i = 0; p->row_labels && i < R; i++) {
+    /* labels thin out to every k-th when rows or columns crowd them */
+    int row_step = 1, col_step = 1;
+    while ((float)a.h / (float)R * (float)row_step < (float)th && row_step < R)
+        row_step++;
+    while (!turn && (float)a.w / (float)C * (float)col_step < (float)cl_w + 6 && col_step < C)
+        col_step++;
+    while (turn && (float)a.w / (float)C * (float)col_step < (float)th && col_step < C)
+        col_step++;
+    for (int i = 0; p->row_labels && i < R; i += row_step) {
         float cy = ((float)edge(a.y, a.h, R, i) + (float)edge(a.y, a.h, R, i + 1)) / 2;
         vz__text_at(dl, p->row_labels[i], (float)a.x - 5, cy, 2, 1, st->tick_size, 0, vz__ink);
     }
-    for (int j = 0; p->col_labels && j < C; j++) {
+    for (int j = 0; p->col_labels && j < C; j += col_step) {
         float cx = ((float)edge(a.x, a.w, C, j) + (float)edge(a.x, a.w, C, j + 1)) / 2;
         if (turn) {
             int w, h;

@@ -63,6 +63,40 @@ static void test_heatmap_order(void)
     vz_figure_free(f);
 }
 
+static void test_heatmap_large(void)
+{
+    /* 3000 x 2000 cells in a 600 x 400 figure: a pixel averages its cells, the
+     * display list stays within the pixel count, and brightness still grows
+     * with the values (here, the column index) */
+    enum { R = 3000, C = 2000 };
+    float *v = malloc((size_t)R * C * sizeof *v);
+    for (int i = 0; i < R; i++)
+        for (int j = 0; j < C; j++)
+            v[(size_t)i * C + j] = (float)j + (i % 2 ? 0.25f : -0.25f);
+    vz_figure *f = vz_figure_new(1, 1, 600, 400);
+    vz_panel *p = vz_figure_add_panel(f, VZ_PANEL_HEATMAP);
+    CHECK(vz_heatmap_set(p, v, R, C, NULL, NULL) == VZ_OK);
+    vz_panel_set_title(p, "3000 x 2000");
+    CHECK(vz_figure_render(f) == VZ_OK);
+    SDL_Rect a = vz_panel_area(p);
+    CHECK(vz_figure_dlist(f)->n_cmds <= (size_t)(a.w * a.h) + 1000); /* not 6 million */
+    SDL_Surface *s = vz_figure_surface(f);
+    float prev = -1;
+    int up = 1;
+    for (int x = a.x + 2; x < a.x + a.w - 2; x += 10) {
+        float l = luminance(px_at(s, x, a.y + a.h / 2));
+        up &= l >= prev;
+        prev = l;
+    }
+    CHECK(up);
+    /* a column's colour is the mean of its cells: rows alternate +-0.25 */
+    int j = C / 2, x = a.x + (int)((j + 0.5) * a.w / C);
+    CHECK(color_diff(px_at(s, x, a.y + a.h / 3), vz_colormap((float)j / (C - 1))) <= 3);
+    CHECK(vz_figure_save(f, "heatmap_large.png") == VZ_OK);
+    vz_figure_free(f);
+    free(v);
+}
+
 static void test_scatter_neighbours(void)
 {
     /* 30 points in 3 classes around three centres, in 2-D */
@@ -373,6 +407,7 @@ int main(void)
 {
     vz_set_data_dir(".");
     RUN(test_heatmap_order);
+    RUN(test_heatmap_large);
     RUN(test_scatter_neighbours);
     RUN(test_scatter_cosine_pca);
     RUN(test_curve_sliders);
