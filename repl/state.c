@@ -8,6 +8,7 @@
 #include "repl.h"
 #include "host.h"
 
+#include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,13 +74,14 @@ static const rec_doc_entry repl_docs[] = {
 /* The loader behind `require "rec"` and the lazy global `rec`. Receives the
  * proxy table and returns the loader function. */
 static const char lazy_rec_lua[] =
-    "local proxy = ...\n"
+    "local proxy, pin = ...\n"
     "return function(name)\n"
     "  local path, err = package.searchpath('rec', package.cpath)\n"
     "  if not path then\n"
     "    error('recnote cannot find its engine module rec.so (is the build complete?):\\n\\t' .. "
     "err, 2)\n"
     "  end\n"
+    "  pin(path)\n"
     "  local open, lerr = package.loadlib(path, 'luaopen_rec')\n"
     "  if not open then error('recnote cannot load ' .. path .. ': ' .. lerr, 2) end\n"
     "  local real = open(name, path)\n"
@@ -99,14 +101,25 @@ static const char lazy_rec_meta_lua[] =
     "  __tostring = function() return 'rec (the engine, loaded on first use)' end,\n"
     "}\n";
 
-/* Runs a Lua snippet with the value at the top as its argument; leaves its
- * one result in place of the argument. Errors are our bugs: they abort. */
-static void run_snippet(lua_State *L, const char *code, const char *name)
+/* pin(path): keeps the library at path loaded until the process ends. Lua
+ * unloads C modules when its state closes; rec.so pulls in SDL, FreeType and
+ * OpenBLAS, which keep process-wide state (fonts, threads) that must neither
+ * run after nor vanish before the process exit. The handle is never closed. */
+static int pin_library(lua_State *L)
+{
+    /* On failure package.loadlib, which comes next, reports why. */
+    (void)dlopen(luaL_checkstring(L, 1), RTLD_NOW | RTLD_NODELETE);
+    return 0;
+}
+
+/* Runs a Lua snippet with the nargs values at the top as its arguments;
+ * leaves its one result in their place. Errors are our bugs: they abort. */
+static void run_snippet(lua_State *L, const char *code, const char *name, int nargs)
 {
     if (luaL_loadbuffer(L, code, strlen(code), name) != LUA_OK)
         luaL_error(L, "%s", lua_tostring(L, -1));
-    lua_insert(L, -2);
-    lua_call(L, 1, 1);
+    lua_insert(L, -1 - nargs);
+    lua_call(L, nargs, 1);
 }
 
 static void install_lazy_rec(lua_State *L, const repl *r)
@@ -122,11 +135,12 @@ static void install_lazy_rec(lua_State *L, const repl *r)
     lua_newtable(L); /* package proxy */
     lua_getfield(L, -2, "preload");
     lua_pushvalue(L, -2);
-    run_snippet(L, lazy_rec_lua, "=recnote.lazy_rec");
+    lua_pushcfunction(L, pin_library);
+    run_snippet(L, lazy_rec_lua, "=recnote.lazy_rec", 2);
     lua_setfield(L, -2, "rec");
     lua_pop(L, 1);
     lua_pushvalue(L, -1);
-    run_snippet(L, lazy_rec_meta_lua, "=recnote.lazy_rec_meta");
+    run_snippet(L, lazy_rec_meta_lua, "=recnote.lazy_rec_meta", 1);
     lua_setmetatable(L, -2);
     lua_setglobal(L, "rec");
     lua_pop(L, 1);
