@@ -1,0 +1,100 @@
+/* Batches and in-memory CTR data (batch.h). */
+#include "batch.h"
+
+#include <string.h>
+
+#include "../alloc.h"
+#include "../error.h"
+
+rn_batch *rn_batch_new(size_t cap, int n_fields, int n_dense, int seq_len, int n_tasks,
+                       int with_group)
+{
+    if (cap < 1 || cap > ((size_t)1 << 31))
+        return rn_fail(RN_EARG, "batch: rows must be in 1..2^31, got %zu", cap), NULL;
+    if (n_fields < 0 || n_dense < 0 || seq_len < 0 || n_tasks < 1 || n_fields > 4096 ||
+        n_dense > 4096 || seq_len > 4096 || n_tasks > 64)
+        return rn_fail(RN_EARG,
+                       "batch: widths out of range (fields %d, dense %d, seq_len %d, tasks %d)",
+                       n_fields, n_dense, seq_len, n_tasks),
+               NULL;
+    rn_batch *b = rn_calloc(1, sizeof *b, "batch");
+    if (b == NULL) return NULL;
+    b->n = b->cap = cap;
+    b->n_fields = n_fields;
+    b->n_dense = n_dense;
+    b->seq_len = seq_len;
+    b->n_tasks = n_tasks;
+    int ok = 1;
+    if (n_fields > 0) ok &= (b->sparse = rn_calloc(cap * (size_t)n_fields, 4, "batch ids")) != NULL;
+    if (ok && n_dense > 0)
+        ok &= (b->dense = rn_calloc(cap * (size_t)n_dense, 4, "batch dense")) != NULL;
+    if (ok && seq_len > 0) {
+        ok &= (b->seq = rn_calloc(cap * (size_t)seq_len, 4, "batch sequences")) != NULL;
+        ok = ok && (b->mask = rn_calloc(cap * (size_t)seq_len, 4, "batch mask")) != NULL;
+    }
+    if (ok) ok &= (b->labels = rn_calloc(cap * (size_t)n_tasks, 4, "batch labels")) != NULL;
+    if (ok && with_group) ok &= (b->group = rn_calloc(cap, 8, "batch groups")) != NULL;
+    if (!ok) {
+        rn_batch_free(b);
+        return NULL;
+    }
+    return b;
+}
+
+void rn_batch_free(rn_batch *b)
+{
+    if (b == NULL) return;
+    rn_free(b->sparse);
+    rn_free(b->dense);
+    rn_free(b->seq);
+    rn_free(b->mask);
+    rn_free(b->labels);
+    rn_free(b->group);
+    rn_free(b);
+}
+
+int rn_batch_gather(rn_batch *dst, const rn_batch *src, const size_t *rows, size_t n)
+{
+    if (dst->n_fields != src->n_fields || dst->n_dense != src->n_dense ||
+        dst->seq_len != src->seq_len || dst->n_tasks != src->n_tasks)
+        return rn_fail(RN_ESHAPE,
+                       "batch gather: widths differ (fields %d/%d, dense %d/%d, "
+                       "seq_len %d/%d, tasks %d/%d)",
+                       dst->n_fields, src->n_fields, dst->n_dense, src->n_dense, dst->seq_len,
+                       src->seq_len, dst->n_tasks, src->n_tasks);
+    if (n > dst->cap)
+        return rn_fail(RN_EARG, "batch gather: %zu rows do not fit a batch of %zu", n, dst->cap);
+    for (size_t i = 0; i < n; i++)
+        if (rows[i] >= src->n)
+            return rn_fail(RN_EARG, "batch gather: row %zu is out of range (%zu rows)", rows[i],
+                           src->n);
+    size_t F = (size_t)src->n_fields, Dn = (size_t)src->n_dense, T = (size_t)src->seq_len,
+           K = (size_t)src->n_tasks;
+    for (size_t i = 0; i < n; i++) {
+        size_t r = rows[i];
+        if (F) memcpy(dst->sparse + i * F, src->sparse + r * F, F * 4);
+        if (Dn) memcpy(dst->dense + i * Dn, src->dense + r * Dn, Dn * 4);
+        if (T) {
+            memcpy(dst->seq + i * T, src->seq + r * T, T * 4);
+            memcpy(dst->mask + i * T, src->mask + r * T, T * 4);
+        }
+        memcpy(dst->labels + i * K, src->labels + r * K, K * 4);
+        if (dst->group != NULL) dst->group[i] = src->group != NULL ? src->group[r] : 0;
+    }
+    dst->n = n;
+    return RN_OK;
+}
+
+rn_batch rn_batch_view(const rn_batch *src, size_t start, size_t n)
+{
+    rn_batch v = *src;
+    size_t F = (size_t)src->n_fields, Dn = (size_t)src->n_dense, T = (size_t)src->seq_len,
+           K = (size_t)src->n_tasks;
+    v.n = v.cap = n;
+    if (v.sparse) v.sparse += start * F;
+    if (v.dense) v.dense += start * Dn;
+    if (v.seq) v.seq += start * T, v.mask += start * T;
+    v.labels += start * K;
+    if (v.group) v.group += start;
+    return v;
+}

@@ -1,0 +1,41 @@
+/* DeepFM (Guo et al. 2017): an FM and a DNN side by side on one shared
+ * embedding table,
+ *
+ *   y_hat = sigmoid(y_FM + y_DNN)
+ *
+ * y_FM is the FM of fm.c (first-order weights "linear.*" plus the pairwise
+ * term of the field vectors "embed.*"); y_DNN an MLP ("deep.N", "deep.out")
+ * over the concatenated field embeddings (the same rows) and dense features. */
+#include "internal.h"
+
+#include "../error.h"
+
+static int build(rn_model *m, rn_rng *g)
+{
+    const rn_model_config *c = &m->cfg;
+    int rc = rn__lr.build(m, g);
+    if (rc == RN_OK) rc = rn__fm_build_vectors(m, g);
+    if (rc != RN_OK) return rc;
+    int D = c->embed_dim, in = c->n_fields * D + c->n_dense;
+    rc = rn__mlp_init(&m->deep, m->ps, m->bufs, "deep", in, c->n_hidden, c->hidden, 1,
+                      c->activation, c->bn, c->dropout, c->bn_momentum, c->dice_eps, g);
+    if (rc != RN_OK) return rc;
+    rn__layer(m, "embed", "Embedding (shared)", "B x %d x %d", c->n_fields + c->n_dense, D);
+    rn__layer(m, "fm", "FM (pairwise)", "B x 1");
+    rn__mlp_describe(m, &m->deep, "deep", "B");
+    rn__layer(m, "sum", "Add (FM + DNN)", "B x 1");
+    return RN_OK;
+}
+
+static rn_tensor *forward(rn_model *m, rn_graph *g, const rn_batch *b)
+{
+    rn_tensor *lin = rn__linear_term(m, g, b, m->lin, m->lin_dense, m->lin_bias);
+    rn_tensor *emb = rn__field_embed(m, g, m->embed, b);
+    rn_tensor *v = rn__fm_vectors(m, g, b, emb);
+    m->fm_v = v;
+    rn_tensor *y_fm = rn_add(g, lin, rn_fm(g, v));
+    rn_tensor *y_dnn = rn__mlp_forward(&m->deep, g, rn__stack(m, g, b, emb, NULL));
+    return rn_add(g, y_fm, y_dnn);
+}
+
+const rn__kind rn__deepfm = {"deepfm", build, forward};

@@ -1,0 +1,198 @@
+/* DIEN, the Deep Interest Evolution Network (Zhou et al. 2019, "Deep Interest
+ * Evolution Network for Click-Through Rate Prediction"):
+ *
+ * Interest extractor: a GRU ("gru.*", torch.nn.GRUCell's layout, hidden size
+ * H = D) runs over the behaviour embeddings e_1..e_T, giving h_1..h_T; padded
+ * steps keep the previous state. Its auxiliary loss (eq. 6) asks h_t to tell
+ * the next behaviour e_{t+1} from a negative item drawn uniformly from the
+ * item field (the graph's seeded generator):
+ *
+ *   L_aux = -mean over valid t of [log sigmoid(<h_t, e_{t+1}>) + log(1 - sigmoid(<h_t, e~_{t+1}>))]
+ *
+ * added to the click loss with weight aux_weight (training only).
+ *
+ * Attention (eq. 7): a_t = softmax over the valid steps of h_t W e_A, with W
+ * "att.weight" (H x D) and e_A the candidate's embedding; 0 at padding.
+ *
+ * Interest evolution ("evo.*"), by the `gru` option, with the GRU's gates
+ * r, z, candidate n and u = 1 - z the update gate of the paper's convention
+ * h_t = (1 - u) h_{t-1} + u n:
+ *
+ *   augru  u'_t = a_t u_t;  h'_t = (1 - u'_t) h'_{t-1} + u'_t n_t   (the paper's choice)
+ *   agru   h'_t = (1 - a_t) h'_{t-1} + a_t n_t
+ *   aigru  a GRU over the inputs a_t h_t
+ *   gru    a GRU over h_t, no attention
+ *
+ * The final state h'_T joins the field embeddings and dense features in the
+ * MLP ("deep.N", "deep.out"). The paper's auxiliary network is an MLP; here
+ * it is the inner product, so the loss is a plain composition of ops. */
+#include "internal.h"
+
+#include <math.h>
+#include <stdio.h>
+
+#include "../error.h"
+
+static int gru_params(rn_model *m, const char *prefix, int I, int H, rn_tensor **wih,
+                      rn_tensor **whh, rn_tensor **bih, rn_tensor **bhh, rn_rng *g)
+{
+    char name[64];
+    float a = 1.0f / sqrtf((float)H); /* torch.nn.GRUCell's U(-1/sqrt(H), 1/sqrt(H)) */
+    rn_tensor **t[4] = {wih, whh, bih, bhh};
+    const char *tag[4] = {"w_ih", "w_hh", "b_ih", "b_hh"};
+    for (int i = 0; i < 4; i++) {
+        snprintf(name, sizeof name, "%s.%s", prefix, tag[i]);
+        *t[i] = i < 2 ? rn__param(m, name, 2, (const int[]){3 * H, i == 0 ? I : H})
+                      : rn__param(m, name, 1, (const int[]){3 * H});
+        if (*t[i] == NULL) return rn_error_code();
+        rn_tensor_uniform(*t[i], g, -a, a);
+    }
+    return RN_OK;
+}
+
+static int build(rn_model *m, rn_rng *g)
+{
+    const rn_model_config *c = &m->cfg;
+    int D = c->embed_dim, H = D, T = c->seq_len;
+    if ((m->embed = rn__table(m, "embed.weight", m->rows, D, g)) == NULL) return rn_error_code();
+    int rc = gru_params(m, "gru", D, H, &m->gru_wih, &m->gru_whh, &m->gru_bih, &m->gru_bhh, g);
+    if (rc == RN_OK)
+        rc = gru_params(m, "evo", H, H, &m->evo_wih, &m->evo_whh, &m->evo_bih, &m->evo_bhh, g);
+    if (rc != RN_OK) return rc;
+    if ((m->att_w = rn__param(m, "att.weight", 2, (const int[]){H, D})) == NULL)
+        return rn_error_code();
+    rn_tensor_uniform(m->att_w, g, -1.0f / sqrtf((float)D), 1.0f / sqrtf((float)D));
+    int in = c->n_fields * D + H + c->n_dense;
+    rc = rn__mlp_init(&m->deep, m->ps, m->bufs, "deep", in, c->n_hidden, c->hidden, 1,
+                      c->activation, c->bn, c->dropout, c->bn_momentum, c->dice_eps, g);
+    if (rc != RN_OK) return rc;
+    rn__layer(m, "embed", "Embedding (shared)", "B x %d x %d", c->n_fields + T, D);
+    rn__layer(m, "gru", "GRU (extractor)", "B x %d x %d", T, H);
+    rn__layer(m, "aux", c->aux_weight > 0 ? "Aux loss (next item)" : "Aux loss (off)", "1");
+    rn__layer(m, "att", "Bilinear+softmax", "B x %d", T);
+    static const char *const cell[] = {"AUGRU", "AGRU", "AIGRU", "GRU"};
+    char kind[24];
+    snprintf(kind, sizeof kind, "%s (evolution)", cell[c->gru]);
+    rn__layer(m, "evo", kind, "B x %d", H);
+    rn__mlp_describe(m, &m->deep, "deep", "B");
+    return RN_OK;
+}
+
+/* h + gate * (n - h): the convex update of a GRU-style cell. */
+static rn_tensor *blend(rn_graph *g, rn_tensor *h, rn_tensor *n, rn_tensor *gate)
+{
+    return rn_add(g, h, rn_mul(g, gate, rn_sub(g, n, h)));
+}
+
+/* One AUGRU (a_t scales the update gate) or AGRU (a_t is the update gate) step. */
+static rn_tensor *attention_cell(rn_model *m, rn_graph *g, rn_tensor *x, rn_tensor *h, rn_tensor *a,
+                                 rn_tensor *one, int augru)
+{
+    int H = m->cfg.embed_dim;
+    rn_tensor *gi = rn_add(g, rn_matmul(g, x, m->evo_wih, 0, 1), m->evo_bih); /* B x 3H */
+    rn_tensor *gh = rn_add(g, rn_matmul(g, h, m->evo_whh, 0, 1), m->evo_bhh);
+    rn_tensor *pi[3], *ph[3];
+    const int sizes[3] = {H, H, H};
+    if (rn_split(g, gi, 1, 3, sizes, pi) != RN_OK || rn_split(g, gh, 1, 3, sizes, ph) != RN_OK)
+        return NULL;
+    rn_tensor *n;
+    if (augru) {
+        rn_tensor *r = rn_sigmoid(g, rn_add(g, pi[0], ph[0]));
+        rn_tensor *z = rn_sigmoid(g, rn_add(g, pi[1], ph[1]));
+        n = rn_tanh(g, rn_add(g, pi[2], rn_mul(g, r, ph[2])));
+        rn_tensor *u = rn_mul(g, a, rn_sub(g, one, z)); /* u' = a (1 - z) */
+        return blend(g, h, n, u);
+    }
+    rn_tensor *r = rn_sigmoid(g, rn_add(g, pi[0], ph[0]));
+    n = rn_tanh(g, rn_add(g, pi[2], rn_mul(g, r, ph[2])));
+    return blend(g, h, n, a);
+}
+
+#define DIEN_MAX_T 256
+
+static rn_tensor *aux_loss(rn_model *m, rn_graph *g, const rn_batch *b, rn_tensor *hs, rn_tensor *k)
+{
+    const rn_model_config *c = &m->cfg;
+    int B = (int)b->n, T = c->seq_len, D = c->embed_dim, T1 = T - 1;
+    int card = c->cardinality[c->seq_field], off = m->offset[c->seq_field];
+    rn_tensor *prev = rn_slice(g, hs, 1, 0, T1);
+    rn_tensor *pos = rn_sum(g, rn_mul(g, prev, rn_slice(g, k, 1, 1, T1)), 2, 0); /* B x T1 */
+    int32_t *id = rn__scratch_ids(m, (size_t)B * (size_t)T1);
+    if (id == NULL) return NULL;
+    rn_rng *r = rn_graph_rng(g);
+    for (size_t i = 0; i < (size_t)B * (size_t)T1; i++) /* id 0 is padding: draw from 1.. */
+        id[i] = off + (card > 1 ? 1 + (int32_t)rn_rng_below(r, (uint64_t)(card - 1)) : 0);
+    rn_ids ids = {id, (size_t)B * (size_t)T1, 2, {B, T1}, RN_I32};
+    rn_tensor *neg_e = rn_embedding(g, m->embed, &ids);
+    rn_tensor *neg = rn_sum(g, rn_mul(g, prev, neg_e), 2, 0);
+    rn_tensor *both[2] = {pos, neg};
+    rn_tensor *z = rn_concat(g, 2, both, 1); /* B x 2 T1 */
+    rn_tensor *y = rn_graph_tensor(g, 2, (const int[]){B, 2 * T1}, NULL);
+    rn_tensor *w = rn_graph_tensor(g, 2, (const int[]){B, 2 * T1}, NULL);
+    if (y == NULL || w == NULL || z == NULL) return NULL;
+    double valid = 0;
+    for (int i = 0; i < B; i++)
+        for (int t = 0; t < T1; t++) {
+            float mk = b->mask[(size_t)i * (size_t)T + (size_t)t + 1];
+            y->data[i * 2 * T1 + t] = 1.0f;
+            w->data[i * 2 * T1 + t] = mk;
+            w->data[i * 2 * T1 + T1 + t] = mk;
+            valid += 2.0 * (double)mk;
+        }
+    (void)D;
+    if (valid == 0) return NULL;
+    /* bce_logits averages over all 2 B T1 pairs: rescale to the valid ones */
+    return rn_scale(g, rn_bce_logits(g, z, y, w), (float)(2.0 * B * T1 / valid));
+}
+
+static rn_tensor *forward(rn_model *m, rn_graph *g, const rn_batch *b)
+{
+    const rn_model_config *c = &m->cfg;
+    int B = (int)b->n, T = c->seq_len, D = c->embed_dim, H = D;
+    rn_tensor *emb = rn__field_embed(m, g, m->embed, b);
+    rn_tensor *q = rn_reshape(g, rn_slice(g, emb, 1, c->seq_field, 1), 2, (const int[]){B, D});
+    rn_tensor *k = rn__seq_embed(m, g, m->embed, b); /* B x T x D */
+    rn_tensor *mask = rn__mask_input(g, b);
+    rn_tensor *h = rn_graph_tensor(g, 2, (const int[]){B, H}, NULL);
+    rn_tensor *hs[DIEN_MAX_T], *ms[DIEN_MAX_T];
+    for (int t = 0; t < T; t++) {
+        rn_tensor *x = rn_reshape(g, rn_slice(g, k, 1, t, 1), 2, (const int[]){B, D});
+        ms[t] = rn_slice(g, mask, 1, t, 1); /* B x 1 */
+        rn_tensor *hn = rn_gru_cell(g, x, h, m->gru_wih, m->gru_whh, m->gru_bih, m->gru_bhh);
+        h = blend(g, h, hn, ms[t]); /* padding keeps the state */
+        hs[t] = rn_reshape(g, h, 3, (const int[]){B, 1, H});
+    }
+    rn_tensor *hseq = T == 1 ? hs[0] : rn_concat(g, T, hs, 1); /* B x T x H */
+    m->aux = NULL;
+    if (rn_graph_training(g) && c->aux_weight > 0 && T >= 2 && hseq != NULL) {
+        m->aux = aux_loss(m, g, b, hseq, k);
+        if (m->aux == NULL && rn_graph_error(g) != RN_OK) return NULL;
+    }
+    /* attention a_t = softmax(h_t W e_A) over the valid steps */
+    rn_tensor *qw = rn_reshape(g, rn_matmul(g, q, m->att_w, 0, 1), 3, (const int[]){B, 1, H});
+    rn_tensor *scores = rn_sum(g, rn_mul(g, hseq, qw), 2, 0);
+    rn_tensor *a = rn__attention_weights(g, b, scores, RN_ATT_SOFTMAX, D);
+    m->att = a;
+    rn_tensor *one = rn_graph_tensor(g, 2, (const int[]){1, 1}, (const float[]){1.0f});
+    rn_tensor *he = rn_graph_tensor(g, 2, (const int[]){B, H}, NULL);
+    for (int t = 0; t < T; t++) {
+        rn_tensor *x = rn_reshape(g, hs[t], 2, (const int[]){B, H});
+        rn_tensor *at = rn_slice(g, a, 1, t, 1); /* B x 1, 0 at padding */
+        switch (c->gru) {
+        case RN_GRU_AUGRU:
+            he = attention_cell(m, g, x, he, at, one, 1);
+            break;
+        case RN_GRU_AGRU:
+            he = attention_cell(m, g, x, he, at, one, 0);
+            break;
+        default: {
+            if (c->gru == RN_GRU_AIGRU) x = rn_mul(g, x, at);
+            rn_tensor *hn = rn_gru_cell(g, x, he, m->evo_wih, m->evo_whh, m->evo_bih, m->evo_bhh);
+            he = blend(g, he, hn, ms[t]);
+        }
+        }
+    }
+    return rn__mlp_forward(&m->deep, g, rn__stack(m, g, b, emb, he));
+}
+
+const rn__kind rn__dien = {"dien", build, forward};

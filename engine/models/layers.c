@@ -1,0 +1,257 @@
+/* Layers shared by the models: the MLP (linear, batch norm, activation,
+ * dropout), field embeddings with per-field offsets into one table, the
+ * first-order term, FM's field vectors and the stacking of an
+ * Embedding+MLP's input. Each is a composition of engine ops (ops.h), so a
+ * Lua script can rebuild it from rec.nn. */
+#include "internal.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../alloc.h"
+#include "../error.h"
+
+/* ---- parameters ---------------------------------------------------------------- */
+
+rn_tensor *rn__param(rn_model *m, const char *name, int ndim, const int *shape)
+{
+    return rn_param_new(m->ps, name, ndim, shape);
+}
+
+rn_tensor *rn__table(rn_model *m, const char *name, int rows, int dim, rn_rng *g)
+{
+    rn_tensor *t = rn_param_table(m->ps, name, rows, dim);
+    if (t != NULL && m->cfg.init_std > 0) rn_tensor_normal(t, g, 0.0f, m->cfg.init_std);
+    return t;
+}
+
+rn_tensor *rn__buffer(rn_model *m, const char *name, int n, float value)
+{
+    rn_tensor *t = rn_param_new(m->bufs, name, 1, &n);
+    if (t != NULL) rn_tensor_fill(t, value);
+    return t;
+}
+
+/* Glorot & Bengio 2010, uniform: U(-a, a), a = sqrt(6 / (fan_in + fan_out)). */
+static void xavier(rn_tensor *w, rn_rng *g)
+{
+    float a = sqrtf(6.0f / (float)(w->shape[0] + w->shape[1]));
+    rn_tensor_uniform(w, g, -a, a);
+}
+
+static int dense_init(rn__dense *d, rn_params *ps, rn_params *bufs, const char *prefix,
+                      const char *tag, int in, int out, int act, int bn, rn_rng *g)
+{
+    char name[96];
+    memset(d, 0, sizeof *d);
+    snprintf(name, sizeof name, "%s.%s.weight", prefix, tag);
+    if ((d->w = rn_param_new(ps, name, 2, (const int[]){in, out})) == NULL) return rn_error_code();
+    xavier(d->w, g);
+    snprintf(name, sizeof name, "%s.%s.bias", prefix, tag);
+    if ((d->b = rn_param_new(ps, name, 1, &out)) == NULL) return rn_error_code();
+    if (bn) {
+        snprintf(name, sizeof name, "%s.%s.gamma", prefix, tag);
+        if ((d->gamma = rn_param_new(ps, name, 1, &out)) == NULL) return rn_error_code();
+        rn_tensor_fill(d->gamma, 1.0f);
+        snprintf(name, sizeof name, "%s.%s.beta", prefix, tag);
+        if ((d->beta = rn_param_new(ps, name, 1, &out)) == NULL) return rn_error_code();
+        snprintf(name, sizeof name, "%s.%s.running_mean", prefix, tag);
+        if ((d->bn_mean = rn_param_new(bufs, name, 1, &out)) == NULL) return rn_error_code();
+        snprintf(name, sizeof name, "%s.%s.running_var", prefix, tag);
+        if ((d->bn_var = rn_param_new(bufs, name, 1, &out)) == NULL) return rn_error_code();
+        rn_tensor_fill(d->bn_var, 1.0f);
+    }
+    if (act == RN_ACT_PRELU || act == RN_ACT_DICE) {
+        snprintf(name, sizeof name, "%s.%s.alpha", prefix, tag);
+        if ((d->alpha = rn_param_new(ps, name, 1, &out)) == NULL) return rn_error_code();
+        rn_tensor_fill(d->alpha, 0.25f); /* PyTorch's PReLU default */
+    }
+    if (act == RN_ACT_DICE) {
+        snprintf(name, sizeof name, "%s.%s.dice_mean", prefix, tag);
+        if ((d->dice_mean = rn_param_new(bufs, name, 1, &out)) == NULL) return rn_error_code();
+        snprintf(name, sizeof name, "%s.%s.dice_var", prefix, tag);
+        if ((d->dice_var = rn_param_new(bufs, name, 1, &out)) == NULL) return rn_error_code();
+        rn_tensor_fill(d->dice_var, 1.0f);
+    }
+    return RN_OK;
+}
+
+int rn__mlp_init(rn__mlp *mlp, rn_params *ps, rn_params *bufs, const char *prefix, int in,
+                 int n_hidden, const int *hidden, int out, int act, int bn, float dropout,
+                 float momentum, float eps, rn_rng *g)
+{
+    memset(mlp, 0, sizeof *mlp);
+    mlp->n = n_hidden;
+    mlp->in = in;
+    mlp->out = out;
+    mlp->act = act;
+    mlp->bn = bn;
+    mlp->dropout = dropout;
+    mlp->momentum = momentum;
+    mlp->eps = eps;
+    int width = in;
+    for (int i = 0; i < n_hidden; i++) {
+        char tag[16];
+        snprintf(tag, sizeof tag, "%d", i);
+        mlp->width[i] = hidden[i];
+        int rc = dense_init(&mlp->layer[i], ps, bufs, prefix, tag, width, hidden[i], act, bn, g);
+        if (rc != RN_OK) return rc;
+        width = hidden[i];
+    }
+    if (out > 0) return dense_init(&mlp->last, ps, bufs, prefix, "out", width, out, -1, 0, g);
+    return RN_OK;
+}
+
+static rn_tensor *activate(rn_graph *g, const rn__mlp *mlp, const rn__dense *d, rn_tensor *x)
+{
+    switch (mlp->act) {
+    case RN_ACT_PRELU:
+        return rn_prelu(g, x, d->alpha);
+    case RN_ACT_DICE:
+        return rn_dice(g, x, d->alpha, d->dice_mean, d->dice_var, mlp->momentum, mlp->eps);
+    case RN_ACT_SIGMOID:
+        return rn_sigmoid(g, x);
+    default:
+        return rn_relu(g, x);
+    }
+}
+
+rn_tensor *rn__mlp_forward(rn__mlp *mlp, rn_graph *g, rn_tensor *x)
+{
+    for (int i = 0; i < mlp->n && x != NULL; i++) {
+        const rn__dense *d = &mlp->layer[i];
+        x = rn_add(g, rn_matmul(g, x, d->w, 0, 0), d->b);
+        /* BN's running variance follows PyTorch (eps 1e-5); Dice keeps its own eps */
+        if (mlp->bn)
+            x = rn_batchnorm(g, x, d->gamma, d->beta, d->bn_mean, d->bn_var, mlp->momentum, 1e-5f);
+        x = activate(g, mlp, d, x);
+        if (mlp->dropout > 0) x = rn_dropout(g, x, mlp->dropout);
+    }
+    if (x != NULL && mlp->out > 0) x = rn_add(g, rn_matmul(g, x, mlp->last.w, 0, 0), mlp->last.b);
+    return x;
+}
+
+void rn__mlp_describe(rn_model *m, const rn__mlp *mlp, const char *prefix, const char *rows)
+{
+    static const char *const act_kind[] = {"ReLU", "PReLU", "Dice", "Sigmoid"};
+    for (int i = 0; i < mlp->n; i++) {
+        char name[48];
+        snprintf(name, sizeof name, "%s.%d", prefix, i);
+        char kind[24];
+        snprintf(kind, sizeof kind, "Dense%s+%s%s", mlp->bn ? "+BN" : "", act_kind[mlp->act],
+                 mlp->dropout > 0 ? "+Drop" : "");
+        rn__layer(m, name, kind, "%s x %d", rows, mlp->width[i]);
+    }
+    if (mlp->out > 0) {
+        char name[48];
+        snprintf(name, sizeof name, "%s.out", prefix);
+        rn__layer(m, name, "Dense", "%s x %d", rows, mlp->out);
+    }
+}
+
+/* ---- inputs ------------------------------------------------------------------ */
+
+int32_t *rn__scratch_ids(rn_model *m, size_t n)
+{
+    if (n > m->ids_cap) {
+        int32_t *p = rn_realloc(m->ids, n * sizeof *p, "model scratch ids");
+        if (p == NULL) return NULL;
+        m->ids = p;
+        m->ids_cap = n;
+    }
+    return m->ids;
+}
+
+rn_tensor *rn__field_embed(rn_model *m, rn_graph *g, rn_tensor *table, const rn_batch *b)
+{
+    int B = (int)b->n, F = m->cfg.n_fields;
+    int32_t *id = rn__scratch_ids(m, (size_t)B * (size_t)F);
+    if (id == NULL) return NULL;
+    for (int r = 0; r < B; r++)
+        for (int f = 0; f < F; f++)
+            id[r * F + f] = b->sparse[(size_t)r * (size_t)F + (size_t)f] + m->offset[f];
+    rn_ids ids = {id, (size_t)B * (size_t)F, 2, {B, F}, RN_I32};
+    rn_tensor *e = rn_embedding(g, table, &ids);
+    if (e != NULL && m->n_reg < 4 && table->shape[1] > 1) m->reg[m->n_reg++] = e;
+    return e;
+}
+
+rn_tensor *rn__seq_embed(rn_model *m, rn_graph *g, rn_tensor *table, const rn_batch *b)
+{
+    int B = (int)b->n, T = m->cfg.seq_len, off = m->offset[m->cfg.seq_field];
+    int32_t *id = rn__scratch_ids(m, (size_t)B * (size_t)T);
+    if (id == NULL) return NULL;
+    for (size_t i = 0; i < (size_t)B * (size_t)T; i++)
+        id[i] = b->seq[i] + off;
+    rn_ids ids = {id, (size_t)B * (size_t)T, 2, {B, T}, RN_I32};
+    rn_tensor *e = rn_embedding(g, table, &ids);
+    /* only real items count in the L2 term */
+    if (e != NULL && m->n_reg < 4) {
+        rn_tensor *mask = rn__mask_input(g, b);
+        rn_tensor *m3 = rn_reshape(g, mask, 3, (const int[]){B, T, 1});
+        rn_tensor *em = rn_mul(g, e, m3);
+        if (em != NULL) m->reg[m->n_reg++] = em;
+    }
+    return e;
+}
+
+rn_tensor *rn__dense_input(rn_graph *g, const rn_batch *b)
+{
+    return rn_graph_tensor(g, 2, (const int[]){(int)b->n, b->n_dense}, b->dense);
+}
+
+rn_tensor *rn__mask_input(rn_graph *g, const rn_batch *b)
+{
+    return rn_graph_tensor(g, 2, (const int[]){(int)b->n, b->seq_len}, b->mask);
+}
+
+rn_tensor *rn__linear_term(rn_model *m, rn_graph *g, const rn_batch *b, rn_tensor *w,
+                           rn_tensor *w_dense, rn_tensor *bias)
+{
+    int B = (int)b->n;
+    rn_tensor *lin = rn__field_embed(m, g, w, b); /* B x F x 1 */
+    rn_tensor *y = rn_sum(g, rn_reshape(g, lin, 2, (const int[]){B, m->cfg.n_fields}), 1, 1);
+    if (m->cfg.n_dense > 0 && w_dense != NULL)
+        y = rn_add(g, y, rn_matmul(g, rn__dense_input(g, b), w_dense, 0, 0));
+    return rn_add(g, y, bias); /* B x 1 */
+}
+
+rn_tensor *rn__fm_vectors(rn_model *m, rn_graph *g, const rn_batch *b, rn_tensor *emb)
+{
+    int B = (int)b->n, nd = m->cfg.n_dense, D = m->cfg.embed_dim;
+    if (nd == 0) return emb;
+    /* x_j v_j: (B x nd x 1) * (nd x D) broadcasts to B x nd x D */
+    rn_tensor *x = rn_reshape(g, rn__dense_input(g, b), 3, (const int[]){B, nd, 1});
+    rn_tensor *v = rn_mul(g, x, m->embed_dense);
+    (void)D;
+    rn_tensor *parts[2] = {emb, v};
+    return rn_concat(g, 2, parts, 1);
+}
+
+rn_tensor *rn__stack(rn_model *m, rn_graph *g, const rn_batch *b, rn_tensor *emb, rn_tensor *extra)
+{
+    int B = (int)b->n;
+    rn_tensor *parts[3];
+    int n = 0;
+    parts[n++] = rn_reshape(g, emb, 2, (const int[]){B, -1});
+    if (extra != NULL) parts[n++] = extra;
+    if (m->cfg.n_dense > 0) parts[n++] = rn__dense_input(g, b);
+    return n == 1 ? parts[0] : rn_concat(g, n, parts, 1);
+}
+
+/* ---- describe rows ---------------------------------------------------------------- */
+
+void rn__layer(rn_model *m, const char *name, const char *kind, const char *fmt, ...)
+{
+    if (m->n_layers >= (int)(sizeof m->layers / sizeof m->layers[0])) return;
+    rn_layer_info *l = &m->layers[m->n_layers++];
+    memset(l, 0, sizeof *l);
+    snprintf(l->name, sizeof l->name, "%s", name);
+    snprintf(l->kind, sizeof l->kind, "%s", kind);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(l->output, sizeof l->output, fmt, ap);
+    va_end(ap);
+}

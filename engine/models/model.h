@@ -1,0 +1,222 @@
+/* The CTR model zoo: one interface for LR, FM, Embedding+MLP, Wide & Deep,
+ * DeepFM, DIN and DIEN.
+ *
+ * A model is built from a config struct (rn_model_defaults fills a kind's
+ * defaults; change what you need), holds named parameters ("deep.0.weight")
+ * and buffers (batch-norm and Dice running statistics), forwards a batch
+ * (batch.h) to one logit per row and task on an autograd graph, and shows
+ * what a teacher wants to see: FM's pairwise contributions, DIN's and DIEN's
+ * attention per history item, Dice's running mean and variance (buffers).
+ *
+ *     rn_model_config c = rn_model_defaults(RN_MODEL_DEEPFM);
+ *     c.n_fields = 3;  c.cardinality[0] = 10; c.cardinality[1] = 20; c.cardinality[2] = 5;
+ *     rn_model *m = rn_model_new(&c);                  // NULL + rn_error() on a bad config
+ *     rn_graph *g = rn_graph_new(1);
+ *     rn_tensor *loss = rn_model_loss(m, g, batch, NULL);
+ *     rn_backward(g, loss); rn_optim_step(opt); rn_params_zero_grad(rn_model_params(m));
+ *
+ * Fields: every model reads n_fields categorical fields (one id each), n_dense
+ * dense features and, for the sequence models (Embedding+MLP with sum
+ * pooling, DIN, DIEN), a behaviour sequence whose items share the embedding
+ * rows of field seq_field (the candidate item). All field embeddings live in
+ * one table, "embed.weight" (sum of cardinalities x embed_dim), field f's rows
+ * starting at the sum of the cardinalities before it, so a batch is one
+ * lookup and the optimizer touches only the rows the batch used.
+ *
+ * Parameter names, by kind (prefixes make the groups of per-group optimizers):
+ *   lr         linear.weight (rows x 1, sparse), linear.dense, linear.bias
+ *   fm         linear.*, embed.weight, embed.dense (n_dense x D)
+ *   mlp        embed.weight, deep.N.{weight,bias,gamma,beta,alpha}, deep.out.*
+ *   wide_deep  wide.{weight,cross,dense,bias}, deep.embed.weight, deep.N.*, deep.out.*
+ *   deepfm     linear.*, embed.*, deep.N.*, deep.out.*
+ *   din        embed.weight, att.N.*, att.out.*, deep.N.*, deep.out.*
+ *   dien       embed.weight, gru.*, evo.*, att.weight, deep.N.*, deep.out.*
+ *
+ * Ownership: a model owns its parameters, buffers and scratch; rn_model_free
+ * frees them. Tensors returned by forward live in the graph's arena (until
+ * rn_graph_reset). Errors follow error.h: NULL or a negative RN_E* code with a
+ * message naming the field, row or shape.
+ */
+#ifndef RN_MODELS_MODEL_H
+#define RN_MODELS_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../autograd.h"
+#include "../tensor.h"
+#include "batch.h"
+
+enum {
+    RN_MODEL_LR,
+    RN_MODEL_FM,
+    RN_MODEL_MLP,
+    RN_MODEL_WIDE_DEEP,
+    RN_MODEL_DEEPFM,
+    RN_MODEL_DIN,
+    RN_MODEL_DIEN,
+    RN_MODEL_N_KINDS
+};
+
+/* MLP activations. */
+enum { RN_ACT_RELU, RN_ACT_PRELU, RN_ACT_DICE, RN_ACT_SIGMOID, RN_ACT_N };
+
+/* DIN attention normalisation: none (the paper: raw scores keep the interest
+ * intensity), softmax over the valid items, or softmax of scores / sqrt(D)
+ * (the official code). */
+enum { RN_ATT_NONE, RN_ATT_SOFTMAX, RN_ATT_SCALED_SOFTMAX, RN_ATT_N };
+
+/* DIEN interest-evolution cell (Zhou et al. 2019, section 4.3). */
+enum { RN_GRU_AUGRU, RN_GRU_AGRU, RN_GRU_AIGRU, RN_GRU_GRU, RN_GRU_N };
+
+#define RN_MODEL_MAX_FIELDS  64
+#define RN_MODEL_MAX_LAYERS  8
+#define RN_MODEL_MAX_CROSSES 32
+
+typedef struct {
+    int kind; /* RN_MODEL_* */
+
+    /* the data */
+    int n_fields;                         /* categorical fields (>= 1) */
+    int cardinality[RN_MODEL_MAX_FIELDS]; /* rows of each field's embedding (>= 1) */
+    int n_dense;                          /* dense features (>= 0) */
+    int seq_len;   /* behaviour-sequence length T (0: none; mlp, din, dien) */
+    int seq_field; /* the field whose rows the sequence items share (-1: none) */
+
+    /* embeddings and the MLP (deep part) */
+    int embed_dim;                   /* D (default 8) */
+    int n_hidden;                    /* layers of the MLP */
+    int hidden[RN_MODEL_MAX_LAYERS]; /* their widths (default 64, 32) */
+    int activation;                  /* RN_ACT_* (default relu; dice for din) */
+    int bn;                          /* batch norm after each hidden linear layer */
+    float dropout;                   /* drop probability after each hidden layer */
+    float l2_embed;                  /* L2 on the embedding rows a batch uses */
+    float bn_momentum;               /* batch norm and Dice running statistics: 0.1 */
+    float dice_eps;                  /* Dice's epsilon: 1e-8 as the DIN paper */
+    float init_std;                  /* embeddings ~ N(0, init_std^2): 0.05 */
+    uint64_t seed;                   /* initialisation */
+
+    /* Wide & Deep: crossed features of the wide part */
+    int n_crosses;                      /* pairs of fields crossed */
+    int cross[RN_MODEL_MAX_CROSSES][2]; /* field indices of each pair */
+    int cross_buckets;                  /* hashed rows per cross (default 1000) */
+
+    /* DIN: the activation unit */
+    int n_att_hidden; /* default 2 layers: 80, 40 */
+    int att_hidden[RN_MODEL_MAX_LAYERS];
+    int att_activation; /* RN_ACT_* (default dice) */
+    int attention;      /* RN_ATT_* (default none) */
+
+    /* DIEN */
+    int gru;          /* RN_GRU_* (default augru) */
+    float aux_weight; /* weight of the auxiliary loss (default 1; 0 turns it off) */
+} rn_model_config;
+
+/* The defaults of kind (every field above set; n_fields 0, which the caller
+ * must fill). An unknown kind gives the defaults of LR. */
+rn_model_config rn_model_defaults(int kind);
+
+/* Names: "lr", "fm", "mlp", "wide_deep", "deepfm", "din", "dien" and back
+ * (-1 when unknown); "relu", "prelu", "dice", "sigmoid"; "none", "softmax",
+ * "scaled_softmax"; "augru", "agru", "aigru", "gru". */
+const char *rn_model_kind_name(int kind);
+int rn_model_kind_from(const char *name);
+const char *rn_act_name(int act);
+int rn_act_from(const char *name);
+const char *rn_att_name(int att);
+int rn_att_from(const char *name);
+const char *rn_gru_name(int gru);
+int rn_gru_from(const char *name);
+
+typedef struct rn_model rn_model;
+
+/* A model built and initialised from cfg (copied). Caller frees with
+ * rn_model_free. NULL with RN_EARG naming the setting that is wrong ("din needs
+ * seq_len >= 1", "cross 2 names field 7 of 3") or RN_ENOMEM. */
+rn_model *rn_model_new(const rn_model_config *cfg);
+void rn_model_free(rn_model *m);
+
+/* The config the model was built from (borrowed). */
+const rn_model_config *rn_model_config_of(const rn_model *m);
+
+/* Trainable parameters (borrowed; the model owns them) and buffers (running
+ * statistics, no gradient; not given to optimizers, but saved). */
+rn_params *rn_model_params(rn_model *m);
+rn_params *rn_model_buffers(rn_model *m);
+
+/* Checks that b fits the model: widths, ids within each field's cardinality,
+ * sequence ids within seq_field's, mask values 0 or 1. RN_ESHAPE / RN_EARG
+ * naming the row and field ("row 3, field 1: id 12 outside [0, 10)"). */
+int rn_model_check_batch(const rn_model *m, const rn_batch *b);
+
+/* Forward: the logits (B x 1; one per row and task) on g's tape. Training or
+ * inference follows rn_graph_training(g). NULL with the graph's sticky error
+ * (also for a batch that does not fit). b must stay alive until g's reset. */
+rn_tensor *rn_model_forward(rn_model *m, rn_graph *g, const rn_batch *b);
+
+/* The training loss on g's tape: mean binary cross-entropy of the logits
+ * against the batch's labels, plus l2_embed x the squared norm of the looked-up
+ * embedding rows (per batch, as the DIN paper's mini-batch aware L2), plus
+ * aux_weight x DIEN's auxiliary loss. logits, when not NULL, receives the
+ * forward's logits. NULL on error. */
+rn_tensor *rn_model_loss(rn_model *m, rn_graph *g, const rn_batch *b, rn_tensor **logits);
+
+/* For teachers. Each runs the forward in inference mode on a graph of its own.
+ *
+ * rn_model_interactions: FM and DeepFM: every pairwise contribution
+ * <v_i, v_j> x_i x_j of the fields (categorical, then dense) for each row,
+ * out (b->n x P) with P = n_pairs(F + n_dense), pairs in the order (0,1),
+ * (0,2), ..., (1,2), ...; their row sum is the model's second-order term.
+ * rn_model_attention: DIN and DIEN: the weight of each history item for each
+ * row, out (b->n x seq_len), exactly 0 at padding. Both RN_EARG for another
+ * kind. *n_out receives the width (P or T). out must hold b->n x width floats:
+ * call with out NULL to learn the width. */
+int rn_model_interactions(rn_model *m, const rn_batch *b, float *out, int *n_out);
+int rn_model_attention(rn_model *m, const rn_batch *b, float *out, int *n_out);
+
+/* The logits of every row of data (n floats into out), in inference mode, in
+ * batches of batch_size (>= 1). */
+int rn_model_predict(rn_model *m, const rn_batch *data, size_t batch_size, float *out);
+
+/* ---- describe ---------------------------------------------------------------- */
+
+/* One layer as a Keras summary shows it. */
+typedef struct {
+    char name[48];   /* "deep.0" */
+    char kind[24];   /* "Dense", "Embedding", "FM", "Attention", ... */
+    char output[32]; /* "B x 64" */
+    size_t n_params; /* scalars in the parameters under name + "." */
+} rn_layer_info;
+
+/* The number of layers and layer i (0-based; RN_EARG when out of range). */
+int rn_model_n_layers(const rn_model *m);
+int rn_model_layer(const rn_model *m, int i, rn_layer_info *out);
+
+/* A Keras-like summary: a header, one line per layer (name, kind, output
+ * shape, parameter count) and the totals, written to buf (always
+ * terminated, truncated to size). Returns the length it needed. */
+size_t rn_model_describe(const rn_model *m, char *buf, size_t size);
+
+/* ---- save and load ------------------------------------------------------------- */
+
+/* Writes the parameters and buffers as a safetensors file (F32 tensors under
+ * their names; the config as JSON in the metadata under "recnote.config"),
+ * to path + ".tmp" and then renamed over path, so a reader never sees half a
+ * file. RN_EIO naming the path on failure. */
+int rn_model_save(const rn_model *m, const char *path);
+
+/* Reads a file written by rn_model_save: rebuilds the model from the config
+ * and fills every parameter and buffer. Caller frees. NULL with RN_EIO (cannot
+ * read) or RN_EPARSE naming the path and the problem: a file shorter than its
+ * header claims, a header size larger than the file or than 100 MB, JSON that
+ * does not parse, a tensor missing, of the wrong shape or dtype, or offsets
+ * outside the data. Never allocates more than the file's size. */
+rn_model *rn_model_load(const char *path);
+
+/* The config as a JSON object string, and back (used by save and load).
+ * rn_model_config_json: caller frees with rn_free; NULL on RN_ENOMEM.
+ * rn_model_config_parse: RN_EPARSE naming the key that is wrong. */
+char *rn_model_config_json(const rn_model_config *cfg);
+int rn_model_config_parse(const char *json, rn_model_config *cfg);
+
+#endif
