@@ -78,6 +78,12 @@ static uint32_t *radix_idx(uint32_t *idx, uint32_t *tmp, size_t n, const uint64_
 
 /* ---- input checks ------------------------------------------------------------ */
 
+/* "NaN", "inf" or "-inf" (a NaN's sign bit varies by platform: not shown). */
+static const char *nonfinite(float x)
+{
+    return isnan(x) ? "NaN" : x > 0 ? "inf" : "-inf";
+}
+
 /* Labels 0/1 and finite scores; counts the positives. */
 static int check_binary(const char *fn, const float *labels, const float *scores, size_t n,
                         size_t *n_pos)
@@ -91,8 +97,8 @@ static int check_binary(const char *fn, const float *labels, const float *scores
             return rn_fail(RN_EARG, "%s: label %zu is %g: expected 0 or 1", fn, i,
                            (double)labels[i]);
         if (!isfinite(scores[i]))
-            return rn_fail(RN_ENAN, "%s: score %zu is %g: expected a finite number", fn, i,
-                           (double)scores[i]);
+            return rn_fail(RN_ENAN, "%s: score %zu is %s: expected a finite number", fn, i,
+                           nonfinite(scores[i]));
         p += labels[i] == 1.0f;
     }
     *n_pos = p;
@@ -236,11 +242,11 @@ static int check_pair(const char *fn, const float *a, const char *an, const floa
     if (n == 0) return rn_fail(RN_EARG, "%s: no rows (n = 0)", fn);
     for (size_t i = 0; i < n; i++) {
         if (!isfinite(a[i]))
-            return rn_fail(RN_ENAN, "%s: %s %zu is %g: expected a finite number", fn, an, i,
-                           (double)a[i]);
+            return rn_fail(RN_ENAN, "%s: %s %zu is %s: expected a finite number", fn, an, i,
+                           nonfinite(a[i]));
         if (!isfinite(b[i]))
-            return rn_fail(RN_ENAN, "%s: %s %zu is %g: expected a finite number", fn, bn, i,
-                           (double)b[i]);
+            return rn_fail(RN_ENAN, "%s: %s %zu is %s: expected a finite number", fn, bn, i,
+                           nonfinite(b[i]));
     }
     return RN_OK;
 }

@@ -48,6 +48,8 @@ int luaopen_rec(lua_State *L)
     }
     lua_setfield(L, -2, "data_dir");
     rec_open_engine(L);
+    rec_open_metrics(L);
+    rec_open_data(L);
     rec_open_plot(L);
     rec_open_plot_notebook(L);
 

@@ -13,6 +13,10 @@ int luaopen_rec(lua_State *L);
 /* Tensors, parameters, autograd (rec.nn, rec.loss) and rec.optim (lua/tensor.c). */
 void rec_open_engine(lua_State *L);
 
+/* rec.metrics (lua/metrics.c) and rec.data with rec.Dataset (lua/data.c). */
+void rec_open_metrics(lua_State *L);
+void rec_open_data(lua_State *L);
+
 /* rec.plot: figures (lua/plot.c). */
 int rec_open_plot(lua_State *L);
 /* Tracks figures for notebooks: the cell-end hook of lua/plot_notebook.c. */

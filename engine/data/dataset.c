@@ -813,8 +813,10 @@ int rn_gather_seq(const rn_dataset *ds, int col, const size_t *rows, size_t n, s
 
 /* ---- histories ---------------------------------------------------------------------- */
 
-/* Sorts all rows by (user, time, row). Caller frees. */
-static row_key *sorted_by_user(const rn_dataset *ds, int user, int item, int time)
+/* Sorts the rows of from (NULL: all) by (user, time, row); pos holds the row.
+ * Caller frees. */
+static row_key *sorted_by_user(const rn_dataset *ds, const rn_subset *from, int user, int item,
+                               int time)
 {
     if (user < 0 || (size_t)user >= ds->n_cols || item < 0 || (size_t)item >= ds->n_cols ||
         time < 0 || (size_t)time >= ds->n_cols) {
@@ -838,11 +840,21 @@ static row_key *sorted_by_user(const rn_dataset *ds, int user, int item, int tim
                 rn_col_kind_name(tc->kind));
         return NULL;
     }
-    row_key *keys = rn_malloc(ds->n_rows * sizeof *keys, "history scratch");
+    size_t n = from ? from->n : ds->n_rows;
+    if (from != NULL)
+        for (size_t i = 0; i < n; i++)
+            if (from->rows[i] >= ds->n_rows) {
+                rn_fail(RN_EARG, "histories: row %zu is out of range: the data set has %zu rows",
+                        from->rows[i], ds->n_rows);
+                return NULL;
+            }
+    row_key *keys = rn_malloc((n ? n : 1) * sizeof *keys, "history scratch");
     if (keys == NULL) return NULL;
-    for (size_t r = 0; r < ds->n_rows; r++)
-        keys[r] = (row_key){group_of(uc, r), time_of(tc, r), r};
-    qsort(keys, ds->n_rows, sizeof *keys, cmp_row_key);
+    for (size_t i = 0; i < n; i++) {
+        size_t r = from ? from->rows[i] : i;
+        keys[i] = (row_key){group_of(uc, r), time_of(tc, r), r};
+    }
+    qsort(keys, n, sizeof *keys, cmp_row_key);
     return keys;
 }
 
@@ -852,7 +864,7 @@ int rn_dataset_add_history(rn_dataset *ds, const char *name, int user, int item,
     if (max_len == 0) return rn_fail(RN_EARG, "history '%s': max_len must be at least 1", name);
     if (rn_dataset_find(ds, name) >= 0)
         return rn_fail(RN_EARG, "column '%s' is defined twice", name);
-    row_key *keys = sorted_by_user(ds, user, item, time);
+    row_key *keys = sorted_by_user(ds, NULL, user, item, time);
     if (keys == NULL) return rn_error_code();
     size_t n = ds->n_rows;
     size_t *len = rn_calloc(n + 1, sizeof *len, "history lengths");
@@ -916,12 +928,13 @@ int rn_dataset_add_history(rn_dataset *ds, const char *name, int user, int item,
     return col;
 }
 
-int rn_dataset_histories(const rn_dataset *ds, int user, int item, int time, rn_histories *out)
+int rn_dataset_histories(const rn_dataset *ds, const rn_subset *from, int user, int item, int time,
+                         rn_histories *out)
 {
     memset(out, 0, sizeof *out);
-    row_key *keys = sorted_by_user(ds, user, item, time);
+    row_key *keys = sorted_by_user(ds, from, user, item, time);
     if (keys == NULL) return rn_error_code();
-    size_t n = ds->n_rows, n_users = 0;
+    size_t n = from ? from->n : ds->n_rows, n_users = 0;
     for (size_t i = 0; i < n; i++)
         n_users += i == 0 || keys[i].group != keys[i - 1].group;
     /* runs of users, ordered by their first row */

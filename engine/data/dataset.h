@@ -233,10 +233,10 @@ rn_dataset *rn_load_movielens(const rn_movielens_config *cfg);
 int rn_dataset_add_history(rn_dataset *ds, const char *name, int user, int item, int time,
                            size_t max_len);
 
-/* Per-user time-ordered histories: user u (the u-th distinct value of column
- * user in order of first appearance, users[u]) had the item ids
- * items[off[u] .. off[u + 1]), oldest first. Caller frees with
- * rn_histories_free. */
+/* Per-user time-ordered histories over the rows of from (NULL: all rows):
+ * user u (the u-th distinct value of column user in order of first
+ * appearance, users[u]) had the item ids items[off[u] .. off[u + 1]), oldest
+ * first. Caller frees with rn_histories_free. */
 typedef struct {
     size_t n_users;
     int64_t *users; /* the user column's value (CAT id or INT) */
@@ -244,13 +244,15 @@ typedef struct {
     int32_t *items; /* n_rows ids */
 } rn_histories;
 
-int rn_dataset_histories(const rn_dataset *ds, int user, int item, int time, rn_histories *out);
+struct rn_subset_s;
+int rn_dataset_histories(const rn_dataset *ds, const struct rn_subset_s *from, int user, int item,
+                         int time, rn_histories *out);
 void rn_histories_free(rn_histories *h);
 
 /* ---- subsets, splits, shuffles, batches ------------------------------------------ */
 
 /* Rows of a data set by index (owned by the subset). */
-typedef struct {
+typedef struct rn_subset_s {
     size_t *rows;
     size_t n;
 } rn_subset;

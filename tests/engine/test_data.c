@@ -529,10 +529,17 @@ static void test_histories(void)
         CHECK(c1->off[1] == 1 && c1->ids[0] == 3 && c1->off[4] == 2 && c1->ids[1] == 2);
     }
     rn_histories hs;
-    CHECK(rn_dataset_histories(ds, 0, 1, 2, &hs) == RN_OK);
+    CHECK(rn_dataset_histories(ds, NULL, 0, 1, 2, &hs) == RN_OK);
     CHECK(hs.n_users == 2 && hs.users[0] == 1 && hs.users[1] == 2);
     CHECK(hs.off[1] == 3 && hs.off[2] == 4);
     CHECK(hs.items[0] == 2 && hs.items[1] == 3 && hs.items[2] == 1 && hs.items[3] == 3);
+    rn_histories_free(&hs);
+    /* over a subset: rows 3, 2, 0 -> u1 (first at row 3): C (t 7), A (t 10); u2: C */
+    const size_t some[] = {3, 2, 0};
+    rn_subset sub = {(size_t *)some, 3};
+    CHECK(rn_dataset_histories(ds, &sub, 0, 1, 2, &hs) == RN_OK);
+    CHECK(hs.n_users == 2 && hs.users[0] == 1 && hs.off[1] == 2 && hs.off[2] == 3);
+    CHECK(hs.items[0] == 3 && hs.items[1] == 1 && hs.items[2] == 3);
     rn_histories_free(&hs);
     CHECK(rn_dataset_add_history(ds, "bad", 1, 2, 0, 3) == RN_EARG);
     CHECK_STR(rn_error(), "histories: item column 't' is int: expected cat");

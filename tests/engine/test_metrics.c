@@ -44,7 +44,7 @@ static void test_auc_errors(void)
     CHECK(rn_auc(F(0, 0.5f), F(0.1f, 0.2f), 2, &a) == RN_EARG);
     CHECK_STR(rn_error(), "auc: label 1 is 0.5: expected 0 or 1");
     CHECK(rn_auc(F(0, 1, 1), F(0.1f, 0.2f, NAN), 3, &a) == RN_ENAN);
-    CHECK_STR(rn_error(), "auc: score 2 is nan: expected a finite number");
+    CHECK_STR(rn_error(), "auc: score 2 is NaN: expected a finite number");
     CHECK(rn_auc(F(0), F(0), 0, &a) == RN_EARG);
     CHECK_STR(rn_error(), "auc: no rows (n = 0)");
     CHECK(a == -1); /* untouched on error */

@@ -1,0 +1,193 @@
+-- rec.data and rec.Dataset: CSV with a schema (quoted fields, NA, hashing,
+-- multi-hot), libsvm and libffm, MovieLens; splits, shuffles and batches as
+-- views; column access; errors word for word (unknown keys name the nearest
+-- known one); closing; and every docstring example runs.
+local T = dofile(os.getenv("RECNOTE_TESTLIB"))
+local rec = require "rec"
+local D = rec.data
+local root = os.getenv("RECNOTE_DATA_DIR")
+local fixtures = root .. "/tests/engine/data_fixtures/"
+
+local schema = {
+  columns = {{"id", "int"}, {"name", "cat"}, {"score", "dense", fill = -1}, {"click", "label"},
+             {name = "tags", kind = "seq", sep = "|"}, {"ts", "int"}},
+  group = "name", time = "ts",
+}
+
+T.cases {
+  {"csv with a schema", function()
+    local ds = D.csv(fixtures .. "good.csv", schema)
+    T.eq(#ds, 4, "rows")
+    T.eq(ds:column("id"), {1, 2, 3, 4}, "int column")
+    T.eq(ds.name, {1, 2, 3, 0}, "cat ids; 0 = missing")
+    local names = ds:vocab("name")
+    T.eq(names, {'Smith, "Bob"', "line one\nline two", "plain"}, "quoted fields")
+    T.eq(ds.score, {0.5, -1, 2.25, -1}, "dense with fill")
+    T.eq(ds.click, {1, 0, 1, 0}, "labels")
+    T.eq(ds.tags, {{1, 2}, {}, {2, 3, 1}, {}}, "multi-hot")
+    local sc = ds:schema()
+    T.eq(sc[2], {name = "name", kind = "cat", cardinality = 4, missing = 1, group = true},
+         "schema entry")
+    T.eq(sc[3].missing, 2, "missing scores")
+    T.eq(ds:head(1)[1], {id = 1, name = 1, score = 0.5, click = 1, tags = {1, 2}, ts = 100},
+         "head")
+    T.ok(tostring(ds):find("rec.Dataset: 4 rows from " .. fixtures .. "good.csv", 1, true),
+         "tostring names the source")
+    T.ok(tostring(ds):find("[1] id=1 name=Smith, \"Bob\" score=0.5 click=1 tags={a,b} ts=100",
+                           1, true), "tostring shows rows")
+    local hashed = D.csv(fixtures .. "good.csv",
+                         {columns = {{"name", "cat", hash = 10}, {"click", "label"}}, rows = 2})
+    T.eq(#hashed, 2, "rows = 2")
+    T.eq(hashed:schema()[1].cardinality, 11, "hashed: buckets + 1")
+    T.err(function() hashed:vocab("name") end, "column 'name' has no vocabulary (it is hashed)",
+          "no vocabulary when hashed")
+  end},
+  {"csv errors", function()
+    T.err(function() D.csv(fixtures .. "good.csv", {colums = {}}) end,
+          "rec.data.csv: unknown option 'colums' (did you mean 'columns'?)", "unknown key")
+    T.err(function() D.csv(fixtures .. "good.csv", {columns = {{"id", "ints"}}}) end,
+          "rec.data.csv: column 'id': unknown kind 'ints' (did you mean 'int'?)", "unknown kind")
+    T.err(function() D.csv(fixtures .. "good.csv", {columns = {{"id", "cat", hsah = 3}}}) end,
+          "rec.data.csv column: unknown option 'hsah' (did you mean 'hash'?)", "column key")
+    T.err(function() D.csv(fixtures .. "good.csv", {columns = {{"nope", "dense"}}}) end,
+          fixtures .. "good.csv:1:1: column 'nope' of the schema is not in the header",
+          "column not in header")
+    local bad = root .. "/tests/engine/malformed/not_numeric.csv"
+    T.err(function()
+      D.csv(bad, {columns = {{"id", "int"}, {"score", "dense"}}})
+    end, bad .. ":2:5: column 'score': expected a number, got \"abc\"", "file:line:column")
+    T.err(function() D.csv(42) end, "bad argument #2 to 'csv' (table expected, got no value)",
+          "no schema")
+  end},
+  {"libsvm and libffm", function()
+    local s = D.libsvm(fixtures .. "good.svm")
+    T.eq(#s, 3, "rows")
+    T.eq(s.label, {1, 0, -1}, "labels")
+    local ids, vals = s:column("features")
+    T.eq(ids, {{1, 10}, {3}, {2}}, "indices")
+    T.eq(vals, {{0.5, 2}, {1}, {-15}}, "values")
+    T.eq(s.qid, {3, 3, 4}, "qid")
+    local f = D.libffm(fixtures .. "good.ffm")
+    T.eq(f.features, {{1, 3}, {5}}, "ffm indices")
+    local bad = root .. "/tests/engine/malformed/libsvm_bad_pair.svm"
+    T.err(function() D.libsvm(bad) end,
+          bad .. ":1:9: feature 2: expected index:value, got \"7\"", "libsvm error")
+  end},
+  {"movielens, splits, shuffles, batches", function()
+    local ml = D.movielens{rows = 2000}
+    T.eq(#ml, 2000, "rows")
+    T.eq(ml:head(1)[1].rating, 2.0, "first rating")
+    local ids, titles = ml:vocab("item")
+    T.eq(ids[1], "2294", "first movie id")
+    T.eq(titles[1], "Antz (1998)", "its title")
+    -- like is rating >= 4, so ranking by rating orders every user perfectly
+    local v, info = rec.metrics.gauc(ml.like, ml.rating, ml.user)
+    T.eq(v, 1.0, "gAUC of like by rating")
+    T.ok(info.used >= 1 and info.used <= info.groups, "groups used")
+
+    local a, b = ml:split(0.9, {seed = 7})
+    T.eq({#a, #b}, {1800, 200}, "random split sizes")
+    local a2 = ml:split(0.9, {seed = 7})
+    T.eq(a:rows(), a2:rows(), "same seed, same split")
+    local seen, ok = {}, true
+    for _, r in ipairs(a:rows()) do seen[r] = true end
+    for _, r in ipairs(b:rows()) do ok = ok and not seen[r]; seen[r] = true end
+    local count = 0
+    for _ in pairs(seen) do count = count + 1 end
+    T.ok(ok and count == 2000, "disjoint and complete")
+    local c, d = a:split(0.5, {seed = 1})
+    T.eq(#c + #d, 1800, "a split of a split")
+
+    local past, future = ml:split(0.75, {by = "time"})
+    local tmax, tmin = -math.huge, math.huge
+    for _, t in ipairs(past.timestamp) do tmax = math.max(tmax, t) end
+    for _, t in ipairs(future.timestamp) do tmin = math.min(tmin, t) end
+    T.ok(#past == 1500 and tmax <= tmin, "time split: the past before the future")
+
+    local train, test = ml:split{by = "leave_last"}
+    local users = {}
+    for _, u in ipairs(ml.user) do users[u] = true end
+    local n_users = 0
+    for _ in pairs(users) do n_users = n_users + 1 end
+    T.eq(#test, n_users, "one test row per user")
+    T.eq(#train + #test, 2000, "leave-last-out covers all rows")
+
+    local s1, s2 = ml:shuffle(3), ml:shuffle(3)
+    T.eq(s1:rows(), s2:rows(), "seeded shuffle")
+    T.ok(table.concat(s1:rows(), ",") ~= table.concat(ml:shuffle(4):rows(), ","), "seeds differ")
+
+    local sizes, all = {}, {}
+    for i, batch in s1:batches(600) do
+      sizes[i] = #batch
+      for _, r in ipairs(batch:rows()) do all[#all + 1] = r end
+    end
+    T.eq(sizes, {600, 600, 600, 200}, "batch sizes")
+    T.eq(all, s1:rows(), "batches cover the view in order")
+    local n = 0
+    for _, batch in ml:batches(512, {shuffle = true, seed = 9}) do n = n + #batch end
+    T.eq(n, 2000, "shuffled batches")
+
+    local y = ml:tensor("like")
+    T.eq(y:shape(), {2000}, "a column as a tensor")
+    local X = b:tensor{"rating", "year"}
+    T.eq(X:shape(), {200, 2}, "columns of a view as a matrix")
+    T.eq(X:totable()[1][1], b.rating[1], "same values")
+
+    local seqs, who = train:histories()
+    T.eq(#seqs, n_users, "histories per user")
+    local total = 0
+    for _, s in ipairs(seqs) do total = total + #s end
+    T.eq(total, #train, "histories hold the view's rows only")
+    T.eq(who[1], ml.user[1], "users in order of appearance")
+  end},
+  {"dataset errors and closing", function()
+    local ml = D.movielens{rows = 50, history = 0}
+    T.eq(#ml:schema(), 7, "history = 0: no history column")
+    T.err(function() return ml.ratin end,
+          "the data set has no column 'ratin' (did you mean 'rating'?)", "nearest column")
+    T.err(function() ml:split(1.5) end, "split: the fraction is 1.5: expected a value in [0, 1]",
+          "fraction")
+    T.err(function() ml:split(0.5, {sed = 1}) end,
+          "split: unknown option 'sed' (did you mean 'seed'?)", "split key")
+    T.err(function() ml:split{by = "tme"} end, "split: unknown by 'tme' (did you mean 'time'?)",
+          "split by")
+    T.err(function() ml:batches(0) end, "the batch size must be at least 1", "batch size")
+    T.err(function() D.movielens{histroy = 3} end,
+          "rec.data.movielens: unknown option 'histroy' (did you mean 'history'?)", "ml key")
+    T.err(function() D.movielens{dir = "/nonexistent"} end,
+          "/nonexistent/movies.csv: cannot open: No such file or directory", "no folder")
+    T.err(function() ml:tensor("genres") end,
+          "ds:tensor: column 'genres' is a sequence (variable length): read it with ds:column",
+          "seq tensor")
+    local view = ml:shuffle(1)
+    ml:close()
+    T.err(function() return #view end, "the data set is closed", "views of a closed set")
+    T.err(function() return ml:head() end, "the data set is closed", "the closed set")
+    T.eq(tostring(view), "rec.Dataset (closed)", "tostring of a closed view")
+    do
+      local tmp <close> = D.movielens{rows = 10}
+      T.eq(#tmp, 10, "to-be-closed")
+    end
+  end},
+  {"every docstring example runs", function()
+    local ml = D.movielens{rows = 10}
+    local fields = {}
+    for name, fn in pairs(D) do fields[#fields + 1] = {"rec.data." .. name, fn} end
+    for name, fn in pairs(getmetatable(ml).methods) do
+      fields[#fields + 1] = {"rec.Dataset:" .. name, fn}
+    end
+    T.eq(#fields, 4 + 11, "documented functions")
+    for _, f in ipairs(fields) do
+      local doc, example = help.get(f[2])
+      T.ok(doc and #doc > 40, f[1] .. " has a docstring")
+      local chunk, err = load(example or "error('no example')", "example of " .. f[1], "t",
+                              setmetatable({rec = rec}, {__index = _G}))
+      T.ok(chunk ~= nil, err)
+      if chunk then
+        local ok, msg = pcall(chunk)
+        T.ok(ok, "example of " .. f[1] .. ": " .. tostring(msg))
+      end
+    end
+  end},
+}
+T.done()

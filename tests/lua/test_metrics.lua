@@ -1,0 +1,119 @@
+-- rec.metrics: values by hand (ties, all-equal scores, groups), tensors as
+-- input, argument and engine errors word for word, and every docstring
+-- example runs.
+local T = dofile(os.getenv("RECNOTE_TESTLIB"))
+local rec = require "rec"
+local M = rec.metrics
+
+T.cases {
+  {"auc by hand, with ties", function()
+    T.eq(M.auc({0, 0, 1, 1}, {0.1, 0.4, 0.35, 0.8}), 0.75, "auc")
+    T.eq(M.auc({0, 1, 0, 1}, {0.5, 0.5, 0.2, 0.9}), 0.875, "a tie counts one half")
+    T.eq(M.auc({1, 0, 1, 0}, {3, 3, 3, 3}), 0.5, "all equal")
+    T.eq(M.auc({1, 0}, {-2, 5}), 0.0, "reversed")
+  end},
+  {"auc on tensors", function()
+    local y = rec.tensor{0, 0, 1, 1}
+    local s = rec.tensor{{0.1, 0.4}, {0.35, 0.8}}   -- any shape, read flat
+    T.eq(M.auc(y, s), 0.75, "tensors")
+    T.eq(M.auc(y, {0.1, 0.4, 0.35, 0.8}), 0.75, "a tensor and a table")
+  end},
+  {"auc errors", function()
+    T.err(function() M.auc({1, 1, 1}, {0.1, 0.2, 0.3}) end,
+          "auc: AUC needs both classes: all 3 labels are 1", "single class")
+    T.err(function() M.auc({0, 0.5}, {0.1, 0.2}) end,
+          "auc: label 1 is 0.5: expected 0 or 1", "label not 0/1")
+    T.err(function() M.auc({0, 1}, {0.1}) end,
+          "auc: labels has 2 entries but scores has 1", "lengths")
+    T.err(function() M.auc({0, 1}, {0.1, "x"}) end,
+          "bad argument #2 to 'auc' (scores[2] is string: expected a number)", "not a number")
+    T.err(function() M.auc({0, 1}, 7) end,
+          "bad argument #2 to 'auc' (a table of numbers or a rec.Tensor expected, got number)",
+          "not a table")
+    T.err(function() M.auc({}, {}) end, "auc: no rows (n = 0)", "empty")
+    T.err(function() M.auc({0, 1}, {0.1, 0 / 0}) end,
+          "auc: score 1 is NaN: expected a finite number", "NaN score")
+  end},
+  {"gauc plain and weighted", function()
+    -- ann: 1.5 / 2 = 0.75 (a tie at 0.9); bob: 0; cy has one class: skipped
+    local y = {1, 0, 0, 0, 1, 1, 1}
+    local s = {0.9, 0.5, 0.9, 0.3, 0.2, 0.1, 0.7}
+    local g = {"ann", "ann", "ann", "bob", "bob", "cy", "cy"}
+    local v, info = M.gauc(y, s, g)
+    T.eq(v, 0.375, "uAUC: plain mean")
+    T.eq(info, {groups = 3, used = 2, rows = 5, weighted = false}, "info")
+    v, info = M.gauc(y, s, g, {weighted = true})
+    T.near(v, (3 * 0.75 + 2 * 0) / 5, 1e-15, "gAUC: impression-weighted")
+    v = M.gauc(y, s, {1, 1, 1, 2, 2, 3, 3})
+    T.eq(v, 0.375, "integer groups")
+    T.err(function() M.gauc(y, s, g, {wieghted = true}) end,
+          "gauc: unknown option 'wieghted' (did you mean 'weighted'?)", "unknown key")
+    T.err(function() M.gauc(y, s, {1, 2}) end,
+          "gauc: labels has 7 entries but groups has 2", "group length")
+    T.err(function() M.gauc({1, 1}, {0.2, 0.3}, {1, 2}) end,
+          "gauc: no group has both classes (2 groups, 2 rows)", "no usable group")
+    T.err(function() M.gauc({1, 0}, {0.2, 0.3}, {1, true}) end,
+          "bad argument #3 to 'gauc' (groups[2] is boolean: expected an integer or a string)",
+          "group type")
+  end},
+  {"logloss, rmse, accuracy", function()
+    T.near(M.logloss({1, 0}, {0.75, 0.5}), 0.49041462650586315, 1e-15, "logloss")
+    T.near(M.logloss({1}, {0}), 34.538776394910684, 1e-9, "clipped at 1e-15")
+    T.near(M.logloss({1}, {0}, {eps = 1e-7}), -math.log(1e-7), 1e-9, "eps")
+    T.near(M.logloss({1, 0}, {-100, 1000}, {logits = true}), 550, 1e-9, "logits, stable")
+    T.err(function() M.logloss({1}, {1.5}) end,
+          "logloss: probability 0 is 1.5: expected a value in [0, 1] (for logits use "
+          .. "logloss_logits)", "probability range")
+    T.err(function() M.logloss({1}, {0.5}, {epsilon = 1}) end,
+          "logloss: unknown option 'epsilon' (did you mean 'eps'?)", "unknown key")
+    T.near(M.rmse({1, 2, 3}, {1, 2, 5}), math.sqrt(4 / 3), 1e-15, "rmse")
+    T.eq(M.accuracy({1, 0, 1, 0}, {0.5, 0.49, 0.1, 0.9}), 0.5, "accuracy at 0.5")
+    T.eq(M.accuracy({1, 0, 1, 0}, {2, -1, 0.5, 0}, {threshold = 0}), 0.75, "logits")
+  end},
+  {"ranking metrics by hand", function()
+    -- user 1: relevant 30 (rank 3) and 50 (absent); user 2: relevant 1 on top;
+    -- user 3: no relevant item (skipped)
+    local ranked = {{10, 20, 30, 40}, {1, 2, 3}, {5}}
+    local relevant = {{50, 30}, 1, {}}
+    local v, info = M.recall_at_k(ranked, relevant, 3)
+    T.eq(v, 0.75, "recall@3")
+    T.eq(info, {users = 3, used = 2}, "users used")
+    T.eq(M.hit_rate_at_k(ranked, relevant, 3), 1.0, "hit@3")
+    T.eq(M.hit_rate_at_k(ranked, relevant, 1), 0.5, "hit@1")
+    T.near(M.ndcg_at_k(ranked, relevant, 3), (0.5 / (1 + 1 / math.log(3, 2)) + 1) / 2, 1e-15,
+           "ndcg@3")
+    T.near(M.mrr(ranked, relevant), (1 / 3 + 1) / 2, 1e-15, "mrr")
+    T.eq(M.mrr(ranked, relevant, 1), 0.5, "mrr@1")
+    -- sets work like lists
+    T.eq(M.recall_at_k(ranked, {{[50] = true, [30] = true}, {[1] = true}, {}}, 3), 0.75, "sets")
+    T.err(function() M.recall_at_k(ranked, relevant, 0) end,
+          "bad argument #3 to 'recall_at_k' (k must be >= 1)", "k")
+    T.err(function() M.recall_at_k({{1, 1}}, {{1}}, 2) end,
+          "rank metrics: user 0: item 1 is twice in the top 2 of the ranked list", "duplicate")
+    T.err(function() M.ndcg_at_k({{1.5}}, {{1}}, 2) end,
+          "bad argument #1 to 'ndcg_at_k' (ranked[1][1] is a fraction: expected an integer "
+          .. "item id)", "fraction")
+    T.err(function() M.mrr({{1}}, {{1}, {2}}) end,
+          "mrr: ranked has 1 users but relevant has 2", "user counts")
+    T.err(function() M.mrr({{1}}, {"x"}) end,
+          "bad argument #2 to 'mrr' (relevant[1] is string: expected a list of item ids, a set "
+          .. "{[id] = true} or one id)", "relevant type")
+  end},
+  {"every docstring example runs", function()
+    local n = 0
+    for name, fn in pairs(M) do
+      local doc, example = help.get(fn)
+      T.ok(doc and #doc > 40, "rec.metrics." .. name .. " has a docstring")
+      T.ok(example ~= nil, "rec.metrics." .. name .. " has an example")
+      local chunk, err = load(example or "", "example of " .. name)
+      T.ok(chunk ~= nil, err or name)
+      if chunk then
+        local ok, msg = pcall(chunk)
+        T.ok(ok, "example of rec.metrics." .. name .. ": " .. tostring(msg))
+      end
+      n = n + 1
+    end
+    T.eq(n, 9, "nine metrics")
+  end},
+}
+T.done()
