@@ -342,8 +342,9 @@ int vz_figure_has_window(const vz_figure *f);
  * number of open windows. Cheap when there are none. */
 int vz_pump(void);
 
-/* Like vz_pump, but at most every 30 ms (one clock read otherwise): for
- * training loops, so live plotting costs little. */
+/* Like vz_pump, but rate-limited (one clock read otherwise): the next pump
+ * waits 30 ms or 40 times the last pump's cost, whichever is longer, so that
+ * live plotting takes under 2.5% of a training loop's time. */
 int vz_pump_maybe(void);
 
 #endif
