@@ -12,10 +12,12 @@ RECNOTE_BUILD_PKGS=(
     libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev   # figures, text, PNG
     libopenblas-dev                    # CBLAS for matrix products
     libcmark-dev                       # CommonMark parser for notebooks and lessons
+    libcjson-dev                       # JSON headers of safetensors model files
 )
 RECNOTE_TEST_PKGS=(
     python3 python3-pexpect            # REPL tests through a pseudo-terminal
     lua5.4                             # start-up benchmark and `require "rec"` test
+    python3-numpy                      # reads saved models (safetensors) in a test
 )
 
 recnote_missing_pkgs()

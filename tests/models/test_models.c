@@ -362,6 +362,320 @@ static void test_drift_learning(void)
     rn_batch_free(all);
 }
 
+/* ---- DIN: masking and the attention variants ---------------------------------------- */
+
+static void test_din_attention(void)
+{
+    rn_batch *b = tiny_batch(1, 1);
+    float w[3][6 * 4];
+    for (int mode = 0; mode < 3; mode++) {
+        rn_model_config c = tiny_config(RN_MODEL_DIN, 1, 1);
+        c.attention = mode;
+        rn_model *m = rn_model_new(&c);
+        int T = 0;
+        CHECK(rn_model_attention(m, b, w[mode], &T) == RN_OK);
+        CHECK(T == 4);
+        int pad_zero = 1, valid_nonzero = 1;
+        for (size_t i = 0; i < 6; i++) {
+            double sum = 0;
+            for (int t = 0; t < 4; t++) {
+                float x = w[mode][i * 4 + (size_t)t];
+                if (b->mask[i * 4 + (size_t)t] == 0.0f)
+                    pad_zero &= x == 0.0f; /* exactly 0, not small */
+                else
+                    valid_nonzero &= x != 0.0f, sum += (double)x;
+            }
+            if (mode != RN_ATT_NONE) CHECK_NEAR(sum, 1.0, 1e-6); /* softmax over valid items */
+        }
+        CHECK(pad_zero);
+        CHECK(valid_nonzero);
+        rn_model_free(m);
+    }
+    /* none keeps the raw scores (they need not sum to 1); the two softmaxes
+     * differ by the 1/sqrt(D) temperature: softmax(s) vs softmax(s / sqrt(3)) */
+    double none_sum = 0;
+    for (int t = 0; t < 4; t++)
+        none_sum += (double)w[RN_ATT_NONE][3 * 4 + (size_t)t]; /* row 3 has 4 items */
+    CHECK(fabs(none_sum - 1.0) > 1e-3);
+    for (int t = 0; t < 4; t++) {
+        /* the same scores s_t: softmax weights are exp(s_t) / Z, scaled exp(s_t / sqrt 3) / Z' */
+        double s0 = (double)w[RN_ATT_NONE][12 + (size_t)t], s1 = (double)w[RN_ATT_NONE][12];
+        double ratio = (double)w[RN_ATT_SOFTMAX][12 + (size_t)t] / (double)w[RN_ATT_SOFTMAX][12];
+        double ratio_s =
+            (double)w[RN_ATT_SCALED_SOFTMAX][12 + (size_t)t] / (double)w[RN_ATT_SCALED_SOFTMAX][12];
+        CHECK_NEAR(ratio, exp(s0 - s1), 1e-5);
+        CHECK_NEAR(ratio_s, exp((s0 - s1) / sqrt(3.0)), 1e-5);
+    }
+    rn_batch_free(b);
+}
+
+/* ---- fit: callbacks, Ctrl-C, NaN, determinism, bad batches ---------------------------- */
+
+static volatile sig_atomic_t flag;
+static int steps_seen;
+
+static int stop_at_3(void *ud, const rn_fit_progress *p)
+{
+    (void)ud;
+    steps_seen = (int)p->step;
+    return p->step < 3;
+}
+
+static int interrupt_at_2(void *ud, const rn_fit_progress *p)
+{
+    (void)ud;
+    steps_seen = (int)p->step;
+    if (p->step == 2) flag = 1; /* what the SIGINT handler does */
+    return 1;
+}
+
+static rn_model *fit_small(int (*on_step)(void *, const rn_fit_progress *), int *rc,
+                           rn_fit_result *res, const rn_batch *data)
+{
+    rn_model *m = rn_model_new((const rn_model_config[]){ctr_config(RN_MODEL_DEEPFM)});
+    rn_optim *o[2];
+    int n = 0;
+    rn_model_default_optims(m, 0.01f, 0, o, &n);
+    rn_fit_config fc = rn_fit_defaults();
+    fc.batch_size = 100, fc.epochs = 2, fc.on_step = on_step;
+    *rc = rn_model_fit(m, data, o, n, &fc, res);
+    for (int i = 0; i < n; i++)
+        rn_optim_free(o[i]);
+    return m;
+}
+
+static void test_fit_control(void)
+{
+    rn_synth_ctr_config sc = rn_synth_ctr_defaults();
+    sc.rows = 1000;
+    rn_batch *data = rn_synth_ctr(&sc);
+    int rc;
+    rn_fit_result res;
+
+    rn_model *m = fit_small(stop_at_3, &rc, &res, data);
+    CHECK(rc == RN_OK);
+    CHECK(res.stopped == RN_FIT_CALLBACK);
+    CHECK(res.steps == 3);
+    rn_model_free(m);
+
+    /* Ctrl-C between steps: RN_EINTR naming the step, the model usable */
+    rn_interrupt_use(&flag);
+    flag = 0;
+    m = fit_small(interrupt_at_2, &rc, &res, data);
+    CHECK(rc == RN_EINTR);
+    CHECK(res.steps == 2);
+    CHECK(strstr(rn_error(), "fit at epoch 1, step 3 (the model keeps step 2)") != NULL);
+    float z[4];
+    rn_batch v = rn_batch_view(data, 0, 4);
+    CHECK(rn_model_predict(m, &v, 4, z) == RN_OK);
+    CHECK(isfinite(z[0]) && isfinite(z[3]));
+    rn_model_free(m);
+    flag = 0;
+    rn_interrupt_use(NULL);
+
+    /* same seed, same weights */
+    rn_model *a = fit_small(NULL, &rc, &res, data), *b = fit_small(NULL, &rc, &res, data);
+    rn_params *pa = rn_model_params(a), *pb = rn_model_params(b);
+    int same = rn_params_count(pa) == rn_params_count(pb);
+    for (size_t k = 0; same && k < rn_params_count(pa); k++)
+        same = memcmp(rn_params_at(pa, k)->data, rn_params_at(pb, k)->data,
+                      rn_params_at(pa, k)->n * sizeof(float)) == 0;
+    CHECK(same);
+    CHECK(res.steps == 20);
+    rn_model_free(a);
+    rn_model_free(b);
+
+    /* a NaN feature makes a NaN loss: stopped before the update, naming the step */
+    rn_model_config dc = ctr_config(RN_MODEL_LR);
+    dc.n_dense = 1;
+    sc.n_dense = 1;
+    rn_batch *bad = rn_synth_ctr(&sc);
+    bad->dense[250] = NAN; /* row 250: the third batch of 100 */
+    m = rn_model_new(&dc);
+    rn_optim *o[2];
+    int n;
+    rn_model_default_optims(m, 0.01f, 0, o, &n);
+    rn_fit_config fc = rn_fit_defaults();
+    fc.batch_size = 100, fc.shuffle = 0;
+    CHECK(rn_model_fit(m, bad, o, n, &fc, &res) == RN_ENAN);
+    CHECK_STR(rn_error(), "fit: the loss is NaN at step 3 (epoch 1, batch 3); the model keeps "
+                          "the weights of step 2");
+    CHECK(res.steps == 2);
+    rn_tensor *w = rn_params_find(rn_model_params(m), "linear.dense");
+    CHECK(isfinite(w->data[0]));
+    rn_optim_free(o[0]);
+    rn_model_free(m);
+    rn_batch_free(bad);
+
+    /* a batch that does not fit the model */
+    m = rn_model_new((const rn_model_config[]){ctr_config(RN_MODEL_FM)});
+    data->sparse[5 * 4 + 2] = 20;
+    CHECK(rn_model_check_batch(m, data) == RN_EARG);
+    CHECK_STR(rn_error(), "fm: row 5, field 2: id 20 outside [0, 20)");
+    rn_model_free(m);
+    rn_batch_free(data);
+
+    /* bad configs name the setting */
+    rn_model_config c = ctr_config(RN_MODEL_DIN);
+    CHECK(rn_model_new(&c) == NULL);
+    CHECK_STR(rn_error(), "din needs a behaviour sequence: seq_len >= 1, got 0");
+    c = ctr_config(RN_MODEL_WIDE_DEEP);
+    c.n_crosses = 1, c.cross[0][0] = 0, c.cross[0][1] = 7;
+    CHECK(rn_model_new(&c) == NULL);
+    CHECK_STR(rn_error(), "wide_deep: cross 1 names field 7 of 4");
+}
+
+static void test_describe(void)
+{
+    rn_model_config c = seq_config(RN_MODEL_DIN);
+    rn_model *m = rn_model_new(&c);
+    char buf[4096];
+    size_t len = rn_model_describe(m, buf, sizeof buf);
+    CHECK(len < sizeof buf);
+    printf("%s", buf);
+    CHECK(strstr(buf, "Total params: ") != NULL);
+    size_t sum = 0;
+    for (int i = 0; i < rn_model_n_layers(m); i++) {
+        rn_layer_info l;
+        CHECK(rn_model_layer(m, i, &l) == RN_OK);
+        sum += l.n_params;
+    }
+    CHECK(sum == rn_params_size(rn_model_params(m))); /* every parameter in one row */
+    rn_layer_info l;
+    CHECK(rn_model_layer(m, 1, &l) == RN_OK);
+    CHECK(strstr(buf, "deep.out") != NULL);
+    char small[16];
+    CHECK(rn_model_describe(m, small, sizeof small) == len);
+    CHECK(strlen(small) == 15);
+    rn_model_free(m);
+}
+
+/* ---- save and load --------------------------------------------------------------- */
+
+static void write_file(const char *path, const void *data, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    fwrite(data, 1, n, f);
+    fclose(f);
+}
+
+static size_t read_file(const char *path, unsigned char **out)
+{
+    FILE *f = fopen(path, "rb");
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    *out = malloc((size_t)n);
+    size_t got = fread(*out, 1, (size_t)n, f);
+    fclose(f);
+    return got;
+}
+
+/* The first occurrence of the len bytes of pat in buf (memmem is GNU's). */
+static char *find_bytes(unsigned char *buf, size_t n, const char *pat, size_t len)
+{
+    for (size_t i = 0; i + len <= n; i++)
+        if (memcmp(buf + i, pat, len) == 0) return (char *)buf + i;
+    return NULL;
+}
+
+static void expect_load_error(const char *path, const char *message)
+{
+    rn_model *m = rn_model_load(path);
+    CHECK(m == NULL);
+    CHECK_STR(rn_error(), message);
+    rn_model_free(m);
+}
+
+static void test_save_load(void)
+{
+    rn_synth_seq_config sc = rn_synth_seq_defaults();
+    sc.rows = 600, sc.n_items = 60, sc.n_cats = 6, sc.n_users = 50;
+    rn_batch *data = rn_synth_seq(&sc);
+    rn_model_config c = seq_config(RN_MODEL_DIN);
+    c.bn = 1;
+    rn_model *m = NULL;
+    learn(c, data, data, 1, 0.01f, &m);
+    const char *path = "test_models_din.safetensors";
+    CHECK(rn_model_save(m, path) == RN_OK);
+    FILE *tmp = fopen("test_models_din.safetensors.tmp", "rb");
+    CHECK(tmp == NULL); /* renamed into place */
+    if (tmp) fclose(tmp);
+    rn_model *l = rn_model_load(path);
+    CHECK(l != NULL);
+    if (l == NULL) fprintf(stderr, "%s\n", rn_error());
+    float za[600], zb[600];
+    CHECK(rn_model_predict(m, data, 256, za) == RN_OK);
+    if (l != NULL) {
+        CHECK(rn_model_predict(l, data, 256, zb) == RN_OK);
+        CHECK(memcmp(za, zb, sizeof za) == 0); /* identical predictions, bit for bit */
+        CHECK(rn_model_config_of(l)->attention == c.attention);
+        CHECK(rn_model_config_of(l)->bn == 1);
+    }
+    rn_model_free(l);
+
+    /* numpy reads the same tensors */
+    FILE *dump = fopen("test_models_din.txt", "w");
+    rn_params *sets[2] = {rn_model_params(m), rn_model_buffers(m)};
+    for (int s = 0; s < 2; s++)
+        for (size_t k = 0; k < rn_params_count(sets[s]); k++) {
+            rn_tensor *t = rn_params_at(sets[s], k);
+            fprintf(dump, "%s", t->name);
+            for (size_t i = 0; i < t->n; i++)
+                fprintf(dump, " %.9g", (double)t->data[i]);
+            fprintf(dump, "\n");
+        }
+    fclose(dump);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd,
+             "/usr/bin/python3 -c 'import numpy' 2>/dev/null && /usr/bin/python3 "
+             "%s/read_safetensors.py %s test_models_din.txt",
+             RECNOTE_TESTS_MODELS, path);
+    CHECK(system(cmd) == 0);
+
+    /* corrupt files: clean errors, never a crash or a huge allocation */
+    unsigned char *bytes;
+    size_t n = read_file(path, &bytes);
+    write_file("cut.safetensors", bytes, n - 10);
+    expect_load_error("cut.safetensors", "load cut.safetensors: tensor 'deep.1.dice_var' has "
+                                         "data_offsets outside the data or not matching its shape");
+    write_file("short.safetensors", bytes, 5);
+    expect_load_error("short.safetensors",
+                      "load short.safetensors: too short for a safetensors file (5 bytes)");
+    unsigned char huge[16] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, '{', '}'};
+    write_file("huge.safetensors", huge, sizeof huge);
+    expect_load_error("huge.safetensors", "load huge.safetensors: the header claims "
+                                          "9223372036854775807 bytes but the file holds 8");
+    unsigned char *bad = malloc(n);
+    memcpy(bad, bytes, n);
+    bad[8] = '[';
+    write_file("json.safetensors", bad, n);
+    expect_load_error("json.safetensors", "load json.safetensors: the header is not a JSON object");
+    memcpy(bad, bytes, n);
+    /* the config is a JSON string inside the header: its quotes are escaped */
+    char *hit = find_bytes(bad, n, "\\\"embed_dim\\\":8", 15);
+    CHECK(hit != NULL);
+    if (hit) hit[14] = '9';
+    write_file("shape.safetensors", bad, n);
+    expect_load_error("shape.safetensors",
+                      "load shape.safetensors: tensor 'embed.weight' must have shape 116x9");
+    memcpy(bad, bytes, n);
+    hit = find_bytes(bad, n, "\\\"kind\\\":\\\"din", 14);
+    CHECK(hit != NULL);
+    if (hit) hit[13] = 'm';
+    write_file("kind.safetensors", bad, n);
+    expect_load_error("kind.safetensors",
+                      "load kind.safetensors: model config: 'kind' must be one of lr, fm, mlp, "
+                      "wide_deep, deepfm, din, dien");
+    expect_load_error("no/such/file.safetensors",
+                      "load no/such/file.safetensors: No such file or directory");
+    CHECK(rn_model_save(m, "no/such/dir/m.safetensors") == RN_EIO);
+    free(bad);
+    free(bytes);
+    rn_model_free(m);
+    rn_batch_free(data);
+}
+
 int main(void)
 {
     RUN(test_gradcheck_all);
@@ -370,5 +684,9 @@ int main(void)
     RUN(test_wide_deep_ftrl_zeros);
     RUN(test_seq_learning);
     RUN(test_drift_learning);
+    RUN(test_din_attention);
+    RUN(test_fit_control);
+    RUN(test_describe);
+    RUN(test_save_load);
     return check_report();
 }

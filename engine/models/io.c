@@ -1,0 +1,463 @@
+/* Saving and loading models as safetensors (model.h).
+ *
+ * The format (https://huggingface.co/docs/safetensors): an 8-byte
+ * little-endian header size N, N bytes of JSON
+ *
+ *   {"__metadata__": {"format": "recnote", "recnote.config": "<config JSON>"},
+ *    "embed.weight": {"dtype": "F32", "shape": [rows, D], "data_offsets": [0, 4 rows D]},
+ *    ...}
+ *
+ * then the tensors' bytes (little-endian float32, row-major) back to back.
+ * numpy, PyTorch and the safetensors library read it as it is. The JSON is
+ * written and parsed by cJSON (Debian's libcjson), its allocations routed
+ * through the engine's hook.
+ *
+ * Loading trusts nothing in the file: the header size must leave room in the
+ * file and stay under RN_HEADER_MAX, every tensor's offsets must lie inside
+ * the data and match its shape, and the tensors are read straight into the
+ * model's parameters, so a file never makes the loader allocate more than its
+ * header.
+ */
+#include "internal.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../alloc.h"
+#include "../error.h"
+
+#define RN_HEADER_MAX ((uint64_t)100 << 20) /* 100 MB of JSON: far beyond any model's */
+
+static void *hook_malloc(size_t size)
+{
+    return rn_malloc(size, "JSON");
+}
+
+static void hooks(void)
+{
+    cJSON_Hooks h = {hook_malloc, rn_free};
+    cJSON_InitHooks(&h);
+}
+
+static int little_endian(void)
+{
+    const uint32_t one = 1;
+    unsigned char c;
+    memcpy(&c, &one, 1);
+    return c == 1;
+}
+
+/* ---- config <-> JSON ------------------------------------------------------------ */
+
+static cJSON *int_array(const int *v, int n)
+{
+    return cJSON_CreateIntArray(v, n);
+}
+
+char *rn_model_config_json(const rn_model_config *c)
+{
+    hooks();
+    cJSON *o = cJSON_CreateObject();
+    if (o == NULL) return NULL;
+    char seed[32];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)c->seed);
+    int crosses[2 * RN_MODEL_MAX_CROSSES];
+    for (int i = 0; i < c->n_crosses && i < RN_MODEL_MAX_CROSSES; i++)
+        crosses[2 * i] = c->cross[i][0], crosses[2 * i + 1] = c->cross[i][1];
+    int ok = cJSON_AddStringToObject(o, "kind", rn_model_kind_name(c->kind)) &&
+             cJSON_AddNumberToObject(o, "n_fields", c->n_fields) &&
+             cJSON_AddItemToObject(o, "cardinality", int_array(c->cardinality, c->n_fields)) &&
+             cJSON_AddNumberToObject(o, "n_dense", c->n_dense) &&
+             cJSON_AddNumberToObject(o, "seq_len", c->seq_len) &&
+             cJSON_AddNumberToObject(o, "seq_field", c->seq_field) &&
+             cJSON_AddNumberToObject(o, "embed_dim", c->embed_dim) &&
+             cJSON_AddItemToObject(o, "hidden", int_array(c->hidden, c->n_hidden)) &&
+             cJSON_AddStringToObject(o, "activation", rn_act_name(c->activation)) &&
+             cJSON_AddBoolToObject(o, "bn", c->bn) &&
+             cJSON_AddNumberToObject(o, "dropout", (double)c->dropout) &&
+             cJSON_AddNumberToObject(o, "l2_embed", (double)c->l2_embed) &&
+             cJSON_AddNumberToObject(o, "bn_momentum", (double)c->bn_momentum) &&
+             cJSON_AddNumberToObject(o, "dice_eps", (double)c->dice_eps) &&
+             cJSON_AddNumberToObject(o, "init_std", (double)c->init_std) &&
+             cJSON_AddStringToObject(o, "seed", seed) &&
+             cJSON_AddItemToObject(o, "crosses", int_array(crosses, 2 * c->n_crosses)) &&
+             cJSON_AddNumberToObject(o, "cross_buckets", c->cross_buckets) &&
+             cJSON_AddItemToObject(o, "att_hidden", int_array(c->att_hidden, c->n_att_hidden)) &&
+             cJSON_AddStringToObject(o, "att_activation", rn_act_name(c->att_activation)) &&
+             cJSON_AddStringToObject(o, "attention", rn_att_name(c->attention)) &&
+             cJSON_AddStringToObject(o, "gru", rn_gru_name(c->gru)) &&
+             cJSON_AddNumberToObject(o, "aux_weight", (double)c->aux_weight);
+    char *s = ok ? cJSON_PrintUnformatted(o) : NULL;
+    cJSON_Delete(o);
+    if (s == NULL && rn_error_code() != RN_ENOMEM) rn_fail(RN_ENOMEM, "config JSON: out of memory");
+    return s;
+}
+
+static int bad_key(const char *key, const char *want)
+{
+    return rn_fail(RN_EPARSE, "model config: '%s' must be %s", key, want);
+}
+
+static int get_int(const cJSON *o, const char *key, int lo, int hi, int *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (v == NULL) return RN_OK; /* keep the default */
+    if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int)v->valuedouble ||
+        v->valuedouble < lo || v->valuedouble > hi) {
+        char want[64];
+        snprintf(want, sizeof want, "an integer in %d..%d", lo, hi);
+        return bad_key(key, want);
+    }
+    *out = (int)v->valuedouble;
+    return RN_OK;
+}
+
+static int get_float(const cJSON *o, const char *key, float *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (v == NULL) return RN_OK;
+    if (!cJSON_IsNumber(v)) return bad_key(key, "a number");
+    *out = (float)v->valuedouble;
+    return RN_OK;
+}
+
+static int get_name(const cJSON *o, const char *key, int (*from)(const char *), int *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (v == NULL) return RN_OK;
+    int i = cJSON_IsString(v) ? from(v->valuestring) : -1;
+    if (i < 0) return bad_key(key, "a known name");
+    *out = i;
+    return RN_OK;
+}
+
+static int get_ints(const cJSON *o, const char *key, int max, int lo, int *v, int *n)
+{
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (a == NULL) return RN_OK;
+    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) > max) {
+        char want[64];
+        snprintf(want, sizeof want, "an array of at most %d integers", max);
+        return bad_key(key, want);
+    }
+    int k = 0;
+    const cJSON *x;
+    cJSON_ArrayForEach(x, a)
+    {
+        if (!cJSON_IsNumber(x) || x->valuedouble != (double)(int)x->valuedouble ||
+            x->valuedouble < lo)
+            return bad_key(key, "an array of integers");
+        v[k++] = (int)x->valuedouble;
+    }
+    *n = k;
+    return RN_OK;
+}
+
+static const char *const config_keys[] = {
+    "kind",        "n_fields",       "cardinality", "n_dense", "seq_len",    "seq_field",
+    "embed_dim",   "hidden",         "activation",  "bn",      "dropout",    "l2_embed",
+    "bn_momentum", "dice_eps",       "init_std",    "seed",    "crosses",    "cross_buckets",
+    "att_hidden",  "att_activation", "attention",   "gru",     "aux_weight", NULL};
+
+int rn_model_config_parse(const char *json, rn_model_config *cfg)
+{
+    hooks();
+    cJSON *o = cJSON_Parse(json);
+    if (o == NULL) return rn_fail(RN_EPARSE, "model config: not valid JSON");
+    int rc = RN_OK;
+    if (!cJSON_IsObject(o)) rc = rn_fail(RN_EPARSE, "model config: not a JSON object");
+    const cJSON *item;
+    if (rc == RN_OK) cJSON_ArrayForEach(item, o)
+        {
+            int known = 0;
+            for (const char *const *k = config_keys; *k && !known; k++)
+                known = item->string != NULL && strcmp(item->string, *k) == 0;
+            if (!known) {
+                rc = rn_fail(RN_EPARSE, "model config: unknown key '%s'",
+                             item->string ? item->string : "");
+                break;
+            }
+        }
+    const cJSON *kind = cJSON_GetObjectItemCaseSensitive(o, "kind");
+    int k = rc == RN_OK && cJSON_IsString(kind) ? rn_model_kind_from(kind->valuestring) : -1;
+    if (rc == RN_OK && k < 0)
+        rc = bad_key("kind", "one of lr, fm, mlp, wide_deep, deepfm, din, dien");
+    rn_model_config c = rn_model_defaults(k);
+    int n = 0, crosses[2 * RN_MODEL_MAX_CROSSES], n_cross = 0;
+    if (rc == RN_OK) rc = get_int(o, "n_fields", 1, RN_MODEL_MAX_FIELDS, &c.n_fields);
+    if (rc == RN_OK) rc = get_ints(o, "cardinality", RN_MODEL_MAX_FIELDS, 1, c.cardinality, &n);
+    if (rc == RN_OK && n != c.n_fields)
+        rc = rn_fail(RN_EPARSE, "model config: 'cardinality' has %d entries for %d fields", n,
+                     c.n_fields);
+    if (rc == RN_OK) rc = get_int(o, "n_dense", 0, 4096, &c.n_dense);
+    if (rc == RN_OK) rc = get_int(o, "seq_len", 0, 256, &c.seq_len);
+    if (rc == RN_OK) rc = get_int(o, "seq_field", -1, RN_MODEL_MAX_FIELDS, &c.seq_field);
+    if (rc == RN_OK) rc = get_int(o, "embed_dim", 1, 1024, &c.embed_dim);
+    if (rc == RN_OK) rc = get_ints(o, "hidden", RN_MODEL_MAX_LAYERS, 1, c.hidden, &c.n_hidden);
+    if (rc == RN_OK) rc = get_name(o, "activation", rn_act_from, &c.activation);
+    const cJSON *bn = cJSON_GetObjectItemCaseSensitive(o, "bn");
+    if (rc == RN_OK && bn != NULL) {
+        if (!cJSON_IsBool(bn))
+            rc = bad_key("bn", "true or false");
+        else
+            c.bn = cJSON_IsTrue(bn);
+    }
+    if (rc == RN_OK) rc = get_float(o, "dropout", &c.dropout);
+    if (rc == RN_OK) rc = get_float(o, "l2_embed", &c.l2_embed);
+    if (rc == RN_OK) rc = get_float(o, "bn_momentum", &c.bn_momentum);
+    if (rc == RN_OK) rc = get_float(o, "dice_eps", &c.dice_eps);
+    if (rc == RN_OK) rc = get_float(o, "init_std", &c.init_std);
+    const cJSON *seed = cJSON_GetObjectItemCaseSensitive(o, "seed");
+    if (rc == RN_OK && seed != NULL) {
+        char *end = NULL;
+        if (!cJSON_IsString(seed) || seed->valuestring[0] == '\0')
+            rc = bad_key("seed", "a decimal string");
+        else {
+            errno = 0;
+            c.seed = strtoull(seed->valuestring, &end, 10);
+            if (*end != '\0' || errno != 0) rc = bad_key("seed", "a decimal string");
+        }
+    }
+    if (rc == RN_OK) rc = get_ints(o, "crosses", 2 * RN_MODEL_MAX_CROSSES, 0, crosses, &n_cross);
+    if (rc == RN_OK && n_cross % 2 != 0) rc = bad_key("crosses", "pairs of field indices");
+    if (rc == RN_OK) {
+        c.n_crosses = n_cross / 2;
+        for (int i = 0; i < c.n_crosses; i++)
+            c.cross[i][0] = crosses[2 * i], c.cross[i][1] = crosses[2 * i + 1];
+    }
+    if (rc == RN_OK) rc = get_int(o, "cross_buckets", 1, 10000000, &c.cross_buckets);
+    if (rc == RN_OK)
+        rc = get_ints(o, "att_hidden", RN_MODEL_MAX_LAYERS, 1, c.att_hidden, &c.n_att_hidden);
+    if (rc == RN_OK) rc = get_name(o, "att_activation", rn_act_from, &c.att_activation);
+    if (rc == RN_OK) rc = get_name(o, "attention", rn_att_from, &c.attention);
+    if (rc == RN_OK) rc = get_name(o, "gru", rn_gru_from, &c.gru);
+    if (rc == RN_OK) rc = get_float(o, "aux_weight", &c.aux_weight);
+    cJSON_Delete(o);
+    if (rc == RN_OK) *cfg = c;
+    return rc;
+}
+
+/* ---- save --------------------------------------------------------------------------- */
+
+static int add_entries(cJSON *root, const rn_params *ps, uint64_t *offset)
+{
+    for (size_t i = 0; i < rn_params_count(ps); i++) {
+        const rn_tensor *t = rn_params_at(ps, i);
+        cJSON *e = cJSON_CreateObject();
+        if (e == NULL || !cJSON_AddItemToObject(root, t->name, e)) {
+            cJSON_Delete(e);
+            return RN_ENOMEM;
+        }
+        double shape[RN_MAX_DIMS], off[2] = {(double)*offset, (double)(*offset + t->n * 4)};
+        for (int d = 0; d < t->ndim; d++)
+            shape[d] = t->shape[d];
+        if (!cJSON_AddStringToObject(e, "dtype", "F32") ||
+            !cJSON_AddItemToObject(e, "shape", cJSON_CreateDoubleArray(shape, t->ndim)) ||
+            !cJSON_AddItemToObject(e, "data_offsets", cJSON_CreateDoubleArray(off, 2)))
+            return RN_ENOMEM;
+        *offset += t->n * 4;
+    }
+    return RN_OK;
+}
+
+static int write_tensors(FILE *f, const rn_params *ps)
+{
+    for (size_t i = 0; i < rn_params_count(ps); i++) {
+        const rn_tensor *t = rn_params_at(ps, i);
+        if (fwrite(t->data, 4, t->n, f) != t->n) return RN_EIO;
+    }
+    return RN_OK;
+}
+
+int rn_model_save(const rn_model *m, const char *path)
+{
+    if (!little_endian())
+        return rn_fail(RN_EIO, "save: safetensors is little-endian; this machine is not");
+    hooks();
+    char *config = rn_model_config_json(&m->cfg);
+    cJSON *root = cJSON_CreateObject(), *meta = cJSON_CreateObject();
+    int rc = config != NULL && root != NULL && meta != NULL ? RN_OK : RN_ENOMEM;
+    if (rc == RN_OK && !cJSON_AddItemToObject(root, "__metadata__", meta))
+        rc = RN_ENOMEM;
+    else if (rc == RN_OK)
+        meta = NULL; /* owned by root now */
+    if (rc == RN_OK) {
+        cJSON *md = cJSON_GetObjectItemCaseSensitive(root, "__metadata__");
+        if (!cJSON_AddStringToObject(md, "format", "recnote") ||
+            !cJSON_AddStringToObject(md, "recnote.config", config))
+            rc = RN_ENOMEM;
+    }
+    uint64_t offset = 0;
+    if (rc == RN_OK) rc = add_entries(root, m->ps, &offset);
+    if (rc == RN_OK) rc = add_entries(root, m->bufs, &offset);
+    char *header = rc == RN_OK ? cJSON_PrintUnformatted(root) : NULL;
+    cJSON_Delete(root);
+    cJSON_Delete(meta);
+    rn_free(config);
+    if (header == NULL) return rn_fail(RN_ENOMEM, "save %s: out of memory for the header", path);
+
+    size_t plen = strlen(path);
+    char *tmp = rn_malloc(plen + 5, "file name");
+    if (tmp == NULL) {
+        rn_free(header);
+        return RN_ENOMEM;
+    }
+    memcpy(tmp, path, plen);
+    memcpy(tmp + plen, ".tmp", 5);
+    FILE *f = fopen(tmp, "wb");
+    if (f == NULL) {
+        rc = rn_fail(RN_EIO, "save %s: cannot write %s: %s", path, tmp, strerror(errno));
+    } else {
+        /* pad the header with spaces to a multiple of 8, as the reference writer does */
+        size_t hlen = strlen(header), padded = (hlen + 7) / 8 * 8;
+        unsigned char size[8];
+        for (int i = 0; i < 8; i++)
+            size[i] = (unsigned char)((uint64_t)padded >> (8 * i));
+        int ok = fwrite(size, 1, 8, f) == 8 && fwrite(header, 1, hlen, f) == hlen;
+        for (size_t i = hlen; ok && i < padded; i++)
+            ok = fputc(' ', f) != EOF;
+        ok = ok && write_tensors(f, m->ps) == RN_OK && write_tensors(f, m->bufs) == RN_OK;
+        ok = ok && fflush(f) == 0 && fsync(fileno(f)) == 0;
+        ok = (fclose(f) == 0) && ok;
+        if (!ok || rename(tmp, path) != 0) {
+            rc = rn_fail(RN_EIO, "save %s: %s", path, strerror(errno ? errno : EIO));
+            remove(tmp);
+        }
+    }
+    rn_free(tmp);
+    rn_free(header);
+    return rc;
+}
+
+/* ---- load ----------------------------------------------------------------------------- */
+
+static int read_tensor(FILE *f, const char *path, const cJSON *root, rn_tensor *t,
+                       uint64_t data_start, uint64_t data_size)
+{
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, t->name);
+    if (!cJSON_IsObject(e))
+        return rn_fail(RN_EPARSE, "load %s: tensor '%s' is missing", path, t->name);
+    const cJSON *dtype = cJSON_GetObjectItemCaseSensitive(e, "dtype");
+    if (!cJSON_IsString(dtype) || strcmp(dtype->valuestring, "F32") != 0)
+        return rn_fail(RN_EPARSE, "load %s: tensor '%s' must have dtype F32", path, t->name);
+    const cJSON *shape = cJSON_GetObjectItemCaseSensitive(e, "shape");
+    int ok = cJSON_IsArray(shape) && cJSON_GetArraySize(shape) == t->ndim;
+    for (int d = 0; ok && d < t->ndim; d++) {
+        const cJSON *x = cJSON_GetArrayItem(shape, d);
+        ok = cJSON_IsNumber(x) && x->valuedouble == (double)t->shape[d];
+    }
+    char want[64];
+    if (!ok)
+        return rn_fail(RN_EPARSE, "load %s: tensor '%s' must have shape %s", path, t->name,
+                       rn_shape_str(t, want, sizeof want));
+    const cJSON *off = cJSON_GetObjectItemCaseSensitive(e, "data_offsets");
+    const cJSON *a = cJSON_GetArrayItem(off, 0), *b = cJSON_GetArrayItem(off, 1);
+    if (!cJSON_IsArray(off) || cJSON_GetArraySize(off) != 2 || !cJSON_IsNumber(a) ||
+        !cJSON_IsNumber(b) || a->valuedouble < 0 || b->valuedouble < a->valuedouble ||
+        b->valuedouble > (double)data_size || b->valuedouble - a->valuedouble != (double)t->n * 4.0)
+        return rn_fail(RN_EPARSE,
+                       "load %s: tensor '%s' has data_offsets outside the data or not matching "
+                       "its shape",
+                       path, t->name);
+    if (fseek(f, (long)(data_start + (uint64_t)a->valuedouble), SEEK_SET) != 0 ||
+        fread(t->data, 4, t->n, f) != t->n)
+        return rn_fail(RN_EPARSE, "load %s: tensor '%s' is cut short", path, t->name);
+    return RN_OK;
+}
+
+rn_model *rn_model_load(const char *path)
+{
+    if (!little_endian()) {
+        rn_fail(RN_EIO, "load: safetensors is little-endian; this machine is not");
+        return NULL;
+    }
+    hooks();
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        rn_fail(RN_EIO, "load %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    unsigned char size[8];
+    uint64_t n = 0, file = 0;
+    rn_model *m = NULL;
+    char *header = NULL;
+    cJSON *root = NULL;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        rn_fail(RN_EIO, "load %s: not a regular file", path);
+        goto done;
+    }
+    file = (uint64_t)st.st_size;
+    if (fread(size, 1, 8, f) != 8) {
+        rn_fail(RN_EPARSE, "load %s: too short for a safetensors file (%llu bytes)", path,
+                (unsigned long long)file);
+        goto done;
+    }
+    for (int i = 0; i < 8; i++)
+        n |= (uint64_t)size[i] << (8 * i);
+    if (n > RN_HEADER_MAX || n > file - 8) {
+        rn_fail(RN_EPARSE, "load %s: the header claims %llu bytes but the file holds %llu", path,
+                (unsigned long long)n, (unsigned long long)(file - 8));
+        goto done;
+    }
+    header = rn_malloc((size_t)n + 1, "safetensors header");
+    if (header == NULL) goto done;
+    if (fread(header, 1, (size_t)n, f) != (size_t)n) {
+        rn_fail(RN_EPARSE, "load %s: the header is cut short", path);
+        goto done;
+    }
+    header[n] = '\0';
+    root = cJSON_ParseWithLength(header, (size_t)n);
+    if (!cJSON_IsObject(root)) {
+        rn_fail(RN_EPARSE, "load %s: the header is not a JSON object", path);
+        goto done;
+    }
+    const cJSON *meta = cJSON_GetObjectItemCaseSensitive(root, "__metadata__");
+    const cJSON *cfg_s = cJSON_GetObjectItemCaseSensitive(meta, "recnote.config");
+    if (!cJSON_IsString(cfg_s)) {
+        rn_fail(RN_EPARSE, "load %s: no recnote.config in the metadata (not a recnote model)",
+                path);
+        goto done;
+    }
+    rn_model_config cfg;
+    if (rn_model_config_parse(cfg_s->valuestring, &cfg) != RN_OK) {
+        char msg[RN_ERROR_MAX];
+        snprintf(msg, sizeof msg, "%s", rn_error());
+        rn_fail(RN_EPARSE, "load %s: %s", path, msg);
+        goto done;
+    }
+    if ((m = rn_model_new(&cfg)) == NULL) {
+        char msg[RN_ERROR_MAX];
+        snprintf(msg, sizeof msg, "%s", rn_error());
+        rn_fail(RN_EPARSE, "load %s: %s", path, msg);
+        goto done;
+    }
+    size_t expected = rn_params_count(m->ps) + rn_params_count(m->bufs);
+    size_t entries = (size_t)cJSON_GetArraySize(root) - (meta != NULL);
+    if (entries != expected) {
+        rn_fail(RN_EPARSE, "load %s: %zu tensors in the file, the %s model has %zu", path, entries,
+                rn_model_kind_name(cfg.kind), expected);
+        rn_model_free(m);
+        m = NULL;
+        goto done;
+    }
+    rn_params *sets[2] = {m->ps, m->bufs};
+    for (int s = 0; s < 2 && m != NULL; s++)
+        for (size_t i = 0; i < rn_params_count(sets[s]); i++)
+            if (read_tensor(f, path, root, rn_params_at(sets[s], i), 8 + n, file - 8 - n) !=
+                RN_OK) {
+                rn_model_free(m);
+                m = NULL;
+                break;
+            }
+done:
+    cJSON_Delete(root);
+    rn_free(header);
+    fclose(f);
+    return m;
+}
