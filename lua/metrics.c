@@ -68,7 +68,8 @@ static int l_auc(lua_State *L)
     return 1;
 }
 
-/* Group ids: integers, or strings (numbered in order of first appearance). */
+/* Group ids: any numbers or strings, numbered densely in order of first
+ * appearance (so 7, 7.0 and "7" are two groups: 7 and "7"). */
 static const int64_t *check_groups(lua_State *L, int i, size_t n)
 {
     luaL_checktype(L, i, LUA_TTABLE);
@@ -76,32 +77,27 @@ static const int64_t *check_groups(lua_State *L, int i, size_t n)
         luaL_error(L, "gauc: labels has %d entries but groups has %d", (int)n,
                    (int)lua_rawlen(L, i));
     int64_t *g = lua_newuserdatauv(L, (n ? n : 1) * sizeof *g, 0);
-    lua_newtable(L); /* string -> number */
-    int names = lua_gettop(L);
+    lua_newtable(L); /* value -> dense id */
+    int ids = lua_gettop(L);
     int64_t next = 0;
     for (size_t k = 0; k < n; k++) {
-        lua_rawgeti(L, i, (lua_Integer)k + 1);
-        if (lua_type(L, -1) == LUA_TNUMBER && lua_isinteger(L, -1)) {
-            g[k] = (int64_t)lua_tointeger(L, -1);
-        } else if (lua_type(L, -1) == LUA_TSTRING) {
-            /* strings get ids after every possible integer clash: negative ones */
-            lua_pushvalue(L, -1);
-            if (lua_rawget(L, names) == LUA_TNIL) {
-                lua_pop(L, 1);
-                lua_pushvalue(L, -1);
-                lua_pushinteger(L, --next);
-                lua_rawset(L, names);
-                g[k] = next;
-            } else {
-                g[k] = (int64_t)lua_tointeger(L, -1);
-                lua_pop(L, 1);
-            }
-        } else {
+        int t = lua_rawgeti(L, i, (lua_Integer)k + 1);
+        if (t != LUA_TNUMBER && t != LUA_TSTRING)
             luaL_argerror(L, i,
-                          lua_pushfstring(L, "groups[%d] is %s: expected an integer or a string",
+                          lua_pushfstring(L, "groups[%d] is %s: expected a number or a string",
                                           (int)k + 1, luaL_typename(L, -1)));
+        if (t == LUA_TNUMBER && lua_tonumber(L, -1) != lua_tonumber(L, -1))
+            luaL_argerror(L, i, lua_pushfstring(L, "groups[%d] is NaN", (int)k + 1));
+        lua_pushvalue(L, -1);
+        if (lua_rawget(L, ids) == LUA_TNIL) {
+            lua_pop(L, 1);
+            lua_pushinteger(L, next);
+            lua_rawset(L, ids);
+            g[k] = next++;
+        } else {
+            g[k] = (int64_t)lua_tointeger(L, -1);
+            lua_pop(L, 2);
         }
-        lua_pop(L, 1);
     }
     lua_pop(L, 1);
     return g;

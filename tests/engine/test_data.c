@@ -15,6 +15,7 @@
 #include "alloc.h"
 #include "data/dataset.h"
 #include "error.h"
+#include "rng.h"
 
 static char root[1024];
 static char build_dir[1024]; /* where ctest runs us: scratch files go here */
@@ -133,6 +134,31 @@ static void test_csv_good(void)
     CHECK(rn_load_csv("/nonexistent/x.csv", &sc) == NULL);
     CHECK_STR(rn_error(), "/nonexistent/x.csv: cannot open: No such file or directory");
     CHECK(rn_error_code() == RN_EIO);
+}
+
+/* No header (the schema lists the columns in file order) and another delimiter. */
+static void test_csv_no_header(void)
+{
+    FILE *f = fopen("noheader.tsv", "wb");
+    CHECK(f != NULL);
+    if (f == NULL) return;
+    fputs("1\tx|y\t0.5\n2\t\tNA\n3\ty\t1\textra\n", f);
+    fclose(f);
+    const rn_csv_col cols[] = {{"id", RN_COL_INT, 0, 0, 0, 0},
+                               {"tags", RN_COL_SEQ, 0, 0, 0, 0},
+                               {"w", RN_COL_DENSE, 0, 0, 1, 7}};
+    rn_csv_schema sc = {cols, 3, '\t', 1, NULL, NULL, NULL, 2};
+    rn_dataset *ds = rn_load_csv("noheader.tsv", &sc);
+    CHECK(ds != NULL && ds->n_rows == 2);
+    if (ds) {
+        CHECK(ds->cols[0].i64[1] == 2 && ds->cols[2].f[0] == 0.5f && ds->cols[2].f[1] == 7.0f);
+        CHECK(ds->cols[1].off[1] == 2 && ds->cols[1].off[2] == 2 && ds->cols[1].n_missing == 1);
+    }
+    rn_dataset_free(ds);
+    sc.max_rows = 0;
+    CHECK(rn_load_csv("noheader.tsv", &sc) == NULL);
+    CHECK_STR(rn_error(), "noheader.tsv:3:7: expected 3 fields (as in the schema), got more");
+    remove("noheader.tsv");
 }
 
 /* ---- malformed files ------------------------------------------------------------------ */
@@ -613,6 +639,94 @@ static void test_movielens(void)
     CHECK_STR(rn_error(), "/nonexistent/movies.csv: cannot open: No such file or directory");
 }
 
+/* ---- mutated inputs ------------------------------------------------------------------ */
+
+static size_t slurp(const char *path, char *buf, size_t size)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) return 0;
+    size_t n = fread(buf, 1, size, f);
+    fclose(f);
+    return n;
+}
+
+/* Mutates the good files (bytes replaced by quotes, delimiters, line breaks,
+ * NULs, colons or random bytes; inserted; deleted; truncated) and loads each
+ * with every loader: a load succeeds, or fails with RN_EPARSE and a message
+ * that starts with the file name. ASan watches every byte read. */
+static void test_fuzz_loaders(void)
+{
+    static const char *const seeds[] = {
+        "tests/engine/data_fixtures/good.csv", "tests/engine/data_fixtures/good.svm",
+        "tests/engine/data_fixtures/good.ffm", "tests/engine/malformed/crlf.csv"};
+    static const char specials[] = "\",\n\r\0:| #\t";
+    char orig[4][512], buf[1024];
+    size_t len[4];
+    for (int i = 0; i < 4; i++) {
+        len[i] = slurp(src(seeds[i]), orig[i], sizeof orig[i]);
+        CHECK(len[i] > 0);
+    }
+    rn_rng g;
+    rn_rng_seed(&g, 2026);
+    static const rn_csv_schema sc1 = {good_cols, 6, 0, 0, NULL, "name", "ts", 0};
+    static const rn_csv_schema sc2 = {mcols, 5, 0, 0, NULL, NULL, NULL, 0};
+    int loaded = 0, rejected = 0, bad = 0;
+    for (int it = 0; it < 400; it++) {
+        int k = (int)rn_rng_below(&g, 4);
+        size_t n = len[k];
+        memcpy(buf, orig[k], n);
+        int muts = 1 + (int)rn_rng_below(&g, 4);
+        for (int m = 0; m < muts && n > 0; m++) {
+            size_t at = (size_t)rn_rng_below(&g, n);
+            char ch = rn_rng_below(&g, 3) ? specials[rn_rng_below(&g, sizeof specials - 1)]
+                                          : (char)rn_rng_below(&g, 256);
+            switch (rn_rng_below(&g, 4)) {
+            case 0:
+                buf[at] = ch;
+                break;
+            case 1:
+                if (n + 1 < sizeof buf) {
+                    memmove(buf + at + 1, buf + at, n - at);
+                    buf[at] = ch;
+                    n++;
+                }
+                break;
+            case 2:
+                memmove(buf + at, buf + at + 1, n - at - 1);
+                n--;
+                break;
+            default:
+                n = at;
+            }
+        }
+        FILE *f = fopen("fuzz.tmp", "wb");
+        CHECK(f != NULL);
+        if (f == NULL) return;
+        fwrite(buf, 1, n, f);
+        fclose(f);
+        for (int loader = 0; loader < 4; loader++) {
+            rn_error_clear();
+            rn_dataset *ds = loader == 0   ? rn_load_csv("fuzz.tmp", &sc1)
+                             : loader == 1 ? rn_load_csv("fuzz.tmp", &sc2)
+                             : loader == 2 ? rn_load_libsvm("fuzz.tmp")
+                                           : rn_load_libffm("fuzz.tmp");
+            if (ds != NULL) {
+                loaded++;
+                rn_dataset_free(ds);
+            } else if (rn_error_code() == RN_EPARSE && strncmp(rn_error(), "fuzz.tmp:", 9) == 0) {
+                rejected++;
+            } else {
+                bad++;
+                fprintf(stderr, "fuzz %d loader %d: code %d: %s\n", it, loader, rn_error_code(),
+                        rn_error());
+            }
+        }
+    }
+    remove("fuzz.tmp");
+    CHECK(bad == 0);
+    CHECK(loaded > 50 && rejected > 400); /* both paths were exercised */
+}
+
 int main(void)
 {
     const char *dir = getenv("RECNOTE_DATA_DIR");
@@ -620,6 +734,7 @@ int main(void)
     if (getcwd(build_dir, sizeof build_dir) == NULL) return 1;
     RUN(test_vocab);
     RUN(test_csv_good);
+    RUN(test_csv_no_header);
     RUN(test_malformed);
     RUN(test_libsvm);
     RUN(test_bounded_allocation);
@@ -627,5 +742,6 @@ int main(void)
     RUN(test_splits);
     RUN(test_histories);
     RUN(test_movielens);
+    RUN(test_fuzz_loaders);
     return check_report();
 }

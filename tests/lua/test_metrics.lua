@@ -44,8 +44,10 @@ T.cases {
     T.eq(info, {groups = 3, used = 2, rows = 5, weighted = false}, "info")
     v, info = M.gauc(y, s, g, {weighted = true})
     T.near(v, (3 * 0.75 + 2 * 0) / 5, 1e-15, "gAUC: impression-weighted")
-    v = M.gauc(y, s, {1, 1, 1, 2, 2, 3, 3})
+    v = M.gauc(y, s, {1, 1, 1, -2, -2, 3, 3})
     T.eq(v, 0.375, "integer groups")
+    v, info = M.gauc(y, s, {1, 1, 1, "1", "1", 3.5, 3.5})
+    T.eq({v, info.groups}, {0.375, 3}, "mixed numbers and strings: 1 and \"1\" differ")
     T.err(function() M.gauc(y, s, g, {wieghted = true}) end,
           "gauc: unknown option 'wieghted' (did you mean 'weighted'?)", "unknown key")
     T.err(function() M.gauc(y, s, {1, 2}) end,
@@ -53,7 +55,7 @@ T.cases {
     T.err(function() M.gauc({1, 1}, {0.2, 0.3}, {1, 2}) end,
           "gauc: no group has both classes (2 groups, 2 rows)", "no usable group")
     T.err(function() M.gauc({1, 0}, {0.2, 0.3}, {1, true}) end,
-          "bad argument #3 to 'gauc' (groups[2] is boolean: expected an integer or a string)",
+          "bad argument #3 to 'gauc' (groups[2] is boolean: expected a number or a string)",
           "group type")
   end},
   {"logloss, rmse, accuracy", function()
