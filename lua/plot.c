@@ -698,7 +698,8 @@ static int fig_to_pixel(lua_State *L)
     return 2;
 }
 
-/* fig:hover(x, y) -> the tooltip text at figure pixel (x, y), or nil. */
+/* fig:hover(x, y) -> the tooltip text at figure pixel (x, y), or nil. The
+ * pointer leaves afterwards, so no tooltip shows in later saves. */
 static int fig_hover(lua_State *L)
 {
     plot_figure *F = plot_check(L, 1);
@@ -714,6 +715,10 @@ static int fig_hover(lua_State *L)
         lua_pushstring(L, t);
     else
         lua_pushnil(L);
+    /* the pointer leaves again: no tooltip stays in later saves */
+    e.type = SDL_WINDOWEVENT;
+    e.window.event = SDL_WINDOWEVENT_LEAVE;
+    vz_figure_handle_event(F->fig, &e);
     return 1;
 }
 

@@ -225,6 +225,57 @@ int vz_scatter_position(const vz_panel *p, int i, float *x, float *y)
     return VZ_OK;
 }
 
+/* Labels: all of them when there are few points, else the selection's. The
+ * selected point goes first, then its neighbours nearest first, then the
+ * rest; each takes the first of four places (right, left, above, below) that
+ * overlaps no label placed before it, or is left out (the selected point's
+ * label always shows). Among many points a pale box keeps a label legible. */
+static void draw_labels(vz_dlist *dl, const vz_panel *p, const vz__style *st, float r)
+{
+    enum { MAX_LABELS = 64 };
+    int order[MAX_LABELS], n = 0, sel = p->selected;
+    if (sel >= 0) order[n++] = sel;
+    for (int j = 0; j < p->n_nbr && n < MAX_LABELS; j++)
+        order[n++] = p->nbr[j];
+    for (int i = 0; p->n_pts <= 60 && i < p->n_pts && n < MAX_LABELS; i++) {
+        int dup = 0;
+        for (int k = 0; k < n && !dup; k++)
+            dup = order[k] == i;
+        if (!dup) order[n++] = i;
+    }
+    SDL_FRect placed[MAX_LABELS];
+    int n_placed = 0;
+    vz__dl_group(dl, "labels", NULL);
+    for (int k = 0; k < n; k++) {
+        int i = order[k], bold = i == sel, w, h;
+        if (!p->labels[i][0]) continue;
+        vz__text_size(p->labels[i], st->tick_size, bold, &w, &h);
+        float px = vz__px(p, p->xy[2 * i]), py = vz__py(p, p->xy[2 * i + 1]);
+        float gap = r + (bold ? 10 : 3);
+        float cand[4][2] = {{px + gap, py - (float)h / 2},
+                            {px - gap - (float)w, py - (float)h / 2},
+                            {px - (float)w / 2, py - gap - (float)h},
+                            {px - (float)w / 2, py + gap}};
+        int c = 0;
+        for (; c < 4; c++) {
+            int clash = 0;
+            for (int q = 0; q < n_placed && !clash; q++)
+                clash =
+                    cand[c][0] < placed[q].x + placed[q].w && placed[q].x < cand[c][0] + (float)w &&
+                    cand[c][1] < placed[q].y + placed[q].h && placed[q].y < cand[c][1] + (float)h;
+            if (!clash) break;
+        }
+        if (c == 4 && !bold) continue;
+        if (c == 4) c = 0;
+        float lx = roundf(cand[c][0]), ly = roundf(cand[c][1]);
+        placed[n_placed++] = (SDL_FRect){lx - 2, ly, (float)w + 4, (float)h};
+        if (p->n_pts > 60)
+            vz__dl_rect(dl, lx - 2, ly, (float)w + 4, (float)h, (vz_color){255, 255, 255, 210});
+        vz__text_at(dl, p->labels[i], lx, ly, 0, 0, st->tick_size, bold, vz__ink);
+    }
+    vz__dl_end_group(dl);
+}
+
 void vz__draw_scatter(vz_dlist *dl, vz_panel *p, const vz__style *st)
 {
     double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
@@ -266,7 +317,9 @@ void vz__draw_scatter(vz_dlist *dl, vz_panel *p, const vz__style *st)
     for (int i = 0; p->classes && i < p->n_pts; i++)
         max_class = p->classes[i] > max_class ? p->classes[i] : max_class;
     if (max_class > 255) max_class = 255;
-    float r = st->marker_r;
+    /* many points: smaller markers without outlines, so clusters stay legible */
+    float r = p->n_pts > 2000 ? st->marker_r * 0.6f : st->marker_r;
+    float outline = p->n_pts > 2000 ? 0.0f : 1.0f;
     /* one group per class, so the SVG reads as the data does */
     for (int c = 0; c <= max_class; c++) {
         char name[32];
@@ -278,35 +331,26 @@ void vz__draw_scatter(vz_dlist *dl, vz_panel *p, const vz__style *st)
             int ci = p->classes ? p->classes[i] : 0;
             if (ci > 255) ci = 255;
             if (ci != c) continue;
-            vz__dl_circle(dl, vz__px(p, p->xy[2 * i]), vz__py(p, p->xy[2 * i + 1]), r, col, 1.0f,
+            vz__dl_circle(dl, vz__px(p, p->xy[2 * i]), vz__py(p, p->xy[2 * i + 1]), r, col, outline,
                           vz__white);
         }
         vz__dl_end_group(dl);
     }
     if (sel >= 0) {
         vz__dl_group(dl, "selection", NULL);
+        /* black rings on a white halo read on every class colour */
         for (int j = 0; j < p->n_nbr; j++) {
             int i = p->nbr[j];
-            vz__dl_circle(dl, vz__px(p, p->xy[2 * i]), vz__py(p, p->xy[2 * i + 1]), r + 3,
-                          (vz_color){0, 0, 0, 0}, 2.0f * st->scale, vz__ink);
+            float x = vz__px(p, p->xy[2 * i]), y = vz__py(p, p->xy[2 * i + 1]);
+            vz__dl_circle(dl, x, y, r + 3, (vz_color){0, 0, 0, 0}, 4.0f * st->scale, vz__white);
+            vz__dl_circle(dl, x, y, r + 3, (vz_color){0, 0, 0, 0}, 2.0f * st->scale, vz__ink);
         }
-        vz__dl_circle(dl, vz__px(p, p->xy[2 * sel]), vz__py(p, p->xy[2 * sel + 1]), r + 5,
-                      (vz_color){0, 0, 0, 0}, 3.0f * st->scale, (vz_color){213, 94, 0, 255});
+        float x = vz__px(p, p->xy[2 * sel]), y = vz__py(p, p->xy[2 * sel + 1]);
+        vz__dl_circle(dl, x, y, r + 5, (vz_color){0, 0, 0, 0}, 5.5f * st->scale, vz__white);
+        vz__dl_circle(dl, x, y, r + 5, (vz_color){0, 0, 0, 0}, 3.0f * st->scale, vz__ink);
         vz__dl_end_group(dl);
     }
-    /* labels: all when few, else only the selection's */
-    if (p->labels) {
-        vz__dl_group(dl, "labels", NULL);
-        for (int i = 0; i < p->n_pts; i++) {
-            int show = p->n_pts <= 60 || i == sel;
-            for (int j = 0; !show && j < p->n_nbr; j++)
-                show = p->nbr[j] == i;
-            if (show)
-                vz__text_at(dl, p->labels[i], vz__px(p, p->xy[2 * i]) + r + (i == sel ? 10 : 3),
-                            vz__py(p, p->xy[2 * i + 1]), 0, 1, st->tick_size, i == sel, vz__ink);
-        }
-        vz__dl_end_group(dl);
-    }
+    if (p->labels) draw_labels(dl, p, st, r);
     vz__dl_clip(dl, 0, 0, 0, 0);
     if (sel >= 0) {
         /* the long form when it fits the plot's width, else the short one */

@@ -43,6 +43,9 @@ T.cases{
       T.ok(ok, "rise at x = " .. x .. " is orange, got " .. got)
     end
     T.eq(fig:hover(fig:to_pixel(4, 4)), "rise: x = 4, y = 4", "hover names the series and point")
+    local hx, hy = fig:to_pixel(4, 4)
+    local r, g, b = fig:pixel(hx + 20, hy + 20)
+    T.ok(r > 200 and g > 200 and b > 200, "no tooltip left behind after hover")
   end},
 
   {"heatmap cells brighten with their values", function()

@@ -146,9 +146,9 @@ static void test_scatter_neighbours(void)
     vz_panel_data_to_pixel(p, pts[2 * 5], pts[2 * 5 + 1], &px, &py);
     vz_color c2 = vz_palette(2);
     CHECK(color_diff(px_at(s, (int)px, (int)py), c2) <= 40);
-    /* the selected point has the vermillion ring, 5 px out */
+    /* the selected point has the black ring, 9 px out */
     vz_panel_data_to_pixel(p, pts[8], pts[9], &px, &py);
-    CHECK(color_near(s, px - 9, py, 1, (vz_color){213, 94, 0, 255}, 30));
+    CHECK(color_near(s, px - 9, py, 1, (vz_color){34, 34, 34, 255}, 30));
     CHECK(vz_figure_save(f, "scatter.png") == VZ_OK);
     /* a click on point 10 selects it, with the same k and metric */
     vz_panel_data_to_pixel(p, pts[20], pts[21], &px, &py);
@@ -163,7 +163,7 @@ static void test_scatter_neighbours(void)
     CHECK(vz_scatter_neighbours(p, got, 8) == 5);
     CHECK(vz_figure_render(f) == VZ_OK);
     /* the ring moved to point 10 */
-    CHECK(color_near(vz_figure_surface(f), px - 9, py, 1, (vz_color){213, 94, 0, 255}, 30));
+    CHECK(color_near(vz_figure_surface(f), px - 9, py, 1, (vz_color){34, 34, 34, 255}, 30));
     CHECK(vz_figure_save(f, "scatter.svg") == VZ_OK);
     /* errors */
     CHECK(vz_scatter_select(p, 30, 5, VZ_METRIC_COSINE) == VZ_EINVAL);
