@@ -27,7 +27,8 @@ typedef struct rec_ds {
     rn_dataset *ds;      /* root only: owned; NULL once closed */
     size_t *rows;        /* NULL: the range [start, start + n) */
     size_t start, n;
-    int owns_rows; /* rows came from the engine (rn_free them) */
+    int owns_rows; /* rows came from the engine (rn_free them at __gc) */
+    int closed;    /* a view closed by ds:close(): refuses use, frees at __gc */
 } rec_ds;
 
 /* ---- helpers ---------------------------------------------------------------------------- */
@@ -96,7 +97,7 @@ static void check_keys(lua_State *L, int i, const char *fn, const char *const *k
 static rec_ds *to_ds(lua_State *L, int i)
 {
     rec_ds *d = luaL_checkudata(L, i, REC_DATASET);
-    if (d->root->ds == NULL) luaL_argerror(L, i, "the data set is closed");
+    if (d->root->ds == NULL || d->closed) luaL_argerror(L, i, "the data set is closed");
     return d;
 }
 
@@ -700,18 +701,28 @@ static int d_histories(lua_State *L)
     return 2;
 }
 
+/* ds:close() / __close: a whole data set is freed now (its views then refuse
+ * to be used); a view is only marked closed, because batches taken from it
+ * borrow its row list, which __gc frees once nothing refers to it. */
 static int d_close(lua_State *L)
+{
+    rec_ds *d = luaL_checkudata(L, 1, REC_DATASET);
+    if (d->root == d) {
+        rn_dataset_free(d->ds);
+        d->ds = NULL;
+    }
+    d->closed = 1;
+    return 0;
+}
+
+static int d_gc(lua_State *L)
 {
     rec_ds *d = luaL_checkudata(L, 1, REC_DATASET);
     if (d->owns_rows) rn_free(d->rows);
     d->rows = NULL;
     d->owns_rows = 0;
     d->n = 0;
-    if (d->root == d) {
-        rn_dataset_free(d->ds);
-        d->ds = NULL;
-    }
-    return 0;
+    return d_close(L);
 }
 
 /* A cell for __tostring: numbers plainly, cat ids by their text, lists short. */
@@ -764,7 +775,7 @@ static void add_cell(luaL_Buffer *b, const rn_column *c, size_t r)
 static int d_tostring(lua_State *L)
 {
     rec_ds *d = luaL_checkudata(L, 1, REC_DATASET);
-    if (d->root->ds == NULL) {
+    if (d->root->ds == NULL || d->closed) {
         lua_pushliteral(L, "rec.Dataset (closed)");
         return 1;
     }
@@ -844,9 +855,9 @@ void rec_open_data(lua_State *L)
 {
     int rec = lua_gettop(L);
     luaL_newmetatable(L, REC_DATASET);
-    static const luaL_Reg meta[] = {{"__index", d_index},       {"__len", d_len},
-                                    {"__gc", d_close},          {"__close", d_close},
-                                    {"__tostring", d_tostring}, {NULL, NULL}};
+    static const luaL_Reg meta[] = {
+        {"__index", d_index}, {"__len", d_len},           {"__gc", d_gc},
+        {"__close", d_close}, {"__tostring", d_tostring}, {NULL, NULL}};
     luaL_setfuncs(L, meta, 0);
     luaL_newlib(L, methods);
     static const rec_doc_entry mdocs[] = {

@@ -202,8 +202,8 @@ static int csv_field(csv *c, const char *name)
 {
     rn__text *t = c->t;
     char at[512];
-    c->flen = 0;
-    if (field_add(c, 'x')) return RN_ENOMEM; /* makes sure field is allocated */
+    if (c->fcap == 0 && rn__grow((void **)&c->field, &c->fcap, 64, 1, "a CSV field"))
+        return RN_ENOMEM;
     c->flen = 0;
     c->field[0] = '\0';
     c->line = t->line;

@@ -269,12 +269,11 @@ int rn_dataset_find(const rn_dataset *ds, const char *name)
     return -1;
 }
 
-int rn_dataset_add_column(rn_dataset *ds, const char *name, int kind, int64_t buckets)
+/* Adds an empty column whatever the number of rows (the caller fills it). */
+static int new_column(rn_dataset *ds, const char *name, int kind, int64_t buckets)
 {
     if (kind < RN_COL_LABEL || kind > RN_COL_INT)
         return rn_fail(RN_EARG, "column '%s': unknown kind %d", name, kind);
-    if (ds->n_rows > 0)
-        return rn_fail(RN_ESTATE, "column '%s': columns must be added before rows", name);
     if (rn_dataset_find(ds, name) >= 0)
         return rn_fail(RN_EARG, "column '%s' is defined twice", name);
     if (buckets < 0 || buckets >= INT32_MAX)
@@ -308,6 +307,13 @@ int rn_dataset_add_column(rn_dataset *ds, const char *name, int kind, int64_t bu
     }
     ds->cols[ds->n_cols] = c;
     return (int)ds->n_cols++;
+}
+
+int rn_dataset_add_column(rn_dataset *ds, const char *name, int kind, int64_t buckets)
+{
+    if (ds->n_rows > 0)
+        return rn_fail(RN_ESTATE, "column '%s': columns must be added before rows", name);
+    return new_column(ds, name, kind, buckets);
 }
 
 int rn_dataset_set_group(rn_dataset *ds, const char *name)
@@ -903,11 +909,7 @@ int rn_dataset_add_history(rn_dataset *ds, const char *name, int user, int item,
     }
     rn_free(keys);
     rn_free(len);
-    /* a SEQ column is only addable without rows: build it beside, then attach */
-    size_t n_rows = ds->n_rows;
-    ds->n_rows = 0;
-    int col = rn_dataset_add_column(ds, name, RN_COL_SEQ, 0);
-    ds->n_rows = n_rows;
+    int col = new_column(ds, name, RN_COL_SEQ, 0);
     if (col < 0) {
         rn_free(ids);
         rn_free(off);

@@ -164,6 +164,16 @@ T.cases {
     T.err(function() return #view end, "the data set is closed", "views of a closed set")
     T.err(function() return ml:head() end, "the data set is closed", "the closed set")
     T.eq(tostring(view), "rec.Dataset (closed)", "tostring of a closed view")
+    local ml2 = D.movielens{rows = 30}
+    local shuffled = ml2:shuffle(2)
+    local next_batch = shuffled:batches(10)
+    local _, b1 = next_batch()
+    local rows = b1:rows()
+    shuffled:close()
+    T.err(function() return #shuffled end, "the data set is closed", "a closed view")
+    T.err(function() next_batch() end, "the data set is closed", "its batch iterator")
+    collectgarbage()
+    T.eq(b1:rows(), rows, "a batch taken before stays valid")
     do
       local tmp <close> = D.movielens{rows = 10}
       T.eq(#tmp, 10, "to-be-closed")
