@@ -6,3 +6,14 @@ recnote_c_test(test_engine_metrics test_metrics.c LIBS rn_engine)
 add_executable(bench_auc ${CMAKE_SOURCE_DIR}/tests/bench/bench_auc.c)
 target_link_libraries(bench_auc PRIVATE rn_engine)
 recnote_c_test(test_engine_data test_data.c LIBS rn_engine)
+
+# The Lua tests of rec.metrics and rec.data again under a stock lua5.4 doing
+# `require "rec"` on this build's rec.so (REC_LUA_ENV: tests/engine/CMakeLists.txt).
+if(RECNOTE_LUA54)
+    foreach(part metrics data)
+        add_test(NAME lua54_${part}
+                 COMMAND ${RECNOTE_LUA54} -e "package.cpath='${CMAKE_BINARY_DIR}/?.so;'..package.cpath"
+                         ${CMAKE_SOURCE_DIR}/tests/lua/test_${part}.lua)
+        set_tests_properties(lua54_${part} PROPERTIES ENVIRONMENT "${REC_LUA_ENV}")
+    endforeach()
+endif()

@@ -107,7 +107,9 @@ T.cases {
       local doc, example = help.get(fn)
       T.ok(doc and #doc > 40, "rec.metrics." .. name .. " has a docstring")
       T.ok(example ~= nil, "rec.metrics." .. name .. " has an example")
-      local chunk, err = load(example or "", "example of " .. name)
+      -- rec is a global in recnote, not in a plain lua5.4: give the example one
+      local chunk, err = load(example or "", "example of " .. name, "t",
+                              setmetatable({rec = rec}, {__index = _G}))
       T.ok(chunk ~= nil, err or name)
       if chunk then
         local ok, msg = pcall(chunk)
