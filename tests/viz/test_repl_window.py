@@ -2,10 +2,11 @@
 """A figure window from the REPL, under Xvfb (run through xvfb-run by ctest).
 
 Drives recnote in a pseudo-terminal: a figure made at the prompt opens a
-window named after its title (seen by xwininfo, so SDL mapped it), the
-prompt keeps answering while the window is open, a loop that appends and
-pumps runs through, the window follows a resize request from the figure,
-and fig:close() removes it. Prints "N passed, N failed"."""
+window named after its title (seen by xwininfo, so SDL mapped it), its
+pixels on the X server equal the PNG fig:save writes (tests/viz/xgrab.c),
+the prompt keeps answering while the window is open, a loop that appends
+and pumps runs through, the window follows a resize request from the
+figure, and fig:close() removes it. Prints "N passed, N failed"."""
 import os
 import re
 import subprocess
@@ -14,7 +15,7 @@ import time
 
 import pexpect
 
-recnote = sys.argv[1]
+recnote, xgrab = sys.argv[1], sys.argv[2]
 passed = failed = 0
 
 
@@ -64,6 +65,14 @@ p.sendline("print(40 + 2)")
 p.expect(r"42")
 p.expect(r"> ")
 check(True, "the prompt answers while the window is open")
+# the screen shows what fig:save writes: save, let the idle hook present, grab
+p.sendline('fig:save("repl_window.png")')
+p.expect(r"> ")
+time.sleep(0.3)
+grab = subprocess.run([xgrab, "recnote: from the REPL", "repl_window.png"], capture_output=True,
+                      text=True)
+check(grab.returncode == 0, "the window's pixels equal the saved PNG: " + grab.stdout.strip()
+      + grab.stderr.strip())
 p.sendline('for i = 1, 300 do fig:append("series 1", i % 7); rec.plot.pump() end; print("done")')
 p.expect(r"done", timeout=30)
 p.expect(r"> ")
