@@ -827,22 +827,6 @@ static int d_tostring(lua_State *L)
     return 1;
 }
 
-/* __index: methods first, then columns by name (ds.rating == ds:column("rating")). */
-static int d_index(lua_State *L)
-{
-    luaL_checkudata(L, 1, REC_DATASET);
-    lua_getmetatable(L, 1);
-    lua_getfield(L, -1, "methods");
-    lua_pushvalue(L, 2);
-    if (lua_rawget(L, -2) != LUA_TNIL) return 1;
-    if (lua_type(L, 2) != LUA_TSTRING) return 0;
-    lua_settop(L, 2);
-    lua_pushcfunction(L, d_column);
-    lua_insert(L, 1);
-    lua_call(L, 2, 1);
-    return 1;
-}
-
 /* ---- the module --------------------------------------------------------------------------------
  */
 
@@ -855,9 +839,11 @@ void rec_open_data(lua_State *L)
 {
     int rec = lua_gettop(L);
     luaL_newmetatable(L, REC_DATASET);
-    static const luaL_Reg meta[] = {
-        {"__index", d_index}, {"__len", d_len},           {"__gc", d_gc},
-        {"__close", d_close}, {"__tostring", d_tostring}, {NULL, NULL}};
+    static const luaL_Reg meta[] = {{"__len", d_len},
+                                    {"__gc", d_gc},
+                                    {"__close", d_close},
+                                    {"__tostring", d_tostring},
+                                    {NULL, NULL}};
     luaL_setfuncs(L, meta, 0);
     luaL_newlib(L, methods);
     static const rec_doc_entry mdocs[] = {
@@ -887,9 +873,9 @@ void rec_open_data(lua_State *L)
          "ds:column(name) returns the column's values over the rows of ds as a Lua table: "
          "numbers for label, dense and int columns, ids for cat columns (ds:vocab gives their "
          "text), lists of ids for seq columns (and a second table of values when the column "
-         "has them, as libsvm features). ds.name is the same.",
+         "has them, as libsvm features).",
          "local ml = rec.data.movielens{rows = 5}\nprint(table.concat(ml:column(\"rating\"), "
-         "\" \"))\nprint(#ml.genres[1])"},
+         "\" \"))\nprint(#ml:column(\"genres\")[1])"},
         {"schema",
          "ds:schema() lists the columns as tables {name =, kind =, cardinality =, missing =, "
          "group =, time =}: kind is label, dense, cat, seq or int; ids of cat and seq columns "
@@ -925,11 +911,12 @@ void rec_open_data(lua_State *L)
          "local ds = rec.data.movielens{rows = 10}\nds:close()"},
         {NULL, NULL, NULL}};
     rec_doc_fields(L, -1, "rec.Dataset", 1, mdocs);
-    lua_setfield(L, -2, "methods");
+    /* a table, not a function, so that the REPL completes ds:<TAB> */
+    lua_setfield(L, -2, "__index");
     rec_doc_set(L, -1, "rec.Dataset",
                 "A columnar data set or a view of some of its rows (a split, a shuffle, a "
                 "batch): #ds rows, print(ds) shows the schema and first rows, and methods "
-                ":split, :shuffle, :batches, :column (or ds.name), :schema, :head, :vocab, "
+                ":split, :shuffle, :batches, :column, :schema, :head, :vocab, "
                 ":rows, :tensor, :histories, :close.",
                 "local ml = rec.data.movielens{rows = 1000}\nprint(ml)");
     lua_pop(L, 1);

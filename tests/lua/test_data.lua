@@ -19,12 +19,12 @@ T.cases {
     local ds = D.csv(fixtures .. "good.csv", schema)
     T.eq(#ds, 4, "rows")
     T.eq(ds:column("id"), {1, 2, 3, 4}, "int column")
-    T.eq(ds.name, {1, 2, 3, 0}, "cat ids; 0 = missing")
+    T.eq(ds:column("name"), {1, 2, 3, 0}, "cat ids; 0 = missing")
     local names = ds:vocab("name")
     T.eq(names, {'Smith, "Bob"', "line one\nline two", "plain"}, "quoted fields")
-    T.eq(ds.score, {0.5, -1, 2.25, -1}, "dense with fill")
-    T.eq(ds.click, {1, 0, 1, 0}, "labels")
-    T.eq(ds.tags, {{1, 2}, {}, {2, 3, 1}, {}}, "multi-hot")
+    T.eq(ds:column("score"), {0.5, -1, 2.25, -1}, "dense with fill")
+    T.eq(ds:column("click"), {1, 0, 1, 0}, "labels")
+    T.eq(ds:column("tags"), {{1, 2}, {}, {2, 3, 1}, {}}, "multi-hot")
     local sc = ds:schema()
     T.eq(sc[2], {name = "name", kind = "cat", cardinality = 4, missing = 1, group = true},
          "schema entry")
@@ -62,13 +62,13 @@ T.cases {
   {"libsvm and libffm", function()
     local s = D.libsvm(fixtures .. "good.svm")
     T.eq(#s, 3, "rows")
-    T.eq(s.label, {1, 0, -1}, "labels")
+    T.eq(s:column("label"), {1, 0, -1}, "labels")
     local ids, vals = s:column("features")
     T.eq(ids, {{1, 10}, {3}, {2}}, "indices")
     T.eq(vals, {{0.5, 2}, {1}, {-15}}, "values")
-    T.eq(s.qid, {3, 3, 4}, "qid")
+    T.eq(s:column("qid"), {3, 3, 4}, "qid")
     local f = D.libffm(fixtures .. "good.ffm")
-    T.eq(f.features, {{1, 3}, {5}}, "ffm indices")
+    T.eq(f:column("features"), {{1, 3}, {5}}, "ffm indices")
     local bad = root .. "/tests/engine/malformed/libsvm_bad_pair.svm"
     T.err(function() D.libsvm(bad) end,
           bad .. ":1:9: feature 2: expected index:value, got \"7\"", "libsvm error")
@@ -81,7 +81,7 @@ T.cases {
     T.eq(ids[1], "2294", "first movie id")
     T.eq(titles[1], "Antz (1998)", "its title")
     -- like is rating >= 4, so ranking by rating orders every user perfectly
-    local v, info = rec.metrics.gauc(ml.like, ml.rating, ml.user)
+    local v, info = rec.metrics.gauc(ml:column("like"), ml:column("rating"), ml:column("user"))
     T.eq(v, 1.0, "gAUC of like by rating")
     T.ok(info.used >= 1 and info.used <= info.groups, "groups used")
 
@@ -100,13 +100,13 @@ T.cases {
 
     local past, future = ml:split(0.75, {by = "time"})
     local tmax, tmin = -math.huge, math.huge
-    for _, t in ipairs(past.timestamp) do tmax = math.max(tmax, t) end
-    for _, t in ipairs(future.timestamp) do tmin = math.min(tmin, t) end
+    for _, t in ipairs(past:column("timestamp")) do tmax = math.max(tmax, t) end
+    for _, t in ipairs(future:column("timestamp")) do tmin = math.min(tmin, t) end
     T.ok(#past == 1500 and tmax <= tmin, "time split: the past before the future")
 
     local train, test = ml:split{by = "leave_last"}
     local users = {}
-    for _, u in ipairs(ml.user) do users[u] = true end
+    for _, u in ipairs(ml:column("user")) do users[u] = true end
     local n_users = 0
     for _ in pairs(users) do n_users = n_users + 1 end
     T.eq(#test, n_users, "one test row per user")
@@ -131,20 +131,21 @@ T.cases {
     T.eq(y:shape(), {2000}, "a column as a tensor")
     local X = b:tensor{"rating", "year"}
     T.eq(X:shape(), {200, 2}, "columns of a view as a matrix")
-    T.eq(X:totable()[1][1], b.rating[1], "same values")
+    T.eq(X:totable()[1][1], b:column("rating")[1], "same values")
 
     local seqs, who = train:histories()
     T.eq(#seqs, n_users, "histories per user")
     local total = 0
     for _, s in ipairs(seqs) do total = total + #s end
     T.eq(total, #train, "histories hold the view's rows only")
-    T.eq(who[1], ml.user[1], "users in order of appearance")
+    T.eq(who[1], ml:column("user")[1], "users in order of appearance")
   end},
   {"dataset errors and closing", function()
     local ml = D.movielens{rows = 50, history = 0}
     T.eq(#ml:schema(), 7, "history = 0: no history column")
-    T.err(function() return ml.ratin end,
+    T.err(function() return ml:column("ratin") end,
           "the data set has no column 'ratin' (did you mean 'rating'?)", "nearest column")
+    T.eq(ml.rating, nil, "columns are read with ds:column, not as fields")
     T.err(function() ml:split(1.5) end, "split: the fraction is 1.5: expected a value in [0, 1]",
           "fraction")
     T.err(function() ml:split(0.5, {sed = 1}) end,
@@ -183,7 +184,7 @@ T.cases {
     local ml = D.movielens{rows = 10}
     local fields = {}
     for name, fn in pairs(D) do fields[#fields + 1] = {"rec.data." .. name, fn} end
-    for name, fn in pairs(getmetatable(ml).methods) do
+    for name, fn in pairs(getmetatable(ml).__index) do
       fields[#fields + 1] = {"rec.Dataset:" .. name, fn}
     end
     T.eq(#fields, 4 + 11, "documented functions")
