@@ -15,9 +15,11 @@
 #include <errno.h>
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* ---- files ------------------------------------------------------------------------ */
 
@@ -28,22 +30,25 @@ int rn__text_open(rn__text *t, const char *path)
     t->line = t->col = 1;
     FILE *f = fopen(path, "rb");
     if (f == NULL) return rn_fail(RN_EIO, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 0;
-    for (;;) {
-        if (rn__grow((void **)&t->buf, &cap, t->len + 65536 + 1, 1, "file contents")) {
-            fclose(f);
-            rn__text_close(t);
-            return RN_ENOMEM;
-        }
-        size_t got = fread(t->buf + t->len, 1, cap - t->len - 1, f);
-        t->len += got;
-        if (t->len > RN_DATA_MAX_FILE) {
-            fclose(f);
-            rn__text_close(t);
-            return rn_fail(RN_EIO, "%s: the file is larger than %zu bytes", path, RN_DATA_MAX_FILE);
-        }
-        if (got == 0) break;
+    /* only regular files: a directory, a device (/dev/zero) or a pipe has no
+     * size to bound what we read */
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        return rn_fail(RN_EIO, "%s: not a regular file", path);
     }
+    if ((uintmax_t)st.st_size > (uintmax_t)RN_DATA_MAX_FILE) {
+        fclose(f);
+        return rn_fail(RN_EIO, "%s: the file is larger than %zu bytes", path, RN_DATA_MAX_FILE);
+    }
+    size_t size = (size_t)st.st_size;
+    t->buf = rn_malloc(size + 1, "file contents");
+    if (t->buf == NULL) {
+        fclose(f);
+        return RN_ENOMEM;
+    }
+    /* a file that shrank meanwhile reads short; one that grew is cut at size */
+    t->len = fread(t->buf, 1, size, f);
     int bad = ferror(f);
     fclose(f);
     if (bad) {

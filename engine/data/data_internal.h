@@ -25,9 +25,10 @@ typedef struct {
     size_t line, col;
 } rn__text;
 
-/* Reads path (at most RN_DATA_MAX_FILE bytes) and skips a UTF-8 byte order
- * mark. Errors: RN_EIO ("path: cannot open: No such file or directory", or
- * too large), RN_EPARSE for a UTF-16 byte order mark, RN_ENOMEM. */
+/* Reads the regular file path (at most RN_DATA_MAX_FILE bytes) and skips a
+ * UTF-8 byte order mark. Errors: RN_EIO ("path: cannot open: No such file or
+ * directory", "path: not a regular file", too large), RN_EPARSE for a UTF-16
+ * byte order mark, RN_ENOMEM. */
 int rn__text_open(rn__text *t, const char *path);
 void rn__text_close(rn__text *t);
 

@@ -46,8 +46,9 @@
 
 enum { RN_COL_LABEL, RN_COL_DENSE, RN_COL_CAT, RN_COL_SEQ, RN_COL_INT };
 
-/* Files larger than this are refused (RN_EIO), so that reading a device or a
- * runaway file cannot exhaust memory. */
+/* Files larger than this are refused (RN_EIO), and so is anything but a
+ * regular file (a directory, a device such as /dev/zero, a pipe), so that no
+ * input can make a loader read without bound. */
 #define RN_DATA_MAX_FILE ((size_t)1 << 31)
 
 /* ---- vocabularies ------------------------------------------------------------ */

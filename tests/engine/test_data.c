@@ -131,6 +131,10 @@ static void test_csv_good(void)
     CHECK(ds != NULL && ds->n_rows == 2);
     rn_dataset_free(ds);
 
+    CHECK(rn_load_csv("/dev/zero", &sc) == NULL); /* endless: refused, not read */
+    CHECK_STR(rn_error(), "/dev/zero: not a regular file");
+    CHECK(rn_load_libsvm(root) == NULL);
+    CHECK(strstr(rn_error(), ": not a regular file") != NULL && rn_error_code() == RN_EIO);
     CHECK(rn_load_csv("/nonexistent/x.csv", &sc) == NULL);
     CHECK_STR(rn_error(), "/nonexistent/x.csv: cannot open: No such file or directory");
     CHECK(rn_error_code() == RN_EIO);
