@@ -887,7 +887,8 @@ static const rec_doc_entry plot_docs[] = {
      "fig:save(\"gates.png\")"},
     {"scatter",
      "rec.plot.scatter{points = {{x, y, ...}, ...}, classes = {...}, labels = {...}, select =, "
-     "k = 5, metric = \"cosine\" | \"euclidean\", title =} plots points coloured by class. "
+     "k = 5, metric = \"cosine\" | \"euclidean\", title =} plots points coloured by class "
+     "(numbers from 0, or names such as genres, which the legend shows). "
      "Points of more than 2 dimensions are projected on their first two principal components. "
      "select = i links point i to its k nearest neighbours, computed in the original space "
      "with the metric named on the plot.",

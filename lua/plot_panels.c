@@ -185,23 +185,59 @@ static void fill_scatter(lua_State *L, vz_panel *p, int opts, const char *fname)
     float *pts = plot_matrix(L, -1, fname, "points", &n, &dim, 0);
     if (dim < 2) luaL_error(L, "%s: points need at least 2 coordinates, got %d", fname, dim);
     int *cls = NULL;
+    const char **class_names = NULL;
+    int n_class_names = 0;
     if (lua_getfield(L, opts, "classes") != LUA_TNIL) {
-        size_t nc;
-        float *c = plot_floats(L, -1, fname, "classes", &nc, 0);
-        if ((int)nc != n)
-            luaL_error(L, "%s: classes has %d entries, expected %d (one per point)", fname, (int)nc,
-                       n);
-        cls = lua_newuserdatauv(L, (size_t)n * sizeof *cls, 0);
-        for (int i = 0; i < n; i++) {
-            if (c[i] != floorf(c[i]) || c[i] < 0 || c[i] > 1e6f)
-                luaL_error(L, "%s: classes[%d] must be an integer >= 0, got %f", fname, i + 1,
-                           (double)c[i]);
-            cls[i] = (int)c[i];
+        int ct = lua_gettop(L);
+        if (lua_type(L, ct) == LUA_TTABLE && lua_rawgeti(L, ct, 1) == LUA_TSTRING) {
+            /* named classes: numbered in order of first appearance */
+            lua_pop(L, 1);
+            if ((int)lua_rawlen(L, ct) != n)
+                luaL_error(L, "%s: classes has %d entries, expected %d (one per point)", fname,
+                           (int)lua_rawlen(L, ct), n);
+            cls = lua_newuserdatauv(L, (size_t)n * sizeof *cls, 0);
+            class_names = lua_newuserdatauv(L, 256 * sizeof *class_names, 0);
+            lua_newtable(L); /* name -> number */
+            int seen = lua_gettop(L);
+            for (int i = 0; i < n; i++) {
+                if (lua_rawgeti(L, ct, i + 1) != LUA_TSTRING)
+                    luaL_error(L, "%s: classes[%d] must be a string like classes[1], got %s", fname,
+                               i + 1, luaL_typename(L, -1));
+                if (lua_rawget(L, seen) == LUA_TNIL) {
+                    if (n_class_names == 256)
+                        luaL_error(L, "%s: more than 256 distinct classes", fname);
+                    lua_pop(L, 1);
+                    lua_rawgeti(L, ct, i + 1);
+                    class_names[n_class_names] = lua_tostring(L, -1);
+                    lua_pushinteger(L, n_class_names++);
+                    lua_rawset(L, seen);
+                    lua_rawgeti(L, ct, i + 1);
+                    lua_rawget(L, seen);
+                }
+                cls[i] = (int)lua_tointeger(L, -1);
+                lua_pop(L, 1);
+            }
+        } else {
+            if (lua_type(L, ct) == LUA_TTABLE) lua_pop(L, 1);
+            size_t nc;
+            float *c = plot_floats(L, ct, fname, "classes", &nc, 0);
+            if ((int)nc != n)
+                luaL_error(L, "%s: classes has %d entries, expected %d (one per point)", fname,
+                           (int)nc, n);
+            cls = lua_newuserdatauv(L, (size_t)n * sizeof *cls, 0);
+            for (int i = 0; i < n; i++) {
+                if (c[i] != floorf(c[i]) || c[i] < 0 || c[i] > 1e6f)
+                    luaL_error(L, "%s: classes[%d] must be an integer >= 0 or a name, got %f",
+                               fname, i + 1, (double)c[i]);
+                cls[i] = (int)c[i];
+            }
         }
     }
     lua_getfield(L, opts, "labels");
     const char **labels = plot_strings(L, -1, fname, "labels", n);
-    if (vz_scatter_set(p, pts, n, dim, cls, labels) != VZ_OK) plot_vz_error(L, fname);
+    if (vz_scatter_set(p, pts, n, dim, cls, labels) != VZ_OK ||
+        vz_scatter_set_class_names(p, class_names, n_class_names) != VZ_OK)
+        plot_vz_error(L, fname);
     lua_settop(L, top);
     scatter_select(L, p, opts, fname);
 }

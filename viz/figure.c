@@ -96,6 +96,7 @@ static void panel_free(vz_panel *p)
     free(p->pts);
     free(p->xy);
     free(p->classes);
+    vz__labels_free(p->class_names, p->n_class_names);
     vz__labels_free(p->labels, p->n_pts);
     free(p->nbr);
     vz__labels_free(p->curve_names, p->n_curves);
@@ -774,6 +775,7 @@ int vz_figure_save_png(vz_figure *f, const char *path)
     }
     char *tmp = temp_path(path);
     if (tmp == NULL) return vz_fail(VZ_ENOMEM, "out of memory saving %s", path);
+    errno = 0; /* IMG_SavePNG fails on fopen (errno) or in libpng (its own message) */
     if (IMG_SavePNG(vz_figure_surface(f), tmp) != 0) {
         int rc =
             vz_fail(VZ_EIO, "cannot write %s: %s", path, errno ? strerror(errno) : IMG_GetError());

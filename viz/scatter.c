@@ -169,6 +169,29 @@ static double distance(const float *a, const float *b, int dim, vz_metric m)
     return sqrt(s);
 }
 
+int vz_scatter_set_class_names(vz_panel *p, const char *const *names, int n)
+{
+    if (p->kind != VZ_PANEL_SCATTER)
+        return vz_fail(VZ_EINVAL, "scatter: this panel is not a scatter panel");
+    if (n < 0 || n > 256) return vz_fail(VZ_EINVAL, "scatter: %d class names (at most 256)", n);
+    int fail = 0;
+    char **copy = vz__labels_dup(names, n, &fail);
+    if (fail) return vz_fail(VZ_ENOMEM, "scatter: out of memory for class names");
+    vz__labels_free(p->class_names, p->n_class_names);
+    p->class_names = copy;
+    p->n_class_names = copy != NULL ? n : 0;
+    vz__figure_changed(p->fig);
+    return VZ_OK;
+}
+
+/* The name of class c: its given name, or "class c" written into buf. */
+static const char *class_name(const vz_panel *p, int c, char *buf, size_t size)
+{
+    if (c >= 0 && c < p->n_class_names) return p->class_names[c];
+    snprintf(buf, size, "class %d", c);
+    return buf;
+}
+
 int vz_scatter_select(vz_panel *p, int index, int k, vz_metric metric)
 {
     if (p->kind != VZ_PANEL_SCATTER)
@@ -322,9 +345,8 @@ void vz__draw_scatter(vz_dlist *dl, vz_panel *p, const vz__style *st)
     float outline = p->n_pts > 2000 ? 0.0f : 1.0f;
     /* one group per class, so the SVG reads as the data does */
     for (int c = 0; c <= max_class; c++) {
-        char name[32];
-        snprintf(name, sizeof name, "class %d", c);
-        vz__dl_group(dl, "points", name);
+        char buf[32];
+        vz__dl_group(dl, "points", class_name(p, c, buf, sizeof buf));
         vz_color col = vz_palette(c);
         col.a = 220;
         for (int i = 0; i < p->n_pts; i++) {
@@ -371,10 +393,8 @@ void vz__draw_scatter(vz_dlist *dl, vz_panel *p, const vz__style *st)
         char buf[8][24];
         vz_color cols[8];
         int n = max_class + 1 > 8 ? 8 : max_class + 1;
-        for (int c = 0; c < n; c++) {
-            snprintf(buf[c], sizeof buf[c], "class %d", c);
-            names[c] = buf[c], cols[c] = vz_palette(c);
-        }
+        for (int c = 0; c < n; c++)
+            names[c] = class_name(p, c, buf[c], sizeof buf[c]), cols[c] = vz_palette(c);
         vz__legend(dl, p, st, names, cols, n);
     }
 }
@@ -395,11 +415,12 @@ void vz__scatter_hover(const vz_panel *p, int x, int y, char *buf, size_t size)
 {
     int best = vz__scatter_at(p, x, y);
     if (best < 0) return;
-    char name[32];
+    char name[32], cls[32];
     snprintf(name, sizeof name, "point %d", best + 1);
     int n = snprintf(buf, size, "%s", p->labels ? p->labels[best] : name);
     if (p->classes && n >= 0 && (size_t)n < size)
-        n += snprintf(buf + n, size - (size_t)n, " (class %d)", p->classes[best]);
+        n += snprintf(buf + n, size - (size_t)n, " (%s)",
+                      class_name(p, p->classes[best], cls, sizeof cls));
     if (n >= 0 && (size_t)n < size)
         snprintf(buf + n, size - (size_t)n, ": %.3g, %.3g", (double)p->xy[2 * best],
                  (double)p->xy[2 * best + 1]);

@@ -251,6 +251,10 @@ typedef enum { VZ_METRIC_EUCLIDEAN, VZ_METRIC_COSINE } vz_metric;
 int vz_scatter_set(vz_panel *p, const float *pts, int n, int dim, const int *classes,
                    const char *const *labels);
 
+/* Names classes 0..n-1 for the legend, the hover text and the SVG groups
+ * (copied; NULL clears). */
+int vz_scatter_set_class_names(vz_panel *p, const char *const *names, int n);
+
 /* Selects point index (0-based; -1 clears) and highlights its k nearest
  * neighbours under metric, linked to it, with the metric named on the plot. */
 int vz_scatter_select(vz_panel *p, int index, int k, vz_metric metric);

@@ -115,6 +115,8 @@ struct vz_panel {
     float *xy;  /* n x 2, plotted */
     int n_pts, dim;
     int *classes;
+    char **class_names; /* n_class_names of them, or NULL */
+    int n_class_names;
     char **labels;
     int selected, k;
     vz_metric metric;

@@ -110,6 +110,17 @@ T.cases{
     T.eq(#fig:neighbours(), 2, "k = 2 after set")
     fig:save("lua_scatter.svg")
     T.eq(count(read("lua_scatter.svg"), '<g class="points"'), 3, "one SVG group per class")
+    -- named classes: legend, hover and SVG groups use the names
+    local named = plot.scatter{points = {{0, 0}, {1, 1}, {2, 0}, {3, 1}},
+                               classes = {"drama", "comedy", "drama", "horror"},
+                               labels = {"a", "b", "c", "d"}, show = false}
+    named:save("lua_named.svg")
+    local svg = read("lua_named.svg")
+    T.ok(svg:find('data-name="drama"', 1, true) and svg:find('data-name="horror"', 1, true),
+         "class names in the SVG")
+    T.eq(named:hover(named:to_pixel(1, 1)), "b (comedy): 1, 1", "class name on hover")
+    T.err(function() plot.scatter{points = {{0, 0}, {1, 1}}, classes = {"a", 2}} end,
+          "classes[2] must be a string like classes[1], got number", "mixed classes")
   end},
 
   {"curve sliders re-evaluate the Lua function", function()
