@@ -51,16 +51,27 @@ static uint32_t *radix_u32(uint32_t *a, uint32_t *tmp, size_t n, size_t *cnt)
     return a;
 }
 
-/* Sorts the row indices in idx (n of them) stably by key[idx[i]] over the low
- * `bits` bits, with tmp as scratch; returns the buffer holding the result. */
-static uint32_t *radix_idx(uint32_t *idx, uint32_t *tmp, size_t n, const uint64_t *key,
-                           unsigned bits, size_t *cnt)
+/* A row for group AUC: its group (sign bit flipped: an order-keeping key),
+ * its score key and its label, sorted together so that no pass reads through
+ * an index. */
+typedef struct {
+    uint64_t group;
+    uint32_t score;
+    uint32_t label;
+} gauc_row;
+
+/* Sorts the n rows in a stably by the low `bits` bits of their group (by_group)
+ * or score, with tmp as scratch; returns the buffer holding the result. */
+static gauc_row *radix_rows(gauc_row *a, gauc_row *tmp, size_t n, int by_group, unsigned bits,
+                            size_t *cnt)
 {
     for (unsigned shift = 0; shift < bits; shift += RADIX_BITS) {
+#define DIGIT(r)                                                                                   \
+    ((size_t)((by_group ? (r).group : (uint64_t)(r).score) >> shift) & (RADIX_SIZE - 1))
         memset(cnt, 0, RADIX_SIZE * sizeof *cnt);
         for (size_t i = 0; i < n; i++)
-            cnt[(key[idx[i]] >> shift) & (RADIX_SIZE - 1)]++;
-        if (cnt[(key[idx[0]] >> shift) & (RADIX_SIZE - 1)] == n) continue;
+            cnt[DIGIT(a[i])]++;
+        if (cnt[DIGIT(a[0])] == n) continue;
         size_t sum = 0;
         for (size_t d = 0; d < RADIX_SIZE; d++) {
             size_t c = cnt[d];
@@ -68,12 +79,13 @@ static uint32_t *radix_idx(uint32_t *idx, uint32_t *tmp, size_t n, const uint64_
             sum += c;
         }
         for (size_t i = 0; i < n; i++)
-            tmp[cnt[(key[idx[i]] >> shift) & (RADIX_SIZE - 1)]++] = idx[i];
-        uint32_t *t = idx;
-        idx = tmp;
+            tmp[cnt[DIGIT(a[i])]++] = a[i];
+#undef DIGIT
+        gauc_row *t = a;
+        a = tmp;
         tmp = t;
     }
-    return idx;
+    return a;
 }
 
 /* ---- input checks ------------------------------------------------------------ */
@@ -163,44 +175,35 @@ int rn_gauc(const float *labels, const float *scores, const int64_t *groups, siz
     int rc = check_binary("gauc", labels, scores, n, &P);
     if (rc) return rc;
 
-    uint32_t *idx = rn_malloc(2 * n * sizeof *idx, "gAUC row order");
-    uint64_t *key = rn_malloc(n * sizeof *key, "gAUC sort keys");
+    gauc_row *rows = rn_malloc(2 * n * sizeof *rows, "gAUC rows");
     size_t *cnt = rn_malloc(RADIX_SIZE * sizeof *cnt, "gAUC radix counts");
-    if (idx == NULL || key == NULL || cnt == NULL) {
-        rn_free(idx);
-        rn_free(key);
+    if (rows == NULL || cnt == NULL) {
+        rn_free(rows);
         rn_free(cnt);
         return RN_ENOMEM;
     }
     /* Sort rows by score, then stably by group: rows end up grouped, each
-     * group in ascending score order. Groups need only equality, so the
-     * group id's bits serve as key (sign flipped to keep the order tidy). */
-    for (size_t i = 0; i < n; i++) {
-        idx[i] = (uint32_t)i;
-        key[i] = float_key(scores[i]);
-    }
-    uint32_t *order = radix_idx(idx, idx + n, n, key, 32, cnt);
-    uint32_t *other = order == idx ? idx + n : idx;
+     * group in ascending score order. */
     for (size_t i = 0; i < n; i++)
-        key[i] = (uint64_t)groups[i] ^ 0x8000000000000000u;
-    order = radix_idx(order, other, n, key, 64, cnt);
+        rows[i] = (gauc_row){(uint64_t)groups[i] ^ 0x8000000000000000u, float_key(scores[i]),
+                             labels[i] == 1.0f};
+    gauc_row *order = radix_rows(rows, rows + n, n, 0, 32, cnt);
+    gauc_row *other = order == rows ? rows + n : rows;
+    order = radix_rows(order, other, n, 1, 64, cnt);
 
     double sum = 0, wsum = 0;
     size_t n_groups = 0, n_used = 0, rows_used = 0;
     for (size_t g0 = 0; g0 < n;) {
-        int64_t grp = groups[order[g0]];
+        uint64_t grp = order[g0].group;
         size_t g1 = g0;
         uint64_t num2 = 0, nb = 0, gp = 0;
-        while (g1 < n && groups[order[g1]] == grp) {
+        while (g1 < n && order[g1].group == grp) {
             /* one run of tied scores within the group */
-            float s = scores[order[g1]];
+            uint32_t sk = order[g1].score;
             uint64_t p = 0, q = 0;
-            while (g1 < n && groups[order[g1]] == grp &&
-                   float_key(scores[order[g1]]) == float_key(s)) {
-                if (labels[order[g1]] == 1.0f)
-                    p++;
-                else
-                    q++;
+            while (g1 < n && order[g1].group == grp && order[g1].score == sk) {
+                p += order[g1].label;
+                q += !order[g1].label;
                 g1++;
             }
             num2 += p * (2 * nb + q);
@@ -208,19 +211,18 @@ int rn_gauc(const float *labels, const float *scores, const int64_t *groups, siz
             gp += p;
         }
         n_groups++;
-        size_t rows = g1 - g0;
+        size_t size = g1 - g0;
         if (gp > 0 && nb > 0) {
             double a = (double)num2 / (2.0 * (double)gp * (double)nb);
-            double w = weighted ? (double)rows : 1.0;
+            double w = weighted ? (double)size : 1.0;
             sum += w * a;
             wsum += w;
             n_used++;
-            rows_used += rows;
+            rows_used += size;
         }
         g0 = g1;
     }
-    rn_free(idx);
-    rn_free(key);
+    rn_free(rows);
     rn_free(cnt);
     if (n_used == 0)
         return rn_fail(RN_EARG,

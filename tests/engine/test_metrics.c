@@ -312,7 +312,7 @@ static void test_alloc_failures(void)
         CHECK(nth > 1 ? rc3 == RN_OK : rc3 == RN_ENOMEM);
         if (nth == 1)
             CHECK_STR(rn_error(), "out of memory allocating 32 bytes for rank metrics scratch");
-        CHECK(nth > 3 ? rc2 == RN_OK : rc2 == RN_ENOMEM);
+        CHECK(nth > 2 ? rc2 == RN_OK : rc2 == RN_ENOMEM);
         CHECK(nth > 2 ? rc1 == RN_OK : rc1 == RN_ENOMEM);
     }
 }
