@@ -9,11 +9,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <SDL_image.h>
 
 static volatile sig_atomic_t *interrupt_flag;
+
+double vz__now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
 
 void vz_set_interrupt(volatile sig_atomic_t *flag)
 {
@@ -715,6 +723,18 @@ int vz_figure_render(vz_figure *f)
         }
     }
     draw_tooltip(f, &st);
+    if (f->toast[0] && vz__now() < f->toast_until) {
+        int w, h;
+        if (vz__text_size(f->toast, st.legend_size, 0, &w, &h) == VZ_OK) {
+            float pad = 6 * st.scale;
+            vz__dl_group(dl, "toast", NULL);
+            vz__dl_rect(dl, 8, (float)(f->height - h) - 2 * pad - 8, (float)w + 2 * pad,
+                        (float)h + 2 * pad, (vz_color){40, 40, 40, 235});
+            vz__text_at(dl, f->toast, 8 + pad, (float)(f->height - h) - pad - 8, 0, 0,
+                        st.legend_size, 0, vz__white);
+            vz__dl_end_group(dl);
+        }
+    }
     if (dl->failed) {
         /* the builders failed on a font or an allocation: keep that message */
         char why[512];
@@ -859,6 +879,10 @@ static int save_key(vz_figure *f)
         path = buf;
     }
     int rc = vz_figure_save_png(f, path);
+    /* the note shows on screen only: the PNG was written before it */
+    snprintf(f->toast, sizeof f->toast, rc == VZ_OK ? "saved %s" : "could not save %s", path);
+    f->toast_until = vz__now() + 2.0;
+    f->dirty = 1;
     if (rc == VZ_OK) {
         char *copy = strdup(path);
         if (copy != NULL) {

@@ -171,6 +171,8 @@ struct vz_figure {
     int press_x, press_y, press_auto; /* where the button went down: a click selects */
     vz_panel *drag_panel;
     char *save_path;
+    char toast[200];    /* a short note in the corner ("saved figure-001.png") */
+    double toast_until; /* vz__now() until which it shows */
     char *last_save;
     /* window */
     SDL_Window *window;
@@ -253,6 +255,8 @@ char **vz__labels_dup(const char *const *labels, int n, int *fail);
 void vz__labels_free(char **labels, int n);
 
 void vz__figure_changed(vz_figure *f);
+/* Monotonic seconds. */
+double vz__now(void);
 /* Window registry (window.c). */
 void vz__window_forget(vz_figure *f);
 

@@ -191,29 +191,28 @@ int vz_pump(void)
         }
         vz_figure_handle_event(f, &e);
     }
-    for (vz_figure *f = shown; f != NULL; f = f->next)
+    double now = vz__now();
+    for (vz_figure *f = shown; f != NULL; f = f->next) {
+        if (f->toast[0] && now >= f->toast_until) { /* the note has been read */
+            f->toast[0] = '\0';
+            f->dirty = 1;
+        }
         if (f->window != NULL && f->dirty) present(f);
+    }
     return n_windows;
-}
-
-static double seconds(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
 int vz_pump_maybe(void)
 {
     static double next;
     if (shown == NULL) return 0;
-    double now = seconds();
+    double now = vz__now();
     if (now < next) return n_windows;
     vz_pump();
     /* the next pump waits 30 ms, or 40 times what this one cost, whichever is
      * longer: pumping then takes under 2.5% of the caller's time, however slow
      * a redraw (a million points, a big window) */
-    double done = seconds(), cost = done - now;
+    double done = vz__now(), cost = done - now;
     next = done + (cost * 40 > 0.030 ? cost * 40 : 0.030);
     return n_windows;
 }

@@ -328,8 +328,7 @@ static void test_interaction(void)
     for (int i = 0; i < 300; i++) {
         vz_panel_zoom(p, (float)x, (float)y, i < 150 ? 4.0f : 0.25f);
         vz_panel_pan(p, 1e6f, -1e6f);
-        if (i % 25 == 0)
-            CHECK(vz_figure_render(f) == VZ_OK);
+        if (i % 25 == 0) CHECK(vz_figure_render(f) == VZ_OK);
     }
     e = key(SDLK_r, 0);
     vz_figure_handle_event(f, &e);
@@ -354,6 +353,16 @@ static void test_interaction(void)
     e = key(SDLK_s, 0);
     CHECK(vz_figure_handle_event(f, &e) == VZ_OK);
     CHECK_STR(vz_figure_last_save(f), "pressed-s.png");
+    /* a note says so on screen, bottom left, but not in the PNG written first */
+    CHECK(vz_figure_render(f) == VZ_OK);
+    vz_color dark = {40, 40, 40, 255};
+    CHECK(color_diff(px_at(vz_figure_surface(f), 10, vz_figure_surface(f)->h - 10), dark) <= 20);
+    SDL_Surface *png = IMG_Load("pressed-s.png");
+    SDL_Surface *saved = png ? SDL_ConvertSurfaceFormat(png, SDL_PIXELFORMAT_XRGB8888, 0) : NULL;
+    CHECK(saved != NULL &&
+          color_diff(px_at(saved, 10, saved->h - 10), (vz_color){255, 255, 255, 255}) == 0);
+    SDL_FreeSurface(saved);
+    SDL_FreeSurface(png);
     struct stat st;
     CHECK(stat("pressed-s.png", &st) == 0 && st.st_size > 1000);
     /* Esc and Ctrl-C set the host's interrupt flag */
