@@ -50,6 +50,7 @@ int luaopen_rec(lua_State *L)
     rec_open_engine(L);
     rec_open_metrics(L);
     rec_open_data(L);
+    rec_open_models(L);
     rec_open_plot(L);
     rec_open_plot_notebook(L);
 

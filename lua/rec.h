@@ -17,6 +17,9 @@ void rec_open_engine(lua_State *L);
 void rec_open_metrics(lua_State *L);
 void rec_open_data(lua_State *L);
 
+/* rec.models: the CTR model zoo and its data (lua/models.c). */
+void rec_open_models(lua_State *L);
+
 /* rec.plot: figures (lua/plot.c). */
 int rec_open_plot(lua_State *L);
 /* Tracks figures for notebooks: the cell-end hook of lua/plot_notebook.c. */

@@ -1,0 +1,161 @@
+-- rec.models from Lua: every constructor, config errors, the notes' FM
+-- example, fit (bar, callbacks, plot hook, stopping, errors), DIN's attention,
+-- save/load, writable params; and every docstring's example runs.
+local T = dofile(os.getenv("RECNOTE_TESTLIB"))
+local rec = require "rec"
+
+local function tmp(name)
+  return os.tmpname() .. "-" .. name
+end
+
+T.cases{
+  {"every kind builds and describes itself", function()
+    local seq = rec.models.synthetic_seq{rows = 100}
+    for _, k in ipairs{"lr", "fm", "mlp", "wide_deep", "deepfm", "din", "dien"} do
+      local m = rec.models[k]{data = seq, embed_dim = 4, hidden = {8}}
+      T.eq(m:kind(), k, k .. " kind")
+      T.ok(tostring(m):find("Total params: ", 1, true) ~= nil, k .. " summary")
+      local total = 0
+      for _, l in ipairs(m:layers()) do total = total + l.params end
+      local n = 0
+      for name, t in pairs(m:params()) do
+        if not name:find("running_") and not name:find("dice_") then n = n + t:numel() end
+      end
+      T.eq(total, n, k .. ": the layers' counts add up to the parameters")
+    end
+  end},
+  {"config errors name the key", function()
+    T.err(function() rec.models.din{fields = {5}, seq_len = 4, atention = "softmax"} end,
+          "rec.models.din: unknown option 'atention' (did you mean 'attention'?)", "typo")
+    T.err(function() rec.models.fm{fields = {3}, activation = "gelu"} end,
+          "rec.models.fm: activation must be one of relu, prelu, dice, sigmoid", "activation")
+    T.err(function() rec.models.lr{} end, "rec.models.lr: give fields = {cardinality of each "
+          .. "field} (or data = a rec.CtrData)", "no fields")
+    T.err(function() rec.models.din{fields = {5, 3}} end,
+          "din needs a behaviour sequence: seq_len >= 1, got 0", "din without sequence")
+    T.err(function() rec.models.wide_deep{fields = {5, 3}, crosses = {{1, 3}}} end,
+          "wide_deep: cross 1 names field 2 of 2", "cross out of range")
+    T.err(function() rec.models.fm{fields = {3}}:fit(rec.models.batch{sparse = {{1}}},
+          {epoch = 2}) end, "fit: unknown option 'epoch' (did you mean 'epochs'?)", "fit typo")
+    T.err(function() rec.models.fm{fields = {3}}:predict(rec.models.batch{sparse = {{3}}}) end,
+          "fm: row 0, field 0: id 3 outside [0, 3)", "id out of range")
+  end},
+  {"the notes' FM example", function()
+    local m = rec.models.fm{fields = {2, 2}, embed_dim = 2}
+    m:params()["embed.weight"]:set{{1, -1}, {-1, 1}, {-2, 2}, {0.5, -0.5}}
+    local b = rec.models.batch{sparse = {{1, 0}, {0, 0}, {0, 1}}} -- female+cosmetics, male+..., male+razor
+    local p = m:predict(b)
+    T.near(math.log(p[1] / (1 - p[1])), 4, 1e-5, "{female, cosmetics} = 4")
+    T.near(math.log(p[2] / (1 - p[2])), -4, 1e-5, "{male, cosmetics} = -4")
+    T.near(math.log(p[3] / (1 - p[3])), 1, 1e-5, "{male, razor} = 1")
+    T.eq(m:interactions(b), {{4}, {-4}, {1}}, "the pairwise contributions")
+    T.err(function() m:attention(b) end, "fm has no attention (din and dien have)", "no attention")
+  end},
+  {"fit learns, with callbacks and the plot hook", function()
+    local d = rec.models.synthetic_ctr{rows = 8000}
+    local train, test = d:slice(1, 6000), d:slice(6001, 8000)
+    local m = rec.models.deepfm{data = d, embed_dim = 4, hidden = {32, 16}}
+    local steps, plotted, epochs = 0, 0, 0
+    local h = m:fit(train, {epochs = 3, batch = 128, lr = 0.01, valid = test, progress = false,
+                            on_step = function(p) steps = p.step end,
+                            on_epoch = function(p) epochs = p.epoch; T.ok(p.valid.auc > 0.5) end,
+                            plot = function(step, loss) plotted = step; assert(loss > 0) end})
+    T.eq(h.steps, 3 * 47, "47 steps of 128 per epoch")
+    T.eq(steps, h.steps, "on_step saw every step")
+    T.eq(plotted, h.steps, "the plot hook saw every step")
+    T.eq(epochs, 3, "on_epoch")
+    T.eq(#h.loss, 3, "loss per epoch")
+    T.ok(h.loss[3] < h.loss[1], "the loss falls")
+    local e = m:evaluate(test)
+    T.ok(e.auc > 0.72, "deepfm test AUC " .. e.auc .. " > 0.72")
+    T.ok(e.gauc ~= nil, "gauc with a group column")
+  end},
+  {"callbacks stop fit; their errors end it with the model usable", function()
+    local d = rec.models.synthetic_ctr{rows = 1000}
+    local m = rec.models.fm{data = d}
+    local h = m:fit(d, {epochs = 5, batch = 100, progress = false,
+                        on_step = function(p) return p.step < 3 end})
+    T.eq(h.steps, 3, "stopped after step 3")
+    T.eq(h.stopped, "callback", "why")
+    T.err(function()
+      m:fit(d, {batch = 100, progress = false, on_step = function(p)
+        if p.step == 2 then error("boom") end end})
+    end, "boom", "the callback's error")
+    T.eq(#m:predict(d:slice(1, 5)), 5, "still usable")
+    local w = rec.models.wide_deep{data = d, crosses = {{1, 2}}}
+    local h2 = w:fit(d, {epochs = 2, batch = 100, progress = false,
+                         optimizers = {wide = {kind = "ftrl", alpha = 0.1, l1 = 0.02},
+                                       deep = {kind = "adagrad", lr = 0.05}}})
+    T.eq(h2.steps, 20, "two optimizer groups")
+    local zeros = 0
+    for _, x in ipairs(w:params()["wide.cross"]:totable()) do
+      if x[1] == 0 then zeros = zeros + 1 end
+    end
+    T.ok(zeros > 0, "FTRL's exact zeros on the wide part: " .. zeros)
+  end},
+  {"DIN attention: padding exactly 0, softmax sums to 1", function()
+    local b = rec.models.batch{sparse = {{3, 1}, {4, 0}}, seq = {{1, 2}, {5, 6, 7}}, seq_len = 4,
+                               labels = {1, 0}}
+    for _, mode in ipairs{"none", "softmax", "scaled_softmax"} do
+      local m = rec.models.din{fields = {8, 2}, seq_len = 4, attention = mode, embed_dim = 4,
+                               att_hidden = {6}, hidden = {8}}
+      local w = m:attention(b)
+      T.eq(w[1][3], 0.0, mode .. ": padding")
+      T.eq(w[1][4], 0.0, mode .. ": padding")
+      T.eq(w[2][4], 0.0, mode .. ": padding")
+      if mode ~= "none" then T.near(w[2][1] + w[2][2] + w[2][3], 1, 1e-6, mode .. " sums to 1") end
+    end
+    local dien = rec.models.dien{fields = {8, 2}, seq_len = 4, embed_dim = 4, hidden = {8}}
+    local a = dien:attention(b)
+    T.eq(a[1][3], 0.0, "dien padding")
+    T.near(a[1][1] + a[1][2], 1, 1e-6, "dien softmax")
+  end},
+  {"save and load", function()
+    local d = rec.models.synthetic_seq{rows = 300}
+    local m = rec.models.din{data = d, embed_dim = 4, bn = true, hidden = {8}}
+    m:fit(d, {progress = false})
+    local path = tmp("din.safetensors")
+    T.eq(m:save(path), m, "save returns the model")
+    local l = rec.models.load(path)
+    T.eq(l:predict(d), m:predict(d), "identical predictions")
+    T.eq(l:config(), m:config(), "the config")
+    local f = io.open(path, "rb"); local bytes = f:read("a"); f:close()
+    local cut = tmp("cut.safetensors")
+    f = io.open(cut, "wb"); f:write(bytes:sub(1, 100)); f:close()
+    T.err(function() rec.models.load(cut) end, "load " .. cut .. ": the header claims ",
+          "a truncated file")
+    T.err(function() rec.models.load(tmp("nothing")) end, "No such file or directory", "missing")
+    os.remove(path); os.remove(cut)
+  end},
+  {"params are the model's own, and die with it", function()
+    local m = rec.models.lr{fields = {3}}
+    local p = m:params()
+    p["linear.bias"]:set{2}
+    T.near(m:predict(rec.models.batch{sparse = {{0}}})[1], 1 / (1 + math.exp(-2)), 1e-6, "bias")
+    m:close()
+    T.err(function() return p["linear.bias"]:item() end, "closed", "closed model")
+    T.err(function() m:predict(rec.models.batch{sparse = {{0}}}) end, "the model is closed",
+          "closed")
+  end},
+  {"every docstring example runs", function()
+    local names = {"lr", "fm", "mlp", "wide_deep", "deepfm", "din", "dien", "load",
+                   "synthetic_ctr", "synthetic_seq", "batch"}
+    local function run(doc, what)
+      T.ok(doc ~= nil and doc.example ~= nil, what .. " has an example")
+      if doc and doc.example then
+        local chunk = assert(load(doc.example, what))
+        local ok, err = pcall(chunk)
+        T.ok(ok, what .. ": " .. tostring(err))
+      end
+    end
+    for _, n in ipairs(names) do run(help.get and {example = select(2, help.get(rec.models[n]))}
+                                     or nil, "rec.models." .. n) end
+    local m = rec.models.lr{fields = {3}}
+    for _, meth in ipairs{"fit", "predict", "evaluate", "summary", "layers", "params", "save",
+                          "interactions", "attention", "config", "kind", "close"} do
+      run({example = select(2, help.get(getmetatable(m).__index[meth]))}, "rec.Model:" .. meth)
+    end
+  end},
+}
+
+T.done()
