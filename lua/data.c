@@ -427,7 +427,8 @@ static int d_shuffle(lua_State *L)
 /* The iterator of ds:batches: upvalues (view, batch size, next index). */
 static int batch_iter(lua_State *L)
 {
-    rec_ds *d = to_ds(L, lua_upvalueindex(1));
+    rec_ds *d = lua_touserdata(L, lua_upvalueindex(1));
+    if (d->root->ds == NULL || d->closed) return luaL_error(L, "batches: the data set is closed");
     size_t B = (size_t)lua_tointeger(L, lua_upvalueindex(2));
     size_t i = (size_t)lua_tointeger(L, lua_upvalueindex(3));
     if (i >= rn_n_batches(d->n, B)) return 0;

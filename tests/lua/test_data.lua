@@ -172,7 +172,7 @@ T.cases {
     local rows = b1:rows()
     shuffled:close()
     T.err(function() return #shuffled end, "the data set is closed", "a closed view")
-    T.err(function() next_batch() end, "the data set is closed", "its batch iterator")
+    T.err(function() next_batch() end, "batches: the data set is closed", "its batch iterator")
     collectgarbage()
     T.eq(b1:rows(), rows, "a batch taken before stays valid")
     do
