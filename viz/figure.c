@@ -879,10 +879,13 @@ static int save_key(vz_figure *f)
         path = buf;
     }
     int rc = vz_figure_save_png(f, path);
-    /* the note shows on screen only: the PNG was written before it */
-    snprintf(f->toast, sizeof f->toast, rc == VZ_OK ? "saved %s" : "could not save %s", path);
-    f->toast_until = vz__now() + 2.0;
-    f->dirty = 1;
+    /* in a window, a note says so for two seconds: on screen only, the PNG
+     * was written before it (and offscreen figures never show it) */
+    if (f->window != NULL) {
+        snprintf(f->toast, sizeof f->toast, rc == VZ_OK ? "saved %s" : "could not save %s", path);
+        f->toast_until = vz__now() + 2.0;
+        f->dirty = 1;
+    }
     if (rc == VZ_OK) {
         char *copy = strdup(path);
         if (copy != NULL) {

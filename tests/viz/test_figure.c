@@ -353,16 +353,10 @@ static void test_interaction(void)
     e = key(SDLK_s, 0);
     CHECK(vz_figure_handle_event(f, &e) == VZ_OK);
     CHECK_STR(vz_figure_last_save(f), "pressed-s.png");
-    /* a note says so on screen, bottom left, but not in the PNG written first */
+    /* offscreen, no note is drawn over the figure */
     CHECK(vz_figure_render(f) == VZ_OK);
-    vz_color dark = {40, 40, 40, 255};
-    CHECK(color_diff(px_at(vz_figure_surface(f), 10, vz_figure_surface(f)->h - 10), dark) <= 20);
-    SDL_Surface *png = IMG_Load("pressed-s.png");
-    SDL_Surface *saved = png ? SDL_ConvertSurfaceFormat(png, SDL_PIXELFORMAT_XRGB8888, 0) : NULL;
-    CHECK(saved != NULL &&
-          color_diff(px_at(saved, 10, saved->h - 10), (vz_color){255, 255, 255, 255}) == 0);
-    SDL_FreeSurface(saved);
-    SDL_FreeSurface(png);
+    CHECK(color_diff(px_at(vz_figure_surface(f), 10, vz_figure_surface(f)->h - 10),
+                     (vz_color){255, 255, 255, 255}) == 0);
     struct stat st;
     CHECK(stat("pressed-s.png", &st) == 0 && st.st_size > 1000);
     /* Esc and Ctrl-C set the host's interrupt flag */

@@ -123,6 +123,26 @@ int main(void)
     CHECK(vz_figure_presentation(f));
     CHECK(screen_diff(f, win) == 0);
 
+    /* s saves, and a note says so on screen only: dark in the corner, white in the PNG */
+    remove("window-s.png");
+    vz_figure_set_save_path(f, "window-s.png");
+    memset(&e, 0, sizeof e);
+    e.type = SDL_KEYDOWN;
+    e.key.keysym.sym = SDLK_s;
+    push(&e, win);
+    settle();
+    CHECK_STR(vz_figure_last_save(f), "window-s.png");
+    SDL_Surface *s_png = IMG_Load("window-s.png");
+    SDL_Surface *s_conv =
+        s_png ? SDL_ConvertSurfaceFormat(s_png, SDL_PIXELFORMAT_XRGB8888, 0) : NULL;
+    SDL_Surface *shown = vz_figure_surface(f);
+    CHECK(s_conv != NULL &&
+          color_diff(px_at(s_conv, 10, s_conv->h - 10), (vz_color){255, 255, 255, 255}) == 0);
+    CHECK(color_diff(px_at(shown, 10, shown->h - 10), (vz_color){40, 40, 40, 255}) <= 20);
+    CHECK(screen_diff(f, win) == 0);
+    SDL_FreeSurface(s_conv);
+    SDL_FreeSurface(s_png);
+
     /* resize: the window and the figure agree, and the screen follows */
     SDL_SetWindowSize(win, 800, 500);
     settle();
