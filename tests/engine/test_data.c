@@ -8,6 +8,8 @@
 #include "check.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <sys/stat.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -643,6 +645,41 @@ static void test_movielens(void)
     CHECK_STR(rn_error(), "/nonexistent/movies.csv: cannot open: No such file or directory");
 }
 
+/* A small MovieLens folder with a rating of an unknown movie, then a movie
+ * listed twice. */
+static void test_movielens_errors(void)
+{
+    CHECK(mkdir("ml_bad", 0755) == 0 || errno == EEXIST);
+    FILE *m = fopen("ml_bad/movies.csv", "wb"), *r = fopen("ml_bad/ratings.csv", "wb");
+    CHECK(m != NULL && r != NULL);
+    if (m == NULL || r == NULL) return;
+    fputs("movieId,title,year,genres\n1,\"A, the \"\"film\"\"\",2001,Drama|Comedy\n"
+          "2,NA,NA,(no genres listed)\n",
+          m);
+    fputs("userId,movieId,rating,timestamp\n7,1,4,100\n7,99,3,200\n", r);
+    fclose(m);
+    fclose(r);
+    rn_movielens_config cfg = {"ml_bad", 0, 0, 0};
+    CHECK(rn_load_movielens(&cfg) == NULL);
+    CHECK_STR(rn_error(), "ml_bad/ratings.csv:3:3: column 'movieId': movie 99 is not in "
+                          "ml_bad/movies.csv");
+    cfg.max_rows = 1; /* the bad rating is not read */
+    rn_dataset *ds = rn_load_movielens(&cfg);
+    CHECK(ds != NULL && ds->n_rows == 1);
+    if (ds) CHECK_STR(rn_vocab_label(ds->cols[1].vocab, 1), "A, the \"film\" (2001)");
+    rn_dataset_free(ds);
+    m = fopen("ml_bad/movies.csv", "ab");
+    CHECK(m != NULL);
+    if (m == NULL) return;
+    fputs("1,again,1999,Drama\n", m);
+    fclose(m);
+    CHECK(rn_load_movielens(&cfg) == NULL);
+    CHECK_STR(rn_error(), "ml_bad/movies.csv:4:1: column 'movieId': movie 1 appears twice");
+    remove("ml_bad/movies.csv");
+    remove("ml_bad/ratings.csv");
+    rmdir("ml_bad");
+}
+
 /* ---- mutated inputs ------------------------------------------------------------------ */
 
 static size_t slurp(const char *path, char *buf, size_t size)
@@ -746,6 +783,7 @@ int main(void)
     RUN(test_splits);
     RUN(test_histories);
     RUN(test_movielens);
+    RUN(test_movielens_errors);
     RUN(test_fuzz_loaders);
     return check_report();
 }
