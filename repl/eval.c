@@ -223,7 +223,7 @@ int repl_run_cell(repl *r, const char *code)
     lua_settop(L, top);
     r->capture = NULL;
     if (!ok) r->failed_cells++;
-    repl_notebook_add(r, number, code, sb_str(&output));
+    repl_notebook_add(r, number, code, sb_str(&output), repl_cell_figures(r, number));
     sb_free(&output);
     return ok ? 0 : -1;
 }

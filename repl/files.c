@@ -58,3 +58,39 @@ char *files_xdg_dir(const char *env, const char *fallback, char *out, size_t out
     snprintf(out, outlen, "%s/%s/recnote", home, fallback);
     return out;
 }
+
+int files_copy(const char *src, const char *dst, char *err, size_t errlen)
+{
+    FILE *f = fopen(src, "rb");
+    if (f == NULL) {
+        snprintf(err, errlen, "cannot read %s: %s", src, strerror(errno));
+        return -1;
+    }
+    strbuf data = {0};
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        sb_append(&data, chunk, n);
+    int failed = ferror(f);
+    fclose(f);
+    int rc = -1;
+    if (failed)
+        snprintf(err, errlen, "cannot read %s", src);
+    else
+        rc = files_write_atomic(dst, sb_str(&data), data.len, err, errlen);
+    sb_free(&data);
+    return rc;
+}
+
+void files_companion_dir(const char *md_path, strbuf *dir, strbuf *rel)
+{
+    const char *dot = strrchr(md_path, '.');
+    const char *slash = strrchr(md_path, '/');
+    size_t stem =
+        dot != NULL && (slash == NULL || dot > slash) ? (size_t)(dot - md_path) : strlen(md_path);
+    size_t start = dir->len;
+    sb_append(dir, md_path, stem);
+    sb_puts(dir, "_files");
+    const char *base = strrchr(dir->s + start, '/');
+    sb_printf(rel, "%s/", base ? base + 1 : dir->s + start);
+}

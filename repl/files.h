@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include "strbuf.h"
+
 /* mkdir -p path (mode 0700 for new folders). 0 on success, -1 with errno. */
 int files_mkdirs(const char *path);
 
@@ -14,5 +16,13 @@ int files_write_atomic(const char *path, const char *data, size_t n, char *err, 
 /* An XDG folder joined with "recnote": $<env>/recnote, else $HOME/<fallback>/recnote.
  * Writes into out (outlen bytes); returns out, or NULL without HOME. */
 char *files_xdg_dir(const char *env, const char *fallback, char *out, size_t outlen);
+
+/* Copies src to dst (atomically, as files_write_atomic). 0 or -1 with err. */
+int files_copy(const char *src, const char *dst, char *err, size_t errlen);
+
+/* The folder of files that belong to the notebook md_path ("out.md" ->
+ * "out_files") into dir, and its name relative to the notebook's folder
+ * plus a slash ("out_files/") into rel. Both are appended to. */
+void files_companion_dir(const char *md_path, strbuf *dir, strbuf *rel);
 
 #endif

@@ -98,6 +98,7 @@ static void cleanup(repl *r)
     sb_free(&r->pending);
     repl_completion_free();
     repl_lesson_free();
+    repl_figures_cleanup();
     clear_history();
     repl_restore_terminal();
 }

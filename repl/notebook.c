@@ -18,7 +18,7 @@ static char *dup_or_die(const char *s)
     return d;
 }
 
-void repl_notebook_add(repl *r, int number, const char *code, const char *output)
+void repl_notebook_add(repl *r, int number, const char *code, const char *output, char *figures)
 {
     if (r->n_cells == r->cap_cells) {
         int cap = r->cap_cells ? 2 * r->cap_cells : 32;
@@ -34,6 +34,7 @@ void repl_notebook_add(repl *r, int number, const char *code, const char *output
     c->number = number;
     c->code = dup_or_die(code);
     c->output = dup_or_die(output);
+    c->figures = figures;
 }
 
 /* A fence longer than any run of backticks inside text (at least three). */
@@ -54,9 +55,43 @@ void repl_put_fenced(strbuf *b, const char *info, const char *text)
     sb_puts(b, "\n\n");
 }
 
+/* Copies the cell's figures into dir (made on demand) and links them. */
+static int save_figures(const repl_cell *c, const char *dir, const char *rel, strbuf *md)
+{
+    if (c->figures == NULL) return 0;
+    if (files_mkdirs(dir) != 0) {
+        repl_errf(":save: cannot make the folder %s\n", dir);
+        return -1;
+    }
+    strbuf links = {0};
+    int rc = 0;
+    for (const char *p = c->figures; *p && rc == 0;) {
+        size_t n = strcspn(p, "\n");
+        strbuf src = {0}, dst = {0};
+        sb_append(&src, p, n);
+        const char *base = strrchr(sb_str(&src), '/');
+        sb_printf(&dst, "%s/%s", dir, base ? base + 1 : sb_str(&src));
+        char err[512];
+        if (strcmp(sb_str(&src), sb_str(&dst)) != 0 &&
+            files_copy(sb_str(&src), sb_str(&dst), err, sizeof err) != 0) {
+            repl_errf(":save: %s\n", err);
+            rc = -1;
+        }
+        sb_free(&src);
+        sb_free(&dst);
+        p += n;
+        if (*p == '\n') p++;
+    }
+    repl_figure_links(c->figures, rel, &links);
+    sb_puts(md, sb_str(&links));
+    sb_free(&links);
+    return rc;
+}
+
 int repl_notebook_save(repl *r, const char *path)
 {
-    strbuf b = {0};
+    strbuf b = {0}, dir = {0}, rel = {0};
+    files_companion_dir(path, &dir, &rel);
     char date[64];
     time_t now = time(NULL);
     strftime(date, sizeof date, "%Y-%m-%d %H:%M", localtime(&now));
@@ -67,10 +102,18 @@ int repl_notebook_save(repl *r, const char *path)
         sb_printf(&b, "<!-- cell %d -->\n", c->number);
         repl_put_fenced(&b, "lua", c->code);
         if (c->output[0] != '\0') repl_put_fenced(&b, "text", c->output);
+        if (save_figures(c, sb_str(&dir), sb_str(&rel), &b) != 0) {
+            sb_free(&b);
+            sb_free(&dir);
+            sb_free(&rel);
+            return -1;
+        }
     }
     char err[512];
     int rc = files_write_atomic(path, sb_str(&b), b.len, err, sizeof err);
     sb_free(&b);
+    sb_free(&dir);
+    sb_free(&rel);
     if (rc != 0) repl_errf(":save: %s\n", err);
     return rc;
 }
@@ -80,6 +123,7 @@ void repl_notebook_free(repl *r)
     for (int i = 0; i < r->n_cells; i++) {
         free(r->cells[i].code);
         free(r->cells[i].output);
+        free(r->cells[i].figures);
     }
     free(r->cells);
     r->cells = NULL;

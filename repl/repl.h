@@ -25,9 +25,10 @@
 #include "strbuf.h"
 
 typedef struct {
-    char *code;   /* the cell's source, as typed */
-    char *output; /* everything it printed (values, print(), errors) */
-    int number;   /* its [n] */
+    char *code;    /* the cell's source, as typed */
+    char *output;  /* everything it printed (values, print(), errors) */
+    char *figures; /* paths of the PNG files of the figures it drew, one per line; or NULL */
+    int number;    /* its [n] */
 } repl_cell;
 
 typedef struct {
@@ -36,6 +37,8 @@ typedef struct {
     int interactive;          /* readline on a terminal */
     int color;                /* ANSI colours on (a terminal, NO_COLOR unset) */
     int headless;             /* --headless */
+    const char *figure_dir;   /* where cells' figures go (--run); NULL: a temporary folder */
+    int no_figures;           /* do not save cells' figures (--run without -o) */
     int quiet;                /* outputs are captured, not shown (recnote --run) */
     const char *start_lesson; /* --lesson NAME */
     int quit;                 /* set by :quit and Ctrl-D */
@@ -132,7 +135,8 @@ const char *const *repl_command_names(void);
 int repl_edit_distance(const char *a, const char *b);
 
 /* ---- notebook.c */
-void repl_notebook_add(repl *r, int number, const char *code, const char *output);
+/* Logs a cell; figures (may be NULL) is taken over. */
+void repl_notebook_add(repl *r, int number, const char *code, const char *output, char *figures);
 /* Writes the session as a Markdown notebook; 0 ok, -1 (message printed). */
 int repl_notebook_save(repl *r, const char *path);
 void repl_notebook_free(repl *r);
@@ -167,6 +171,16 @@ typedef struct {
 int repl_run_notebook(repl *r, const char *path, const run_opts *o);
 /* Defines the global check(cond, message) used by check cells. */
 void repl_open_check(lua_State *L);
+
+/* ---- figures.c */
+/* Calls the cell-end hooks for cell number: the paths of the PNG files they
+ * wrote, one per line (caller frees), or NULL. */
+char *repl_cell_figures(repl *r, int number);
+/* Appends a Markdown image link per path in paths (one per line; may be
+ * NULL): rel_dir followed by the file's name. */
+void repl_figure_links(const char *paths, const char *rel_dir, strbuf *md);
+/* Removes the session's temporary figure folder. */
+void repl_figures_cleanup(void);
 
 /* ---- idle.c */
 /* Runs every registered idle hook once (errors print and remove the hook). */

@@ -33,39 +33,6 @@ void repl_open_check(lua_State *L)
     lua_setglobal(L, "check");
 }
 
-/* Calls the cell-end hooks with prefix; appends a Markdown image link per file
- * they wrote (paths relative to the output notebook's folder). */
-static void collect_figures(repl *r, const char *prefix, const char *rel_prefix, strbuf *md)
-{
-    lua_State *L = r->L;
-    int top = lua_gettop(L);
-    if (lua_getfield(L, LUA_REGISTRYINDEX, REC_KEY_CELL_END) != LUA_TTABLE) {
-        lua_settop(L, top);
-        return;
-    }
-    int hooks = lua_gettop(L);
-    lua_pushnil(L);
-    while (lua_next(L, hooks) != 0) {
-        lua_pushstring(L, prefix);
-        if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
-            fprintf(stderr, "recnote: saving the figures of a cell failed: %s\n",
-                    lua_tostring(L, -1));
-        } else if (lua_type(L, -1) == LUA_TTABLE) {
-            lua_Integer n = luaL_len(L, -1);
-            for (lua_Integer i = 1; i <= n; i++) {
-                lua_rawgeti(L, -1, i);
-                const char *path = lua_tostring(L, -1);
-                const char *base = path ? strrchr(path, '/') : NULL;
-                if (path != NULL)
-                    sb_printf(md, "![figure](%s%s)\n\n", rel_prefix, base ? base + 1 : path);
-                lua_pop(L, 1);
-            }
-        }
-        lua_pop(L, 1);
-    }
-    lua_settop(L, top);
-}
-
 typedef struct {
     int item;      /* the item whose block the output follows */
     char *output;  /* text output */
@@ -142,14 +109,10 @@ int repl_run_notebook(repl *r, const char *path, const run_opts *o)
     /* Figures go to <out without .md>_files/cell-N-k.png, linked relatively. */
     strbuf fig_dir = {0}, rel_dir = {0};
     if (o->out_path != NULL) {
-        const char *dot = strrchr(o->out_path, '.');
-        const char *slash = strrchr(o->out_path, '/');
-        size_t stem = dot != NULL && (slash == NULL || dot > slash) ? (size_t)(dot - o->out_path)
-                                                                    : strlen(o->out_path);
-        sb_append(&fig_dir, o->out_path, stem);
-        sb_puts(&fig_dir, "_files");
-        const char *base = strrchr(sb_str(&fig_dir), '/');
-        sb_printf(&rel_dir, "%s/", base ? base + 1 : sb_str(&fig_dir));
+        files_companion_dir(o->out_path, &fig_dir, &rel_dir);
+        r->figure_dir = sb_str(&fig_dir);
+    } else {
+        r->no_figures = 1;
     }
 
     cell_output *outs = calloc((size_t)d->n_items + 1, sizeof *outs);
@@ -187,13 +150,8 @@ int repl_run_notebook(repl *r, const char *path, const run_opts *o)
         cells++;
         checks += it->kind == NB_CHECK && status == 0;
         strbuf figs = {0};
-        if (o->out_path != NULL) {
-            strbuf prefix = {0};
-            sb_printf(&prefix, "%s/cell-%d", sb_str(&fig_dir), number);
-            if (files_mkdirs(sb_str(&fig_dir)) == 0)
-                collect_figures(r, sb_str(&prefix), sb_str(&rel_dir), &figs);
-            sb_free(&prefix);
-        }
+        const char *paths = r->n_cells > 0 ? r->cells[r->n_cells - 1].figures : NULL;
+        repl_figure_links(paths, sb_str(&rel_dir), &figs);
         outs[n_outs].item = i;
         outs[n_outs].output = strdup(r->n_cells > 0 ? r->cells[r->n_cells - 1].output : "");
         outs[n_outs].figures = strdup(sb_str(&figs));
@@ -208,6 +166,8 @@ int repl_run_notebook(repl *r, const char *path, const run_opts *o)
         free(outs[k].figures);
     }
     free(outs);
+    r->figure_dir = NULL;
+    r->no_figures = 0;
     sb_free(&fig_dir);
     sb_free(&rel_dir);
     nb_doc_free(d);

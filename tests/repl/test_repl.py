@@ -9,8 +9,10 @@ its output and exit status.
 
 With no test name every test runs. Prints "N passed, N failed".
 """
+import atexit
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,6 +24,17 @@ import pexpect
 RECNOTE = os.path.abspath(sys.argv[1])
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROMPT = r"\[(\d+)\]> "
+_made = []
+
+
+def mkdtemp(prefix):
+    """A temporary folder, removed when the tests end."""
+    d = tempfile.mkdtemp(prefix=prefix)
+    _made.append(d)
+    return d
+
+
+atexit.register(lambda: [shutil.rmtree(d, ignore_errors=True) for d in _made])
 CONT = r"\.\.\.> "
 
 
@@ -37,7 +50,7 @@ class Session:
     """recnote in a pseudo-terminal."""
 
     def __init__(self, state_dir=None, args=()):
-        self.dir = state_dir or tempfile.mkdtemp(prefix="recnote-test-")
+        self.dir = state_dir or mkdtemp(prefix="recnote-test-")
         self.p = pexpect.spawn(RECNOTE, list(args), env=env_for(self.dir), encoding="utf-8",
                                dimensions=(30, 100), timeout=10, cwd=self.dir)
         self.p.expect("Ctrl-D to quit")
@@ -73,7 +86,7 @@ def lines_after_echo(out, typed):
 
 
 def run(args, stdin=None, cwd=None):
-    env = env_for(tempfile.mkdtemp(prefix="recnote-test-"))
+    env = env_for(mkdtemp(prefix="recnote-test-"))
     return subprocess.run([RECNOTE] + args, input=stdin, capture_output=True, text=True,
                           env=env, timeout=60, cwd=cwd)
 
@@ -208,7 +221,7 @@ def test_complete_commands_and_files(check):
 
 
 def test_history_persists(check):
-    d = tempfile.mkdtemp(prefix="recnote-test-")
+    d = mkdtemp(prefix="recnote-test-")
     s = Session(d)
     s.type("unique_marker = 1234")
     s.type("unique_marker = 1234")
@@ -347,6 +360,28 @@ def test_save_notebook(check):
     check.ok(blocks[6][1].startswith("[4]:1: bad"), "the error is in the notebook")
 
 
+def test_save_with_figures(check):
+    d = mkdtemp(prefix="recnote-test-")
+    tmp = os.path.join(d, "tmp")
+    os.makedirs(tmp)
+    out = os.path.join(d, "s.md")
+    env = env_for(d)
+    env["TMPDIR"] = tmp
+    stdin = ("f = rec.plot.bar{values = {1, 2}, show = false};\n"
+             "x = 1\n"
+             "f:set{values = {3, 4}};\n"
+             ":save " + out + "\n")
+    r = subprocess.run([RECNOTE], input=stdin, capture_output=True, text=True, env=env, timeout=60)
+    check.eq(r.returncode, 0, ":save with figures: " + r.stderr)
+    md = open(out).read()
+    check.eq(re.findall(r"!\[figure\]\((.*?)\)", md), ["s_files/cell-1-1.png", "s_files/cell-3-1.png"],
+             "a figure link after the cell that drew it and after the cell that changed it")
+    for f in ("cell-1-1.png", "cell-3-1.png"):
+        png = open(os.path.join(d, "s_files", f), "rb").read(8)
+        check.eq(png, b"\x89PNG\r\n\x1a\n", f + " is a PNG")
+    check.eq(os.listdir(tmp), [], "the session's temporary figures are removed at exit")
+
+
 def test_piped_input(check):
     r = run([], stdin="x = 2\nx * 3\nfor i = 1, 2 do\n  print(i)\nend\nx;\n")
     check.eq(r.stdout, "6\n1\n2\n", "piped lines run as cells, no prompts")
@@ -407,7 +442,7 @@ def test_cli(check):
     check.ok(re.match(r"recnote \d+\.\d+\.\d+ \(Lua 5\.4", r.stdout) and r.returncode == 0, "--version")
     r = run(["--help"])
     check.ok("usage: recnote" in r.stdout and r.returncode == 0, "--help")
-    d = tempfile.mkdtemp(prefix="recnote-test-")
+    d = mkdtemp(prefix="recnote-test-")
     script = os.path.join(d, "s.lua")
     open(script, "w").write("print(arg[0], arg[1], arg[2], #arg, ...)\n")
     r = run([script, "one", "two"])
@@ -438,7 +473,7 @@ def test_lazy_engine(check):
 
 def test_run_notebook(check):
     nb = os.path.join(HERE, "notebooks", "tiny_lesson.md")
-    d = tempfile.mkdtemp(prefix="recnote-test-")
+    d = mkdtemp(prefix="recnote-test-")
     out = os.path.join(d, "out.md")
     r = run(["--run", nb, "-o", out, "--solutions"])
     check.eq((r.returncode, r.stdout.strip()), (0, nb + ": 3 cells ran, 1 checks passed"),
@@ -476,7 +511,7 @@ def test_run_notebook(check):
 
 def lesson_env():
     """A data folder holding the tiny lesson, and a fresh XDG data folder."""
-    d = tempfile.mkdtemp(prefix="recnote-lessons-")
+    d = mkdtemp(prefix="recnote-lessons-")
     os.makedirs(os.path.join(d, "lessons"))
     src = open(os.path.join(HERE, "notebooks", "tiny_lesson.md")).read()
     open(os.path.join(d, "lessons", "01-tiny.md"), "w").write(src)
