@@ -916,8 +916,9 @@ static const rec_doc_entry plot_docs[] = {
      "                                    {name = \"after BN\", values = b}}, show = false}\n"
      "fig:save(\"bn.png\")"},
     {"bar",
-     "rec.plot.bar{values = {...}, labels = {...}, title =} draws one bar per value, "
-     "negative values downwards, labelled below.",
+     "rec.plot.bar{values = {...}, labels = {...}, series = {{name =, values =}, ...}, "
+     "title =} draws one bar per value, negative values downwards, labelled below; with "
+     "series, bars stand in groups, one colour per series, with a legend.",
      "local fig = rec.plot.bar{values = {0.81, 0.79, 0.76}, labels = {\"DeepFM\", \"DIN\", "
      "\"LR\"},\n"
      "                         title = \"AUC\", show = false}\n"

@@ -36,7 +36,7 @@ const char *const *plot_panel_keys(vz_kind k)
                                           "k",      "metric",  NULL};
     static const char *const curve[] = {"fn", "names", "range", "sliders", NULL};
     static const char *const hist[] = {"values", "name", "series", "bins", NULL};
-    static const char *const bar[] = {"values", "labels", NULL};
+    static const char *const bar[] = {"values", "labels", "series", NULL};
     static const char *const graph[] = {"nodes", "edges", "walk", "positions", NULL};
     static const char *const none[] = {NULL};
     switch (k) {
@@ -511,21 +511,54 @@ static void fill_hist(lua_State *L, vz_panel *p, int opts, const char *fname)
         plot_vz_error(L, fname);
 }
 
+/* values (the first series) and labels; series = {{name =, values =}, ...}
+ * adds grouped series (only when the chart is made, main set). */
 static void fill_bar(lua_State *L, vz_panel *p, int opts, int main, const char *fname)
 {
     int top = lua_gettop(L);
-    if (data_field(L, opts, "values", main) == LUA_TNIL) {
-        if (main) luaL_error(L, "%s: option 'values' (a table of numbers) is required", fname);
-        lua_settop(L, top);
-        return;
+    int has_series = main && lua_getfield(L, opts, "series") != LUA_TNIL;
+    lua_settop(L, top);
+    if (data_field(L, opts, "values", main) != LUA_TNIL) {
+        size_t n;
+        float *v = plot_floats(L, -1, fname, "values", &n, 0);
+        lua_getfield(L, opts, "labels");
+        const char **labels = plot_strings(L, -1, fname, "labels", (int)n);
+        int rc = !main && labels == NULL ? vz_bar_update(p, v, (int)n)
+                                         : vz_bar_set(p, v, (int)n, labels);
+        if (rc != VZ_OK) plot_vz_error(L, fname);
+    } else if (main && !has_series) {
+        luaL_error(L, "%s: option 'values' (a table of numbers) or 'series' is required", fname);
     }
-    size_t n;
-    float *v = plot_floats(L, -1, fname, "values", &n, 0);
-    lua_getfield(L, opts, "labels");
-    const char **labels = plot_strings(L, -1, fname, "labels", (int)n);
-    int rc =
-        !main && labels == NULL ? vz_bar_update(p, v, (int)n) : vz_bar_set(p, v, (int)n, labels);
-    if (rc != VZ_OK) plot_vz_error(L, fname);
+    lua_settop(L, top);
+    if (!has_series) return;
+    lua_getfield(L, opts, "series");
+    int st = lua_gettop(L);
+    if (lua_type(L, st) != LUA_TTABLE)
+        luaL_error(L, "%s: option 'series' must be a table of {name =, values =}", fname);
+    int ns = (int)lua_rawlen(L, st);
+    for (int i = 1; i <= ns; i++) {
+        if (lua_rawgeti(L, st, i) != LUA_TTABLE)
+            luaL_error(L, "%s: series[%d] must be a table {name =, values =}, got %s", fname, i,
+                       luaL_typename(L, -1));
+        int s = lua_gettop(L);
+        static const char *const keys[] = {"name", "values", NULL};
+        plot_check_keys(L, s, fname, keys, 0);
+        lua_getfield(L, s, "values");
+        size_t nv;
+        float *v = plot_floats(L, -1, fname, "values", &nv, 0);
+        if (vz_bar_add_series(p, plot_opt_string(L, s, "name", NULL, fname), v, (int)nv) != VZ_OK)
+            plot_vz_error(L, fname);
+        lua_settop(L, st);
+    }
+    /* labels given with series only */
+    if (data_field(L, opts, "values", 1) == LUA_TNIL) {
+        lua_getfield(L, opts, "labels");
+        if (!lua_isnil(L, -1)) {
+            int n = (int)lua_rawlen(L, -1);
+            const char **labels = plot_strings(L, -1, fname, "labels", n);
+            if (vz_bar_set_labels(p, labels, n) != VZ_OK) plot_vz_error(L, fname);
+        }
+    }
     lua_settop(L, top);
 }
 

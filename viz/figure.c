@@ -116,6 +116,7 @@ static void panel_free(vz_panel *p)
     free(p->counts);
     free(p->bars);
     vz__labels_free(p->bar_labels, p->n_bars);
+    vz__labels_free(p->bar_names, p->n_bar_series);
     free(p->nodes);
     free(p->node_px);
     vz__labels_free(p->node_labels, p->n_nodes);

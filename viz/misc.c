@@ -149,25 +149,36 @@ void vz__hist_hover(const vz_panel *p, int x, int y, char *buf, size_t size)
 
 /* ---- bar ------------------------------------------------------------------------ */
 
+static int bar_values_ok(const float *v, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!isfinite(v[i]))
+            return vz_fail(VZ_EINVAL, "bar: value %d is %g (not finite)", i + 1, (double)v[i]);
+    return VZ_OK;
+}
+
 int vz_bar_set(vz_panel *p, const float *v, int n, const char *const *labels)
 {
     if (p->kind != VZ_PANEL_BAR) return vz_fail(VZ_EINVAL, "bar: this panel is not a bar chart");
     if (n < 1 || n > 10000) return vz_fail(VZ_EINVAL, "bar: %d bars (must be 1..10000)", n);
-    for (int i = 0; i < n; i++)
-        if (!isfinite(v[i]))
-            return vz_fail(VZ_EINVAL, "bar: value %d is %g (not finite)", i + 1, (double)v[i]);
+    if (bar_values_ok(v, n) != VZ_OK) return VZ_EINVAL;
     float *copy = malloc((size_t)n * sizeof *copy);
     int fail = 0;
     char **lab = vz__labels_dup(labels, n, &fail);
+    const char *none[1] = {""};
+    char **names = vz__labels_dup(none, 1, &fail);
     if (copy == NULL || fail) {
         free(copy);
         vz__labels_free(lab, n);
+        vz__labels_free(names, 1);
         return vz_fail(VZ_ENOMEM, "bar: out of memory");
     }
     memcpy(copy, v, (size_t)n * sizeof *copy);
     free(p->bars);
     vz__labels_free(p->bar_labels, p->n_bars);
+    vz__labels_free(p->bar_names, p->n_bar_series);
     p->bars = copy, p->bar_labels = lab, p->n_bars = n;
+    p->bar_names = names, p->n_bar_series = 1;
     vz__figure_changed(p->fig);
     return VZ_OK;
 }
@@ -175,56 +186,109 @@ int vz_bar_set(vz_panel *p, const float *v, int n, const char *const *labels)
 int vz_bar_update(vz_panel *p, const float *v, int n)
 {
     if (p->kind != VZ_PANEL_BAR || n != p->n_bars) return vz_bar_set(p, v, n, NULL);
-    for (int i = 0; i < n; i++)
-        if (!isfinite(v[i]))
-            return vz_fail(VZ_EINVAL, "bar: value %d is %g (not finite)", i + 1, (double)v[i]);
+    if (bar_values_ok(v, n) != VZ_OK) return VZ_EINVAL;
     memcpy(p->bars, v, (size_t)n * sizeof *v);
+    vz__figure_changed(p->fig);
+    return VZ_OK;
+}
+
+int vz_bar_add_series(vz_panel *p, const char *name, const float *v, int n)
+{
+    if (p->kind != VZ_PANEL_BAR) return vz_fail(VZ_EINVAL, "bar: this panel is not a bar chart");
+    if (p->bars == NULL) { /* the first series */
+        int rc = vz_bar_set(p, v, n, NULL);
+        if (rc != VZ_OK) return rc;
+        char *copy = vz__strdup(name ? name : "");
+        if (copy == NULL) return vz_fail(VZ_ENOMEM, "bar: out of memory");
+        free(p->bar_names[0]);
+        p->bar_names[0] = copy;
+        return VZ_OK;
+    }
+    if (n != p->n_bars)
+        return vz_fail(VZ_EINVAL, "bar: series \"%s\" has %d values, the chart has %d bars",
+                       name ? name : "", n, p->n_bars);
+    if (p->n_bar_series >= 8) return vz_fail(VZ_EINVAL, "bar: at most 8 series");
+    if (bar_values_ok(v, n) != VZ_OK) return VZ_EINVAL;
+    int S = p->n_bar_series;
+    float *bars = realloc(p->bars, (size_t)(S + 1) * (size_t)n * sizeof *bars);
+    if (bars == NULL) return vz_fail(VZ_ENOMEM, "bar: out of memory");
+    p->bars = bars;
+    char **names = realloc(p->bar_names, (size_t)(S + 1) * sizeof *names);
+    if (names == NULL) return vz_fail(VZ_ENOMEM, "bar: out of memory");
+    p->bar_names = names;
+    if ((names[S] = vz__strdup(name ? name : "")) == NULL)
+        return vz_fail(VZ_ENOMEM, "bar: out of memory");
+    memcpy(bars + (size_t)S * (size_t)n, v, (size_t)n * sizeof *v);
+    p->n_bar_series = S + 1;
+    vz__figure_changed(p->fig);
+    return VZ_OK;
+}
+
+int vz_bar_set_labels(vz_panel *p, const char *const *labels, int n)
+{
+    if (p->kind != VZ_PANEL_BAR || n != p->n_bars)
+        return vz_fail(VZ_EINVAL, "bar: %d labels for %d bars", n, p->n_bars);
+    int fail = 0;
+    char **lab = vz__labels_dup(labels, n, &fail);
+    if (fail) return vz_fail(VZ_ENOMEM, "bar: out of memory");
+    vz__labels_free(p->bar_labels, p->n_bars);
+    p->bar_labels = lab;
     vz__figure_changed(p->fig);
     return VZ_OK;
 }
 
 void vz__draw_bar(vz_dlist *dl, vz_panel *p, const vz__style *st)
 {
+    int S = p->n_bar_series, N = p->n_bars;
+    if (p->bars == NULL) {
+        vz__layout(dl, p, st, 0, 0, 0, 0);
+        return;
+    }
     double lo = 0, hi = 0;
-    for (int i = 0; i < p->n_bars; i++)
+    for (int i = 0; i < S * N; i++)
         lo = fmin(lo, p->bars[i]), hi = fmax(hi, p->bars[i]);
     if (!(hi > lo)) hi = lo + 1;
     p->auto_view = 1; /* bars do not zoom */
-    vz__auto_view(p, -0.5, p->n_bars - 0.5, lo, hi, 0);
-    double pad = (hi - lo) * 0.08;
+    vz__auto_view(p, -0.5, N - 0.5, lo, hi, 0);
+    double pad = (hi - lo) * (S > 1 ? 0.08 + 0.1 * S : 0.08); /* room for the legend */
     p->vy1 = hi > 0 ? hi + pad : hi;
     p->vy0 = lo < 0 ? lo - pad : lo;
     /* labels turn when they would crowd their bar */
     int lw = 0, th, tw;
     vz__text_size("0", st->tick_size, 0, &tw, &th);
-    for (int i = 0; p->bar_labels && i < p->n_bars; i++) {
+    for (int i = 0; p->bar_labels && i < N; i++) {
         int w, h;
         vz__text_size(p->bar_labels[i][0] ? p->bar_labels[i] : " ", st->tick_size, 0, &w, &h);
         lw = w > lw ? w : lw;
     }
-    float slot = (float)(p->cell.w - 80) / (float)(p->n_bars ? p->n_bars : 1);
+    float slot = (float)(p->cell.w - 80) / (float)(N ? N : 1);
     int turn = p->bar_labels && (float)lw > slot - 4;
     vz__draw_axes(dl, p, st, 0, turn ? (float)(lw - th) : 0);
     SDL_Rect a = p->area;
     float base = roundf(vz__py(p, 0));
-    vz__dl_group(dl, "bars", NULL);
     char buf[32];
     int vw, vh;
     vz__text_size("-0.000", st->tick_size, 0, &vw, &vh);
-    for (int i = 0; i < p->n_bars; i++) {
-        float x0 = roundf(vz__px(p, i - 0.4)), x1 = roundf(vz__px(p, i + 0.4));
-        float y = roundf(vz__py(p, p->bars[i]));
-        vz_color col = vz_palette(0);
-        vz__dl_rect(dl, x0, fminf(y, base), x1 - x0, fabsf(base - y), col);
-        if (x1 - x0 >= (float)vw) {
-            snprintf(buf, sizeof buf, "%.3g", (double)p->bars[i]);
-            vz__text_at(dl, buf, (x0 + x1) / 2, p->bars[i] >= 0 ? y - 2 : y + 2, 1,
-                        p->bars[i] >= 0 ? 2 : 0, st->tick_size, 0, vz__ink);
+    /* a group of S bars per category, 0.8 wide in all */
+    double bw = 0.8 / S;
+    for (int s = 0; s < S; s++) {
+        vz__dl_group(dl, "bars", p->bar_names[s]);
+        for (int i = 0; i < N; i++) {
+            float v = p->bars[(size_t)s * (size_t)N + (size_t)i];
+            double left = i - 0.4 + bw * s;
+            float x0 = roundf(vz__px(p, left)), x1 = roundf(vz__px(p, left + bw));
+            float y = roundf(vz__py(p, v));
+            vz__dl_rect(dl, x0, fminf(y, base), x1 - x0, fabsf(base - y), vz_palette(s));
+            if (x1 - x0 >= (float)vw) {
+                snprintf(buf, sizeof buf, "%.3g", (double)v);
+                vz__text_at(dl, buf, (x0 + x1) / 2, v >= 0 ? y - 2 : y + 2, 1, v >= 0 ? 2 : 0,
+                            st->tick_size, 0, vz__ink);
+            }
         }
+        vz__dl_end_group(dl);
     }
-    vz__dl_end_group(dl);
     float ay = (float)(a.y + a.h) + 4 * st->scale + 3;
-    for (int i = 0; p->bar_labels && i < p->n_bars; i++) {
+    for (int i = 0; p->bar_labels && i < N; i++) {
         float cx = vz__px(p, i);
         if (turn) {
             int w, h;
@@ -237,17 +301,36 @@ void vz__draw_bar(vz_dlist *dl, vz_panel *p, const vz__style *st)
     }
     if (lo < 0) /* the zero line, when bars grow both ways */
         vz__dl_segment(dl, (float)a.x, base + 0.5f, (float)(a.x + a.w), base + 0.5f, 1, vz__grey);
+    if (S > 1) {
+        const char *names[8];
+        char fallback[8][24];
+        vz_color cols[8];
+        for (int s = 0; s < S; s++) {
+            snprintf(fallback[s], sizeof fallback[s], "series %d", s + 1);
+            names[s] = p->bar_names[s][0] ? p->bar_names[s] : fallback[s];
+            cols[s] = vz_palette(s);
+        }
+        vz__legend(dl, p, st, names, cols, S);
+    }
 }
 
 void vz__bar_hover(const vz_panel *p, int x, int y, char *buf, size_t size)
 {
     SDL_Rect a = p->area;
     if (p->bars == NULL || x < a.x || x >= a.x + a.w || y < a.y || y >= a.y + a.h) return;
-    int i = (int)lround(vz__x_of(p, (float)x));
+    int i = (int)lround(vz__clampd(vz__x_of(p, (float)x)));
     if (i < 0 || i >= p->n_bars) return;
     char name[32];
     snprintf(name, sizeof name, "bar %d", i + 1);
-    snprintf(buf, size, "%s: %g", p->bar_labels ? p->bar_labels[i] : name, (double)p->bars[i]);
+    int n = snprintf(buf, size, "%s:", p->bar_labels ? p->bar_labels[i] : name);
+    for (int s = 0; s < p->n_bar_series && n >= 0 && (size_t)n < size; s++) {
+        const char *sn = p->bar_names[s];
+        double v = (double)p->bars[(size_t)s * (size_t)p->n_bars + (size_t)i];
+        if (sn[0])
+            n += snprintf(buf + n, size - (size_t)n, "%s %s = %g", s ? "," : "", sn, v);
+        else
+            n += snprintf(buf + n, size - (size_t)n, "%s %g", s ? "," : "", v);
+    }
 }
 
 /* ---- graph ------------------------------------------------------------------------ */

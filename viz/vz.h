@@ -303,8 +303,15 @@ int vz_hist_bin(const vz_panel *p, int s, int b, float *lo, float *hi, int *coun
 
 /* n bars with optional labels (NULL). Negative values grow downwards. */
 int vz_bar_set(vz_panel *p, const float *v, int n, const char *const *labels);
-/* Replaces the values of n bars, keeping the labels when n is unchanged. */
+/* Replaces the values of n bars (the first series), keeping the labels and
+ * other series when n is unchanged. */
 int vz_bar_update(vz_panel *p, const float *v, int n);
+/* Adds a named series of n values (n as the first series; an empty chart
+ * takes it as its first): bars then stand in groups, one colour per series,
+ * with a legend. */
+int vz_bar_add_series(vz_panel *p, const char *name, const float *v, int n);
+/* Labels the n categories (n as the chart's bars). */
+int vz_bar_set_labels(vz_panel *p, const char *const *labels, int n);
 
 /* n nodes at xy (2n floats; NULL places them on a circle), optional labels,
  * n_edges edges as pairs of 0-based node indices. */

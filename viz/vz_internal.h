@@ -140,9 +140,10 @@ struct vz_panel {
     float h_lo, h_hi;
 
     /* bar */
-    float *bars;
-    int n_bars;
+    float *bars; /* n_bar_series x n_bars, series-major */
+    int n_bars, n_bar_series;
     char **bar_labels;
+    char **bar_names; /* n_bar_series names ("" for the unnamed first one) */
 
     /* graph */
     int n_nodes;

@@ -166,6 +166,17 @@ T.cases{
     T.eq(b:hover(bx, by), "x: 3", "bar hover")
     b:set{values = {1, 2, 3}}
     T.eq(b:hover(b:to_pixel(2, 0.5)), "z: 3", "labels kept after values change")
+    local grouped = plot.bar{labels = {"DeepFM", "DIN"}, show = false,
+                             series = {{name = "AUC", values = {0.8, 0.82}},
+                                       {name = "gAUC", values = {0.7, 0.74}}}}
+    T.eq(grouped:hover(grouped:to_pixel(1, 0.1)), "DIN: AUC = 0.82, gAUC = 0.74", "grouped hover")
+    local gx, gy = grouped:to_pixel(1.2, 0.35) -- the right half of group 2: gAUC's bar
+    T.ok(near_color(grouped, gx, gy, ORANGE, 2), "the second series is orange")
+    T.err(function() plot.bar{series = {{name = "a", values = {1, 2}}, {name = "b", values = {1}}},
+                              show = false} end,
+          'bar: series "b" has 1 values, the chart has 2 bars', "ragged series")
+    T.err(function() plot.bar{show = false} end, "option 'values' (a table of numbers) or 'series'",
+          "no values")
     local g = plot.graph{nodes = {"u1", "i1", "u2"}, edges = {{1, 2}, {2, 3}}, walk = {1, 2, 3},
                          show = false}
     g:set{walk = {3, 2}}
