@@ -335,6 +335,49 @@ void vz__bar_hover(const vz_panel *p, int x, int y, char *buf, size_t size)
 
 /* ---- graph ------------------------------------------------------------------------ */
 
+/* Fruchterman & Reingold (1991) force-directed layout, in place: nodes repel
+ * as k^2/d, edges pull as d^2/k, moves are capped by a temperature that cools
+ * linearly over 300 rounds. Starts from the given positions (a circle), so
+ * the result is the same on every run. O(n^2) a round: small graphs only. */
+static int force_layout(float *xy, int n, const int *edges, int n_edges)
+{
+    double *d = calloc(2 * (size_t)n, sizeof *d);
+    if (d == NULL) return vz_fail(VZ_ENOMEM, "graph: out of memory for the layout");
+    const double area = 4.0, k = sqrt(area / n); /* the circle spans [-1, 1]^2 */
+    const int rounds = 300;
+    for (int r = 0; r < rounds; r++) {
+        memset(d, 0, 2 * (size_t)n * sizeof *d);
+        for (int i = 0; i < n; i++)
+            for (int j = i + 1; j < n; j++) {
+                double dx = (double)xy[2 * i] - (double)xy[2 * j];
+                double dy = (double)xy[2 * i + 1] - (double)xy[2 * j + 1];
+                double dist2 = dx * dx + dy * dy + 1e-9;
+                double f = k * k / dist2; /* (k^2 / d) along the unit vector (dx, dy) / d */
+                d[2 * i] += dx * f, d[2 * i + 1] += dy * f;
+                d[2 * j] -= dx * f, d[2 * j + 1] -= dy * f;
+            }
+        for (int e = 0; e < n_edges; e++) {
+            int u = edges[2 * e], v = edges[2 * e + 1];
+            if (u == v) continue;
+            double dx = (double)xy[2 * u] - (double)xy[2 * v];
+            double dy = (double)xy[2 * u + 1] - (double)xy[2 * v + 1];
+            double dist = sqrt(dx * dx + dy * dy) + 1e-9;
+            double f = dist / k; /* (d^2 / k) along the unit vector */
+            d[2 * u] -= dx * f, d[2 * u + 1] -= dy * f;
+            d[2 * v] += dx * f, d[2 * v + 1] += dy * f;
+        }
+        double temp = 0.2 * (1.0 - (double)r / rounds) + 0.002;
+        for (int i = 0; i < n; i++) {
+            double len = sqrt(d[2 * i] * d[2 * i] + d[2 * i + 1] * d[2 * i + 1]) + 1e-12;
+            double step = len < temp ? len : temp;
+            xy[2 * i] = (float)((double)xy[2 * i] + d[2 * i] / len * step);
+            xy[2 * i + 1] = (float)((double)xy[2 * i + 1] + d[2 * i + 1] / len * step);
+        }
+    }
+    free(d);
+    return VZ_OK;
+}
+
 int vz_graph_set(vz_panel *p, int n, const float *xy, const char *const *labels, const int *edges,
                  int n_edges)
 {
@@ -359,12 +402,18 @@ int vz_graph_set(vz_panel *p, int n, const float *xy, const char *const *labels,
         vz__labels_free(lab, n);
         return vz_fail(VZ_ENOMEM, "graph: out of memory");
     }
-    /* a circle when no layout is given; either way fitted, centred, into the
-     * unit square keeping its aspect */
+    /* without a layout: nodes start on a circle and, when there are edges,
+     * spread by force (deterministic); either way the result is fitted,
+     * centred, into the unit square keeping its aspect */
     for (int i = 0; i < n; i++) {
         double t = 2 * M_PI * i / n - M_PI / 2;
         nodes[2 * i] = xy != NULL ? xy[2 * i] : (float)cos(t);
         nodes[2 * i + 1] = xy != NULL ? -xy[2 * i + 1] : (float)sin(t); /* y grows upwards */
+    }
+    if (xy == NULL && n_edges > 0 && n <= 2000 && force_layout(nodes, n, edges, n_edges) != VZ_OK) {
+        free(nodes), free(px), free(ed);
+        vz__labels_free(lab, n);
+        return VZ_ENOMEM;
     }
     float x0 = nodes[0], x1 = nodes[0], y0 = nodes[1], y1 = nodes[1];
     for (int i = 1; i < n; i++) {
@@ -420,11 +469,21 @@ void vz__draw_graph(vz_dlist *dl, vz_panel *p, const vz__style *st)
     vz__layout(dl, p, st, r + 4, r + 4, r + 4, r + 4);
     if (p->nodes == NULL) return;
     SDL_Rect a = p->area;
-    float side = fminf((float)a.w, (float)a.h);
-    float ox = (float)a.x + ((float)a.w - side) / 2, oy = (float)a.y + ((float)a.h - side) / 2;
+    /* the layout's bounding box, scaled to fill the area keeping its aspect */
+    float x0 = p->nodes[0], x1 = x0, y0 = p->nodes[1], y1 = y0;
+    for (int i = 1; i < p->n_nodes; i++) {
+        x0 = fminf(x0, p->nodes[2 * i]), x1 = fmaxf(x1, p->nodes[2 * i]);
+        y0 = fminf(y0, p->nodes[2 * i + 1]), y1 = fmaxf(y1, p->nodes[2 * i + 1]);
+    }
+    float sx = x1 > x0 ? (float)a.w / (x1 - x0) : 1e30f,
+          sy = y1 > y0 ? (float)a.h / (y1 - y0) : 1e30f;
+    float scale = fminf(sx, sy);
+    if (scale > 1e29f) /* one node, or all at one place */
+        scale = 0;
+    float cx = (float)a.x + (float)a.w / 2, cy = (float)a.y + (float)a.h / 2;
     for (int i = 0; i < p->n_nodes; i++) {
-        p->node_px[2 * i] = ox + p->nodes[2 * i] * side;
-        p->node_px[2 * i + 1] = oy + p->nodes[2 * i + 1] * side;
+        p->node_px[2 * i] = cx + (p->nodes[2 * i] - (x0 + x1) / 2) * scale;
+        p->node_px[2 * i + 1] = cy + (p->nodes[2 * i + 1] - (y0 + y1) / 2) * scale;
     }
     const float *q = p->node_px;
     vz__dl_group(dl, "edges", NULL);

@@ -313,8 +313,9 @@ int vz_bar_add_series(vz_panel *p, const char *name, const float *v, int n);
 /* Labels the n categories (n as the chart's bars). */
 int vz_bar_set_labels(vz_panel *p, const char *const *labels, int n);
 
-/* n nodes at xy (2n floats; NULL places them on a circle), optional labels,
- * n_edges edges as pairs of 0-based node indices. */
+/* n nodes at xy (2n floats; NULL lays them out: a force-directed layout from
+ * a circle, the same on every run), optional labels, n_edges edges as pairs
+ * of 0-based node indices. */
 int vz_graph_set(vz_panel *p, int n, const float *xy, const char *const *labels, const int *edges,
                  int n_edges);
 /* A walk (node indices) drawn over the graph: numbered, coloured edges. */

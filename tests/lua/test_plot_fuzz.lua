@@ -45,7 +45,7 @@ local own = {
   line = {"y", "x", "name", "series", "logy"}, heatmap = {"values", "rows", "cols", "vmin", "vmax"},
   scatter = {"points", "classes", "labels", "select", "k", "metric"},
   curve = {"fn", "names", "range", "sliders"}, hist = {"values", "name", "series", "bins"},
-  bar = {"values", "labels"}, graph = {"nodes", "edges", "walk", "positions"},
+  bar = {"values", "labels", "series"}, graph = {"nodes", "edges", "walk", "positions"},
   figure = {"rows", "cols"}}
 local methods = {"add", "append", "set", "save", "show", "pixel", "to_pixel", "hover", "key",
                  "size", "neighbours", "close"}
