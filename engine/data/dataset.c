@@ -656,9 +656,12 @@ static int cmp_row_key(const void *pa, const void *pb)
     return (a->pos > b->pos) - (a->pos < b->pos);
 }
 
+/* A row's time; a NaN (a missing time filled with NaN) sorts last, which
+ * keeps the sort's comparison a total order. */
 static double time_of(const rn_column *c, size_t row)
 {
-    return c->kind == RN_COL_INT ? (double)c->i64[row] : (double)c->f[row];
+    double t = c->kind == RN_COL_INT ? (double)c->i64[row] : (double)c->f[row];
+    return isnan(t) ? INFINITY : t;
 }
 
 static int64_t group_of(const rn_column *c, size_t row)
