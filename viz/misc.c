@@ -338,7 +338,7 @@ void vz__bar_hover(const vz_panel *p, int x, int y, char *buf, size_t size)
 /* Fruchterman & Reingold (1991) force-directed layout, in place: nodes repel
  * as k^2/d, edges pull as d^2/k, moves are capped by a temperature that cools
  * linearly over 300 rounds. Starts from the given positions (a circle), so
- * the result is the same on every run. O(n^2) a round: small graphs only. */
+ * the result is the same on every run. O(n^2) a round: used up to 500 nodes. */
 static int force_layout(float *xy, int n, const int *edges, int n_edges)
 {
     double *d = calloc(2 * (size_t)n, sizeof *d);
@@ -410,7 +410,7 @@ int vz_graph_set(vz_panel *p, int n, const float *xy, const char *const *labels,
         nodes[2 * i] = xy != NULL ? xy[2 * i] : (float)cos(t);
         nodes[2 * i + 1] = xy != NULL ? -xy[2 * i + 1] : (float)sin(t); /* y grows upwards */
     }
-    if (xy == NULL && n_edges > 0 && n <= 2000 && force_layout(nodes, n, edges, n_edges) != VZ_OK) {
+    if (xy == NULL && n_edges > 0 && n <= 500 && force_layout(nodes, n, edges, n_edges) != VZ_OK) {
         free(nodes), free(px), free(ed);
         vz__labels_free(lab, n);
         return VZ_ENOMEM;

@@ -151,6 +151,17 @@ int main(void)
     CHECK(w == 800 && h == 500);
     CHECK(screen_diff(f, win) == 0);
 
+    /* a second figure opens a second window; each closes on its own */
+    vz_figure *g = vz_figure_new(1, 1, 300, 200);
+    vz_panel *gb = vz_figure_add_panel(g, VZ_PANEL_BAR);
+    vz_bar_set(gb, (float[]){1, 2, 3}, 3, NULL);
+    CHECK(vz_figure_show(g) == 1);
+    settle();
+    CHECK(vz_pump() == 2);
+    vz_figure_hide(g);
+    CHECK(vz_pump() == 1);
+    vz_figure_free(g);
+
     /* SIGINT stays the host's: SDL installed no handler */
     struct sigaction sa;
     sigaction(SIGINT, NULL, &sa);
