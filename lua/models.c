@@ -4,7 +4,7 @@
  *   rec.models.load(path)                                                -> rec.Model
  *   rec.models.synthetic_ctr{...} / synthetic_seq{...} / batch{...}      -> rec.CtrData
  *
- * A rec.CtrData owns rows of CTR data (an rn_batch: sparse ids, dense
+ * A rec.CtrData owns rows of CTR data (an rn_samples: sparse ids, dense
  * features, padded sequences with their mask, labels, groups). A rec.Model
  * owns its engine model; the tensors m:params() hands out keep the model
  * alive through their user value and are refused once it is closed. fit runs
@@ -14,9 +14,11 @@
 #include "rec_engine.h"
 #include "host.h"
 #include "rec.h"
+#include "rec_data.h"
 
 #include "alloc.h"
 #include "error.h"
+#include "models/from_dataset.h"
 #include "models/model.h"
 #include "models/synth.h"
 #include "models/train.h"
@@ -36,15 +38,16 @@
 typedef struct {
     rec_params_ud pud; /* first: the owner of the parameter tensors handed to Lua */
     rn_model *m;       /* NULL once closed */
+    char label[64];    /* the label column read from a rec.Dataset ("" : the first) */
 } model_ud;
 
 typedef struct {
-    rn_batch *b; /* NULL once closed */
+    rn_samples *b; /* NULL once closed */
 } data_ud;
 
 /* ---- rec.CtrData ----------------------------------------------------------------- */
 
-static rn_batch *check_data(lua_State *L, int i)
+static rn_samples *check_data(lua_State *L, int i)
 {
     data_ud *u = luaL_testudata(L, i, REC_DATA);
     if (u == NULL) luaL_typeerror(L, i, "rec.CtrData");
@@ -53,17 +56,48 @@ static rn_batch *check_data(lua_State *L, int i)
 }
 
 /* Pushes b as a new rec.CtrData (the userdata owns it). */
-static void push_data(lua_State *L, rn_batch *b)
+static void push_data(lua_State *L, rn_samples *b)
 {
     data_ud *u = lua_newuserdatauv(L, sizeof *u, 0);
     u->b = b;
     luaL_setmetatable(L, REC_DATA);
 }
 
+/* The map of the rec.Dataset at index i (sequences padded to T when T > 0,
+ * else to the longest list, at most 50). */
+static const rn_dataset *dataset_map(lua_State *L, int i, const char *label, int T,
+                                     rn_data_map *map, const size_t **rows, size_t *start,
+                                     size_t *n)
+{
+    const rn_dataset *ds = rec_check_dataset(L, i, rows, start, n);
+    if (rn_data_map_infer(ds, label && label[0] ? label : NULL, T > 0 ? T : 50, map) != RN_OK)
+        rec_engine_error(L);
+    if (T > 0) map->seq_len = T;
+    return ds;
+}
+
+/* The samples at index i: a rec.CtrData as it is, or a rec.Dataset (the data
+ * sets of rec.data) read through its inferred map into a new rec.CtrData that
+ * replaces it at i. T: the model's sequence length (0: none). */
+static rn_samples *samples_arg(lua_State *L, int i, const char *label, int T)
+{
+    i = lua_absindex(L, i);
+    if (luaL_testudata(L, i, REC_DATASET) == NULL) return check_data(L, i);
+    rn_data_map map;
+    const size_t *rows;
+    size_t start, n;
+    const rn_dataset *ds = dataset_map(L, i, label, T, &map, &rows, &start, &n);
+    rn_samples *b = rn_samples_from_dataset(ds, &map, rows, start, n);
+    if (b == NULL) rec_engine_error(L);
+    push_data(L, b);
+    lua_replace(L, i);
+    return b;
+}
+
 static int d_gc(lua_State *L)
 {
     data_ud *u = luaL_checkudata(L, 1, REC_DATA);
-    rn_batch_free(u->b);
+    rn_samples_free(u->b);
     u->b = NULL;
     return 0;
 }
@@ -81,7 +115,7 @@ static int d_tostring(lua_State *L)
         lua_pushliteral(L, "rec.CtrData (closed)");
         return 1;
     }
-    const rn_batch *b = u->b;
+    const rn_samples *b = u->b;
     double pos = 0;
     for (size_t i = 0; i < b->n; i++)
         pos += (double)b->labels[i * (size_t)b->n_tasks];
@@ -93,12 +127,12 @@ static int d_tostring(lua_State *L)
 }
 
 /* A copy of the rows [from, from + n) of b (or the rows listed). */
-static rn_batch *copy_rows(lua_State *L, const rn_batch *b, const size_t *rows, size_t n)
+static rn_samples *copy_rows(lua_State *L, const rn_samples *b, const size_t *rows, size_t n)
 {
-    rn_batch *c = rn_batch_new(n, b->n_fields, b->n_dense, b->seq_len, b->n_tasks, 1);
+    rn_samples *c = rn_samples_new(n, b->n_fields, b->n_dense, b->seq_len, b->n_tasks, 1);
     if (c == NULL) rec_engine_error(L);
-    if (rn_batch_gather(c, b, rows, n) != RN_OK) {
-        rn_batch_free(c);
+    if (rn_samples_gather(c, b, rows, n) != RN_OK) {
+        rn_samples_free(c);
         rec_engine_error(L);
     }
     if (b->group == NULL) {
@@ -111,7 +145,7 @@ static rn_batch *copy_rows(lua_State *L, const rn_batch *b, const size_t *rows, 
 /* d:slice(i, j): rows i..j (1-based, inclusive) as a new data set. */
 static int d_slice(lua_State *L)
 {
-    rn_batch *b = check_data(L, 1);
+    rn_samples *b = check_data(L, 1);
     lua_Integer i = luaL_checkinteger(L, 2), j = luaL_optinteger(L, 3, (lua_Integer)b->n);
     if (i < 1 || j > (lua_Integer)b->n || i > j)
         return luaL_error(L, "slice: rows %d..%d are outside 1..%d", (int)i, (int)j, (int)b->n);
@@ -126,7 +160,7 @@ static int d_slice(lua_State *L)
 /* d:split(frac [, {seed=}]): a random split into two new data sets. */
 static int d_split(lua_State *L)
 {
-    rn_batch *b = check_data(L, 1);
+    rn_samples *b = check_data(L, 1);
     double frac = luaL_checknumber(L, 2);
     static const char *const known[] = {"seed", NULL};
     rec_check_options(L, 3, "split", known);
@@ -150,7 +184,7 @@ static int d_split(lua_State *L)
 
 /* d:schema(): {fields = {cardinality...}, dense = n, seq_len = T, seq_field = k}
  * (the cardinality of each field is its largest id + 1). */
-static void push_schema(lua_State *L, const rn_batch *b, int seq_field)
+static void push_schema(lua_State *L, const rn_samples *b, int seq_field)
 {
     lua_createtable(L, 0, 4);
     lua_createtable(L, b->n_fields, 0);
@@ -178,7 +212,7 @@ static void push_schema(lua_State *L, const rn_batch *b, int seq_field)
 
 static int d_schema(lua_State *L)
 {
-    rn_batch *b = check_data(L, 1);
+    rn_samples *b = check_data(L, 1);
     push_schema(L, b, 1);
     return 1;
 }
@@ -186,7 +220,7 @@ static int d_schema(lua_State *L)
 /* d:labels(): the labels as a Lua array. */
 static int d_labels(lua_State *L)
 {
-    rn_batch *b = check_data(L, 1);
+    rn_samples *b = check_data(L, 1);
     lua_createtable(L, (int)b->n, 0);
     for (size_t i = 0; i < b->n; i++) {
         lua_pushnumber(L, (lua_Number)b->labels[i * (size_t)b->n_tasks]);
@@ -213,7 +247,7 @@ static int l_synthetic_ctr(lua_State *L)
     c.bias = (float)rec_opt_number(L, 1, "bias", (double)c.bias);
     c.noise = (float)rec_opt_number(L, 1, "noise", (double)c.noise);
     c.seed = (uint64_t)rec_opt_number(L, 1, "seed", (double)c.seed);
-    rn_batch *b = rn_synth_ctr(&c);
+    rn_samples *b = rn_synth_ctr(&c);
     if (b == NULL) return rec_engine_error(L);
     push_data(L, b);
     return 1;
@@ -235,7 +269,7 @@ static int l_synthetic_seq(lua_State *L)
     c.drift = rec_opt_bool(L, 1, "drift", 0);
     c.strength = (float)rec_opt_number(L, 1, "strength", (double)c.strength);
     c.seed = (uint64_t)rec_opt_number(L, 1, "seed", (double)c.seed);
-    rn_batch *b = rn_synth_seq(&c);
+    rn_samples *b = rn_synth_seq(&c);
     if (b == NULL) return rec_engine_error(L);
     push_data(L, b);
     return 1;
@@ -294,7 +328,7 @@ static int l_batch(lua_State *L)
     lua_getfield(L, 1, "group");
     int with_group = !lua_isnil(L, -1);
     lua_pop(L, 1);
-    rn_batch *b = rn_batch_new((size_t)n, F, Dn, ns ? T : 0, 1, with_group);
+    rn_samples *b = rn_samples_new((size_t)n, F, Dn, ns ? T : 0, 1, with_group);
     if (b == NULL) return rec_engine_error(L);
     push_data(L, b); /* collected on error */
     for (int i = 1; i <= n; i++) {
@@ -349,29 +383,11 @@ static int l_batch(lua_State *L)
 
 /* ---- model config from Lua ---------------------------------------------------------- */
 
-static const char *const config_keys[] = {"data",
-                                          "fields",
-                                          "dense",
-                                          "seq_len",
-                                          "seq_field",
-                                          "embed_dim",
-                                          "hidden",
-                                          "activation",
-                                          "bn",
-                                          "dropout",
-                                          "l2_embed",
-                                          "bn_momentum",
-                                          "dice_eps",
-                                          "init_std",
-                                          "seed",
-                                          "crosses",
-                                          "cross_buckets",
-                                          "att_hidden",
-                                          "att_activation",
-                                          "attention",
-                                          "gru",
-                                          "aux_weight",
-                                          NULL};
+static const char *const config_keys[] = {
+    "data",        "label",          "fields",     "dense", "seq_len",    "seq_field",
+    "embed_dim",   "hidden",         "activation", "bn",    "dropout",    "l2_embed",
+    "bn_momentum", "dice_eps",       "init_std",   "seed",  "crosses",    "cross_buckets",
+    "att_hidden",  "att_activation", "attention",  "gru",   "aux_weight", NULL};
 
 /* An array of positive integers at field name (at most max) into v; count returned. */
 static int int_list(lua_State *L, int i, const char *fn, const char *name, int max, int *v)
@@ -423,10 +439,32 @@ static void read_config(lua_State *L, int kind, rn_model_config *c)
     luaL_checktype(L, 1, LUA_TTABLE);
     rec_check_options(L, 1, fn, config_keys);
     *c = rn_model_defaults(kind);
-    /* data = d: the schema of a rec.CtrData */
+    /* data = d: the schema of a rec.CtrData or a rec.Dataset */
+    int sf_default = 1;
     lua_getfield(L, 1, "data");
-    if (!lua_isnil(L, -1)) {
-        rn_batch *b = check_data(L, -1);
+    if (luaL_testudata(L, -1, REC_DATASET) != NULL) {
+        rn_data_map map;
+        const size_t *rows;
+        size_t start, n;
+        lua_getfield(L, 1, "label");
+        const char *label = lua_tostring(L, -1); /* kept alive by the config table */
+        lua_pop(L, 1);
+        dataset_map(L, -1, label, (int)rec_opt_number(L, 1, "seq_len", 0), &map, &rows, &start, &n);
+        lua_pop(L, 1);
+        lua_createtable(L, 0, 4);
+        lua_createtable(L, map.n_fields, 0);
+        for (int f = 0; f < map.n_fields; f++) {
+            lua_pushinteger(L, map.cardinality[f]);
+            lua_rawseti(L, -2, f + 1);
+        }
+        lua_setfield(L, -2, "fields");
+        lua_pushinteger(L, map.n_dense);
+        lua_setfield(L, -2, "dense");
+        lua_pushinteger(L, map.seq >= 0 ? map.seq_len : 0);
+        lua_setfield(L, -2, "seq_len");
+        if (map.seq >= 0) sf_default = map.seq_field + 1; /* the history's item column */
+    } else if (!lua_isnil(L, -1)) {
+        rn_samples *b = check_data(L, -1);
         int sf = (int)rec_opt_number(L, 1, "seq_field", 1);
         push_schema(L, b, sf);
         lua_replace(L, -2);
@@ -444,7 +482,7 @@ static void read_config(lua_State *L, int kind, rn_model_config *c)
     int uses_seq = kind == RN_MODEL_MLP || kind == RN_MODEL_DIN || kind == RN_MODEL_DIEN;
     c->n_dense = (int)rec_opt_number(L, 1, "dense", dflt_dense);
     c->seq_len = (int)rec_opt_number(L, 1, "seq_len", uses_seq ? dflt_T : 0);
-    int sf = (int)rec_opt_number(L, 1, "seq_field", 1);
+    int sf = (int)rec_opt_number(L, 1, "seq_field", sf_default);
     c->seq_field = c->seq_len > 0 ? sf - 1 : -1;
     c->embed_dim = (int)rec_opt_number(L, 1, "embed_dim", c->embed_dim);
     int h = int_list(L, 1, fn, "hidden", RN_MODEL_MAX_LAYERS, c->hidden);
@@ -511,6 +549,7 @@ static void push_model(lua_State *L, rn_model *m)
     model_ud *u = lua_newuserdatauv(L, sizeof *u, 1);
     u->m = m;
     u->pud.ps = rn_model_params(m);
+    u->label[0] = '\0';
     luaL_setmetatable(L, REC_MODEL);
 }
 
@@ -518,9 +557,15 @@ static int make_model(lua_State *L, int kind)
 {
     rn_model_config c;
     read_config(L, kind, &c);
+    lua_getfield(L, 1, "label");
+    const char *label = lua_isnil(L, -1) ? "" : luaL_checkstring(L, -1);
+    if (strlen(label) >= sizeof(((model_ud *)0)->label))
+        return luaL_error(L, "rec.models: label '%s' is too long", label);
     rn_model *m = rn_model_new(&c);
     if (m == NULL) return rec_engine_error(L);
     push_model(L, m);
+    snprintf(((model_ud *)lua_touserdata(L, -1))->label, sizeof(((model_ud *)0)->label), "%s",
+             label);
     return 1;
 }
 
@@ -657,7 +702,7 @@ static int m_kind(lua_State *L)
 static int m_predict(lua_State *L)
 {
     rn_model *m = check_model(L, 1);
-    rn_batch *b = check_data(L, 2);
+    rn_samples *b = samples_arg(L, 2, check_model_ud(L, 1)->label, rn_model_config_of(m)->seq_len);
     float *z = lua_newuserdatauv(L, b->n * sizeof *z, 0);
     if (rn_model_predict(m, b, 1024, z) != RN_OK) return rec_engine_error(L);
     lua_createtable(L, (int)b->n, 0);
@@ -684,7 +729,7 @@ static void push_eval(lua_State *L, const rn_eval *e)
 static int m_evaluate(lua_State *L)
 {
     rn_model *m = check_model(L, 1);
-    rn_batch *b = check_data(L, 2);
+    rn_samples *b = samples_arg(L, 2, check_model_ud(L, 1)->label, rn_model_config_of(m)->seq_len);
     rn_eval e;
     if (rn_model_evaluate(m, b, 1024, &e) != RN_OK) return rec_engine_error(L);
     push_eval(L, &e);
@@ -708,7 +753,7 @@ static void push_rows(lua_State *L, const float *v, size_t n, int width)
 static int inspect(lua_State *L, int attention)
 {
     rn_model *m = check_model(L, 1);
-    rn_batch *b = check_data(L, 2);
+    rn_samples *b = samples_arg(L, 2, check_model_ud(L, 1)->label, rn_model_config_of(m)->seq_len);
     int width = 0;
     int rc = attention ? rn_model_attention(m, b, NULL, &width)
                        : rn_model_interactions(m, b, NULL, &width);
@@ -938,7 +983,8 @@ static const char *const fit_keys[] = {
 static int m_fit(lua_State *L)
 {
     rn_model *m = check_model(L, 1);
-    rn_batch *data = check_data(L, 2);
+    const char *label = check_model_ud(L, 1)->label;
+    rn_samples *data = samples_arg(L, 2, label, rn_model_config_of(m)->seq_len);
     lua_settop(L, 3);
     if (lua_isnil(L, 3)) {
         lua_newtable(L);
@@ -960,7 +1006,7 @@ static int m_fit(lua_State *L)
     float lr = (float)rec_opt_number(L, 3, "lr", 0);
 
     lua_getfield(L, 3, "valid"); /* 4 */
-    if (!lua_isnil(L, 4)) fc.valid = check_data(L, 4);
+    if (!lua_isnil(L, 4)) fc.valid = samples_arg(L, 4, label, rn_model_config_of(m)->seq_len);
 
     /* optimizers: owned by a userdata so that an error frees them */
     optim_set *os = lua_newuserdatauv(L, sizeof *os, 0); /* 5 */
@@ -1140,7 +1186,9 @@ static const rec_doc_entry data_docs[] = {
     {NULL, NULL, NULL}};
 
 static const char *const common_config =
-    " Config: fields = {cardinality of each categorical field} (or data = a rec.CtrData), "
+    " Config: fields = {cardinality of each categorical field} (or data = a rec.CtrData, or a "
+    "rec.Dataset of rec.data with label = its label column: cat columns become fields, dense "
+    "columns dense features, a history seq column the behaviour sequence), "
     "dense (dense features), embed_dim (8), hidden ({64, 32}), activation ('relu' | 'prelu' | "
     "'dice' | 'sigmoid'), bn, dropout, l2_embed, init_std, seed.";
 

@@ -6,8 +6,8 @@
 #include "../alloc.h"
 #include "../error.h"
 
-rn_batch *rn_batch_new(size_t cap, int n_fields, int n_dense, int seq_len, int n_tasks,
-                       int with_group)
+rn_samples *rn_samples_new(size_t cap, int n_fields, int n_dense, int seq_len, int n_tasks,
+                           int with_group)
 {
     if (cap < 1 || cap > ((size_t)1 << 31))
         return rn_fail(RN_EARG, "batch: rows must be in 1..2^31, got %zu", cap), NULL;
@@ -17,7 +17,7 @@ rn_batch *rn_batch_new(size_t cap, int n_fields, int n_dense, int seq_len, int n
                        "batch: widths out of range (fields %d, dense %d, seq_len %d, tasks %d)",
                        n_fields, n_dense, seq_len, n_tasks),
                NULL;
-    rn_batch *b = rn_calloc(1, sizeof *b, "batch");
+    rn_samples *b = rn_calloc(1, sizeof *b, "batch");
     if (b == NULL) return NULL;
     b->n = b->cap = cap;
     b->n_fields = n_fields;
@@ -35,13 +35,13 @@ rn_batch *rn_batch_new(size_t cap, int n_fields, int n_dense, int seq_len, int n
     if (ok) ok &= (b->labels = rn_calloc(cap * (size_t)n_tasks, 4, "batch labels")) != NULL;
     if (ok && with_group) ok &= (b->group = rn_calloc(cap, 8, "batch groups")) != NULL;
     if (!ok) {
-        rn_batch_free(b);
+        rn_samples_free(b);
         return NULL;
     }
     return b;
 }
 
-void rn_batch_free(rn_batch *b)
+void rn_samples_free(rn_samples *b)
 {
     if (b == NULL) return;
     rn_free(b->sparse);
@@ -53,7 +53,7 @@ void rn_batch_free(rn_batch *b)
     rn_free(b);
 }
 
-int rn_batch_gather(rn_batch *dst, const rn_batch *src, const size_t *rows, size_t n)
+int rn_samples_gather(rn_samples *dst, const rn_samples *src, const size_t *rows, size_t n)
 {
     if (dst->n_fields != src->n_fields || dst->n_dense != src->n_dense ||
         dst->seq_len != src->seq_len || dst->n_tasks != src->n_tasks)
@@ -85,9 +85,9 @@ int rn_batch_gather(rn_batch *dst, const rn_batch *src, const size_t *rows, size
     return RN_OK;
 }
 
-rn_batch rn_batch_view(const rn_batch *src, size_t start, size_t n)
+rn_samples rn_samples_view(const rn_samples *src, size_t start, size_t n)
 {
-    rn_batch v = *src;
+    rn_samples v = *src;
     size_t F = (size_t)src->n_fields, Dn = (size_t)src->n_dense, T = (size_t)src->seq_len,
            K = (size_t)src->n_tasks;
     v.n = v.cap = n;

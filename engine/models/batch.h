@@ -1,7 +1,8 @@
-/* Rows of CTR data as the models read them: a batch, or a whole in-memory set.
+/* Rows of CTR samples as the models read them: a batch, or a whole in-memory
+ * set (rn_samples; the name rn_batch belongs to dataset.h's batch slicer).
  *
  * One struct serves both: a data set of n rows is a batch with n rows, and a
- * training batch is filled from it by rn_batch_gather (a copy of the chosen
+ * training batch is filled from it by rn_samples_gather (a copy of the chosen
  * rows into arrays allocated once at the batch's capacity, so a warm step
  * allocates nothing). Every array is row-major:
  *
@@ -18,8 +19,8 @@
  * embedding table of one sparse field (the candidate item, the model's
  * seq_field), so they lie in that field's range.
  *
- * The data engineer's columnar rn_dataset (engine/data/dataset.h) fills one of
- * these through rn_gather_ids / rn_gather_float / rn_gather_seq per column.
+ * The columnar rn_dataset (engine/data/dataset.h) fills one of these through
+ * rn_samples_from_dataset (from_dataset.h).
  */
 #ifndef RN_MODELS_BATCH_H
 #define RN_MODELS_BATCH_H
@@ -37,22 +38,22 @@ typedef struct {
     float *mask;     /* n x seq_len */
     float *labels;   /* n x n_tasks */
     int64_t *group;  /* n, or NULL */
-} rn_batch;
+} rn_samples;
 
 /* A zero-filled batch of cap rows (n = cap) with the given widths (each >= 0,
  * n_tasks >= 1) and a group column when with_group is nonzero. Caller frees
- * with rn_batch_free. NULL with RN_EARG (a bad width) or RN_ENOMEM. */
-rn_batch *rn_batch_new(size_t cap, int n_fields, int n_dense, int seq_len, int n_tasks,
-                       int with_group);
-void rn_batch_free(rn_batch *b);
+ * with rn_samples_free. NULL with RN_EARG (a bad width) or RN_ENOMEM. */
+rn_samples *rn_samples_new(size_t cap, int n_fields, int n_dense, int seq_len, int n_tasks,
+                           int with_group);
+void rn_samples_free(rn_samples *b);
 
 /* Copies rows[0..n) of src into dst (dst->n = n). The widths must agree and n
  * must fit dst's capacity (RN_ESHAPE / RN_EARG naming them); each row index
  * must be < src->n (RN_EARG). */
-int rn_batch_gather(rn_batch *dst, const rn_batch *src, const size_t *rows, size_t n);
+int rn_samples_gather(rn_samples *dst, const rn_samples *src, const size_t *rows, size_t n);
 
 /* Rows [start, start + n) of src as a borrowed view (no copy): valid while src
  * lives. start + n must not exceed src->n. */
-rn_batch rn_batch_view(const rn_batch *src, size_t start, size_t n);
+rn_samples rn_samples_view(const rn_samples *src, size_t start, size_t n);
 
 #endif

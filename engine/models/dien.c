@@ -110,7 +110,8 @@ static rn_tensor *attention_cell(rn_model *m, rn_graph *g, rn_tensor *x, rn_tens
 
 #define DIEN_MAX_T 256
 
-static rn_tensor *aux_loss(rn_model *m, rn_graph *g, const rn_batch *b, rn_tensor *hs, rn_tensor *k)
+static rn_tensor *aux_loss(rn_model *m, rn_graph *g, const rn_samples *b, rn_tensor *hs,
+                           rn_tensor *k)
 {
     const rn_model_config *c = &m->cfg;
     int B = (int)b->n, T = c->seq_len, D = c->embed_dim, T1 = T - 1;
@@ -145,7 +146,7 @@ static rn_tensor *aux_loss(rn_model *m, rn_graph *g, const rn_batch *b, rn_tenso
     return rn_scale(g, rn_bce_logits(g, z, y, w), (float)(2.0 * B * T1 / valid));
 }
 
-static rn_tensor *forward(rn_model *m, rn_graph *g, const rn_batch *b)
+static rn_tensor *forward(rn_model *m, rn_graph *g, const rn_samples *b)
 {
     const rn_model_config *c = &m->cfg;
     int B = (int)b->n, T = c->seq_len, D = c->embed_dim, H = D;

@@ -56,7 +56,7 @@ static rn_tensor *ones(rn_graph *g, int B, int T)
 }
 
 /* score + (mask - 1) 1e9: exp underflows to exactly 0 at padding. */
-static rn_tensor *neg_mask(rn_graph *g, const rn_batch *b)
+static rn_tensor *neg_mask(rn_graph *g, const rn_samples *b)
 {
     rn_tensor *t = rn_graph_tensor(g, 2, (const int[]){(int)b->n, b->seq_len}, b->mask);
     if (t != NULL)
@@ -66,7 +66,8 @@ static rn_tensor *neg_mask(rn_graph *g, const rn_batch *b)
 }
 
 /* Masked attention weights from scores (B x T) by mode (also DIEN's softmax). */
-rn_tensor *rn__attention_weights(rn_graph *g, const rn_batch *b, rn_tensor *scores, int mode, int D)
+rn_tensor *rn__attention_weights(rn_graph *g, const rn_samples *b, rn_tensor *scores, int mode,
+                                 int D)
 {
     rn_tensor *mask = rn__mask_input(g, b);
     if (mode == RN_ATT_NONE) return rn_mul(g, scores, mask);
@@ -75,7 +76,7 @@ rn_tensor *rn__attention_weights(rn_graph *g, const rn_batch *b, rn_tensor *scor
     return rn_mul(g, w, mask); /* a row with no item gets zeros, not 1/T */
 }
 
-static rn_tensor *forward(rn_model *m, rn_graph *g, const rn_batch *b)
+static rn_tensor *forward(rn_model *m, rn_graph *g, const rn_samples *b)
 {
     const rn_model_config *c = &m->cfg;
     int B = (int)b->n, T = c->seq_len, D = c->embed_dim;

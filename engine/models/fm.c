@@ -37,7 +37,7 @@ static int build(rn_model *m, rn_rng *g)
     return RN_OK;
 }
 
-static rn_tensor *forward(rn_model *m, rn_graph *g, const rn_batch *b)
+static rn_tensor *forward(rn_model *m, rn_graph *g, const rn_samples *b)
 {
     rn_tensor *lin = rn__linear_term(m, g, b, m->lin, m->lin_dense, m->lin_bias);
     rn_tensor *v = rn__fm_vectors(m, g, b, rn__field_embed(m, g, m->embed, b));

@@ -81,14 +81,14 @@ struct rn_model {
 struct rn__kind {
     const char *name;
     int (*build)(rn_model *m, rn_rng *g);
-    rn_tensor *(*forward)(rn_model *m, rn_graph *g, const rn_batch *b);
+    rn_tensor *(*forward)(rn_model *m, rn_graph *g, const rn_samples *b);
 };
 
 extern const rn__kind rn__lr, rn__fm, rn__mlp_model, rn__wide_deep, rn__deepfm, rn__din, rn__dien;
 
 /* Masked attention weights (B x T) from scores (B x T) by mode RN_ATT_* (din.c;
  * DIEN uses the softmax): exactly 0 at padding. D scales the scaled softmax. */
-rn_tensor *rn__attention_weights(rn_graph *g, const rn_batch *b, rn_tensor *scores, int mode,
+rn_tensor *rn__attention_weights(rn_graph *g, const rn_samples *b, rn_tensor *scores, int mode,
                                  int D);
 
 /* FM's field vectors embed.weight and embed.dense (fm.c; shared with DeepFM). */
@@ -111,26 +111,27 @@ int32_t *rn__scratch_ids(rn_model *m, size_t n);
 /* The field embeddings of b (B x F x D) from table (one lookup; the ids are
  * shifted by each field's offset), or NULL on the graph's error. Records the
  * result for the L2 term. */
-rn_tensor *rn__field_embed(rn_model *m, rn_graph *g, rn_tensor *table, const rn_batch *b);
+rn_tensor *rn__field_embed(rn_model *m, rn_graph *g, rn_tensor *table, const rn_samples *b);
 
 /* The sequence's embeddings (B x T x D) from table rows of seq_field. */
-rn_tensor *rn__seq_embed(rn_model *m, rn_graph *g, rn_tensor *table, const rn_batch *b);
+rn_tensor *rn__seq_embed(rn_model *m, rn_graph *g, rn_tensor *table, const rn_samples *b);
 
 /* The first-order term bias + sum_f w[id_f] + dense . w_dense (B x 1). */
-rn_tensor *rn__linear_term(rn_model *m, rn_graph *g, const rn_batch *b, rn_tensor *w,
+rn_tensor *rn__linear_term(rn_model *m, rn_graph *g, const rn_samples *b, rn_tensor *w,
                            rn_tensor *w_dense, rn_tensor *bias);
 
 /* Field vectors for FM: the field embeddings (B x F x D), followed when
  * n_dense > 0 by x_j * v_j of each dense feature (B x (F + n_dense) x D). */
-rn_tensor *rn__fm_vectors(rn_model *m, rn_graph *g, const rn_batch *b, rn_tensor *emb);
+rn_tensor *rn__fm_vectors(rn_model *m, rn_graph *g, const rn_samples *b, rn_tensor *emb);
 
 /* The batch's dense features (B x n_dense) and mask (B x T) as graph tensors
  * (the arena keeps a copy), or NULL. */
-rn_tensor *rn__dense_input(rn_graph *g, const rn_batch *b);
-rn_tensor *rn__mask_input(rn_graph *g, const rn_batch *b);
+rn_tensor *rn__dense_input(rn_graph *g, const rn_samples *b);
+rn_tensor *rn__mask_input(rn_graph *g, const rn_samples *b);
 
 /* The MLP's input: the flattened field embeddings (B x F D), extra (B x E)
  * when not NULL, and the dense features. */
-rn_tensor *rn__stack(rn_model *m, rn_graph *g, const rn_batch *b, rn_tensor *emb, rn_tensor *extra);
+rn_tensor *rn__stack(rn_model *m, rn_graph *g, const rn_samples *b, rn_tensor *emb,
+                     rn_tensor *extra);
 
 #endif

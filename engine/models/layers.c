@@ -164,7 +164,7 @@ int32_t *rn__scratch_ids(rn_model *m, size_t n)
     return m->ids;
 }
 
-rn_tensor *rn__field_embed(rn_model *m, rn_graph *g, rn_tensor *table, const rn_batch *b)
+rn_tensor *rn__field_embed(rn_model *m, rn_graph *g, rn_tensor *table, const rn_samples *b)
 {
     int B = (int)b->n, F = m->cfg.n_fields;
     int32_t *id = rn__scratch_ids(m, (size_t)B * (size_t)F);
@@ -178,7 +178,7 @@ rn_tensor *rn__field_embed(rn_model *m, rn_graph *g, rn_tensor *table, const rn_
     return e;
 }
 
-rn_tensor *rn__seq_embed(rn_model *m, rn_graph *g, rn_tensor *table, const rn_batch *b)
+rn_tensor *rn__seq_embed(rn_model *m, rn_graph *g, rn_tensor *table, const rn_samples *b)
 {
     int B = (int)b->n, T = m->cfg.seq_len, off = m->offset[m->cfg.seq_field];
     int32_t *id = rn__scratch_ids(m, (size_t)B * (size_t)T);
@@ -197,17 +197,17 @@ rn_tensor *rn__seq_embed(rn_model *m, rn_graph *g, rn_tensor *table, const rn_ba
     return e;
 }
 
-rn_tensor *rn__dense_input(rn_graph *g, const rn_batch *b)
+rn_tensor *rn__dense_input(rn_graph *g, const rn_samples *b)
 {
     return rn_graph_tensor(g, 2, (const int[]){(int)b->n, b->n_dense}, b->dense);
 }
 
-rn_tensor *rn__mask_input(rn_graph *g, const rn_batch *b)
+rn_tensor *rn__mask_input(rn_graph *g, const rn_samples *b)
 {
     return rn_graph_tensor(g, 2, (const int[]){(int)b->n, b->seq_len}, b->mask);
 }
 
-rn_tensor *rn__linear_term(rn_model *m, rn_graph *g, const rn_batch *b, rn_tensor *w,
+rn_tensor *rn__linear_term(rn_model *m, rn_graph *g, const rn_samples *b, rn_tensor *w,
                            rn_tensor *w_dense, rn_tensor *bias)
 {
     int B = (int)b->n;
@@ -218,7 +218,7 @@ rn_tensor *rn__linear_term(rn_model *m, rn_graph *g, const rn_batch *b, rn_tenso
     return rn_add(g, y, bias); /* B x 1 */
 }
 
-rn_tensor *rn__fm_vectors(rn_model *m, rn_graph *g, const rn_batch *b, rn_tensor *emb)
+rn_tensor *rn__fm_vectors(rn_model *m, rn_graph *g, const rn_samples *b, rn_tensor *emb)
 {
     int B = (int)b->n, nd = m->cfg.n_dense, D = m->cfg.embed_dim;
     if (nd == 0) return emb;
@@ -230,7 +230,8 @@ rn_tensor *rn__fm_vectors(rn_model *m, rn_graph *g, const rn_batch *b, rn_tensor
     return rn_concat(g, 2, parts, 1);
 }
 
-rn_tensor *rn__stack(rn_model *m, rn_graph *g, const rn_batch *b, rn_tensor *emb, rn_tensor *extra)
+rn_tensor *rn__stack(rn_model *m, rn_graph *g, const rn_samples *b, rn_tensor *emb,
+                     rn_tensor *extra)
 {
     int B = (int)b->n;
     rn_tensor *parts[3];

@@ -19,7 +19,7 @@ static int build(rn_model *m, rn_rng *g)
     return RN_OK;
 }
 
-static rn_tensor *forward(rn_model *m, rn_graph *g, const rn_batch *b)
+static rn_tensor *forward(rn_model *m, rn_graph *g, const rn_samples *b)
 {
     return rn__linear_term(m, g, b, m->lin, m->lin_dense, m->lin_bias);
 }

@@ -23,7 +23,7 @@ static int build(rn_model *m, rn_rng *g)
     return RN_OK;
 }
 
-static rn_tensor *forward(rn_model *m, rn_graph *g, const rn_batch *b)
+static rn_tensor *forward(rn_model *m, rn_graph *g, const rn_samples *b)
 {
     rn_tensor *emb = rn__field_embed(m, g, m->embed, b), *pooled = NULL;
     if (m->cfg.seq_len > 0)

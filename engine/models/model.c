@@ -237,7 +237,7 @@ rn_params *rn_model_buffers(rn_model *m)
 
 /* ---- forward and loss ---------------------------------------------------------- */
 
-int rn_model_check_batch(const rn_model *m, const rn_batch *b)
+int rn_model_check_batch(const rn_model *m, const rn_samples *b)
 {
     const rn_model_config *c = &m->cfg;
     const char *k = m->kind->name;
@@ -280,7 +280,7 @@ int rn_model_check_batch(const rn_model *m, const rn_batch *b)
     return RN_OK;
 }
 
-rn_tensor *rn_model_forward(rn_model *m, rn_graph *g, const rn_batch *b)
+rn_tensor *rn_model_forward(rn_model *m, rn_graph *g, const rn_samples *b)
 {
     if (rn_model_check_batch(m, b) != RN_OK) return NULL;
     m->n_reg = 0;
@@ -291,7 +291,7 @@ rn_tensor *rn_model_forward(rn_model *m, rn_graph *g, const rn_batch *b)
     return y;
 }
 
-rn_tensor *rn_model_loss(rn_model *m, rn_graph *g, const rn_batch *b, rn_tensor **logits)
+rn_tensor *rn_model_loss(rn_model *m, rn_graph *g, const rn_samples *b, rn_tensor **logits)
 {
     rn_tensor *z = rn_model_forward(m, g, b);
     if (logits != NULL) *logits = z;
@@ -315,7 +315,7 @@ rn_tensor *rn_model_loss(rn_model *m, rn_graph *g, const rn_batch *b, rn_tensor 
 
 /* Runs an inference forward on a fresh graph and copies the tensor picked by
  * which (0: pairwise contributions, 1: attention) into out. */
-static int inspect(rn_model *m, const rn_batch *b, float *out, int *n_out, int which)
+static int inspect(rn_model *m, const rn_samples *b, float *out, int *n_out, int which)
 {
     const rn_model_config *c = &m->cfg;
     const char *k = m->kind->name;
@@ -351,17 +351,17 @@ static int inspect(rn_model *m, const rn_batch *b, float *out, int *n_out, int w
     return rc;
 }
 
-int rn_model_interactions(rn_model *m, const rn_batch *b, float *out, int *n_out)
+int rn_model_interactions(rn_model *m, const rn_samples *b, float *out, int *n_out)
 {
     return inspect(m, b, out, n_out, 0);
 }
 
-int rn_model_attention(rn_model *m, const rn_batch *b, float *out, int *n_out)
+int rn_model_attention(rn_model *m, const rn_samples *b, float *out, int *n_out)
 {
     return inspect(m, b, out, n_out, 1);
 }
 
-int rn_model_predict(rn_model *m, const rn_batch *data, size_t batch_size, float *out)
+int rn_model_predict(rn_model *m, const rn_samples *data, size_t batch_size, float *out)
 {
     if (batch_size < 1) return rn_fail(RN_EARG, "predict: batch size must be at least 1");
     if (data == NULL || data->n == 0) return rn_fail(RN_EARG, "predict: no rows");
@@ -371,7 +371,7 @@ int rn_model_predict(rn_model *m, const rn_batch *data, size_t batch_size, float
     int rc = RN_OK;
     for (size_t start = 0; start < data->n && rc == RN_OK; start += batch_size) {
         size_t n = data->n - start < batch_size ? data->n - start : batch_size;
-        rn_batch v = rn_batch_view(data, start, n);
+        rn_samples v = rn_samples_view(data, start, n);
         rn_tensor *z = rn_model_forward(m, g, &v);
         if (z == NULL)
             rc = rn_error_code();

@@ -147,19 +147,19 @@ rn_params *rn_model_buffers(rn_model *m);
 /* Checks that b fits the model: widths, ids within each field's cardinality,
  * sequence ids within seq_field's, mask values 0 or 1. RN_ESHAPE / RN_EARG
  * naming the row and field ("row 3, field 1: id 12 outside [0, 10)"). */
-int rn_model_check_batch(const rn_model *m, const rn_batch *b);
+int rn_model_check_batch(const rn_model *m, const rn_samples *b);
 
 /* Forward: the logits (B x 1; one per row and task) on g's tape. Training or
  * inference follows rn_graph_training(g). NULL with the graph's sticky error
  * (also for a batch that does not fit). b must stay alive until g's reset. */
-rn_tensor *rn_model_forward(rn_model *m, rn_graph *g, const rn_batch *b);
+rn_tensor *rn_model_forward(rn_model *m, rn_graph *g, const rn_samples *b);
 
 /* The training loss on g's tape: mean binary cross-entropy of the logits
  * against the batch's labels, plus l2_embed x the squared norm of the looked-up
  * embedding rows (per batch, as the DIN paper's mini-batch aware L2), plus
  * aux_weight x DIEN's auxiliary loss. logits, when not NULL, receives the
  * forward's logits. NULL on error. */
-rn_tensor *rn_model_loss(rn_model *m, rn_graph *g, const rn_batch *b, rn_tensor **logits);
+rn_tensor *rn_model_loss(rn_model *m, rn_graph *g, const rn_samples *b, rn_tensor **logits);
 
 /* For teachers. Each runs the forward in inference mode on a graph of its own.
  *
@@ -171,12 +171,12 @@ rn_tensor *rn_model_loss(rn_model *m, rn_graph *g, const rn_batch *b, rn_tensor 
  * row, out (b->n x seq_len), exactly 0 at padding. Both RN_EARG for another
  * kind. *n_out receives the width (P or T). out must hold b->n x width floats:
  * call with out NULL to learn the width. */
-int rn_model_interactions(rn_model *m, const rn_batch *b, float *out, int *n_out);
-int rn_model_attention(rn_model *m, const rn_batch *b, float *out, int *n_out);
+int rn_model_interactions(rn_model *m, const rn_samples *b, float *out, int *n_out);
+int rn_model_attention(rn_model *m, const rn_samples *b, float *out, int *n_out);
 
 /* The logits of every row of data (n floats into out), in inference mode, in
  * batches of batch_size (>= 1). */
-int rn_model_predict(rn_model *m, const rn_batch *data, size_t batch_size, float *out);
+int rn_model_predict(rn_model *m, const rn_samples *data, size_t batch_size, float *out);
 
 /* ---- describe ---------------------------------------------------------------- */
 

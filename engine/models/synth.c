@@ -25,7 +25,7 @@ static float sigmoid(double z)
     return (float)(1.0 / (1.0 + exp(-z)));
 }
 
-rn_batch *rn_synth_ctr(const rn_synth_ctr_config *c)
+rn_samples *rn_synth_ctr(const rn_synth_ctr_config *c)
 {
     if (c->rows < 1 || c->rows > 100000000)
         return rn_fail(RN_EARG, "synthetic ctr: rows must be in 1..1e8, got %zu", c->rows), NULL;
@@ -37,12 +37,12 @@ rn_batch *rn_synth_ctr(const rn_synth_ctr_config *c)
                        c->n_fields, c->cardinality, c->n_dense, c->rank),
                NULL;
     size_t F = (size_t)c->n_fields, V = (size_t)c->cardinality, K = (size_t)c->rank;
-    rn_batch *b = rn_batch_new(c->rows, c->n_fields, c->n_dense, 0, 1, 1);
+    rn_samples *b = rn_samples_new(c->rows, c->n_fields, c->n_dense, 0, 1, 1);
     float *w = rn_malloc(F * V * sizeof *w, "synthetic weights");
     float *u = rn_malloc(F * V * K * sizeof *u, "synthetic vectors");
     float *a = rn_malloc(((size_t)c->n_dense + 1) * sizeof *a, "synthetic dense weights");
     if (b == NULL || w == NULL || u == NULL || a == NULL) {
-        rn_batch_free(b);
+        rn_samples_free(b);
         rn_free(w);
         rn_free(u);
         rn_free(a);
@@ -103,7 +103,7 @@ static int32_t item_of(rn_rng *g, const rn_synth_seq_config *c, int cat)
     }
 }
 
-rn_batch *rn_synth_seq(const rn_synth_seq_config *c)
+rn_samples *rn_synth_seq(const rn_synth_seq_config *c)
 {
     if (c->rows < 1 || c->rows > 100000000)
         return rn_fail(RN_EARG, "synthetic seq: rows must be in 1..1e8, got %zu", c->rows), NULL;
@@ -115,10 +115,10 @@ rn_batch *rn_synth_seq(const rn_synth_seq_config *c)
                        c->n_cats, c->n_items, c->n_users, c->seq_len, c->min_len),
                NULL;
     size_t T = (size_t)c->seq_len;
-    rn_batch *b = rn_batch_new(c->rows, 3, 0, c->seq_len, 1, 1);
+    rn_samples *b = rn_samples_new(c->rows, 3, 0, c->seq_len, 1, 1);
     int32_t *interest = rn_malloc((size_t)c->n_users * 2 * sizeof *interest, "synthetic users");
     if (b == NULL || interest == NULL) {
-        rn_batch_free(b);
+        rn_samples_free(b);
         rn_free(interest);
         return NULL;
     }

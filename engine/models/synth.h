@@ -29,7 +29,7 @@
  * pooling, and with drift only an order-aware model (DIEN) sees which half an
  * item came from. The group column is the user.
  *
- * Each returns a new batch (batch.h) the caller frees with rn_batch_free, or
+ * Each returns a new batch (batch.h) the caller frees with rn_samples_free, or
  * NULL with RN_EARG naming a bad setting or RN_ENOMEM. */
 #ifndef RN_MODELS_SYNTH_H
 #define RN_MODELS_SYNTH_H
@@ -67,8 +67,8 @@ typedef struct {
 rn_synth_ctr_config rn_synth_ctr_defaults(void);
 rn_synth_seq_config rn_synth_seq_defaults(void);
 
-rn_batch *rn_synth_ctr(const rn_synth_ctr_config *c);
-rn_batch *rn_synth_seq(const rn_synth_seq_config *c);
+rn_samples *rn_synth_ctr(const rn_synth_ctr_config *c);
+rn_samples *rn_synth_seq(const rn_synth_seq_config *c);
 
 /* The category of item i in rn_synth_seq (for lessons that colour items). */
 int rn_synth_seq_category(const rn_synth_seq_config *c, int item);

@@ -22,7 +22,7 @@ rn_fit_config rn_fit_defaults(void)
     return c;
 }
 
-int rn_model_evaluate(rn_model *m, const rn_batch *data, size_t batch_size, rn_eval *out)
+int rn_model_evaluate(rn_model *m, const rn_samples *data, size_t batch_size, rn_eval *out)
 {
     memset(out, 0, sizeof *out);
     if (data == NULL || data->n == 0) return rn_fail(RN_EARG, "evaluate: no rows");
@@ -49,7 +49,7 @@ int rn_model_evaluate(rn_model *m, const rn_batch *data, size_t batch_size, rn_e
     return rc;
 }
 
-int rn_model_fit(rn_model *m, const rn_batch *data, rn_optim *const *opts, int n_opts,
+int rn_model_fit(rn_model *m, const rn_samples *data, rn_optim *const *opts, int n_opts,
                  const rn_fit_config *c, rn_fit_result *res)
 {
     rn_fit_result r;
@@ -68,8 +68,8 @@ int rn_model_fit(rn_model *m, const rn_batch *data, rn_optim *const *opts, int n
 
     size_t n = data->n, bs = c->batch_size < n ? c->batch_size : n;
     size_t *rows = rn_malloc(n * sizeof *rows, "fit row order");
-    rn_batch *batch =
-        rn_batch_new(bs, data->n_fields, data->n_dense, data->seq_len, data->n_tasks, 0);
+    rn_samples *batch =
+        rn_samples_new(bs, data->n_fields, data->n_dense, data->seq_len, data->n_tasks, 0);
     rn_graph *g = rn_graph_new(c->seed);
     if (rows == NULL || batch == NULL || g == NULL) {
         rc = rn_error_code() != RN_OK ? rn_error_code() : RN_ENOMEM;
@@ -108,7 +108,7 @@ int rn_model_fit(rn_model *m, const rn_batch *data, rn_optim *const *opts, int n
                 goto done;
             }
             size_t start = bi * bs, cnt = n - start < bs ? n - start : bs;
-            if ((rc = rn_batch_gather(batch, data, rows + start, cnt)) != RN_OK) goto done;
+            if ((rc = rn_samples_gather(batch, data, rows + start, cnt)) != RN_OK) goto done;
             rn_tensor *loss = rn_model_loss(m, g, batch, NULL);
             if (loss == NULL) {
                 rc = rn_error_code() != RN_OK ? rn_error_code() : RN_ESTATE;
@@ -161,7 +161,7 @@ int rn_model_fit(rn_model *m, const rn_batch *data, rn_optim *const *opts, int n
 done:
     if (g != NULL) rn_params_zero_grad(m->ps);
     rn_graph_free(g);
-    rn_batch_free(batch);
+    rn_samples_free(batch);
     rn_free(rows);
     if (res != NULL) *res = r;
     return rc;

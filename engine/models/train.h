@@ -42,12 +42,12 @@ typedef struct {
 } rn_eval;
 
 typedef struct {
-    int epochs;            /* >= 1 (default 1) */
-    size_t batch_size;     /* >= 1 (default 256) */
-    uint64_t seed;         /* shuffling and dropout (default 1) */
-    int shuffle;           /* shuffle the rows each epoch (default 1) */
-    const rn_batch *valid; /* evaluated after each epoch, or NULL */
-    int patience;          /* > 0: stop after this many epochs without a better valid AUC */
+    int epochs;              /* >= 1 (default 1) */
+    size_t batch_size;       /* >= 1 (default 256) */
+    uint64_t seed;           /* shuffling and dropout (default 1) */
+    int shuffle;             /* shuffle the rows each epoch (default 1) */
+    const rn_samples *valid; /* evaluated after each epoch, or NULL */
+    int patience;            /* > 0: stop after this many epochs without a better valid AUC */
     /* Called after each step / epoch; return 0 to stop training (not an error). */
     int (*on_step)(void *ud, const rn_fit_progress *p);
     int (*on_epoch)(void *ud, const rn_fit_progress *p, const rn_eval *valid);
@@ -71,12 +71,12 @@ rn_fit_config rn_fit_defaults(void);
  * of the model's parameters; together every parameter that should move).
  * res may be NULL. Errors: RN_EARG (bad config, no optimizer), the batch's
  * check (rn_model_check_batch), RN_ENAN, RN_EINTR, RN_ENOMEM. */
-int rn_model_fit(rn_model *m, const rn_batch *data, rn_optim *const *opts, int n_opts,
+int rn_model_fit(rn_model *m, const rn_samples *data, rn_optim *const *opts, int n_opts,
                  const rn_fit_config *c, rn_fit_result *res);
 
 /* AUC, logloss (and gAUC) of the model's predictions on data. RN_EARG when
  * data holds one class only (AUC is undefined). */
-int rn_model_evaluate(rn_model *m, const rn_batch *data, size_t batch_size, rn_eval *out);
+int rn_model_evaluate(rn_model *m, const rn_samples *data, size_t batch_size, rn_eval *out);
 
 /* The paper's optimizers for m, each given its parameter group: Wide & Deep
  * gets FTRL-Proximal (alpha 0.1, beta 1, L1 l1) on "wide." and AdaGrad (lr

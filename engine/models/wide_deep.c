@@ -61,7 +61,7 @@ static int build(rn_model *m, rn_rng *g)
     return RN_OK;
 }
 
-static rn_tensor *forward(rn_model *m, rn_graph *g, const rn_batch *b)
+static rn_tensor *forward(rn_model *m, rn_graph *g, const rn_samples *b)
 {
     const rn_model_config *c = &m->cfg;
     int B = (int)b->n, F = c->n_fields;

@@ -22,7 +22,7 @@
  * sum_i R_i z_i + B L, so gradients are O(1) (the float32 forward's rounding
  * stays far below them) and the loss's own terms (L2, DIEN's auxiliary loss)
  * are checked too. */
-static rn_tensor *probe(rn_model *m, rn_graph *g, const rn_batch *b)
+static rn_tensor *probe(rn_model *m, rn_graph *g, const rn_samples *b)
 {
     rn_tensor *z = NULL, *l = rn_model_loss(m, g, b, &z);
     rn_tensor *R = rn_graph_tensor(g, 2, (const int[]){(int)b->n, 1}, NULL);
@@ -34,7 +34,7 @@ static rn_tensor *probe(rn_model *m, rn_graph *g, const rn_batch *b)
     return rn_add(g, rn_sum_all(g, rn_mul(g, z, R)), rn_scale(g, l, (float)(int)b->n));
 }
 
-static double loss_at(rn_model *m, const rn_batch *b)
+static double loss_at(rn_model *m, const rn_samples *b)
 {
     rn_graph *g = rn_graph_new(3);
     rn_tensor *l = probe(m, g, b);
@@ -46,7 +46,7 @@ static double loss_at(rn_model *m, const rn_batch *b)
 /* Largest relative error between backward's gradient and a Richardson-refined
  * central difference (tests/engine/gradcheck.h's scheme, step h), over
  * every element of every parameter, measured per parameter tensor. */
-static double gradcheck_model(rn_model *m, const rn_batch *b, const char *name, double h)
+static double gradcheck_model(rn_model *m, const rn_samples *b, const char *name, double h)
 {
     rn_params *ps = rn_model_params(m);
     rn_params_zero_grad(ps);
@@ -111,9 +111,9 @@ static double gradcheck_model(rn_model *m, const rn_batch *b, const char *name, 
 }
 
 /* A tiny sequence batch: 6 rows, fields {item 12, cat 3, user 4}, T 4, 1 dense. */
-static rn_batch *tiny_batch(int dense, int seq)
+static rn_samples *tiny_batch(int dense, int seq)
 {
-    rn_batch *b = rn_batch_new(6, 3, dense, seq ? 4 : 0, 1, 1);
+    rn_samples *b = rn_samples_new(6, 3, dense, seq ? 4 : 0, 1, 1);
     rn_rng r;
     rn_rng_seed(&r, 11);
     const int card[3] = {12, 3, 4};
@@ -181,13 +181,13 @@ static void check_model(int kind, int dense, int seq, int bn, const char *name)
         if (strstr(t->name, "linear") || strstr(t->name, "wide"))
             rn_tensor_uniform(t, &r, -0.5f, 0.5f);
     }
-    rn_batch *b = tiny_batch(dense, seq);
+    rn_samples *b = tiny_batch(dense, seq);
     double e = gradcheck_model(m, b, name, kind == RN_MODEL_DIEN ? 0.25 : 8e-2);
     /* DIEN chains two recurrences of T steps in float32: its difference
      * quotients carry about 3e-6 of rounding against gradients of 1e-3, so its
      * bar is 5e-3 (the error falls as the step grows: rounding, not a bug) */
     CHECK(e < (kind == RN_MODEL_DIEN ? 5e-3 : 1e-3));
-    rn_batch_free(b);
+    rn_samples_free(b);
     rn_model_free(m);
 }
 
@@ -214,7 +214,7 @@ static void test_fm_notes_example(void)
     rn_tensor *v = rn_params_find(rn_model_params(m), "embed.weight");
     const float vs[8] = {1, -1, -1, 1, -2, 2, 0.5f, -0.5f};
     memcpy(v->data, vs, sizeof vs);
-    rn_batch *b = rn_batch_new(3, 2, 0, 0, 1, 0);
+    rn_samples *b = rn_samples_new(3, 2, 0, 0, 1, 0);
     const int32_t ids[6] = {1, 0, 0,
                             0, 0, 1}; /* {female, cosmetics}, {male, cosmetics}, {male, razor} */
     memcpy(b->sparse, ids, sizeof ids);
@@ -230,7 +230,7 @@ static void test_fm_notes_example(void)
     CHECK_NEAR(pw[0], 4.0, 1e-6);
     CHECK(rn_model_attention(m, b, NULL, &P) == RN_EARG);
     CHECK_STR(rn_error(), "fm has no attention (din and dien have)");
-    rn_batch_free(b);
+    rn_samples_free(b);
     rn_model_free(m);
 }
 
@@ -238,7 +238,7 @@ static void test_fm_notes_example(void)
 
 /* Trains kind on train with Adam (or the paper's optimizers for Wide & Deep)
  * and returns the test AUC. */
-static double learn(rn_model_config c, const rn_batch *train, const rn_batch *test, int epochs,
+static double learn(rn_model_config c, const rn_samples *train, const rn_samples *test, int epochs,
                     float lr, rn_model **keep)
 {
     rn_model *m = rn_model_new(&c);
@@ -283,8 +283,8 @@ static void test_ctr_learning(void)
 {
     rn_synth_ctr_config sc = rn_synth_ctr_defaults();
     sc.rows = 8000;
-    rn_batch *all = rn_synth_ctr(&sc);
-    rn_batch train = rn_batch_view(all, 0, 6000), test = rn_batch_view(all, 6000, 2000);
+    rn_samples *all = rn_synth_ctr(&sc);
+    rn_samples train = rn_samples_view(all, 0, 6000), test = rn_samples_view(all, 6000, 2000);
     double lr = learn(ctr_config(RN_MODEL_LR), &train, &test, 3, 0.05f, NULL);
     double fm = learn(ctr_config(RN_MODEL_FM), &train, &test, 3, 0.05f, NULL);
     double dfm = learn(ctr_config(RN_MODEL_DEEPFM), &train, &test, 3, 0.01f, NULL);
@@ -295,7 +295,7 @@ static void test_ctr_learning(void)
     CHECK(fm > 0.72);
     CHECK(dfm > 0.72);
     CHECK(mlp > 0.62);
-    rn_batch_free(all);
+    rn_samples_free(all);
 }
 
 /* Wide & Deep: FTRL with L1 on the wide part leaves exact zeros. */
@@ -303,8 +303,8 @@ static void test_wide_deep_ftrl_zeros(void)
 {
     rn_synth_ctr_config sc = rn_synth_ctr_defaults();
     sc.rows = 4000;
-    rn_batch *all = rn_synth_ctr(&sc);
-    rn_batch train = rn_batch_view(all, 0, 3000), test = rn_batch_view(all, 3000, 1000);
+    rn_samples *all = rn_synth_ctr(&sc);
+    rn_samples train = rn_samples_view(all, 0, 3000), test = rn_samples_view(all, 3000, 1000);
     rn_model_config c = ctr_config(RN_MODEL_WIDE_DEEP);
     c.n_crosses = 2;
     c.cross[0][0] = 0, c.cross[0][1] = 1, c.cross[1][0] = 2, c.cross[1][1] = 3;
@@ -319,7 +319,7 @@ static void test_wide_deep_ftrl_zeros(void)
     printf("wide_deep: %zu of %zu crossed weights exactly 0\n", zeros, w->n);
     CHECK(zeros > w->n / 4);
     CHECK(zeros < w->n);
-    rn_batch_free(all);
+    rn_samples_free(all);
     rn_model_free(m);
 }
 
@@ -339,34 +339,34 @@ static void test_seq_learning(void)
 {
     rn_synth_seq_config sc = rn_synth_seq_defaults();
     sc.rows = 10000, sc.n_items = 60, sc.n_cats = 6, sc.n_users = 50;
-    rn_batch *all = rn_synth_seq(&sc);
-    rn_batch train = rn_batch_view(all, 0, 8000), test = rn_batch_view(all, 8000, 2000);
+    rn_samples *all = rn_synth_seq(&sc);
+    rn_samples train = rn_samples_view(all, 0, 8000), test = rn_samples_view(all, 8000, 2000);
     double base = learn(seq_config(RN_MODEL_MLP), &train, &test, 3, 0.01f, NULL);
     double din = learn(seq_config(RN_MODEL_DIN), &train, &test, 3, 0.01f, NULL);
     /* both learn the task; on this data sum pooling keeps up with DIN (the
      * issue's "DIN beats sum pooling" needs a harder generator) */
     CHECK(base > 0.74);
     CHECK(din > 0.74);
-    rn_batch_free(all);
+    rn_samples_free(all);
 }
 
 static void test_drift_learning(void)
 {
     rn_synth_seq_config sc = rn_synth_seq_defaults();
     sc.rows = 10000, sc.n_items = 60, sc.n_cats = 6, sc.n_users = 50, sc.drift = 1;
-    rn_batch *all = rn_synth_seq(&sc);
-    rn_batch train = rn_batch_view(all, 0, 8000), test = rn_batch_view(all, 8000, 2000);
+    rn_samples *all = rn_synth_seq(&sc);
+    rn_samples train = rn_samples_view(all, 0, 8000), test = rn_samples_view(all, 8000, 2000);
     double din = learn(seq_config(RN_MODEL_DIN), &train, &test, 3, 0.01f, NULL);
     double dien = learn(seq_config(RN_MODEL_DIEN), &train, &test, 3, 0.01f, NULL);
     CHECK(dien > din - 0.005);
-    rn_batch_free(all);
+    rn_samples_free(all);
 }
 
 /* ---- DIN: masking and the attention variants ---------------------------------------- */
 
 static void test_din_attention(void)
 {
-    rn_batch *b = tiny_batch(1, 1);
+    rn_samples *b = tiny_batch(1, 1);
     float w[3][6 * 4];
     for (int mode = 0; mode < 3; mode++) {
         rn_model_config c = tiny_config(RN_MODEL_DIN, 1, 1);
@@ -406,7 +406,7 @@ static void test_din_attention(void)
         CHECK_NEAR(ratio, exp(s0 - s1), 1e-5);
         CHECK_NEAR(ratio_s, exp((s0 - s1) / sqrt(3.0)), 1e-5);
     }
-    rn_batch_free(b);
+    rn_samples_free(b);
 }
 
 /* ---- fit: callbacks, Ctrl-C, NaN, determinism, bad batches ---------------------------- */
@@ -430,7 +430,7 @@ static int interrupt_at_2(void *ud, const rn_fit_progress *p)
 }
 
 static rn_model *fit_small(int (*on_step)(void *, const rn_fit_progress *), int *rc,
-                           rn_fit_result *res, const rn_batch *data)
+                           rn_fit_result *res, const rn_samples *data)
 {
     rn_model *m = rn_model_new((const rn_model_config[]){ctr_config(RN_MODEL_DEEPFM)});
     rn_optim *o[2];
@@ -448,7 +448,7 @@ static void test_fit_control(void)
 {
     rn_synth_ctr_config sc = rn_synth_ctr_defaults();
     sc.rows = 1000;
-    rn_batch *data = rn_synth_ctr(&sc);
+    rn_samples *data = rn_synth_ctr(&sc);
     int rc;
     rn_fit_result res;
 
@@ -466,7 +466,7 @@ static void test_fit_control(void)
     CHECK(res.steps == 2);
     CHECK(strstr(rn_error(), "fit at epoch 1, step 3 (the model keeps step 2)") != NULL);
     float z[4];
-    rn_batch v = rn_batch_view(data, 0, 4);
+    rn_samples v = rn_samples_view(data, 0, 4);
     CHECK(rn_model_predict(m, &v, 4, z) == RN_OK);
     CHECK(isfinite(z[0]) && isfinite(z[3]));
     rn_model_free(m);
@@ -489,7 +489,7 @@ static void test_fit_control(void)
     rn_model_config dc = ctr_config(RN_MODEL_LR);
     dc.n_dense = 1;
     sc.n_dense = 1;
-    rn_batch *bad = rn_synth_ctr(&sc);
+    rn_samples *bad = rn_synth_ctr(&sc);
     bad->dense[250] = NAN; /* row 250: the third batch of 100 */
     m = rn_model_new(&dc);
     rn_optim *o[2];
@@ -505,7 +505,7 @@ static void test_fit_control(void)
     CHECK(isfinite(w->data[0]));
     rn_optim_free(o[0]);
     rn_model_free(m);
-    rn_batch_free(bad);
+    rn_samples_free(bad);
 
     /* a batch that does not fit the model */
     m = rn_model_new((const rn_model_config[]){ctr_config(RN_MODEL_FM)});
@@ -513,7 +513,7 @@ static void test_fit_control(void)
     CHECK(rn_model_check_batch(m, data) == RN_EARG);
     CHECK_STR(rn_error(), "fm: row 5, field 2: id 20 outside [0, 20)");
     rn_model_free(m);
-    rn_batch_free(data);
+    rn_samples_free(data);
 
     /* bad configs name the setting */
     rn_model_config c = ctr_config(RN_MODEL_DIN);
@@ -591,7 +591,7 @@ static void test_save_load(void)
 {
     rn_synth_seq_config sc = rn_synth_seq_defaults();
     sc.rows = 600, sc.n_items = 60, sc.n_cats = 6, sc.n_users = 50;
-    rn_batch *data = rn_synth_seq(&sc);
+    rn_samples *data = rn_synth_seq(&sc);
     rn_model_config c = seq_config(RN_MODEL_DIN);
     c.bn = 1;
     rn_model *m = NULL;
@@ -673,7 +673,7 @@ static void test_save_load(void)
     free(bad);
     free(bytes);
     rn_model_free(m);
-    rn_batch_free(data);
+    rn_samples_free(data);
 }
 
 int main(void)

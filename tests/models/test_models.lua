@@ -137,6 +137,23 @@ T.cases{
     T.err(function() m:predict(rec.models.batch{sparse = {{0}}}) end, "the model is closed",
           "closed")
   end},
+  {"rec.data sets feed the models (MovieLens: like as the label, history as the sequence)",
+   function()
+    local ml = rec.data.movielens{rows = 2000, history = 5}
+    local train, test = ml:split{frac = 0.8, seed = 1}
+    local m = rec.models.din{data = ml, label = "like", embed_dim = 4, hidden = {16},
+                             att_hidden = {8}}
+    local fields = 0
+    for _, l in ipairs(m:layers()) do if l.name == "embed" then fields = l.output end end
+    T.eq(fields, "B x 7 x 4", "2 categorical fields (user, item) + 5 history items")
+    local h = m:fit(train, {epochs = 1, valid = test, progress = false})
+    T.eq(h.steps, 7, "1600 rows in batches of 256")
+    T.ok(h.valid[1].auc > 0.5, "valid AUC " .. h.valid[1].auc)
+    T.eq(#m:attention(test)[1], 5, "one weight per history item")
+    T.eq(#m:predict(test), 400, "predict a rec.Dataset view")
+    T.err(function() rec.models.lr{data = ml, label = "likes"} end,
+          "ratings.csv: no label column 'likes'", "a missing label column")
+  end},
   {"every docstring example runs", function()
     local names = {"lr", "fm", "mlp", "wide_deep", "deepfm", "din", "dien", "load",
                    "synthetic_ctr", "synthetic_seq", "batch"}

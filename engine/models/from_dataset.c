@@ -1,0 +1,119 @@
+/* Columnar data sets as model batches (from_dataset.h). */
+#include "from_dataset.h"
+
+#include <string.h>
+
+#include "../alloc.h"
+#include "../error.h"
+
+int rn_data_map_infer(const rn_dataset *ds, const char *label, int max_seq_len, rn_data_map *map)
+{
+    memset(map, 0, sizeof *map);
+    map->label = map->seq = map->seq_field = map->group = -1;
+    if (max_seq_len < 1) return rn_fail(RN_EARG, "data map: max_seq_len must be at least 1");
+    for (size_t c = 0; c < ds->n_cols; c++) {
+        const rn_column *col = &ds->cols[c];
+        if (col->kind == RN_COL_LABEL && map->label < 0 &&
+            (label == NULL || strcmp(col->name, label) == 0))
+            map->label = (int)c;
+        if (col->kind == RN_COL_DENSE) {
+            if (map->n_dense == RN_MAP_MAX_DENSE)
+                return rn_fail(RN_EARG, "%s: more than %d dense columns", ds->source,
+                               RN_MAP_MAX_DENSE);
+            map->dense[map->n_dense++] = (int)c;
+        }
+        if (col->kind == RN_COL_CAT) {
+            if (map->n_fields == RN_MODEL_MAX_FIELDS)
+                return rn_fail(RN_EARG, "%s: more than %d categorical columns", ds->source,
+                               RN_MODEL_MAX_FIELDS);
+            if (col->cardinality > INT32_MAX)
+                return rn_fail(RN_EARG, "%s: column '%s' has %lld values (too many)", ds->source,
+                               col->name, (long long)col->cardinality);
+            map->field[map->n_fields] = (int)c;
+            map->cardinality[map->n_fields++] = col->cardinality > 0 ? (int)col->cardinality : 1;
+        }
+    }
+    if (map->label < 0 && label != NULL)
+        return rn_fail(RN_EARG, "%s: no label column '%s'", ds->source, label);
+    if (map->label < 0) return rn_fail(RN_EARG, "%s: no label column to learn", ds->source);
+    if (map->n_fields == 0)
+        return rn_fail(RN_EARG, "%s: no categorical column to embed", ds->source);
+    /* the behaviour sequence: a SEQ column sharing a CAT column's vocabulary */
+    for (size_t c = 0; c < ds->n_cols && map->seq < 0; c++) {
+        const rn_column *col = &ds->cols[c];
+        if (col->kind != RN_COL_SEQ || col->vocab_of < 0) continue;
+        for (int f = 0; f < map->n_fields; f++)
+            if (map->field[f] == col->vocab_of) {
+                map->seq = (int)c;
+                map->seq_field = f;
+                if (col->cardinality > map->cardinality[f])
+                    map->cardinality[f] = (int)col->cardinality;
+            }
+    }
+    if (map->seq >= 0) {
+        const rn_column *col = &ds->cols[map->seq];
+        size_t longest = 1;
+        for (size_t r = 0; r < ds->n_rows; r++)
+            if (col->off[r + 1] - col->off[r] > longest) longest = col->off[r + 1] - col->off[r];
+        map->seq_len = longest < (size_t)max_seq_len ? (int)longest : max_seq_len;
+    }
+    map->group = ds->group;
+    return RN_OK;
+}
+
+void rn_data_map_config(const rn_data_map *map, rn_model_config *cfg)
+{
+    cfg->n_fields = map->n_fields;
+    memcpy(cfg->cardinality, map->cardinality, sizeof map->cardinality);
+    cfg->n_dense = map->n_dense;
+    int seq = cfg->kind == RN_MODEL_MLP || cfg->kind == RN_MODEL_DIN || cfg->kind == RN_MODEL_DIEN;
+    cfg->seq_len = seq && map->seq >= 0 ? map->seq_len : 0;
+    cfg->seq_field = cfg->seq_len > 0 ? map->seq_field : -1;
+}
+
+rn_samples *rn_samples_from_dataset(const rn_dataset *ds, const rn_data_map *map,
+                                    const size_t *rows, size_t start, size_t n)
+{
+    if (n == 0) return rn_fail(RN_EARG, "%s: no rows selected", ds->source), NULL;
+    size_t *idx = rn_malloc(n * sizeof *idx, "row indices");
+    if (idx == NULL) return NULL;
+    for (size_t i = 0; i < n; i++) {
+        idx[i] = rows != NULL ? rows[i] : start + i;
+        if (idx[i] >= ds->n_rows) {
+            rn_fail(RN_EARG, "%s: row %zu is out of range (%zu rows)", ds->source, idx[i],
+                    ds->n_rows);
+            rn_free(idx);
+            return NULL;
+        }
+    }
+    int T = map->seq >= 0 ? map->seq_len : 0;
+    rn_samples *b = rn_samples_new(n, map->n_fields, map->n_dense, T, 1, map->group >= 0);
+    float *col = rn_malloc(n * sizeof *col, "column");
+    int32_t *ids = rn_malloc(n * sizeof *ids, "ids");
+    int rc = b != NULL && col != NULL && ids != NULL ? RN_OK : RN_ENOMEM;
+    if (rc == RN_OK) rc = rn_gather_float(ds, map->label, idx, n, b->labels);
+    for (int f = 0; rc == RN_OK && f < map->n_fields; f++) {
+        rc = rn_gather_ids(ds, map->field[f], idx, n, ids);
+        for (size_t i = 0; rc == RN_OK && i < n; i++)
+            b->sparse[i * (size_t)map->n_fields + (size_t)f] = ids[i];
+    }
+    for (int j = 0; rc == RN_OK && j < map->n_dense; j++) {
+        rc = rn_gather_float(ds, map->dense[j], idx, n, col);
+        for (size_t i = 0; rc == RN_OK && i < n; i++)
+            b->dense[i * (size_t)map->n_dense + (size_t)j] = col[i];
+    }
+    if (rc == RN_OK && T > 0) rc = rn_gather_seq(ds, map->seq, idx, n, (size_t)T, b->seq, b->mask);
+    if (rc == RN_OK && map->group >= 0) {
+        const rn_column *g = &ds->cols[map->group];
+        for (size_t i = 0; i < n; i++)
+            b->group[i] = g->kind == RN_COL_INT ? g->i64[idx[i]] : (int64_t)g->ids[idx[i]];
+    }
+    rn_free(idx);
+    rn_free(col);
+    rn_free(ids);
+    if (rc != RN_OK) {
+        rn_samples_free(b);
+        return NULL;
+    }
+    return b;
+}

@@ -1,0 +1,59 @@
+/* The data engineer's columnar data sets (engine/data/dataset.h) as model
+ * batches (batch.h).
+ *
+ * A map says which columns feed a model: the LABEL column named label (or
+ * the first one) is the label; every CAT column is a categorical field (in column order, its
+ * cardinality the column's); every DENSE column a dense feature; the first
+ * SEQ column that shares a CAT column's vocabulary (a history of items, as
+ * rn_dataset_add_history and the MovieLens loader make) is the behaviour
+ * sequence, that CAT column its candidate field (seq_field); the data set's
+ * group column gives the groups. SEQ columns with a vocabulary of their own
+ * (genres, multi-hot) and INT columns are not read.
+ *
+ *     rn_data_map map;
+ *     rn_data_map_infer(ds, "like", 20, &map);        // sequences padded to 20
+ *     rn_model_config c = rn_model_defaults(RN_MODEL_DIN);
+ *     rn_data_map_config(&map, &c);                   // fields, dense, seq_len
+ *     rn_samples *b = rn_samples_from_dataset(ds, &map, rows, 0, n);   // caller frees
+ */
+#ifndef RN_MODELS_FROM_DATASET_H
+#define RN_MODELS_FROM_DATASET_H
+
+#include <stddef.h>
+
+#include "../data/dataset.h"
+#include "batch.h"
+#include "model.h"
+
+#define RN_MAP_MAX_DENSE 1024
+
+typedef struct {
+    int label;                            /* LABEL column */
+    int n_fields;                         /* CAT columns read */
+    int field[RN_MODEL_MAX_FIELDS];       /* their column indices */
+    int cardinality[RN_MODEL_MAX_FIELDS]; /* rows of each field's embedding */
+    int n_dense;
+    int dense[RN_MAP_MAX_DENSE]; /* DENSE column indices */
+    int seq;                     /* the SEQ column, or -1 */
+    int seq_len;                 /* T: the last T items of each list */
+    int seq_field;               /* the candidate's index in field[], or -1 */
+    int group;                   /* the group column, or -1 */
+} rn_data_map;
+
+/* Infers the map of ds, padding sequences to min(longest list, max_seq_len)
+ * (max_seq_len >= 1); label names the label column (NULL: the first LABEL
+ * column). RN_EARG when ds has no such LABEL column or no CAT column, more CAT
+ * columns than a model takes, or a field with more than INT32_MAX values. */
+int rn_data_map_infer(const rn_dataset *ds, const char *label, int max_seq_len, rn_data_map *map);
+
+/* Fills the data fields of a model config from map (n_fields, cardinality,
+ * n_dense, and seq_len / seq_field for the kinds that read sequences). */
+void rn_data_map_config(const rn_data_map *map, rn_model_config *cfg);
+
+/* A new batch (caller frees) holding rows[0..n) of ds (or, when rows is NULL,
+ * rows start .. start + n - 1), read through map. NULL with RN_EARG for a row
+ * out of range, RN_ENOMEM. */
+rn_samples *rn_samples_from_dataset(const rn_dataset *ds, const rn_data_map *map,
+                                    const size_t *rows, size_t start, size_t n);
+
+#endif
