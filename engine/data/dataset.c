@@ -661,7 +661,7 @@ static int cmp_row_key(const void *pa, const void *pb)
 static double time_of(const rn_column *c, size_t row)
 {
     double t = c->kind == RN_COL_INT ? (double)c->i64[row] : (double)c->f[row];
-    return isnan(t) ? INFINITY : t;
+    return isnan(t) ? (double)INFINITY : t;
 }
 
 static int64_t group_of(const rn_column *c, size_t row)
