@@ -334,15 +334,15 @@ static void anchor(lua_State *L, int idx, int on)
     lua_pop(L, 1);
 }
 
-/* Pushes a new figure userdata owning f (freed on error through __gc). */
-static plot_figure *push_figure(lua_State *L, vz_figure *f)
+/* Pushes a new, empty figure userdata (its fig set by the caller; __gc frees
+ * it, so an error after that point leaks nothing). */
+static plot_figure *push_figure(lua_State *L)
 {
     plot_figure *F = lua_newuserdatauv(L, sizeof *F, 1);
     F->fig = NULL;
     luaL_setmetatable(L, FIGURE_MT);
     lua_newtable(L); /* anchors for what panels borrow */
     lua_setiuservalue(L, -2, 1);
-    F->fig = f;
     return F;
 }
 
@@ -396,9 +396,9 @@ static plot_figure *new_figure(lua_State *L, int opts, int rows, int cols, const
 {
     int w = plot_opt_int(L, opts, "width", cols > 1 ? 480 * cols : 800, fname);
     int h = plot_opt_int(L, opts, "height", rows > 1 ? 360 * rows : 500, fname);
-    vz_figure *f = vz_figure_new(rows, cols, w, h);
-    if (f == NULL) plot_vz_error(L, fname);
-    return push_figure(L, f);
+    plot_figure *F = push_figure(L);
+    if ((F->fig = vz_figure_new(rows, cols, w, h)) == NULL) plot_vz_error(L, fname);
+    return F;
 }
 
 /* rec.plot.<kind>(opts) and rec.plot.heatmap(matrix, opts): a one-panel figure. */
@@ -409,13 +409,20 @@ static int plot_make(lua_State *L, vz_kind kind, const char *fname)
         (lua_type(L, 1) == LUA_TTABLE && lua_type(L, 2) == LUA_TTABLE)) {
         if (!lua_isnoneornil(L, 2)) luaL_checktype(L, 2, LUA_TTABLE);
         lua_settop(L, 2);
-        if (lua_isnil(L, 2)) {
-            lua_newtable(L);
-            lua_replace(L, 2);
+        /* a copy of the options with the data as [1]: the caller's table stays as it was */
+        lua_newtable(L);
+        if (!lua_isnil(L, 2)) {
+            lua_pushnil(L);
+            while (lua_next(L, 2) != 0) {
+                lua_pushvalue(L, -2);
+                lua_insert(L, -2);
+                lua_rawset(L, 3);
+            }
         }
         lua_pushvalue(L, 1);
-        lua_rawseti(L, 2, 1);
-        lua_remove(L, 1);
+        lua_rawseti(L, 3, 1);
+        lua_replace(L, 1);
+        lua_settop(L, 1);
     }
     if (lua_isnoneornil(L, 1)) {
         lua_settop(L, 0);

@@ -90,6 +90,9 @@ T.cases{
     -- the sketch form: matrix first, options second
     local f2 = plot.heatmap({{1, 2}, {3, 4}}, {rows = {"a", "b"}, cols = {"x", "y"}, show = false})
     T.ok(tostring(f2):find("heatmap", 1, true) ~= nil, "heatmap(matrix, opts)")
+    local style = {title = "shared style", show = false}
+    plot.heatmap({{1}}, style)
+    T.eq(style, {title = "shared style", show = false}, "the options table is left as it was")
   end},
 
   {"scatter neighbours are the brute-force ones", function()
