@@ -501,13 +501,16 @@ static int plot_figure_new(lua_State *L)
 
 /* ---- methods ------------------------------------------------------------------------ */
 
-/* fig:add(kind, opts) adds a panel; fig:add(other) moves other's panels here. */
+/* fig:add(kind, opts) adds a panel; fig:add(other) moves other's panels here
+ * and closes other. */
 static int fig_add(lua_State *L)
 {
     const char *fname = "fig:add";
     plot_figure *F = plot_check(L, 1);
     if (lua_type(L, 2) == LUA_TUSERDATA) {
         plot_figure *G = plot_check(L, 2);
+        /* moving closes G: not while G's own curve function runs */
+        if (plot_in_curve_fn()) return luaL_error(L, "fig:add: not from inside a curve function");
         if (vz_figure_move_panels(F->fig, G->fig) != VZ_OK) plot_vz_error(L, fname);
         /* what G's panels borrow now lives as long as F */
         lua_getiuservalue(L, 1, 1);
@@ -519,9 +522,11 @@ static int fig_add(lua_State *L)
             lua_rawset(L, -5);
         }
         lua_pop(L, 2);
-        /* G is empty: close its window, as its content moved here */
-        vz_figure_hide(G->fig);
+        /* G is an empty husk now: close it (its window too), so that nothing
+         * (a notebook saving each figure of a cell) mistakes it for a figure */
         anchor(L, 2, 0);
+        vz_figure_free(G->fig);
+        G->fig = NULL;
         lua_settop(L, 1);
         return 1;
     }
@@ -961,7 +966,7 @@ static const rec_doc_entry method_docs[] = {
     {"add",
      "fig:add(kind, opts) adds a panel of kind (\"line\", \"heatmap\", \"scatter\", \"curve\", "
      "\"hist\", \"bar\", \"graph\") with the options of rec.plot.<kind> to the next free cell; "
-     "fig:add(other) moves the panels of another figure here. Returns fig.",
+     "fig:add(other) moves the panels of another figure here and closes it. Returns fig.",
      "local fig = rec.plot.figure{cols = 2, show = false}\n"
      "fig:add(\"line\", {y = {1, 2, 3}}):add(\"hist\", {values = {1, 1, 2, 3}})"},
     {"append",

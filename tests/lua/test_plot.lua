@@ -186,7 +186,8 @@ T.cases{
     local grid = plot.figure{rows = 2, cols = 2, show = false}
     grid:add(h):add(b):add(g):add("line", {y = {1, 2, 3}, title = "added"})
     T.eq(tostring(grid), "rec.Figure 960x720 px: hist, bar, graph, line (offscreen)", "grid holds 4")
-    T.eq(tostring(h), "rec.Figure 800x500 px: no panels (offscreen)", "moved panels leave")
+    T.eq(tostring(h), "rec.Figure (closed)", "a figure whose panels moved is closed")
+    T.err(function() h:save("x.png") end, "the figure is closed", "and cannot be saved")
     T.err(function() grid:add("bar", {values = {1}}) end, "all 4 cells (2 x 2) are taken",
           "full grid")
     grid:save("lua_grid.png")
