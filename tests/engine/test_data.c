@@ -668,6 +668,25 @@ static void test_movielens_errors(void)
     CHECK(ds != NULL && ds->n_rows == 1);
     if (ds) CHECK_STR(rn_vocab_label(ds->cols[1].vocab, 1), "A, the \"film\" (2001)");
     rn_dataset_free(ds);
+    /* every allocation of a MovieLens load (both files, the join, the
+     * history column) failing in turn: a clean RN_ENOMEM each time */
+    cfg.max_rows = 1;
+    int failures = 0;
+    for (long nth = 1; nth < 400; nth++) {
+        fail_at = nth;
+        rn_alloc_set(hook, NULL);
+        ds = rn_load_movielens(&cfg);
+        rn_alloc_set(NULL, NULL);
+        fail_at = 0;
+        if (ds != NULL) {
+            CHECK(ds->n_rows == 1 && rn_dataset_find(ds, "history") == 7);
+            rn_dataset_free(ds);
+            break;
+        }
+        CHECK(rn_error_code() == RN_ENOMEM);
+        failures++;
+    }
+    CHECK(failures > 20);
     m = fopen("ml_bad/movies.csv", "ab");
     CHECK(m != NULL);
     if (m == NULL) return;

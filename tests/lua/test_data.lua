@@ -155,6 +155,13 @@ T.cases {
     T.err(function() ml:batches(0) end, "the batch size must be at least 1", "batch size")
     T.err(function() D.movielens{histroy = 3} end,
           "rec.data.movielens: unknown option 'histroy' (did you mean 'history'?)", "ml key")
+    local saved = rec.data_dir
+    rec.data_dir = "/nonexistent"
+    T.err(function() D.movielens{rows = 1} end,
+          "/nonexistent/assets/movielens/movies.csv: cannot open: No such file or directory",
+          "movielens looks under rec.data_dir")
+    rec.data_dir = saved
+    T.eq(#D.movielens{rows = 1}, 1, "and finds the shipped files there")
     T.err(function() D.movielens{dir = "/nonexistent"} end,
           "/nonexistent/movies.csv: cannot open: No such file or directory", "no folder")
     T.err(function() ml:tensor("genres") end,
