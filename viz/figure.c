@@ -449,14 +449,16 @@ static int log_ticks(double lo, double hi, int max_n, double *out, char labels[]
     if (hi - lo >= 1) {
         double step = ceil((hi - lo) / (max_n - 1));
         if (step < 1) step = 1;
-        for (double e = ceil(lo); e <= hi + 1e-9 && n < 32; e += step) {
-            out[n] = e;
-            double v = pow(10, e);
-            if (e >= -4 && e <= 5)
-                snprintf(labels[n], 32, "%.*f", e < 0 ? (int)-e : 0, v);
+        for (double e = ceil(lo); e <= hi + 1e-9 && n < 32; e += step)
+            out[n++] = e;
+        /* one style for the whole axis: plain numbers when they all read
+         * short, else powers of ten throughout */
+        int plain = n > 0 && out[0] >= -4 && out[n - 1] <= 5;
+        for (int i = 0; i < n; i++) {
+            if (plain)
+                snprintf(labels[i], 32, "%.*f", out[i] < 0 ? (int)-out[i] : 0, pow(10, out[i]));
             else
-                snprintf(labels[n], 32, "1e%d", (int)e);
-            n++;
+                snprintf(labels[i], 32, "1e%d", (int)out[i]);
         }
         return n;
     }
