@@ -914,12 +914,14 @@ void rec_open_data(lua_State *L)
     rec_doc_fields(L, -1, "rec.Dataset", 1, mdocs);
     /* a table, not a function, so that the REPL completes ds:<TAB> */
     lua_setfield(L, -2, "__index");
-    rec_doc_set(L, -1, "rec.Dataset",
-                "A columnar data set or a view of some of its rows (a split, a shuffle, a "
-                "batch): #ds rows, print(ds) shows the schema and first rows, and methods "
-                ":split, :shuffle, :batches, :column, :schema, :head, :vocab, "
-                ":rows, :tensor, :histories, :close.",
-                "local ml = rec.data.movielens{rows = 1000}\nprint(ml)");
+    rec_doc_set(
+        L, -1, "rec.Dataset",
+        "A columnar data set or a view of some of its rows (a split, a shuffle, a "
+        "batch): #ds rows, print(ds) shows the schema and first rows, and methods "
+        ":split, :shuffle, :batches, :column, :schema, :head, :vocab, "
+        ":rows, :tensor, :histories, :close; help(ds.split) (or help(\"rec.Dataset:split\")) "
+        "documents one.",
+        "local ml = rec.data.movielens{rows = 1000}\nprint(ml)");
     lua_pop(L, 1);
 
     static const luaL_Reg fns[] = {{"csv", l_csv},
@@ -930,7 +932,7 @@ void rec_open_data(lua_State *L)
     luaL_newlib(L, fns);
     rec_doc_set(L, -1, "rec.data",
                 "Data sets: rec.data.csv, rec.data.libsvm, rec.data.libffm and "
-                "rec.data.movielens load one as a rec.Dataset (help(rec.Dataset) lists its "
+                "rec.data.movielens load one as a rec.Dataset (help(\"rec.Dataset\") lists its "
                 "methods). Columns are labels, dense floats, categorical ids with a vocabulary "
                 "(or hashing), variable-length id lists, and integers such as timestamps.",
                 "print(rec.data.movielens{rows = 1000})");
