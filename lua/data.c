@@ -657,6 +657,40 @@ static int d_tensor(lua_State *L)
     return 1;
 }
 
+/* ds:padded(name, T) -> ids (n lists of T ids, 0 = padding), mask (n x T tensor) */
+static int d_padded(lua_State *L)
+{
+    rec_ds *d = to_ds(L, 1);
+    const rn_dataset *ds = d->root->ds;
+    int col = column_of(L, ds, luaL_checkstring(L, 2));
+    lua_Integer T = luaL_checkinteger(L, 3);
+    if (T < 1 || T > 100000) luaL_argerror(L, 3, "the padded length must be 1 to 100000");
+    if (ds->cols[col].kind != RN_COL_SEQ)
+        luaL_error(L, "ds:padded: column '%s' is %s: expected a seq column", ds->cols[col].name,
+                   rn_col_kind_name(ds->cols[col].kind));
+    if (d->n == 0 || d->n > (size_t)INT32_MAX / (size_t)T)
+        luaL_error(L, "ds:padded: the data set has %d rows: a mask needs 1 to %d", (int)d->n,
+                   (int)(INT32_MAX / T));
+    int shape[2] = {(int)d->n, (int)T};
+    rn_tensor *mask = rn_tensor_new(2, shape);
+    if (mask == NULL) return rec_engine_error(L);
+    rec_push_tensor(L, mask, REC_T_OWNED);
+    int32_t *ids = lua_newuserdatauv(L, (size_t)T * sizeof *ids, 0);
+    lua_createtable(L, (int)d->n, 0);
+    for (size_t k = 0; k < d->n; k++) {
+        size_t row = row_at(d, k);
+        rn_gather_seq(ds, col, &row, 1, (size_t)T, ids, mask->data + k * (size_t)T);
+        lua_createtable(L, (int)T, 0);
+        for (lua_Integer t = 0; t < T; t++) {
+            lua_pushinteger(L, ids[t]);
+            lua_rawseti(L, -2, t + 1);
+        }
+        lua_rawseti(L, -2, (lua_Integer)k + 1);
+    }
+    lua_pushvalue(L, -3);
+    return 2;
+}
+
 /* ds:histories{user =, item =, time =} -> {items...} per user, {user values} */
 static int d_histories(lua_State *L)
 {
@@ -832,9 +866,10 @@ static int d_tostring(lua_State *L)
  */
 
 static const luaL_Reg methods[] = {
-    {"split", d_split},   {"shuffle", d_shuffle},     {"batches", d_batches}, {"column", d_column},
-    {"schema", d_schema}, {"head", d_head},           {"vocab", d_vocab},     {"rows", d_rows},
-    {"tensor", d_tensor}, {"histories", d_histories}, {"close", d_close},     {NULL, NULL}};
+    {"split", d_split},   {"shuffle", d_shuffle}, {"batches", d_batches},     {"column", d_column},
+    {"schema", d_schema}, {"head", d_head},       {"vocab", d_vocab},         {"rows", d_rows},
+    {"tensor", d_tensor}, {"padded", d_padded},   {"histories", d_histories}, {"close", d_close},
+    {NULL, NULL}};
 
 void rec_open_data(lua_State *L)
 {
@@ -900,6 +935,14 @@ void rec_open_data(lua_State *L)
          "columns; cat as id numbers). Feed it to rec ops or rec.metrics.",
          "local ml = rec.data.movielens{rows = 100}\nlocal y = ml:tensor(\"like\")\n"
          "print(y:shape()[1])"},
+        {"padded",
+         "ds:padded(name, T) reads a seq column (a behaviour history, genres) as fixed-length "
+         "rows for a model: a list of n lists of T ids (each row's last T ids, oldest first, "
+         "then 0 as padding) and an n x T rec.Tensor mask (1 for an id, 0 for padding), the "
+         "inputs of masked pooling or DIN's attention.",
+         "local ml = rec.data.movielens{rows = 10}\n"
+         "local ids, mask = ml:padded(\"history\", 4)\n"
+         "print(table.concat(ids[3], \" \"), mask)"},
         {"histories",
          "ds:histories{user =, item =, time =} returns each user's items in time order over "
          "the rows of ds (a list of lists, users in order of first appearance) and the users' "
@@ -914,14 +957,14 @@ void rec_open_data(lua_State *L)
     rec_doc_fields(L, -1, "rec.Dataset", 1, mdocs);
     /* a table, not a function, so that the REPL completes ds:<TAB> */
     lua_setfield(L, -2, "__index");
-    rec_doc_set(
-        L, -1, "rec.Dataset",
-        "A columnar data set or a view of some of its rows (a split, a shuffle, a "
-        "batch): #ds rows, print(ds) shows the schema and first rows, and methods "
-        ":split, :shuffle, :batches, :column, :schema, :head, :vocab, "
-        ":rows, :tensor, :histories, :close; help(ds.split) (or help(\"rec.Dataset:split\")) "
-        "documents one.",
-        "local ml = rec.data.movielens{rows = 1000}\nprint(ml)");
+    rec_doc_set(L, -1, "rec.Dataset",
+                "A columnar data set or a view of some of its rows (a split, a shuffle, a "
+                "batch): #ds rows, print(ds) shows the schema and first rows, and methods "
+                ":split, :shuffle, :batches, :column, :schema, :head, :vocab, "
+                ":rows, :tensor, :padded, :histories, :close; help(ds.split) (or "
+                "help(\"rec.Dataset:split\")) "
+                "documents one.",
+                "local ml = rec.data.movielens{rows = 1000}\nprint(ml)");
     lua_pop(L, 1);
 
     static const luaL_Reg fns[] = {{"csv", l_csv},

@@ -133,6 +133,17 @@ T.cases {
     T.eq(X:shape(), {200, 2}, "columns of a view as a matrix")
     T.eq(X:totable()[1][1], b:column("rating")[1], "same values")
 
+    local hids, mask = ml:padded("history", 3)
+    T.eq(#hids, 2000, "padded rows")
+    T.eq(hids[1], {0, 0, 0}, "no history: all padding")
+    local item = ml:column("item")
+    T.eq(hids[3], {item[1], item[2], 0}, "two earlier items, then padding")
+    T.eq(hids[6], {item[3], item[4], item[5]}, "the last three of five")
+    T.eq(mask:shape(), {2000, 3}, "mask shape")
+    T.eq(mask:totable()[3], {1, 1, 0}, "mask marks ids")
+    T.eq(ml:padded("genres", 1)[1], {5}, "genres keep the last one: Fantasy")
+    T.err(function() ml:padded("rating", 3) end,
+          "ds:padded: column 'rating' is label: expected a seq column", "padded needs seq")
     local seqs, who = train:histories()
     T.eq(#seqs, n_users, "histories per user")
     local total = 0
@@ -194,7 +205,7 @@ T.cases {
     for name, fn in pairs(getmetatable(ml).__index) do
       fields[#fields + 1] = {"rec.Dataset:" .. name, fn}
     end
-    T.eq(#fields, 4 + 11, "documented functions")
+    T.eq(#fields, 4 + 12, "documented functions")
     for _, f in ipairs(fields) do
       local doc, example = help.get(f[2])
       T.ok(doc and #doc > 40, f[1] .. " has a docstring")

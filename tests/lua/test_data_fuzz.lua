@@ -24,7 +24,7 @@ local calls = {
   rec.data.libffm, rec.data.movielens,
 }
 for _, name in ipairs{"split", "shuffle", "batches", "column", "schema", "head", "vocab",
-                      "rows", "tensor", "histories"} do
+                      "rows", "tensor", "padded", "histories"} do
   local method = getmetatable(ml).__index[name]
   calls[#calls + 1] = function(...) return method(...) end
 end
