@@ -198,6 +198,35 @@ T.cases {
       T.eq(#tmp, 10, "to-be-closed")
     end
   end},
+  {"data set -> model from ops -> metrics", function()
+    -- a CSV whose click is 2 a - b > 0.1, split, logistic regression from ops, AUC
+    local path = os.tmpname()
+    local f = io.open(path, "w")
+    f:write("a,b,click\n")
+    local s = 7
+    local function r() s = (s * 1103515245 + 12345) % 2147483648; return s / 2147483648 end
+    for _ = 1, 400 do
+      local a, b = 2 * r() - 1, 2 * r() - 1
+      f:write(string.format("%.6f,%.6f,%d\n", a, b, (2 * a - b > 0.1) and 1 or 0))
+    end
+    f:close()
+    local ds = D.csv(path, {columns = {{"a", "dense"}, {"b", "dense"}, {"click", "label"}}})
+    os.remove(path)
+    local train, test = ds:split(0.75, {seed = 3})
+    local x, y = train:tensor{"a", "b"}, train:tensor("click")
+    local ps = rec.params()
+    local w, b = ps:param("lr.w", {2, 1}), ps:param("lr.b", {1})
+    local opt = rec.optim.sgd{lr = 0.5, params = ps}
+    for _ = 1, 200 do
+      local loss = rec.loss.bce_logits(x:matmul(w) + b, y)
+      loss:backward()
+      opt:step()
+    end
+    local logits = test:tensor{"a", "b"}:matmul(w) + b
+    local auc = rec.metrics.auc(test:tensor("click"), logits)
+    T.ok(auc > 0.97, "test AUC " .. auc)
+    T.ok(rec.metrics.accuracy(test:column("click"), logits, {threshold = 0}) > 0.85, "accuracy")
+  end},
   {"every docstring example runs", function()
     local ml = D.movielens{rows = 10}
     local fields = {}
