@@ -6,7 +6,8 @@
  *                 roc_auc_score. O(n log n): the scores of each class are
  *                 radix-sorted once (as 32-bit keys) and swept together, and
  *                 the count is kept in integers, so the value is exact up to
- *                 the final division.
+ *                 the final division. Scores are float32: two scores that
+ *                 differ only beyond float precision tie.
  *   rn_gauc       group AUC (gAUC / uAUC): the AUC of each group (a user), then
  *                 their plain or impression-weighted mean. Groups whose rows
  *                 are all of one class have no AUC and are skipped; the result
