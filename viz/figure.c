@@ -754,7 +754,10 @@ int vz_figure_render(vz_figure *f)
     if (f->canvas == NULL && (f->canvas = vz__canvas_new(f->width, f->height)) == NULL)
         return VZ_ESDL;
     int rc = vz__canvas_draw(f->canvas, dl);
-    if (rc == VZ_OK) f->dirty = 0;
+    if (rc == VZ_OK) {
+        f->dirty = 0;
+        f->render_serial++;
+    }
     return rc;
 }
 
@@ -937,8 +940,10 @@ int vz_figure_handle_event(vz_figure *f, const SDL_Event *e)
     switch (e->type) {
     case SDL_WINDOWEVENT:
         if (e->window.event == SDL_WINDOWEVENT_SIZE_CHANGED ||
-            e->window.event == SDL_WINDOWEVENT_RESIZED)
+            e->window.event == SDL_WINDOWEVENT_RESIZED) {
+            f->dirty = 1; /* a new window surface, even at the size asked for */
             return vz_figure_resize(f, e->window.data1, e->window.data2);
+        }
         if (e->window.event == SDL_WINDOWEVENT_EXPOSED) f->dirty = 1;
         if (e->window.event == SDL_WINDOWEVENT_LEAVE) {
             f->hovering = 0;

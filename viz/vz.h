@@ -355,8 +355,9 @@ int vz_figure_has_window(const vz_figure *f);
 int vz_pump(void);
 
 /* Like vz_pump, but rate-limited (one clock read otherwise): the next pump
- * waits 30 ms or 40 times the last pump's cost, whichever is longer, so that
- * live plotting takes under 2.5% of a training loop's time. */
+ * waits 30 ms or 60 times the recent pumps' average cost, whichever is longer
+ * (at most 1 s), so that live plotting takes about 2% of a training loop's
+ * time. */
 int vz_pump_maybe(void);
 
 #endif

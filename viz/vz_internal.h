@@ -177,6 +177,9 @@ struct vz_figure {
     char *last_save;
     /* window */
     SDL_Window *window;
+    /* renders so far, and the render the window shows: a render by anyone else
+     * (a save, a notebook) still has to reach the screen */
+    unsigned long render_serial, shown_serial;
     int win_w, win_h; /* the window's size as last seen */
     int want_window;
     vz_figure *next; /* in the list of figures with (or wanting) a window */

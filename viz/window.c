@@ -106,19 +106,20 @@ int vz_figure_has_window(const vz_figure *f)
 static void present(vz_figure *f)
 {
     /* the user resized the window: the figure follows; the figure was resized
-     * (fig:set{width =}): the window follows */
+     * (fig:set{width =}): the window is asked to follow. X applies that later
+     * (a size event then arrives and, should the window manager decide
+     * otherwise, resizes the figure), so the request is trusted here. */
     int w, h;
     SDL_GetWindowSize(f->window, &w, &h);
     if (w != f->win_w || h != f->win_h) {
         vz_figure_resize(f, w, h);
+        f->win_w = w, f->win_h = h;
     } else if (w != f->width || h != f->height) {
         SDL_SetWindowSize(f->window, f->width, f->height);
-        SDL_GetWindowSize(f->window, &w, &h);
-        if (w != f->width || h != f->height) /* the window manager had its way */
-            vz_figure_resize(f, w, h);
+        f->win_w = f->width, f->win_h = f->height;
     }
-    f->win_w = w, f->win_h = h;
-    if (vz_figure_render(f) != VZ_OK) return;
+    if ((f->dirty || vz_figure_surface(f) == NULL) && vz_figure_render(f) != VZ_OK) return;
+    f->shown_serial = f->render_serial;
     SDL_Surface *ws = SDL_GetWindowSurface(f->window);
     if (ws == NULL) return;
     SDL_BlitSurface(vz_figure_surface(f), NULL, ws, NULL);
@@ -197,23 +198,31 @@ int vz_pump(void)
             f->toast[0] = '\0';
             f->dirty = 1;
         }
-        if (f->window != NULL && f->dirty) present(f);
+        int w = 0, h = 0;
+        if (f->window != NULL) SDL_GetWindowSize(f->window, &w, &h);
+        if (f->window != NULL &&
+            (f->dirty || f->shown_serial != f->render_serial || w != f->win_w || h != f->win_h ||
+             w != f->width || h != f->height))
+            present(f);
     }
     return n_windows;
 }
 
 int vz_pump_maybe(void)
 {
-    static double next;
+    static double next, avg;
     if (shown == NULL) return 0;
     double now = vz__now();
     if (now < next) return n_windows;
     vz_pump();
-    /* the next pump waits 30 ms, or 40 times what this one cost, whichever is
-     * longer: pumping then takes under 2.5% of the caller's time, however slow
-     * a redraw (a million points, a big window) */
+    /* the next pump waits 30 ms, or 60 times what pumps cost lately (a moving
+     * average, so that one slow pump, opening a window, weighs little),
+     * whichever is longer, and at most a second: pumping then takes under
+     * 2% of the caller's time, however slow a redraw */
     double done = vz__now(), cost = done - now;
-    next = done + (cost * 40 > 0.030 ? cost * 40 : 0.030);
+    avg = avg == 0 ? cost : 0.8 * avg + 0.2 * cost;
+    double wait = avg * 60;
+    next = done + (wait < 0.030 ? 0.030 : wait > 1.0 ? 1.0 : wait);
     return n_windows;
 }
 

@@ -106,12 +106,12 @@ int main(void)
                 continue;
             }
             double t = now();
-            if (t >= next) { /* vz_pump_maybe's rule: 30 ms, or 40 x the redraw */
+            if (t >= next) { /* vz_pump_maybe's rule: 30 ms, or 60 x the redraw */
                 vz_figure_render(g);
                 redraws++;
                 double cost = now() - t;
                 pump_time += cost;
-                next = t + cost + (cost * 40 > 0.030 ? cost * 40 : 0.030);
+                next = t + cost + (cost * 60 > 0.030 ? cost * 60 : 0.030);
             }
         }
         double t_live = now() - t0;

@@ -162,6 +162,17 @@ int main(void)
     CHECK(vz_pump() == 1);
     vz_figure_free(g);
 
+    /* the figure resized by the program: the window follows */
+    CHECK(vz_figure_resize(f, 500, 320) == VZ_OK);
+    settle();
+    int ww = 0, wh = 0;
+    SDL_GetWindowSize(win, &ww, &wh);
+    fprintf(stderr, "window %d x %d\n", ww, wh);
+    CHECK(ww == 500 && wh == 320);
+    vz_figure_size(f, &w, &h);
+    CHECK(w == 500 && h == 320);
+    CHECK(screen_diff(f, win) == 0);
+
     /* SIGINT stays the host's: SDL installed no handler */
     struct sigaction sa;
     sigaction(SIGINT, NULL, &sa);
