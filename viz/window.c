@@ -217,7 +217,7 @@ int vz_pump_maybe(void)
     vz_pump();
     /* the next pump waits 30 ms, or 60 times what pumps cost lately (a moving
      * average, so that one slow pump, opening a window, weighs little),
-     * whichever is longer, and at most a second: pumping then takes under
+     * whichever is longer, and at most a second: pumping then takes about
      * 2% of the caller's time, however slow a redraw */
     double done = vz__now(), cost = done - now;
     avg = avg == 0 ? cost : 0.8 * avg + 0.2 * cost;
