@@ -918,7 +918,7 @@ static rn_optim *optim_from(lua_State *L, int i, rn_params *ps, const char *pref
     static const char *const known[] = {
         "kind",         "lr",    "alpha", "beta", "l1",        "l2", "momentum",
         "weight_decay", "beta1", "beta2", "eps",  "clip_norm", NULL};
-    int kind;
+    int kind = 0;
     i = lua_absindex(L, i);
     if (lua_type(L, i) == LUA_TSTRING) {
         kind = luaL_checkoption(L, i, NULL, kinds);
@@ -927,6 +927,11 @@ static rn_optim *optim_from(lua_State *L, int i, rn_params *ps, const char *pref
         lua_getfield(L, i, "kind");
         kind = luaL_checkoption(L, -1, "adam", kinds);
         lua_pop(L, 1);
+    } else if (luaL_testudata(L, i, REC_OPTIM) != NULL) {
+        /* a rec.Optimizer already holds its own parameters and state */
+        luaL_error(L, "fit: give the optimizer as a spec, {kind = 'adam', lr = 0.001}: fit makes "
+                      "it for the model's parameters (a rec.Optimizer made by rec.optim holds "
+                      "parameters of its own)");
     } else {
         luaL_error(L, "fit: an optimizer is a name ('adam', 'adagrad', 'sgd', 'adamw', 'ftrl') "
                       "or a table {kind = 'adam', lr = 0.001, ...}");

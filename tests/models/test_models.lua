@@ -37,6 +37,9 @@ T.cases{
           "wide_deep: cross 1 names field 2 of 2", "cross out of range")
     T.err(function() rec.models.fm{fields = {3}}:fit(rec.models.batch{sparse = {{1}}},
           {epoch = 2}) end, "fit: unknown option 'epoch' (did you mean 'epochs'?)", "fit typo")
+    T.err(function() rec.models.fm{fields = {3}}:fit(rec.models.batch{sparse = {{1}}},
+          {optimizer = rec.optim.adam()}) end, "fit: give the optimizer as a spec, {kind = "
+          .. "'adam', lr = 0.001}", "a rec.Optimizer")
     T.err(function() rec.models.fm{fields = {3}}:predict(rec.models.batch{sparse = {{3}}}) end,
           "fm: row 0, field 0: id 3 outside [0, 3)", "id out of range")
   end},
