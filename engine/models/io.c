@@ -434,7 +434,7 @@ rn_model *rn_model_load(const char *path)
     if ((m = rn_model_new(&cfg)) == NULL) {
         char msg[RN_ERROR_MAX];
         snprintf(msg, sizeof msg, "%s", rn_error());
-        rn_fail(RN_EPARSE, "load %s: %s", path, msg);
+        rn_fail(rn_error_code() == RN_ENOMEM ? RN_ENOMEM : RN_EPARSE, "load %s: %s", path, msg);
         goto done;
     }
     size_t expected = rn_params_count(m->ps) + rn_params_count(m->bufs);

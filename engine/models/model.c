@@ -283,6 +283,13 @@ int rn_model_check_batch(const rn_model *m, const rn_samples *b)
 rn_tensor *rn_model_forward(rn_model *m, rn_graph *g, const rn_samples *b)
 {
     if (rn_model_check_batch(m, b) != RN_OK) return NULL;
+    /* grow the scratch ids now: an allocation failing between two ops would
+     * leave the graph without its sticky error */
+    const rn_model_config *c = &m->cfg;
+    size_t width = (size_t)c->n_fields;
+    if ((size_t)c->seq_len > width) width = (size_t)c->seq_len;
+    if ((size_t)c->n_crosses > width) width = (size_t)c->n_crosses;
+    if (rn__scratch_ids(m, b->n * width) == NULL) return NULL;
     m->n_reg = 0;
     m->aux = m->att = m->fm_v = NULL;
     rn_tensor *y = m->kind->forward(m, g, b);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "autograd.h"
 #include "error.h"
 #include "interrupt.h"
@@ -676,6 +677,96 @@ static void test_save_load(void)
     rn_samples_free(data);
 }
 
+/* ---- allocations -------------------------------------------------------------------- */
+
+static long n_allocs;
+static long fail_at; /* fail the allocation with this number (0: never) */
+
+static void *counting(void *ud, void *ptr, size_t size)
+{
+    (void)ud;
+    if (size > 0 && ++n_allocs == fail_at) return NULL;
+    return rn_alloc_default(NULL, ptr, size);
+}
+
+/* A warm training step of every kind allocates nothing. */
+static void test_warm_step_allocates_nothing(void)
+{
+    for (int kind = 0; kind < RN_MODEL_N_KINDS; kind++) {
+        int seq = kind == RN_MODEL_MLP || kind == RN_MODEL_DIN || kind == RN_MODEL_DIEN;
+        rn_model_config c = tiny_config(kind, 1, seq);
+        c.bn = 1, c.dropout = 0.1f;
+        if (kind == RN_MODEL_WIDE_DEEP) c.n_crosses = 1, c.cross[0][0] = 0, c.cross[0][1] = 1;
+        rn_model *m = rn_model_new(&c);
+        rn_optim *o[2];
+        int n = 0;
+        CHECK(rn_model_default_optims(m, 0.01f, 0.01f, o, &n) == RN_OK);
+        rn_samples *b = tiny_batch(1, seq);
+        rn_graph *g = rn_graph_new(1);
+        long counted = -1;
+        for (int step = 0; step < 3; step++) {
+            if (step == 2) n_allocs = 0, fail_at = 0, rn_alloc_set(counting, NULL);
+            rn_tensor *loss = rn_model_loss(m, g, b, NULL);
+            CHECK(loss != NULL && rn_backward(g, loss) == RN_OK);
+            for (int k = 0; k < n; k++)
+                CHECK(rn_optim_step(o[k]) == RN_OK);
+            rn_params_zero_grad(rn_model_params(m));
+            rn_graph_reset(g);
+            if (step == 2) counted = n_allocs, rn_alloc_set(NULL, NULL);
+        }
+        if (counted != 0)
+            fprintf(stderr, "%s: a warm step allocated %ld times\n", rn_model_kind_name(kind),
+                    counted);
+        CHECK(counted == 0);
+        rn_graph_free(g);
+        rn_samples_free(b);
+        for (int k = 0; k < n; k++)
+            rn_optim_free(o[k]);
+        rn_model_free(m);
+    }
+}
+
+/* Failing the Nth allocation of build, fit, save and load gives a clean
+ * error (ASan checks that nothing leaks), for every N until all succeed. */
+static void test_failing_allocations(void)
+{
+    rn_model_config c = tiny_config(RN_MODEL_DIN, 1, 1);
+    rn_samples *b = tiny_batch(1, 1);
+    int clean = 1;
+    long N;
+    for (N = 1; N < 2000; N++) {
+        n_allocs = 0, fail_at = N;
+        rn_alloc_set(counting, NULL);
+        int rc = RN_OK;
+        rn_model *m = rn_model_new(&c);
+        rn_optim *o[2];
+        int n = 0;
+        if (m == NULL) rc = rn_error_code();
+        if (rc == RN_OK) rc = rn_model_default_optims(m, 0.01f, 0, o, &n);
+        if (rc == RN_OK) {
+            rn_fit_config fc = rn_fit_defaults();
+            fc.batch_size = 4, fc.valid = b;
+            rc = rn_model_fit(m, b, o, n, &fc, NULL);
+            for (int k = 0; k < n; k++)
+                rn_optim_free(o[k]);
+        }
+        if (rc == RN_OK) rc = rn_model_save(m, "alloc.safetensors");
+        rn_model *l = NULL;
+        if (rc == RN_OK && (l = rn_model_load("alloc.safetensors")) == NULL) rc = rn_error_code();
+        rn_alloc_set(NULL, NULL);
+        rn_model_free(l);
+        rn_model_free(m);
+        if (rc == RN_OK) break; /* the Nth allocation was past the last one */
+        if (rc != RN_ENOMEM && rc != RN_EPARSE && rc != RN_EIO) clean = 0;
+        if (rc != RN_ENOMEM && rc != RN_EPARSE && rc != RN_EIO)
+            fprintf(stderr, "allocation %ld failed: code %d, %s\n", N, rc, rn_error());
+    }
+    printf("failing allocations: every one of %ld allocations failed cleanly\n", N - 1);
+    CHECK(clean);
+    CHECK(N > 20 && N < 2000);
+    rn_samples_free(b);
+}
+
 int main(void)
 {
     RUN(test_gradcheck_all);
@@ -688,5 +779,7 @@ int main(void)
     RUN(test_fit_control);
     RUN(test_describe);
     RUN(test_save_load);
+    RUN(test_warm_step_allocates_nothing);
+    RUN(test_failing_allocations);
     return check_report();
 }
