@@ -92,7 +92,8 @@ rn_model_config rn_model_defaults(int kind)
     return c;
 }
 
-#define DIEN_MAX_T 256
+#define DIEN_MAX_T          256
+#define RN_MODEL_MAX_PARAMS (1 << 28) /* 1 GB of float32 */
 
 static int check_config(const rn_model_config *c)
 {
@@ -176,6 +177,20 @@ static int check_config(const rn_model_config *c)
                     return rn_fail(RN_EARG, "%s: cross %d names field %d of %d", k, i + 1,
                                    c->cross[i][j], c->n_fields);
     }
+    /* a bound on the size, so that a typo (hidden = {40000, 40000}) is an error
+     * rather than gigabytes allocated */
+    double D = c->embed_dim, est = (double)rows * (D + 1) + (double)c->n_dense * (D + 1);
+    if (c->kind == RN_MODEL_WIDE_DEEP) est += (double)c->n_crosses * c->cross_buckets;
+    double in = c->n_fields * D + c->n_dense + 2 * D;
+    for (int i = 0; i < c->n_hidden; i++)
+        est += in * c->hidden[i], in = c->hidden[i];
+    in = 4 * D;
+    for (int i = 0; i < c->n_att_hidden; i++)
+        est += in * c->att_hidden[i], in = c->att_hidden[i];
+    est += 6 * D * D;
+    if (est > RN_MODEL_MAX_PARAMS)
+        return rn_fail(RN_EARG, "%s: about %.0f parameters (at most %d)", k, est,
+                       RN_MODEL_MAX_PARAMS);
     return RN_OK;
 }
 

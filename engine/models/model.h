@@ -132,7 +132,8 @@ typedef struct rn_model rn_model;
 
 /* A model built and initialised from cfg (copied). Caller frees with
  * rn_model_free. NULL with RN_EARG naming the setting that is wrong ("din needs
- * seq_len >= 1", "cross 2 names field 7 of 3") or RN_ENOMEM. */
+ * seq_len >= 1", "cross 2 names field 7 of 3", more than 2^28 parameters) or
+ * RN_ENOMEM. */
 rn_model *rn_model_new(const rn_model_config *cfg);
 void rn_model_free(rn_model *m);
 

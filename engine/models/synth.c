@@ -27,8 +27,8 @@ static float sigmoid(double z)
 
 rn_samples *rn_synth_ctr(const rn_synth_ctr_config *c)
 {
-    if (c->rows < 1 || c->rows > 100000000)
-        return rn_fail(RN_EARG, "synthetic ctr: rows must be in 1..1e8, got %zu", c->rows), NULL;
+    if (c->rows < 1 || c->rows > 10000000)
+        return rn_fail(RN_EARG, "synthetic ctr: rows must be in 1..1e7, got %zu", c->rows), NULL;
     if (c->n_fields < 1 || c->n_fields > 64 || c->cardinality < 1 || c->cardinality > 1000000 ||
         c->n_dense < 0 || c->n_dense > 1024 || c->rank < 1 || c->rank > 256)
         return rn_fail(RN_EARG,
@@ -37,6 +37,10 @@ rn_samples *rn_synth_ctr(const rn_synth_ctr_config *c)
                        c->n_fields, c->cardinality, c->n_dense, c->rank),
                NULL;
     size_t F = (size_t)c->n_fields, V = (size_t)c->cardinality, K = (size_t)c->rank;
+    if ((double)c->rows * (double)(F + (size_t)c->n_dense) > 2e8 || (double)F * V * K > 1e8)
+        return rn_fail(RN_EARG, "synthetic ctr: %zu rows x %zu columns is too large (2e8 values)",
+                       c->rows, F + (size_t)c->n_dense),
+               NULL;
     rn_samples *b = rn_samples_new(c->rows, c->n_fields, c->n_dense, 0, 1, 1);
     float *w = rn_malloc(F * V * sizeof *w, "synthetic weights");
     float *u = rn_malloc(F * V * K * sizeof *u, "synthetic vectors");
@@ -105,8 +109,8 @@ static int32_t item_of(rn_rng *g, const rn_synth_seq_config *c, int cat)
 
 rn_samples *rn_synth_seq(const rn_synth_seq_config *c)
 {
-    if (c->rows < 1 || c->rows > 100000000)
-        return rn_fail(RN_EARG, "synthetic seq: rows must be in 1..1e8, got %zu", c->rows), NULL;
+    if (c->rows < 1 || c->rows > 10000000)
+        return rn_fail(RN_EARG, "synthetic seq: rows must be in 1..1e7, got %zu", c->rows), NULL;
     if (c->n_cats < 2 || c->n_items < 2 * c->n_cats || c->n_items > 10000000 || c->n_users < 1 ||
         c->seq_len < 2 || c->seq_len > 256 || c->min_len < 1 || c->min_len > c->seq_len)
         return rn_fail(RN_EARG,
@@ -115,6 +119,10 @@ rn_samples *rn_synth_seq(const rn_synth_seq_config *c)
                        c->n_cats, c->n_items, c->n_users, c->seq_len, c->min_len),
                NULL;
     size_t T = (size_t)c->seq_len;
+    if ((double)c->rows * (double)(3 + 2 * T) > 2e8)
+        return rn_fail(RN_EARG, "synthetic seq: %zu rows of length %zu is too large (2e8 values)",
+                       c->rows, T),
+               NULL;
     rn_samples *b = rn_samples_new(c->rows, 3, 0, c->seq_len, 1, 1);
     int32_t *interest = rn_malloc((size_t)c->n_users * 2 * sizeof *interest, "synthetic users");
     if (b == NULL || interest == NULL) {

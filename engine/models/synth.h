@@ -30,7 +30,8 @@
  * item came from. The group column is the user.
  *
  * Each returns a new batch (batch.h) the caller frees with rn_samples_free, or
- * NULL with RN_EARG naming a bad setting or RN_ENOMEM. */
+ * NULL with RN_EARG naming a bad setting (at most 1e7 rows and 2e8 values) or
+ * RN_ENOMEM. */
 #ifndef RN_MODELS_SYNTH_H
 #define RN_MODELS_SYNTH_H
 

@@ -27,6 +27,10 @@ T.cases{
   {"config errors name the key", function()
     T.err(function() rec.models.din{fields = {5}, seq_len = 4, atention = "softmax"} end,
           "rec.models.din: unknown option 'atention' (did you mean 'attention'?)", "typo")
+    T.err(function() rec.models.mlp{fields = {3}, hidden = {40000, 40000}} end,
+          "mlp: about 1600966171 parameters (at most 268435456)", "a size typo")
+    T.err(function() rec.models.synthetic_seq{rows = 9000000, seq_len = 256} end,
+          "synthetic seq: 9000000 rows of length 256 is too large", "huge data")
     T.err(function() rec.models.fm{fields = {3}, activation = "gelu"} end,
           "rec.models.fm: activation must be one of relu, prelu, dice, sigmoid", "activation")
     T.err(function() rec.models.lr{} end, "rec.models.lr: give fields = {cardinality of each "
