@@ -151,8 +151,9 @@ rn_params *rn_model_buffers(rn_model *m);
 int rn_model_check_batch(const rn_model *m, const rn_samples *b);
 
 /* Forward: the logits (B x 1; one per row and task) on g's tape. Training or
- * inference follows rn_graph_training(g). NULL with the graph's sticky error
- * (also for a batch that does not fit). b must stay alive until g's reset. */
+ * inference follows rn_graph_training(g). NULL with rn_error() set (the
+ * graph's sticky error when an op failed; a batch that does not fit fails
+ * before any op). b must stay alive until g's reset. */
 rn_tensor *rn_model_forward(rn_model *m, rn_graph *g, const rn_samples *b);
 
 /* The training loss on g's tape: mean binary cross-entropy of the logits

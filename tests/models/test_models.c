@@ -486,6 +486,21 @@ static void test_fit_control(void)
     rn_model_free(a);
     rn_model_free(b);
 
+    /* early stopping: an lr too small to move the AUC stops after patience epochs */
+    m = rn_model_new((const rn_model_config[]){ctr_config(RN_MODEL_LR)});
+    rn_optim_config tiny = rn_optim_defaults(RN_SGD);
+    tiny.lr = 1e-12f;
+    rn_optim *slow = rn_optim_new(&tiny);
+    rn_optim_add(slow, rn_model_params(m), "");
+    rn_fit_config ec = rn_fit_defaults();
+    ec.epochs = 10, ec.batch_size = 100, ec.valid = data, ec.patience = 2;
+    CHECK(rn_model_fit(m, data, &slow, 1, &ec, &res) == RN_OK);
+    CHECK(res.stopped == RN_FIT_EARLY);
+    CHECK(res.epochs_run == 3);
+    CHECK(res.best_epoch == 1);
+    rn_optim_free(slow);
+    rn_model_free(m);
+
     /* a NaN feature makes a NaN loss: stopped before the update, naming the step */
     rn_model_config dc = ctr_config(RN_MODEL_LR);
     dc.n_dense = 1;
