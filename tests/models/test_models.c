@@ -153,10 +153,13 @@ static rn_model_config tiny_config(int kind, int dense, int seq)
     return c;
 }
 
-static void check_model(int kind, int dense, int seq, int bn, const char *name)
+/* variant: DIN's attention mode or DIEN's cell (RN_ATT_* / RN_GRU_*) */
+static void check_model(int kind, int dense, int seq, int bn, const char *name, int variant)
 {
     rn_model_config c = tiny_config(kind, dense, seq);
     c.bn = bn;
+    c.attention = kind == RN_MODEL_DIN ? variant : RN_ATT_NONE;
+    c.gru = kind == RN_MODEL_DIEN ? variant : RN_GRU_AUGRU;
     if (kind == RN_MODEL_WIDE_DEEP) {
         c.n_crosses = 2;
         c.cross[0][0] = 0, c.cross[0][1] = 1;
@@ -167,6 +170,10 @@ static void check_model(int kind, int dense, int seq, int bn, const char *name)
      * gradients above the float32 forward's rounding, so the step can be larger
      * (0.25), and a sigmoid MLP keeps the larger step's remainder small */
     if (kind == RN_MODEL_DIEN) c.init_std = 1.0f, c.activation = RN_ACT_SIGMOID;
+    /* the scaled softmax divides the attention's gradients by sqrt(D): larger
+     * embeddings lift them above the rounding too */
+    if (kind == RN_MODEL_DIN && variant == RN_ATT_SCALED_SOFTMAX) c.init_std = 1.0f;
+
     rn_model *m = rn_model_new(&c);
     CHECK(m != NULL);
     if (m == NULL) {
@@ -183,7 +190,9 @@ static void check_model(int kind, int dense, int seq, int bn, const char *name)
             rn_tensor_uniform(t, &r, -0.5f, 0.5f);
     }
     rn_samples *b = tiny_batch(dense, seq);
-    double e = gradcheck_model(m, b, name, kind == RN_MODEL_DIEN ? 0.25 : 8e-2);
+    double h = kind == RN_MODEL_DIEN ? 0.25 : 8e-2;
+    if (getenv("GCH")) h = atof(getenv("GCH"));
+    double e = gradcheck_model(m, b, name, h);
     /* DIEN chains two recurrences of T steps in float32: its difference
      * quotients carry about 3e-6 of rounding against gradients of 1e-3, so its
      * bar is 5e-3 (the error falls as the step grows: rounding, not a bug) */
@@ -194,13 +203,18 @@ static void check_model(int kind, int dense, int seq, int bn, const char *name)
 
 static void test_gradcheck_all(void)
 {
-    check_model(RN_MODEL_LR, 2, 0, 0, "lr");
-    check_model(RN_MODEL_FM, 2, 0, 0, "fm");
-    check_model(RN_MODEL_MLP, 1, 1, 1, "mlp+seq+bn");
-    check_model(RN_MODEL_WIDE_DEEP, 1, 0, 0, "wide_deep");
-    check_model(RN_MODEL_DEEPFM, 2, 0, 0, "deepfm");
-    check_model(RN_MODEL_DIN, 1, 1, 0, "din");
-    check_model(RN_MODEL_DIEN, 1, 1, 0, "dien");
+    check_model(RN_MODEL_LR, 2, 0, 0, "lr", 0);
+    check_model(RN_MODEL_FM, 2, 0, 0, "fm", 0);
+    check_model(RN_MODEL_MLP, 1, 1, 1, "mlp+seq+bn", 0);
+    check_model(RN_MODEL_WIDE_DEEP, 1, 0, 0, "wide_deep", 0);
+    check_model(RN_MODEL_DEEPFM, 2, 0, 0, "deepfm", 0);
+    check_model(RN_MODEL_DIN, 1, 1, 0, "din", RN_ATT_NONE);
+    check_model(RN_MODEL_DIN, 1, 1, 0, "din softmax", RN_ATT_SOFTMAX);
+    check_model(RN_MODEL_DIN, 1, 1, 0, "din scaled", RN_ATT_SCALED_SOFTMAX);
+    check_model(RN_MODEL_DIEN, 1, 1, 0, "dien augru", RN_GRU_AUGRU);
+    check_model(RN_MODEL_DIEN, 1, 1, 0, "dien agru", RN_GRU_AGRU);
+    check_model(RN_MODEL_DIEN, 1, 1, 0, "dien aigru", RN_GRU_AIGRU);
+    check_model(RN_MODEL_DIEN, 1, 1, 0, "dien gru", RN_GRU_GRU);
 }
 
 /* ---- the notes' FM example ---------------------------------------------------------- */
