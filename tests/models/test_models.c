@@ -191,7 +191,6 @@ static void check_model(int kind, int dense, int seq, int bn, const char *name, 
     }
     rn_samples *b = tiny_batch(dense, seq);
     double h = kind == RN_MODEL_DIEN ? 0.25 : 8e-2;
-    if (getenv("GCH")) h = atof(getenv("GCH"));
     double e = gradcheck_model(m, b, name, h);
     /* DIEN chains two recurrences of T steps in float32: its difference
      * quotients carry about 3e-6 of rounding against gradients of 1e-3, so its
