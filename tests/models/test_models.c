@@ -703,6 +703,16 @@ static void test_save_load(void)
     free(bytes);
     rn_model_free(m);
     rn_samples_free(data);
+    const char *made[] = {path,
+                          "test_models_din.txt",
+                          "cut.safetensors",
+                          "short.safetensors",
+                          "huge.safetensors",
+                          "json.safetensors",
+                          "shape.safetensors",
+                          "kind.safetensors"};
+    for (size_t i = 0; i < sizeof made / sizeof made[0]; i++)
+        remove(made[i]);
 }
 
 /* ---- allocations -------------------------------------------------------------------- */
@@ -789,6 +799,7 @@ static void test_failing_allocations(void)
         if (rc != RN_ENOMEM && rc != RN_EPARSE && rc != RN_EIO)
             fprintf(stderr, "allocation %ld failed: code %d, %s\n", N, rc, rn_error());
     }
+    remove("alloc.safetensors");
     printf("failing allocations: every one of %ld allocations failed cleanly\n", N - 1);
     CHECK(clean);
     CHECK(N > 20 && N < 2000);
