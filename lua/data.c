@@ -369,6 +369,18 @@ static int d_len(lua_State *L)
     return 1;
 }
 
+/* The integer option seed of the table at i (0 when absent); any integer,
+ * negative ones included, names a stream. */
+static uint64_t opt_seed(lua_State *L, int i, const char *fn)
+{
+    if (!lua_istable(L, i) || lua_getfield(L, i, "seed") == LUA_TNIL) return 0;
+    int ok;
+    lua_Integer seed = lua_tointegerx(L, -1, &ok);
+    if (!ok) luaL_error(L, "%s: seed must be an integer, got %s", fn, luaL_tolstring(L, -1, NULL));
+    lua_pop(L, 1);
+    return (uint64_t)seed;
+}
+
 /* ds:split(frac [, {seed =, by =}]) or ds:split{frac =, seed =, by =} */
 static int d_split(lua_State *L)
 {
@@ -387,7 +399,7 @@ static int d_split(lua_State *L)
     rec_check_options(L, opts, "split", known);
     if (opts == 3 && lua_istable(L, 3) && lua_getfield(L, 3, "frac") != LUA_TNIL)
         luaL_error(L, "split: give the fraction once (as the argument or as frac =)");
-    uint64_t seed = (uint64_t)rec_opt_number(L, opts, "seed", 0);
+    uint64_t seed = opt_seed(L, opts, "split");
     const char *by = "random";
     if (lua_istable(L, opts) && lua_getfield(L, opts, "by") != LUA_TNIL) by = lua_tostring(L, -1);
     if (by == NULL) luaL_error(L, "split: by must be a string (random, time or leave_last)");
@@ -450,7 +462,7 @@ static int d_batches(lua_State *L)
 {
     static const char *const known[] = {"shuffle", "seed", NULL};
     lua_settop(L, 3);
-    rec_ds *d = to_ds(L, 1);
+    to_ds(L, 1);
     lua_Integer B = luaL_checkinteger(L, 2);
     if (B < 1) luaL_argerror(L, 2, "the batch size must be at least 1");
     rec_check_options(L, 3, "batches", known);
@@ -462,9 +474,7 @@ static int d_batches(lua_State *L)
         lua_pushvalue(L, 4);
         lua_call(L, 2, 1);
         lua_replace(L, 1);
-        d = to_ds(L, 1);
     }
-    (void)d;
     lua_pushvalue(L, 1);
     lua_pushinteger(L, B);
     lua_pushinteger(L, 0);

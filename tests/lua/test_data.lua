@@ -161,6 +161,9 @@ T.cases {
           "fraction")
     T.err(function() ml:split(0.5, {sed = 1}) end,
           "split: unknown option 'sed' (did you mean 'seed'?)", "split key")
+    T.eq(ml:split(0.5, {seed = -5}):rows(), ml:split(0.5, {seed = -5}):rows(), "negative seeds")
+    T.err(function() ml:split(0.5, {seed = 1.5}) end, "split: seed must be an integer, got 1.5",
+          "seed type")
     T.err(function() ml:split{by = "tme"} end, "split: unknown by 'tme' (did you mean 'time'?)",
           "split by")
     T.err(function() ml:batches(0) end, "the batch size must be at least 1", "batch size")

@@ -11,11 +11,12 @@ closed:close()
 local values = {
   nil, 0, -1, 1.5, 0 / 0, math.huge, -math.huge, math.maxinteger, math.mininteger, "", "x",
   "rating", "genres", true, false, {}, {1}, {0, 1}, {"a", "b"}, {{1, 2}, {3}}, {{}}, {1, {}},
-  {[0] = 1}, {x = 1}, {frac = 2}, {by = "time"}, {seed = -5}, {weighted = "yes"},
+  {[0] = 1}, {x = 1}, {frac = 2}, {by = "time"}, {seed = -5}, {seed = 1e300}, {weighted = "yes"},
   {columns = {{"id", "int"}}}, {columns = {"x"}}, {columns = {{1, 2}}}, print,
   ml, view, closed, rec.tensor{1, 2}, io.stdout,
 }
-local n_values = 38   -- the list holds a nil, so count by hand
+local n_values = 0     -- the list holds a nil: # is unreliable, the largest index is not
+for k in pairs(values) do n_values = math.max(n_values, k) end
 
 local calls = {
   rec.metrics.auc, rec.metrics.gauc, rec.metrics.logloss, rec.metrics.rmse,
@@ -54,6 +55,7 @@ for round = 1, 3000 do
     end
   end
 end
+T.eq(n_values, 38, "values to try")
 T.ok(n_ok > 10 and n_err > 1000, "both outcomes seen (" .. n_ok .. " ok, " .. n_err .. " errors)")
 -- the data set is still sound afterwards
 T.eq(#ml, 40, "rows")
