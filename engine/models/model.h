@@ -32,6 +32,10 @@
  *   din        embed.weight, att.N.*, att.out.*, deep.N.*, deep.out.*
  *   dien       embed.weight, gru.*, evo.*, att.weight, deep.N.*, deep.out.*
  *
+ * Around it: batch.h (the rows a model reads, rn_samples), synth.h (seeded
+ * synthetic data with a known truth), from_dataset.h (rows of a columnar
+ * rn_dataset), train.h (fit, evaluate, the papers' optimizers).
+ *
  * Ownership: a model owns its parameters, buffers and scratch; rn_model_free
  * frees them. Tensors returned by forward live in the graph's arena (until
  * rn_graph_reset). Errors follow error.h: NULL or a negative RN_E* code with a
