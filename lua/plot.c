@@ -734,7 +734,7 @@ static int fig_hover(lua_State *L)
     return 1;
 }
 
-/* fig:key(k): acts as if key k ("r", "s", "p", "escape") were pressed in the window. */
+/* fig:key(k): acts as if key k ("r", "s", "p", "h", "escape") were pressed in the window. */
 static int fig_key(lua_State *L)
 {
     plot_figure *F = plot_check(L, 1);
@@ -744,10 +744,10 @@ static int fig_key(lua_State *L)
     e.type = SDL_KEYDOWN;
     if (strcmp(k, "escape") == 0)
         e.key.keysym.sym = SDLK_ESCAPE;
-    else if (strlen(k) == 1 && strchr("rsp", k[0]) != NULL)
+    else if (strlen(k) == 1 && strchr("rsph", k[0]) != NULL)
         e.key.keysym.sym = (SDL_Keycode)k[0];
     else
-        return luaL_argerror(L, 2, "one of \"r\", \"s\", \"p\", \"escape\"");
+        return luaL_argerror(L, 2, "one of \"r\", \"s\", \"p\", \"h\", \"escape\"");
     if (vz_figure_handle_event(F->fig, &e) != VZ_OK) return plot_vz_error(L, "fig:key");
     const char *saved = vz_figure_last_save(F->fig);
     if (k[0] == 's' && saved != NULL)
@@ -998,7 +998,8 @@ static const rec_doc_entry method_docs[] = {
      "print(fig:hover(fig:to_pixel(0, 2)))"},
     {"key",
      "fig:key(k) acts as a key press in the window: \"r\" resets zoom and pan, \"s\" saves a "
-     "PNG (returns its path), \"p\" toggles presentation mode, \"escape\" interrupts.",
+     "PNG (returns its path), \"p\" toggles presentation mode, \"h\" toggles the list of "
+     "keys, \"escape\" interrupts.",
      "local fig = rec.plot.line{y = {1, 2}, show = false, save_path = \"k.png\"}\n"
      "print(fig:key(\"s\"))"},
     {"size", "fig:size() returns the width and height in pixels.",

@@ -676,6 +676,45 @@ static void draw_tooltip(vz_figure *f, const vz__style *st)
     vz__dl_end_group(&f->dl);
 }
 
+/* The h key's overlay: what the mouse and keys do, in two columns, centred. */
+static void draw_keys(vz_figure *f, const vz__style *st)
+{
+    static const char *const keys[][2] = {
+        {"hover", "the value under the pointer"},
+        {"wheel", "zoom (line, scatter, curve, histogram)"},
+        {"drag", "pan, or move a slider"},
+        {"click", "select a scatter point and its neighbours"},
+        {"r", "reset the view"},
+        {"s", "save a PNG"},
+        {"p", "presentation mode"},
+        {"Esc, Ctrl-C", "interrupt the running command"},
+        {"h", "hide this help"},
+    };
+    enum { N = sizeof keys / sizeof keys[0] };
+    int kw = 0, dw = 0, h = 0;
+    for (int i = 0; i < N; i++) {
+        int w1, w2, lh;
+        if (vz__text_size(keys[i][0], st->legend_size, 1, &w1, &lh) != VZ_OK ||
+            vz__text_size(keys[i][1], st->legend_size, 0, &w2, &lh) != VZ_OK)
+            return;
+        kw = w1 > kw ? w1 : kw;
+        dw = w2 > dw ? w2 : dw;
+        h = lh;
+    }
+    float pad = 12 * st->scale, gap = 16 * st->scale, row = (float)h + 3 * st->scale;
+    float bw = (float)(kw + dw) + gap + 2 * pad, bh = row * N + 2 * pad;
+    float x = roundf(((float)f->width - bw) / 2), y = roundf(((float)f->height - bh) / 2);
+    vz__dl_group(&f->dl, "keys", NULL);
+    vz__dl_rect(&f->dl, x, y, bw, bh, (vz_color){40, 40, 40, 245});
+    for (int i = 0; i < N; i++) {
+        float ty = y + pad + row * (float)i;
+        vz__text_at(&f->dl, keys[i][0], x + pad, ty, 0, 0, st->legend_size, 1, vz__white);
+        vz__text_at(&f->dl, keys[i][1], x + pad + (float)kw + gap, ty, 0, 0, st->legend_size, 0,
+                    vz__white);
+    }
+    vz__dl_end_group(&f->dl);
+}
+
 int vz_figure_render(vz_figure *f)
 {
     vz__style st = vz__style_of(f);
@@ -725,7 +764,10 @@ int vz_figure_render(vz_figure *f)
                 vz__hover(p, f->hover_x, f->hover_y, f->hover_text, sizeof f->hover_text);
         }
     }
-    draw_tooltip(f, &st);
+    if (f->show_keys)
+        draw_keys(f, &st); /* over everything, instead of a tooltip */
+    else
+        draw_tooltip(f, &st);
     if (f->toast[0] && vz__now() < f->toast_until) {
         int w, h;
         if (vz__text_size(f->toast, st.legend_size, 0, &w, &h) == VZ_OK) {
@@ -1019,6 +1061,9 @@ int vz_figure_handle_event(vz_figure *f, const SDL_Event *e)
             return save_key(f);
         } else if (k == SDLK_p) {
             vz_figure_set_presentation(f, !f->presentation);
+        } else if (k == SDLK_h || k == SDLK_QUESTION || k == SDLK_SLASH) {
+            f->show_keys = !f->show_keys;
+            f->dirty = 1;
         }
         return VZ_OK;
     }

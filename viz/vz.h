@@ -327,7 +327,8 @@ int vz_graph_node_pixel(const vz_panel *p, int i, float *px, float *py);
 
 /* Applies one SDL event as seen by this figure's window: window resize and
  * expose, mouse motion (hover), wheel (zoom), drag (pan, or a slider), a
- * click on a scatter point (selects it and its neighbours), keys
+ * click on a scatter point (selects it and its neighbours), keys h (an
+ * overlay listing the keys),
  * r (reset), s (save PNG), p (presentation), Esc / Ctrl-C (interrupt). The
  * pump calls it; tests feed synthetic events to a headless figure. */
 int vz_figure_handle_event(vz_figure *f, const SDL_Event *e);

@@ -173,6 +173,7 @@ struct vz_figure {
     vz_panel *drag_panel;
     char *save_path;
     char toast[200];    /* a short note in the corner ("saved figure-001.png") */
+    int show_keys;      /* the h key's overlay listing the keys */
     double toast_until; /* vz__now() until which it shows */
     char *last_save;
     /* window */

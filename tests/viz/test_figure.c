@@ -359,6 +359,19 @@ static void test_interaction(void)
                      (vz_color){255, 255, 255, 255}) == 0);
     struct stat st;
     CHECK(stat("pressed-s.png", &st) == 0 && st.st_size > 1000);
+    /* h shows the keys over the figure, h again hides them */
+    e = key(SDLK_h, 0);
+    vz_figure_handle_event(f, &e);
+    CHECK(vz_figure_render(f) == VZ_OK);
+    s = vz_figure_surface(f);
+    CHECK(color_diff(px_at(s, s->w / 2, s->h / 2 - 60), (vz_color){40, 40, 40, 255}) <= 20);
+    CHECK(ink_in(s, s->w / 2 - 150, s->h / 2 - 60, 300, 120) > 5000);
+    vz_figure_save(f, "keys.png");
+    e = key(SDLK_h, 0);
+    vz_figure_handle_event(f, &e);
+    CHECK(vz_figure_render(f) == VZ_OK);
+    CHECK(color_diff(px_at(vz_figure_surface(f), s->w / 2, s->h / 2 - 60),
+                     (vz_color){40, 40, 40, 255}) > 20);
     /* Esc and Ctrl-C set the host's interrupt flag */
     volatile sig_atomic_t flag = 0;
     vz_set_interrupt(&flag);
