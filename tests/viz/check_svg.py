@@ -53,6 +53,21 @@ if root is not None:
     check(sum(len(g.findall(NS + "circle")) for g in pts) == 30,
           "scatter.svg: one circle per point")
 
+root = load(folder, "grid.svg")
+if root is not None:
+    series = groups(root, "series")
+    check([g.get("data-name") for g in series] == ["train", "valid", "before BN", "after BN"],
+          "grid.svg: the line and histogram series, in order")
+    for g in series:
+        check(len(g.findall(NS + "polyline")) == 1,
+              "grid.svg: one polyline per series (%s)" % g.get("data-name"))
+    check(len(groups(root, "cells")) == 1 and
+          len(groups(root, "cells")[0].findall(NS + "rect")) == 12, "grid.svg: 3 x 4 heatmap cells")
+    texts = [t.text for t in root.iter(NS + "text")]
+    for title in ["Loss", "MMoE gates", "Neighbours", "Batch norm"]:
+        check(title in texts, "grid.svg: title " + title)
+    check(len(groups(root, "panel")) == 4, "grid.svg: four panels")
+
 root = load(folder, "cleaned.svg")
 if root is not None:
     check(any(t.text == "bad ?? bytes" for t in root.iter(NS + "text")),

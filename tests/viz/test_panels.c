@@ -397,6 +397,7 @@ static void test_grid(void)
     SDL_Rect a = vz_panel_area(vz_figure_panel(grid, 3));
     CHECK(a.x >= 500 && a.y >= 350);
     CHECK(vz_figure_save(grid, "grid.png") == VZ_OK);
+    CHECK(vz_figure_save(grid, "grid.svg") == VZ_OK); /* parsed by check_svg.py */
     vz_figure_set_presentation(grid, 1);
     CHECK(vz_figure_save(grid, "grid_presentation.png") == VZ_OK);
     vz_figure_free(grid);
