@@ -155,6 +155,7 @@ static void test_svg(void)
     float y[3] = {2, 3, 4};
     vz_line_append(p, s, NULL, y, 3);
     CHECK(vz_figure_save(f, "line.svg") == VZ_OK);
+    CHECK(vz_figure_save(f, "line_svg.png") == VZ_OK); /* the same state, for the rsvg test */
     CHECK(count_in_file("line.svg", "<g class=\"series\"") == 3);
     CHECK(count_in_file("line.svg", "data-name=\"a&lt;b &amp; &quot;c&quot;\"") == 1);
     CHECK(count_in_file("line.svg", "<svg ") == 1);

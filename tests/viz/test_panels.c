@@ -150,6 +150,7 @@ static void test_scatter_neighbours(void)
     vz_panel_data_to_pixel(p, pts[8], pts[9], &px, &py);
     CHECK(color_near(s, px - 9, py, 1, (vz_color){34, 34, 34, 255}, 30));
     CHECK(vz_figure_save(f, "scatter.png") == VZ_OK);
+    CHECK(vz_figure_save(f, "scatter.svg") == VZ_OK);
     /* a click on point 10 selects it, with the same k and metric */
     vz_panel_data_to_pixel(p, pts[20], pts[21], &px, &py);
     SDL_Event e;
@@ -164,7 +165,6 @@ static void test_scatter_neighbours(void)
     CHECK(vz_figure_render(f) == VZ_OK);
     /* the ring moved to point 10 */
     CHECK(color_near(vz_figure_surface(f), px - 9, py, 1, (vz_color){34, 34, 34, 255}, 30));
-    CHECK(vz_figure_save(f, "scatter.svg") == VZ_OK);
     /* errors */
     CHECK(vz_scatter_select(p, 30, 5, VZ_METRIC_COSINE) == VZ_EINVAL);
     CHECK_STR(vz_error(), "select: point 31 does not exist (the panel has 30)");
