@@ -159,9 +159,14 @@ void vz__draw_curve(vz_dlist *dl, vz_panel *p, const vz__style *st)
         vz__dl_end_group(dl);
     }
     vz__dl_clip(dl, 0, 0, 0, 0);
-    if (p->curve_error != NULL)
+    if (p->curve_error != NULL) { /* on a pale box, over whatever the curves draw there */
+        int w, h;
+        vz__text_size(p->curve_error, st->tick_size, 0, &w, &h);
+        vz__dl_rect(dl, (float)a.x + 2, (float)a.y + 2, (float)w + 8, (float)h + 4,
+                    (vz_color){255, 255, 255, 230});
         vz__text_at(dl, p->curve_error, (float)a.x + 6, (float)a.y + 4, 0, 0, st->tick_size, 0,
                     (vz_color){213, 94, 0, 255});
+    }
     if (p->n_curves > 0 && p->curve_names) {
         const char *names[16];
         vz_color cols[16];
