@@ -841,11 +841,16 @@ static void sweep(lua_State *L)
     lua_pop(L, 1);
 }
 
-/* rec.plot.pump() -> number of open windows (rate-limited: cheap in a loop). */
+/* rec.plot.pump() -> number of open windows (rate-limited: cheap in a loop).
+ * A cancellation point too: once the host's interrupt flag is up (Ctrl-C, or
+ * Esc in a figure window), it raises "interrupted!", as the REPL's Ctrl-C
+ * does, so a Lua loop that pumps stops at Esc. */
 static int plot_pump(lua_State *L)
 {
     int n = vz_pump_maybe();
     sweep(L);
+    volatile sig_atomic_t *flag = rec_host_interrupt_flag(L);
+    if (flag != NULL && *flag) return luaL_error(L, "interrupted!");
     lua_pushinteger(L, n);
     return 1;
 }
@@ -951,9 +956,10 @@ static const rec_doc_entry plot_docs[] = {
      "fig:add(\"bar\", {values = {1, 2}, labels = {\"a\", \"b\"}})\n"
      "fig:save(\"grid.png\")"},
     {"pump",
-     "rec.plot.pump() handles window events and redraws changed figures, at most every 30 ms, "
-     "and returns the number of open windows. Call it in long Lua loops to keep windows live; "
-     "at the prompt the REPL pumps by itself.",
+     "rec.plot.pump() handles window events and redraws changed figures (paced to cost about "
+     "2% of the loop) and returns the number of open windows. Call it in long Lua loops to "
+     "keep windows live: Esc in a window (or Ctrl-C) then stops the loop with \"interrupted!\". "
+     "At the prompt the REPL pumps by itself.",
      "local fig = rec.plot.line{y = {0}, show = true}\n"
      "for i = 1, 100 do fig:append(\"series 1\", math.sin(i / 10)); rec.plot.pump() end"},
     {"headless",

@@ -293,6 +293,16 @@ T.cases{
     T.ok(#why > 0, "with a reason")
     T.eq(plot.pump(), 0, "no windows to pump")
   end},
+
+  -- last: it raises the host's interrupt flag for the rest of this script
+  {"Esc in a window interrupts a pumping loop", function()
+    if debug.getregistry()["recnote.interrupt"] == nil then return end -- a plain lua5.4
+    local fig = plot.line{y = {1, 2}, show = false}
+    T.eq(rec.interrupted(), false, "not yet")
+    fig:key("escape")
+    T.eq(rec.interrupted(), true, "Esc raised the host's flag")
+    T.err(function() for _ = 1, 1e6 do plot.pump() end end, "interrupted!", "pump stops the loop")
+  end},
 }
 
 T.done()
