@@ -433,6 +433,17 @@ void vz__tick_label(char *buf, size_t size, double v, double step)
 {
     if (v == 0) v = 0; /* never print "-0" */
     double a = fabs(v);
+    /* steps of 1000 and more read as 2k, 0.5M, 1.5G: shorter than 1500000 or 1.5e+06 */
+    static const struct {
+        double unit;
+        const char *suffix;
+    } units[] = {{1e9, "G"}, {1e6, "M"}, {1e3, "k"}};
+    for (int i = 0; i < 3 && a < 1e15 && step >= 1000; i++) {
+        if (step >= units[i].unit / 10) { /* 0.5M rather than 500k, 1k rather than 1000 */
+            snprintf(buf, size, "%g%s", v / units[i].unit, v == 0 ? "" : units[i].suffix);
+            return;
+        }
+    }
     if (v != 0 && (a >= 1e6 || a < 1e-4 || step < 1e-4)) {
         snprintf(buf, size, "%.3g", v);
         return;

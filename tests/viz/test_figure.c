@@ -428,7 +428,17 @@ static void test_ticks(void)
     vz__tick_label(buf, sizeof buf, 0.30000000000000004, 0.1);
     CHECK_STR(buf, "0.3");
     vz__tick_label(buf, sizeof buf, 2500000, 500000);
-    CHECK_STR(buf, "2.5e+06");
+    CHECK_STR(buf, "2.5M");
+    vz__tick_label(buf, sizeof buf, 4e9, 1e9);
+    CHECK_STR(buf, "4G");
+    vz__tick_label(buf, sizeof buf, 40000, 20000);
+    CHECK_STR(buf, "40k");
+    vz__tick_label(buf, sizeof buf, 400000, 200000);
+    CHECK_STR(buf, "0.4M");
+    vz__tick_label(buf, sizeof buf, 1500, 500);
+    CHECK_STR(buf, "1500");
+    vz__tick_label(buf, sizeof buf, 0, 200000);
+    CHECK_STR(buf, "0");
     n = vz__ticks(0, 10.4, 6, t, &step);
     CHECK(n == 6 && step == 2); /* the finest step with at most 6 ticks */
 }
