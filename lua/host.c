@@ -236,6 +236,13 @@ static int help_call(lua_State *L)
     }
     luaL_Buffer b;
     rec_host_load_lazy(L, 2);
+    if (lua_type(L, 2) == LUA_TSTRING && rec_doc_push(L, 2) != LUA_TTABLE) {
+        /* A name such as "rec.Dataset" may belong to a module not loaded yet. */
+        lua_getglobal(L, "rec");
+        rec_host_load_lazy(L, -1);
+        lua_pop(L, 1);
+    }
+    lua_settop(L, 2);
     if (rec_doc_push(L, 2) == LUA_TTABLE) {
         int rec = lua_gettop(L);
         /* Everything the text needs sits below the buffer, which must stay on top. */
