@@ -337,6 +337,8 @@ def test_help(check):
     out = s.type("?print")
     check.ok("no docstring" in out, "an undocumented value says so: " + repr(out))
     s.close()
+    r = run(["-e", 'help("rec.optim.adam")'])
+    check.ok(r.stdout.startswith("rec.optim.adam\n"), "help by name loads the engine first: " + r.stdout[:80])
 
 
 def test_save_notebook(check):
