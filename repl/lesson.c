@@ -286,7 +286,6 @@ static int open_lesson(repl *r, const char *file)
         if (strlen(saved) == (size_t)cur.n_steps) memcpy(cur.done, saved, (size_t)cur.n_steps);
         if (step >= 0 && step <= cur.n_steps) cur.step = step;
     }
-    repl_open_check(r->L);
     if (cur.step > 0)
         repl_outf("(resuming at step %d of %d; :reset-lesson starts over)\n\n", cur.step + 1,
                   cur.n_steps);

@@ -30,6 +30,10 @@ static int lesson_check(lua_State *L)
 void repl_open_check(lua_State *L)
 {
     lua_pushcfunction(L, lesson_check);
+    rec_doc_set(L, -1, "check",
+                "check(cond, message) does nothing when cond is true and raises \"check failed: "
+                "message\" otherwise. Lessons' check cells use it to verify an exercise.",
+                "check(1 + 1 == 2, \"arithmetic works\")");
     lua_setglobal(L, "check");
 }
 
@@ -104,7 +108,6 @@ int repl_run_notebook(repl *r, const char *path, const run_opts *o)
         fprintf(stderr, "recnote: %s\n", err);
         return 1;
     }
-    repl_open_check(r->L);
 
     /* Figures go to <out without .md>_files/cell-N-k.png, linked relatively. */
     strbuf fig_dir = {0}, rel_dir = {0};

@@ -166,6 +166,7 @@ static int open_everything(lua_State *L)
 
     lua_pushcfunction(L, repl_print);
     lua_setglobal(L, "print");
+    repl_open_check(L); /* check(cond, msg) of notebooks, kept across :reset */
 
     lua_newtable(L);
     lua_setglobal(L, "Out");
