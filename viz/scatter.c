@@ -348,7 +348,9 @@ void vz__draw_scatter(vz_dlist *dl, vz_panel *p, const vz__style *st)
         char buf[32];
         vz__dl_group(dl, "points", class_name(p, c, buf, sizeof buf));
         vz_color col = vz_palette(c);
-        col.a = 220;
+        /* many points: fainter markers, so that density shows where they pile up */
+        col.a = p->n_pts > 2000 ? (uint8_t)fmaxf(40.0f, 220.0f * sqrtf(2000.0f / (float)p->n_pts))
+                                : 220;
         for (int i = 0; i < p->n_pts; i++) {
             int ci = p->classes ? p->classes[i] : 0;
             if (ci > 255) ci = 255;
