@@ -130,6 +130,11 @@ static rec_ds *push_root(lua_State *L, rn_dataset *ds)
     return d;
 }
 
+void rec_push_dataset(lua_State *L, rn_dataset *ds)
+{
+    push_root(L, ds);
+}
+
 /* Pushes an empty view of the userdata at parent (rows set by the caller). */
 static rec_ds *push_view(lua_State *L, int parent)
 {

@@ -51,6 +51,7 @@ int luaopen_rec(lua_State *L)
     rec_open_metrics(L);
     rec_open_data(L);
     rec_open_models(L);
+    rec_open_data_synth(L);
     rec_open_plot(L);
     rec_open_plot_notebook(L);
 

@@ -19,6 +19,9 @@ void rec_open_data(lua_State *L);
 
 /* rec.models: the CTR model zoo and its data (lua/models.c). */
 void rec_open_models(lua_State *L);
+/* rec.data.synthetic_funnel / synthetic_multitask, and the zoo's generators
+ * under rec.data (lua/data_synth.c); after rec_open_data and rec_open_models. */
+void rec_open_data_synth(lua_State *L);
 
 /* rec.plot: figures (lua/plot.c). */
 int rec_open_plot(lua_State *L);

@@ -23,4 +23,7 @@
 const rn_dataset *rec_check_dataset(lua_State *L, int i, const size_t **rows, size_t *start,
                                     size_t *n);
 
+/* Pushes a new rec.Dataset that owns ds (freed with the userdata). */
+void rec_push_dataset(lua_State *L, rn_dataset *ds);
+
 #endif

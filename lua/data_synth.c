@@ -1,0 +1,121 @@
+/* rec.data's synthetic generators for multi-task models (engine/data/
+ * synth_tasks.h) and, for discoverability, rec.data.synthetic_ctr and
+ * rec.data.synthetic_seq: the generators of the model zoo (rec.models). */
+#include "host.h"
+#include "rec.h"
+#include "rec_data.h"
+#include "rec_engine.h"
+
+#include "data/synth_tasks.h"
+
+#include <math.h>
+#include <stdio.h>
+
+#include <lauxlib.h>
+
+/* An integer option in [lo, hi]; an error naming fn and the option otherwise. */
+static double int_option(lua_State *L, const char *fn, const char *name, double def, double lo,
+                         double hi)
+{
+    double v = rec_opt_number(L, 1, name, def);
+    if (!(v >= lo && v <= hi) || v != floor(v)) {
+        char msg[160]; /* luaL_error has no %g */
+        snprintf(msg, sizeof msg, "a whole number in [%g, %g], got %g", lo, hi, v);
+        luaL_error(L, "%s: %s must be %s", fn, name, msg);
+    }
+    return v;
+}
+
+/* rec.data.synthetic_funnel{rows, users, items, dim, scale, ctr_bias, cvr_bias, shared, seed} */
+static int l_funnel(lua_State *L)
+{
+    static const char *const fn = "rec.data.synthetic_funnel";
+    static const char *const known[] = {"rows",     "users",    "items",  "dim",  "scale",
+                                        "ctr_bias", "cvr_bias", "shared", "seed", NULL};
+    lua_settop(L, 1);
+    if (!lua_isnoneornil(L, 1)) luaL_checktype(L, 1, LUA_TTABLE);
+    rec_check_options(L, 1, fn, known);
+    rn_synth_funnel_config c = rn_synth_funnel_defaults();
+    c.rows = (size_t)int_option(L, fn, "rows", (double)c.rows, 1, 1e8);
+    c.users = (int)int_option(L, fn, "users", c.users, 1, 1e7);
+    c.items = (int)int_option(L, fn, "items", c.items, 1, 1e7);
+    c.dim = (int)int_option(L, fn, "dim", c.dim, 1, 1024);
+    c.scale = (float)rec_opt_number(L, 1, "scale", (double)c.scale);
+    c.ctr_bias = (float)rec_opt_number(L, 1, "ctr_bias", (double)c.ctr_bias);
+    c.cvr_bias = (float)rec_opt_number(L, 1, "cvr_bias", (double)c.cvr_bias);
+    c.shared = (float)rec_opt_number(L, 1, "shared", (double)c.shared);
+    c.seed = (uint64_t)int_option(L, fn, "seed", (double)c.seed, 0, 9007199254740991.0);
+    rn_dataset *ds = rn_synth_funnel(&c);
+    if (ds == NULL) return rec_engine_error(L);
+    rec_push_dataset(L, ds);
+    return 1;
+}
+
+/* rec.data.synthetic_multitask{rows, dim, correlation, sines, scale, binary, seed} */
+static int l_multitask(lua_State *L)
+{
+    static const char *const fn = "rec.data.synthetic_multitask";
+    static const char *const known[] = {"rows",  "dim",    "correlation", "sines",
+                                        "scale", "binary", "seed",        NULL};
+    lua_settop(L, 1);
+    if (!lua_isnoneornil(L, 1)) luaL_checktype(L, 1, LUA_TTABLE);
+    rec_check_options(L, 1, fn, known);
+    rn_synth_multitask_config c = rn_synth_multitask_defaults();
+    c.rows = (size_t)int_option(L, fn, "rows", (double)c.rows, 1, 1e8);
+    c.dim = (int)int_option(L, fn, "dim", c.dim, 2, 4096);
+    c.correlation = (float)rec_opt_number(L, 1, "correlation", (double)c.correlation);
+    c.sines = (int)int_option(L, fn, "sines", c.sines, 0, 1000);
+    c.scale = (float)rec_opt_number(L, 1, "scale", (double)c.scale);
+    c.binary = rec_opt_bool(L, 1, "binary", c.binary);
+    c.seed = (uint64_t)int_option(L, fn, "seed", (double)c.seed, 0, 9007199254740991.0);
+    rn_dataset *ds = rn_synth_multitask(&c);
+    if (ds == NULL) return rec_engine_error(L);
+    rec_push_dataset(L, ds);
+    return 1;
+}
+
+void rec_open_data_synth(lua_State *L)
+{
+    /* rec is at the top, with rec.data and rec.models already open. */
+    if (lua_getfield(L, -1, "data") != LUA_TTABLE) {
+        lua_pop(L, 1);
+        return;
+    }
+    int data = lua_gettop(L);
+    lua_pushcfunction(L, l_funnel);
+    lua_setfield(L, data, "synthetic_funnel");
+    lua_pushcfunction(L, l_multitask);
+    lua_setfield(L, data, "synthetic_multitask");
+    static const rec_doc_entry docs[] = {
+        {"synthetic_funnel",
+         "rec.data.synthetic_funnel{rows = 20000, users = 500, items = 300, dim = 4, scale = 2, "
+         "ctr_bias = -1.5, cvr_bias = -1, shared = 0.5, seed = 1} makes impressions of an "
+         "impression -> click -> conversion funnel (ESMM's setting) with a known truth: "
+         "true_ctr = sigmoid(scale <a_u, b_i> / sqrt(dim) + ctr_bias), a conversion only after a "
+         "click with true_cvr from conversion vectors that share a part `shared` with the click "
+         "vectors (so clicked impressions are a biased sample for CVR). Columns: user (group), "
+         "item, click, conversion (the CTCVR label), true_ctr, true_cvr.",
+         "local f = rec.data.synthetic_funnel{rows = 2000}\nprint(f)"},
+        {"synthetic_multitask",
+         "rec.data.synthetic_multitask{rows = 20000, dim = 16, correlation = 0.5, sines = 10, "
+         "scale = 1, binary = false, seed = 1} makes two regression tasks as in the MMoE paper: "
+         "y_k = w_k . x + sum_j sin(alpha_j w_k . x + beta_j) + noise, with x ~ N(0, I) and the "
+         "cosine of w1 and w2 equal to correlation, so the tasks' relatedness is a knob. "
+         "binary = true gives labels y_k > 0. Columns: x1..x<dim>, y1, y2.",
+         "local m = rec.data.synthetic_multitask{rows = 1000, correlation = 0.9}\n"
+         "print(#m, m:schema()[17].name)"},
+        {NULL, NULL, NULL}};
+    rec_doc_fields(L, data, "rec.data", 0, docs);
+
+    /* The model zoo's generators, under rec.data too (same functions). */
+    if (lua_getfield(L, -2, "models") == LUA_TTABLE) {
+        static const char *const zoo[] = {"synthetic_ctr", "synthetic_seq", NULL};
+        for (int k = 0; zoo[k]; k++) {
+            if (lua_getfield(L, -1, zoo[k]) == LUA_TFUNCTION)
+                lua_setfield(L, data, zoo[k]);
+            else
+                lua_pop(L, 1);
+        }
+    }
+    lua_pop(L, 2);
+}
