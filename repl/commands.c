@@ -214,7 +214,8 @@ static const command commands[] = {
     {"hint", "", "lesson: a hint for this exercise", repl_cmd_hint},
     {"check", "", "lesson: check your answer to this exercise", repl_cmd_check},
     {"answer", "", "lesson: reveal the answer to this interview question", repl_cmd_answer},
-    {"solution", "", "lesson: show the reference solution of this exercise", repl_cmd_solution},
+    {"solution", "[run]", "lesson: show (or run) the reference solution of this exercise",
+     repl_cmd_solution},
     {"reset-lesson", "", "lesson: start this lesson over", repl_cmd_reset_lesson},
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };

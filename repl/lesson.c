@@ -215,8 +215,10 @@ static void show_step(repl *r)
             render_code(it->text, sb_str(&l), r->color, &b);
             sb_free(&l);
         } else {
-            sb_printf(&b, "%s%s · interview question%s\n  Q: %s\n  (:answer shows the answer)\n",
-                      r->color ? "\033[1m" : "", label, r->color ? "\033[0m" : "", it->text);
+            sb_printf(&b, "%s%s · interview question%s\n", r->color ? "\033[1m" : "", label,
+                      r->color ? "\033[0m" : "");
+            render_text(it->text, w, "  Q: ", "     ", &b);
+            sb_puts(&b, "  (:answer shows the answer)\n");
         }
     } else {
         sb_printf(&b, "End of the lesson: %d of %d steps done. :lesson lists the lessons.\n",
@@ -326,6 +328,15 @@ static int utf8_prefix(const char *s, size_t max)
     return (int)n;
 }
 
+/* Prints text wrapped to the terminal, after a label. */
+static void out_wrapped(const char *text, const char *first, const char *rest)
+{
+    strbuf b = {0};
+    render_text(text, term_width(), first, rest, &b);
+    repl_out(sb_str(&b), b.len);
+    sb_free(&b);
+}
+
 /* ---- the commands ---------------------------------------------------------------------- */
 
 void repl_cmd_lesson(repl *r, const char *args)
@@ -432,7 +443,7 @@ void repl_cmd_hint(repl *r, const char *args)
     if (!need_lesson()) return;
     const nb_item *h = exercise_part(NB_HINT, 0);
     if (h != NULL)
-        repl_outf("Hint: %s\n", h->text);
+        out_wrapped(h->text, "Hint: ", "      ");
     else
         repl_errf("this step has no hint\n");
 }
@@ -456,7 +467,14 @@ void repl_cmd_check(repl *r, const char *args)
     }
     if (failed) {
         const nb_item *h = exercise_part(NB_HINT, 0);
-        repl_errf("not yet%s%s\n", h ? " — hint: " : "", h ? h->text : "");
+        if (h == NULL) {
+            repl_errf("not yet\n");
+        } else {
+            strbuf b = {0};
+            render_text(h->text, term_width(), "not yet — hint: ", "  ", &b);
+            repl_errf("%s", sb_str(&b));
+            sb_free(&b);
+        }
         return;
     }
     cur.done[cur.step] = '1';
@@ -476,22 +494,29 @@ void repl_cmd_answer(repl *r, const char *args)
     }
     cur.done[cur.step] = '1';
     progress_write();
-    repl_outf("A: %s\n", it->answer[0] ? it->answer : "(no answer written)");
+    out_wrapped(it->answer[0] ? it->answer : "(no answer written)", "A: ", "   ");
 }
 
+/* :solution shows the reference solution as plain code (so that it can be
+ * copied); :solution run runs it as a cell. */
 void repl_cmd_solution(repl *r, const char *args)
 {
-    (void)args;
     if (!need_lesson()) return;
     const nb_item *s = exercise_part(NB_SOLUTION, 0);
     if (s == NULL) {
         repl_errf("this step has no solution to show\n");
         return;
     }
-    strbuf b = {0};
-    render_code(s->text, "solution — type or paste it, then :check", r->color, &b);
-    repl_out(sb_str(&b), b.len);
-    sb_free(&b);
+    if (strcmp(args, "run") == 0) {
+        repl_run_cell(r, s->text);
+        return;
+    }
+    if (args[0] != '\0') {
+        repl_errf(":solution takes no argument or 'run', got '%s'\n", args);
+        return;
+    }
+    repl_outf("%s-- the reference solution (:solution run runs it, then :check):%s\n%s",
+              r->color ? "\033[2m" : "", r->color ? "\033[0m" : "", s->text);
 }
 
 void repl_cmd_reset_lesson(repl *r, const char *args)

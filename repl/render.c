@@ -335,6 +335,36 @@ static void put_block(cmark_node *node, int width, int color, const char *prefix
     sb_free(&p);
 }
 
+void render_text(const char *text, int width, const char *first_prefix, const char *prefix,
+                 strbuf *out)
+{
+    sb_puts(out, first_prefix);
+    layout l = {.out = out,
+                .width = width,
+                .indent = render_width(prefix, strlen(prefix)),
+                .prefix = prefix,
+                .col = render_width(first_prefix, strlen(first_prefix)),
+                .color = 0,
+                .style = ""};
+    /* Paragraph breaks survive; other newlines are spaces. */
+    const char *p = text;
+    while (*p) {
+        const char *brk = strstr(p, "\n\n");
+        size_t n = brk ? (size_t)(brk - p) : strlen(p);
+        char *para = malloc(n + 1);
+        if (para == NULL) return;
+        memcpy(para, p, n);
+        para[n] = '\0';
+        put_text(&l, para);
+        free(para);
+        if (brk == NULL) break;
+        sb_putc(out, '\n');
+        new_line(&l);
+        p = brk + 2;
+    }
+    sb_putc(out, '\n');
+}
+
 void render_markdown(void *node, int width, int color, strbuf *out)
 {
     put_block(node, width, color, "", out);

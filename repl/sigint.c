@@ -72,8 +72,7 @@ static void on_sigint(int sig)
                    (double)(now.tv_nsec - last_busy_sigint.tv_nsec) * 1e-9;
     int again = repl_interrupt_flag && since < 1.0;
     last_busy_sigint = now;
-    if (isatty(STDIN_FILENO))
-        say("\n"); /* the terminal echoed ^C: the message goes below it */
+    if (isatty(STDIN_FILENO)) say("\n"); /* the terminal echoed ^C: the message goes below it */
     repl_interrupt_flag = 1;
     if (the_repl.L != NULL)
         lua_sethook(the_repl.L, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
