@@ -552,6 +552,8 @@ def test_lesson_flow(check):
     r = run_in(d, [], ":lesson tiny\n:reset-lesson\n")
     prog = open(os.path.join(d, "xdg", "recnote", "progress")).read()
     check.eq(prog, "tiny 0 000\n", ":reset-lesson starts over")
+    r = run_in(d, [], ":lesson tiny\n:next\n:solution run\n:check\n")
+    check.ok("✓ check passed" in r.stdout, ":solution run runs the solution: " + r.stderr)
     r = run_in(d, [], ":lesson nosuch\n:next\n")
     check.ok("no lesson matches 'nosuch'" in r.stderr and "no lesson is open" in r.stderr,
              "unknown lessons and commands without a lesson: " + r.stderr)
