@@ -289,8 +289,8 @@ static int open_lesson(repl *r, const char *file)
         if (step >= 0 && step <= cur.n_steps) cur.step = step;
     }
     if (cur.step > 0)
-        repl_outf("(resuming at step %d of %d; :reset-lesson starts over)\n\n", cur.step + 1,
-                  cur.n_steps);
+        repl_outf("%s — resuming at step %d of %d (:reset-lesson starts over)\n\n",
+                  cur.doc->title, cur.step + 1, cur.n_steps);
     show_step(r);
     progress_write();
     return 0;

@@ -544,7 +544,7 @@ def test_lesson_flow(check):
     prog = open(os.path.join(d, "xdg", "recnote", "progress")).read()
     check.eq(prog, "tiny 1 110\n", "progress saved: step 2 reached, steps 1 and 2 done")
     r = run_in(d, [], ":lesson tiny\n:next\n:answer\n:next\n")
-    check.ok("resuming at step 2 of 3" in r.stdout, "progress resumes in a new run")
+    check.ok("A tiny lesson — resuming at step 2 of 3" in r.stdout, "progress resumes in a new run")
     check.ok("A: It measures ranking quality" in r.stdout, ":answer reveals the answer")
     check.ok("End of the lesson: 3 of 3 steps done." in r.stdout, "the end: " + r.stdout[-300:])
     r = run_in(d, [], ":lesson\n")
