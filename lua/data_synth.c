@@ -1,5 +1,5 @@
-/* rec.data's synthetic generators for multi-task models (engine/data/
- * synth_tasks.h) and, for discoverability, rec.data.synthetic_ctr and
+/* rec.data's synthetic generators for multi-task models and the notes' FM
+ * example (engine/data/synth_tasks.h) and, for discoverability, rec.data.synthetic_ctr and
  * rec.data.synthetic_seq: the generators of the model zoo (rec.models). */
 #include "host.h"
 #include "rec.h"
@@ -45,10 +45,26 @@ static int l_funnel(lua_State *L)
     c.cvr_bias = (float)rec_opt_number(L, 1, "cvr_bias", (double)c.cvr_bias);
     c.shared = (float)rec_opt_number(L, 1, "shared", (double)c.shared);
     c.seed = (uint64_t)int_option(L, fn, "seed", (double)c.seed, 0, 9007199254740991.0);
-    rn_dataset *ds = rn_synth_funnel(&c);
+    /* The truth goes to userdata buffers (collected on an error), then to tables. */
+    float *ctr = lua_newuserdatauv(L, c.rows * sizeof *ctr, 0);
+    float *cvr = lua_newuserdatauv(L, c.rows * sizeof *cvr, 0);
+    rn_dataset *ds = rn_synth_funnel(&c, ctr, cvr);
     if (ds == NULL) return rec_engine_error(L);
     rec_push_dataset(L, ds);
-    return 1;
+    lua_createtable(L, 0, 2);
+    lua_createtable(L, (int)c.rows, 0);
+    for (size_t r = 0; r < c.rows; r++) {
+        lua_pushnumber(L, (lua_Number)ctr[r]);
+        lua_rawseti(L, -2, (lua_Integer)r + 1);
+    }
+    lua_setfield(L, -2, "ctr");
+    lua_createtable(L, (int)c.rows, 0);
+    for (size_t r = 0; r < c.rows; r++) {
+        lua_pushnumber(L, (lua_Number)cvr[r]);
+        lua_rawseti(L, -2, (lua_Integer)r + 1);
+    }
+    lua_setfield(L, -2, "cvr");
+    return 2;
 }
 
 /* rec.data.synthetic_multitask{rows, dim, correlation, sines, scale, binary, seed} */
@@ -74,6 +90,22 @@ static int l_multitask(lua_State *L)
     return 1;
 }
 
+/* rec.data.gender_category{rows = 2000, seed = 1} */
+static int l_gender_category(lua_State *L)
+{
+    static const char *const fn = "rec.data.gender_category";
+    static const char *const known[] = {"rows", "seed", NULL};
+    lua_settop(L, 1);
+    if (!lua_isnoneornil(L, 1)) luaL_checktype(L, 1, LUA_TTABLE);
+    rec_check_options(L, 1, fn, known);
+    size_t rows = (size_t)int_option(L, fn, "rows", 2000, 1, 1e8);
+    uint64_t seed = (uint64_t)int_option(L, fn, "seed", 1, 0, 9007199254740991.0);
+    rn_dataset *ds = rn_synth_gender_category(rows, seed);
+    if (ds == NULL) return rec_engine_error(L);
+    rec_push_dataset(L, ds);
+    return 1;
+}
+
 void rec_open_data_synth(lua_State *L)
 {
     /* rec is at the top, with rec.data and rec.models already open. */
@@ -86,6 +118,8 @@ void rec_open_data_synth(lua_State *L)
     lua_setfield(L, data, "synthetic_funnel");
     lua_pushcfunction(L, l_multitask);
     lua_setfield(L, data, "synthetic_multitask");
+    lua_pushcfunction(L, l_gender_category);
+    lua_setfield(L, data, "gender_category");
     static const rec_doc_entry docs[] = {
         {"synthetic_funnel",
          "rec.data.synthetic_funnel{rows = 20000, users = 500, items = 300, dim = 4, scale = 2, "
@@ -94,8 +128,9 @@ void rec_open_data_synth(lua_State *L)
          "true_ctr = sigmoid(scale <a_u, b_i> / sqrt(dim) + ctr_bias), a conversion only after a "
          "click with true_cvr from conversion vectors that share a part `shared` with the click "
          "vectors (so clicked impressions are a biased sample for CVR). Columns: user (group), "
-         "item, click, conversion (the CTCVR label), true_ctr, true_cvr.",
-         "local f = rec.data.synthetic_funnel{rows = 2000}\nprint(f)"},
+         "item, click, conversion (the CTCVR label). A second result holds the truth, "
+         "{ctr = {...}, cvr = {...}} per row, kept out of the data set so no model sees it.",
+         "local f, truth = rec.data.synthetic_funnel{rows = 2000}\nprint(f, truth.ctr[1])"},
         {"synthetic_multitask",
          "rec.data.synthetic_multitask{rows = 20000, dim = 16, correlation = 0.5, sines = 10, "
          "scale = 1, binary = false, seed = 1} makes two regression tasks as in the MMoE paper: "
@@ -104,6 +139,15 @@ void rec_open_data_synth(lua_State *L)
          "binary = true gives labels y_k > 0. Columns: x1..x<dim>, y1, y2.",
          "local m = rec.data.synthetic_multitask{rows = 1000, correlation = 0.9}\n"
          "print(#m, m:schema()[17].name)"},
+        {"gender_category",
+         "rec.data.gender_category{rows = 2000, seed = 1} is the notes' FM example as data: "
+         "gender {male, female} x category {cosmetics, razor}, a click with probability "
+         "sigmoid(<v_gender, v_category>) for v_male = [1, -1], v_female = [-1, 1], "
+         "v_cosmetics = [-2, 2], v_razor = [0.5, -0.5] ({female, cosmetics}: 4, "
+         "{male, cosmetics}: -4, {male, razor}: 1). Columns: gender, category, click.",
+         "local d = rec.data.gender_category{rows = 4000}\n"
+         "local fm = rec.models.fm{data = d, label = 'click', embed_dim = 2}\n"
+         "fm:fit(d, {epochs = 5, lr = 0.05, progress = false})\nprint(fm:evaluate(d).auc)"},
         {NULL, NULL, NULL}};
     rec_doc_fields(L, data, "rec.data", 0, docs);
 

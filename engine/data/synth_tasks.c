@@ -64,7 +64,7 @@ static int push_name(rn_column *c, char prefix, int id)
     return rn_col_push_text(c, s, (size_t)n);
 }
 
-rn_dataset *rn_synth_funnel(const rn_synth_funnel_config *c)
+rn_dataset *rn_synth_funnel(const rn_synth_funnel_config *c, float *true_ctr, float *true_cvr)
 {
     if (c->rows < 1 || c->rows > MAX_ROWS || c->users < 1 || c->users > 10000000 || c->items < 1 ||
         c->items > 10000000 || c->dim < 1 || c->dim > 1024 ||
@@ -91,12 +91,10 @@ rn_dataset *rn_synth_funnel(const rn_synth_funnel_config *c)
             cu[k] = (float)(share * (double)a[k] + keep * (double)cu[k]);
         for (size_t k = 0; k < (size_t)c->items * (size_t)c->dim; k++)
             di[k] = (float)(share * (double)b[k] + keep * (double)di[k]);
-        static const char *const names[] = {"user",       "item",     "click",
-                                            "conversion", "true_ctr", "true_cvr"};
-        static const int kinds[] = {RN_COL_CAT,   RN_COL_CAT,   RN_COL_LABEL,
-                                    RN_COL_LABEL, RN_COL_DENSE, RN_COL_DENSE};
-        int col[6];
-        int rc = add_columns(ds, names, kinds, 6, col);
+        static const char *const names[] = {"user", "item", "click", "conversion"};
+        static const int kinds[] = {RN_COL_CAT, RN_COL_CAT, RN_COL_LABEL, RN_COL_LABEL};
+        int col[4];
+        int rc = add_columns(ds, names, kinds, 4, col);
         if (rc == RN_OK) rc = rn_dataset_set_group(ds, "user");
         double norm = (double)c->scale / sqrt((double)c->dim);
         for (size_t r = 0; r < c->rows && rc == RN_OK; r++) {
@@ -112,10 +110,10 @@ rn_dataset *rn_synth_funnel(const rn_synth_funnel_config *c)
             if ((rc = push_name(&cols[col[0]], 'u', u + 1)) ||
                 (rc = push_name(&cols[col[1]], 'i', i + 1)) ||
                 (rc = rn_col_push_float(&cols[col[2]], (float)click)) ||
-                (rc = rn_col_push_float(&cols[col[3]], (float)conv)) ||
-                (rc = rn_col_push_float(&cols[col[4]], (float)ctr)) ||
-                (rc = rn_col_push_float(&cols[col[5]], (float)cvr)))
+                (rc = rn_col_push_float(&cols[col[3]], (float)conv)))
                 break;
+            if (true_ctr != NULL) true_ctr[r] = (float)ctr;
+            if (true_cvr != NULL) true_cvr[r] = (float)cvr;
             rc = rn_dataset_end_row(ds);
         }
         if (rc != RN_OK) {
@@ -203,5 +201,49 @@ rn_dataset *rn_synth_multitask(const rn_synth_multitask_config *c)
     rn_free(ab);
     rn_free(w);
     rn_free(x);
+    return ds;
+}
+
+rn_dataset *rn_synth_gender_category(size_t rows, uint64_t seed)
+{
+    if (rows < 1 || rows > MAX_ROWS) {
+        rn_fail(RN_EARG, "gender x category example: rows in [1, %zu] expected, got %zu", MAX_ROWS,
+                rows);
+        return NULL;
+    }
+    static const char *const genders[] = {"male", "female"};
+    static const char *const categories[] = {"cosmetics", "razor"};
+    static const float v_gender[2][2] = {{1, -1}, {-1, 1}};
+    static const float v_category[2][2] = {{-2, 2}, {0.5f, -0.5f}};
+    rn_dataset *ds = rn_dataset_new("the notes' gender x category example");
+    if (ds == NULL) return NULL;
+    static const char *const names[] = {"gender", "category", "click"};
+    static const int kinds[] = {RN_COL_CAT, RN_COL_CAT, RN_COL_LABEL};
+    int col[3];
+    int rc = add_columns(ds, names, kinds, 3, col);
+    /* Ids in the documented order, whatever the rows draw first. */
+    for (int k = 0; k < 2 && rc == RN_OK; k++) {
+        int32_t id;
+        rc = rn_vocab_add(ds->cols[col[0]].vocab, genders[k], strlen(genders[k]), &id);
+        if (rc == RN_OK)
+            rc = rn_vocab_add(ds->cols[col[1]].vocab, categories[k], strlen(categories[k]), &id);
+    }
+    rn_rng g;
+    rn_rng_seed(&g, seed);
+    for (size_t r = 0; r < rows && rc == RN_OK; r++) {
+        int a = (int)rn_rng_below(&g, 2), b = (int)rn_rng_below(&g, 2);
+        double z = (double)(v_gender[a][0] * v_category[b][0] + v_gender[a][1] * v_category[b][1]);
+        int click = (double)rn_rng_uniform(&g) < sigmoid(z);
+        rn_column *cols = ds->cols;
+        if ((rc = rn_col_push_text(&cols[col[0]], genders[a], strlen(genders[a]))) ||
+            (rc = rn_col_push_text(&cols[col[1]], categories[b], strlen(categories[b]))) ||
+            (rc = rn_col_push_float(&cols[col[2]], (float)click)))
+            break;
+        rc = rn_dataset_end_row(ds);
+    }
+    if (rc != RN_OK) {
+        rn_dataset_free(ds);
+        return NULL;
+    }
     return ds;
 }

@@ -11,7 +11,9 @@
  *   who click are not a random sample for conversion, the sample selection
  *   bias that ESMM addresses. Columns: user (cat, the group), item (cat),
  *   click (label), conversion (label: 1 only when clicked, i.e. the CTCVR
- *   label), true_ctr and true_cvr (dense: the probabilities used).
+ *   label). The probabilities used are written to true_ctr and true_cvr
+ *   (rows floats each, may be NULL): kept out of the data set so that no
+ *   model takes them for features.
  *
  * rn_synth_multitask: two regression tasks whose correlation is a parameter,
  *   built as in the MMoE paper (Ma et al. 2018, KDD, section 4.2): inputs
@@ -23,7 +25,15 @@
  *   with it. With binary = 1 each label becomes y_k > 0. Columns: x1..x<dim>
  *   (dense), y1 and y2 (labels).
  *
- * Both return a data set the caller frees with rn_dataset_free, or NULL with
+ * rn_synth_gender_category: the notes' FM example as data. Two fields, gender
+ *   {male, female} and category {cosmetics, razor}, drawn uniformly; a click
+ *   happens with probability sigmoid(<v_gender, v_category>) for the notes'
+ *   latent vectors v_male = [1, -1], v_female = [-1, 1], v_cosmetics = [-2, 2],
+ *   v_razor = [0.5, -0.5]: {female, cosmetics} 4, {male, cosmetics} -4,
+ *   {male, razor} 1, {female, razor} -1. Columns: gender, category (cat, ids in
+ *   that order: male 1, female 2; cosmetics 1, razor 2) and click (label).
+ *
+ * All return a data set the caller frees with rn_dataset_free, or NULL with
  * RN_EARG (a parameter out of range, named) or RN_ENOMEM. Same seed, same rows.
  */
 #ifndef RN_SYNTH_TASKS_H
@@ -59,7 +69,8 @@ typedef struct {
 rn_synth_funnel_config rn_synth_funnel_defaults(void);
 rn_synth_multitask_config rn_synth_multitask_defaults(void);
 
-rn_dataset *rn_synth_funnel(const rn_synth_funnel_config *c);
+rn_dataset *rn_synth_funnel(const rn_synth_funnel_config *c, float *true_ctr, float *true_cvr);
 rn_dataset *rn_synth_multitask(const rn_synth_multitask_config *c);
+rn_dataset *rn_synth_gender_category(size_t rows, uint64_t seed);
 
 #endif

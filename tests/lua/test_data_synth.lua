@@ -5,11 +5,13 @@ local rec = require "rec"
 
 T.cases{
   {"funnel", function()
-    local f = rec.data.synthetic_funnel{rows = 3000, seed = 4}
+    local f, truth = rec.data.synthetic_funnel{rows = 3000, seed = 4}
     T.eq(#f, 3000, "rows")
     local names = {}
     for i, c in ipairs(f:schema()) do names[i] = c.name end
-    T.eq(names, {"user", "item", "click", "conversion", "true_ctr", "true_cvr"}, "columns")
+    T.eq(names, {"user", "item", "click", "conversion"}, "columns: the truth is not a feature")
+    T.eq({#truth.ctr, #truth.cvr}, {3000, 3000}, "the truth per row, apart")
+    T.ok(truth.ctr[1] > 0 and truth.ctr[1] < 1, "a probability")
     local click, conv = f:column("click"), f:column("conversion")
     local bad = 0
     for i = 1, #click do if conv[i] == 1 and click[i] == 0 then bad = bad + 1 end end
@@ -32,6 +34,13 @@ T.cases{
     local ok = true
     for _, v in ipairs(bin) do ok = ok and (v == 0 or v == 1) end
     T.ok(ok, "binary labels are 0 or 1")
+  end},
+  {"the notes' FM example", function()
+    local d = rec.data.gender_category{rows = 4000}
+    local fm = rec.models.fm{data = d, label = "click", embed_dim = 2, seed = 1}
+    fm:fit(d, {epochs = 5, lr = 0.05, progress = false, seed = 1})
+    -- the best possible AUC on this data is about 0.91 (four groups of known rates)
+    T.ok(fm:evaluate(d).auc > 0.88, "FM learns the gender x category crosses")
   end},
   {"the zoo's generators under rec.data", function()
     T.eq(rec.data.synthetic_ctr, rec.models.synthetic_ctr, "synthetic_ctr")
