@@ -18,7 +18,7 @@ RECNOTE_TEST_PKGS=(
     python3 python3-pexpect            # REPL tests through a pseudo-terminal
     lua5.4                             # start-up benchmark and `require "rec"` test
     python3-numpy                      # reads saved models (safetensors) in a test
-    xvfb x11-utils                     # a real figure window, from C and from the REPL
+    xvfb xauth x11-utils               # a real figure window, from C and from the REPL (xvfb-run needs xauth)
     librsvg2-bin                       # a second SVG renderer to check our SVG against
 )
 
