@@ -827,9 +827,14 @@ static int call_back(fit_state *s, int fn, const rn_fit_progress *p, const rn_ev
     lua_pushvalue(L, fn);
     int nargs = 1;
     if (plot) {
+        /* plot(step, loss) each step; plot(step, epoch_loss, valid) after an epoch */
         lua_pushinteger(L, p->step);
-        lua_pushnumber(L, (lua_Number)p->loss);
+        lua_pushnumber(L, valid != NULL ? (lua_Number)p->epoch_loss : (lua_Number)p->loss);
         nargs = 2;
+        if (valid != NULL) {
+            push_eval(L, valid);
+            nargs = 3;
+        }
     } else {
         lua_createtable(L, 0, 8);
         lua_pushinteger(L, p->epoch);
@@ -906,6 +911,7 @@ static int fit_epoch(void *ud, const rn_fit_progress *p, const rn_eval *valid)
         lua_pop(L, 1);
     }
     s->t0 = now();
+    if (s->plot && valid != NULL && !call_back(s, s->plot, p, valid, 1)) return 0;
     if (s->on_epoch && !call_back(s, s->on_epoch, p, valid, 0)) return 0;
     return 1;
 }
@@ -1124,7 +1130,8 @@ static const rec_doc_entry model_docs[] = {
      "AdaGrad on deep.*), optimizers = {wide = {kind = 'ftrl', l1 = 1}, deep = 'adagrad'} (one "
      "per name prefix), lr, valid (a rec.CtrData evaluated each epoch), early_stop (epochs "
      "without a better valid AUC), seed, shuffle, on_step(progress) and on_epoch(progress) "
-     "(return false to stop), plot (a function(step, loss), or true for rec.models.plot_hook), "
+     "(return false to stop), plot (a function(step, loss [, valid]), or true for "
+     "rec.models.plot_hook: a live figure of the loss and the validation AUC), "
      "progress (the bar; default true). Prints a progress bar per epoch (samples/s, loss, ETA). "
      "Ctrl-C stops between two steps with an error, the model keeping the last whole step; a "
      "NaN loss stops naming the step. Returns the history {loss = {per epoch}, valid = {...}, "

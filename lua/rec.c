@@ -54,6 +54,7 @@ int luaopen_rec(lua_State *L)
     rec_open_data_synth(L);
     rec_open_plot(L);
     rec_open_plot_notebook(L);
+    rec_open_models_plot(L);
 
     rec_doc_set(L, -1, "rec",
                 "The recnote engine: tensors and autograd, optimizers, losses, metrics, "

@@ -27,6 +27,9 @@ void rec_open_data_synth(lua_State *L);
 int rec_open_plot(lua_State *L);
 /* Tracks figures for notebooks: the cell-end hook of lua/plot_notebook.c. */
 void rec_open_plot_notebook(lua_State *L);
+/* rec.models.plot_hook, the live figure of fit{plot = true} (lua/models_plot.c);
+ * after rec.models and rec.plot. */
+void rec_open_models_plot(lua_State *L);
 
 /* Raises a Lua error carrying the engine's last message (never returns). */
 int rec_engine_error(lua_State *L);

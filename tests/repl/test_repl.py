@@ -578,6 +578,19 @@ def test_welcome_points_at_lessons(check):
     check.ok(True, "the welcome line names :lesson; lesson names complete")
 
 
+def test_fit_plot_true(check):
+    d = mkdtemp(prefix="recnote-test-")
+    nb, out = os.path.join(d, "fit.md"), os.path.join(d, "out.md")
+    open(nb, "w").write("# fit\n\n```lua\nd = rec.data.synthetic_ctr{rows = 4000, seed = 2}\n"
+                        "train, test = d:split(0.8)\nm = rec.models.fm{data = d, embed_dim = 4}\n"
+                        "h = m:fit(train, {epochs = 2, valid = test, plot = true, progress = false});\n```\n")
+    r = run(["--run", nb, "-o", out])
+    check.eq(r.returncode, 0, "fit with plot = true runs headless: " + r.stderr)
+    check.ok("![figure](out_files/cell-1-1.png)" in open(out).read(), "and draws a live figure")
+    png = os.path.join(d, "out_files", "cell-1-1.png")
+    check.ok(os.path.exists(png) and open(png, "rb").read(4) == b"\x89PNG", "saved as PNG")
+
+
 def test_saved_session_reruns(check):
     s = Session()
     s.type("a = 6")
