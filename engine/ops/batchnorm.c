@@ -16,34 +16,17 @@
 
 #include <math.h>
 
-void rn_batchnorm_forward(float *y, float *xhat, float *inv_std, const float *x, const float *gamma,
-                          const float *beta, float *running_mean, float *running_var, int B, int H,
-                          int training, float momentum, float eps)
+void rn_batchnorm_forward(float *y, float *xhat, float *inv_std, double *mu, const float *x,
+                          const float *gamma, const float *beta, float *running_mean,
+                          float *running_var, int B, int H, int training, float momentum, float eps)
 {
-    for (int h = 0; h < H; h++) {
-        double mu, var;
-        if (training) {
-            double s = 0, ss = 0, m = momentum;
-            for (int b = 0; b < B; b++)
-                s += (double)x[b * H + h];
-            mu = s / B;
-            for (int b = 0; b < B; b++)
-                ss += ((double)x[b * H + h] - mu) * ((double)x[b * H + h] - mu);
-            var = ss / B;
-            double unbiased = B > 1 ? ss / (B - 1) : var;
-            running_mean[h] = (float)((1.0 - m) * (double)running_mean[h] + m * mu);
-            running_var[h] = (float)((1.0 - m) * (double)running_var[h] + m * unbiased);
-        } else {
-            mu = (double)running_mean[h];
-            var = (double)running_var[h];
-        }
-        float is = (float)(1.0 / sqrt(var + (double)eps));
-        inv_std[h] = is;
-        float ga = gamma ? gamma[h] : 1.0f, be = beta ? beta[h] : 0.0f;
-        for (int b = 0; b < B; b++) {
-            int i = b * H + h;
-            xhat[i] = (float)(((double)x[i] - mu) * (double)is);
-            y[i] = ga * xhat[i] + be;
+    rn__channel_stats(x, B, H, training, momentum, eps, running_mean, running_var, mu, inv_std);
+    for (int b = 0; b < B; b++) {
+        size_t r = (size_t)b * (size_t)H;
+        for (int h = 0; h < H; h++) {
+            size_t i = r + (size_t)h;
+            xhat[i] = (float)(((double)x[i] - mu[h]) * (double)inv_std[h]);
+            y[i] = (gamma ? gamma[h] : 1.0f) * xhat[i] + (beta ? beta[h] : 0.0f);
         }
     }
 }
@@ -67,8 +50,9 @@ rn_tensor *rn_batchnorm(rn_graph *g, rn_tensor *x, rn_tensor *gamma, rn_tensor *
                         rn__shape(x));
     rn_tensor *y = rn__out(g, 2, x->shape);
     float *xhat = rn__floats(g, x->n), *inv_std = rn__floats(g, H);
-    if (y == NULL || xhat == NULL || inv_std == NULL) return NULL;
-    rn_batchnorm_forward(y->data, xhat, inv_std, x->data, gamma ? gamma->data : NULL,
+    double *mu = (double *)rn__floats(g, 4 * H); /* 2 H doubles; the arena aligns to 64 */
+    if (y == NULL || xhat == NULL || inv_std == NULL || mu == NULL) return NULL;
+    rn_batchnorm_forward(y->data, xhat, inv_std, mu, x->data, gamma ? gamma->data : NULL,
                          beta ? beta->data : NULL, running_mean->data, running_var->data,
                          x->shape[0], (int)H, g->training, momentum, eps);
     rn_node *nd = rn__record(g, RN_OP_BATCHNORM, y, 3, in);
@@ -79,29 +63,39 @@ rn_tensor *rn_batchnorm(rn_graph *g, rn_tensor *x, rn_tensor *gamma, rn_tensor *
     return y;
 }
 
+/* Row by row, as the forward pass: per-channel sums in m1, m2 (2 H doubles). */
 void rn_batchnorm_backward(rn_graph *g, rn_node *nd)
 {
     rn_tensor *x = nd->in[0], *gamma = nd->in[1], *beta = nd->in[2];
     const float *xhat = nd->save[0], *inv_std = nd->save[1], *dy = nd->out->grad;
     float *dx = rn__grad(g, x), *dg = rn__grad(g, gamma), *db = rn__grad(g, beta);
     int B = x->shape[0], H = x->shape[1], training = nd->iarg[0];
-    for (int h = 0; h < H; h++) {
-        float ga = gamma ? gamma->data[h] : 1.0f;
-        double m1 = 0, m2 = 0;
-        for (int b = 0; b < B; b++) {
-            int i = b * H + h;
-            m1 += (double)dy[i] * (double)ga;
-            m2 += (double)dy[i] * (double)ga * (double)xhat[i];
+    double *m1 = (double *)rn__floats(g, 4 * (size_t)H);
+    if (m1 == NULL) return;
+    double *m2 = m1 + H;
+    for (int h = 0; h < 2 * H; h++)
+        m1[h] = 0;
+    for (int b = 0; b < B; b++) {
+        size_t r = (size_t)b * (size_t)H;
+        for (int h = 0; h < H; h++) {
+            size_t i = r + (size_t)h;
+            double ga = gamma ? (double)gamma->data[h] : 1.0;
+            m1[h] += (double)dy[i] * ga;
+            m2[h] += (double)dy[i] * ga * (double)xhat[i];
             if (dg != NULL) dg[h] += dy[i] * xhat[i];
             if (db != NULL) db[h] += dy[i];
         }
-        m1 /= B, m2 /= B;
-        if (dx == NULL) continue;
-        for (int b = 0; b < B; b++) {
-            int i = b * H + h;
-            double dxh = (double)dy[i] * (double)ga;
-            dx[i] +=
-                (float)((double)inv_std[h] * (training ? dxh - m1 - (double)xhat[i] * m2 : dxh));
+    }
+    if (dx == NULL) return;
+    for (int h = 0; h < H; h++)
+        m1[h] /= B, m2[h] /= B;
+    for (int b = 0; b < B; b++) {
+        size_t r = (size_t)b * (size_t)H;
+        for (int h = 0; h < H; h++) {
+            size_t i = r + (size_t)h;
+            double dxh = (double)dy[i] * (gamma ? (double)gamma->data[h] : 1.0);
+            dx[i] += (float)((double)inv_std[h] *
+                             (training ? dxh - m1[h] - (double)xhat[i] * m2[h] : dxh));
         }
     }
 }

@@ -19,32 +19,16 @@
 
 #include <math.h>
 
-void rn_dice_forward(float *y, float *p, float *xhat, float *inv_std, const float *x,
+void rn_dice_forward(float *y, float *p, float *xhat, float *inv_std, double *mu, const float *x,
                      const float *alpha, float *running_mean, float *running_var, int B, int H,
                      int training, float momentum, float eps)
 {
-    for (int h = 0; h < H; h++) {
-        double mu, var;
-        if (training) {
-            double s = 0, ss = 0, m = momentum;
-            for (int b = 0; b < B; b++)
-                s += (double)x[b * H + h];
-            mu = s / B;
-            for (int b = 0; b < B; b++)
-                ss += ((double)x[b * H + h] - mu) * ((double)x[b * H + h] - mu);
-            var = ss / B;
-            double unbiased = B > 1 ? ss / (B - 1) : var;
-            running_mean[h] = (float)((1.0 - m) * (double)running_mean[h] + m * mu);
-            running_var[h] = (float)((1.0 - m) * (double)running_var[h] + m * unbiased);
-        } else {
-            mu = (double)running_mean[h];
-            var = (double)running_var[h];
-        }
-        float is = (float)(1.0 / sqrt(var + (double)eps));
-        inv_std[h] = is;
-        for (int b = 0; b < B; b++) {
-            int i = b * H + h;
-            xhat[i] = (float)(((double)x[i] - mu) * (double)is);
+    rn__channel_stats(x, B, H, training, momentum, eps, running_mean, running_var, mu, inv_std);
+    for (int b = 0; b < B; b++) {
+        size_t r = (size_t)b * (size_t)H;
+        for (int h = 0; h < H; h++) {
+            size_t i = r + (size_t)h;
+            xhat[i] = (float)(((double)x[i] - mu[h]) * (double)inv_std[h]);
             p[i] = 1.0f / (1.0f + expf(-xhat[i]));
             y[i] = x[i] * (alpha[h] + (1.0f - alpha[h]) * p[i]);
         }
@@ -69,8 +53,9 @@ rn_tensor *rn_dice(rn_graph *g, rn_tensor *x, rn_tensor *alpha, rn_tensor *runni
                         rn__shape(x));
     rn_tensor *y = rn__out(g, 2, x->shape);
     float *p = rn__floats(g, x->n), *xhat = rn__floats(g, x->n), *inv_std = rn__floats(g, H);
-    if (y == NULL || p == NULL || xhat == NULL || inv_std == NULL) return NULL;
-    rn_dice_forward(y->data, p, xhat, inv_std, x->data, alpha->data, running_mean->data,
+    double *mu = (double *)rn__floats(g, 4 * H); /* 2 H doubles; the arena aligns to 64 */
+    if (y == NULL || p == NULL || xhat == NULL || inv_std == NULL || mu == NULL) return NULL;
+    rn_dice_forward(y->data, p, xhat, inv_std, mu, x->data, alpha->data, running_mean->data,
                     running_var->data, x->shape[0], (int)H, g->training, momentum, eps);
     rn_node *nd = rn__record(g, RN_OP_DICE, y, 2, in);
     if (nd != NULL) {
@@ -80,31 +65,40 @@ rn_tensor *rn_dice(rn_graph *g, rn_tensor *x, rn_tensor *alpha, rn_tensor *runni
     return y;
 }
 
+/* Row by row, as the forward pass: per-channel sums in m (2 H doubles). */
 void rn_dice_backward(rn_graph *g, rn_node *nd)
 {
     rn_tensor *x = nd->in[0], *alpha = nd->in[1];
     const float *p = nd->save[0], *xhat = nd->save[1], *inv_std = nd->save[2];
-    const float *dy = nd->out->grad;
+    const float *dy = nd->out->grad, *xd = x->data, *a = alpha->data;
     float *dx = rn__grad(g, x), *da = rn__grad(g, alpha);
     int B = x->shape[0], H = x->shape[1], training = nd->iarg[0];
-    for (int h = 0; h < H; h++) {
-        float a = alpha->data[h];
-        double m1 = 0, m2 = 0; /* mean_b dxhat, mean_b dxhat xhat */
-        for (int b = 0; b < B; b++) {
-            int i = b * H + h;
-            double dxh = (double)(dy[i] * x->data[i] * (1.0f - a) * p[i] * (1.0f - p[i]));
-            m1 += dxh;
-            m2 += dxh * (double)xhat[i];
-            if (da != NULL) da[h] += dy[i] * x->data[i] * (1.0f - p[i]);
+    double *m1 = (double *)rn__floats(g, 4 * (size_t)H); /* mean_b dxhat, mean_b dxhat xhat */
+    if (m1 == NULL) return;
+    double *m2 = m1 + H;
+    for (int h = 0; h < 2 * H; h++)
+        m1[h] = 0;
+    for (int b = 0; b < B; b++) {
+        size_t r = (size_t)b * (size_t)H;
+        for (int h = 0; h < H; h++) {
+            size_t i = r + (size_t)h;
+            double dxh = (double)(dy[i] * xd[i] * (1.0f - a[h]) * p[i] * (1.0f - p[i]));
+            m1[h] += dxh;
+            m2[h] += dxh * (double)xhat[i];
+            if (da != NULL) da[h] += dy[i] * xd[i] * (1.0f - p[i]);
         }
-        m1 /= B, m2 /= B;
-        if (dx == NULL) continue;
-        for (int b = 0; b < B; b++) {
-            int i = b * H + h;
-            double dxh = (double)(dy[i] * x->data[i] * (1.0f - a) * p[i] * (1.0f - p[i]));
-            double through = training ? dxh - m1 - (double)xhat[i] * m2 : dxh;
-            dx[i] +=
-                (float)((double)(dy[i] * (a + (1.0f - a) * p[i])) + (double)inv_std[h] * through);
+    }
+    if (dx == NULL) return;
+    for (int h = 0; h < H; h++)
+        m1[h] /= B, m2[h] /= B;
+    for (int b = 0; b < B; b++) {
+        size_t r = (size_t)b * (size_t)H;
+        for (int h = 0; h < H; h++) {
+            size_t i = r + (size_t)h;
+            double dxh = (double)(dy[i] * xd[i] * (1.0f - a[h]) * p[i] * (1.0f - p[i]));
+            double through = training ? dxh - m1[h] - (double)xhat[i] * m2[h] : dxh;
+            dx[i] += (float)((double)(dy[i] * (a[h] + (1.0f - a[h]) * p[i])) +
+                             (double)inv_std[h] * through);
         }
     }
 }

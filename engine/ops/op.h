@@ -170,7 +170,14 @@ void rn_log_backward(rn_graph *g, rn_node *nd);
 void rn_prelu_forward(float *y, const float *x, const float *alpha, size_t n, size_t C,
                       size_t n_alpha);
 void rn_prelu_backward(rn_graph *g, rn_node *nd);
-void rn_dice_forward(float *y, float *p, float *xhat, float *inv_std, const float *x,
+/* Batch statistics per channel of x (B x H) for batchnorm and dice
+ * (channel_stats.c): the batch mean into mu and 1 / sqrt(var + eps) into
+ * inv_std, the running statistics updated (training), or both from the
+ * running statistics (inference). mu needs 2 H doubles (the second half is
+ * scratch). */
+void rn__channel_stats(const float *x, int B, int H, int training, float momentum, float eps,
+                       float *running_mean, float *running_var, double *mu, float *inv_std);
+void rn_dice_forward(float *y, float *p, float *xhat, float *inv_std, double *mu, const float *x,
                      const float *alpha, float *running_mean, float *running_var, int B, int H,
                      int training, float momentum, float eps);
 void rn_dice_backward(rn_graph *g, rn_node *nd);
@@ -178,9 +185,10 @@ void rn_softmax_forward(float *y, const float *x, size_t outer, size_t len, size
 void rn_softmax_backward(rn_graph *g, rn_node *nd);
 void rn_dropout_forward(float *y, float *mask, const float *x, size_t n, float p, rn_rng *r);
 void rn_dropout_backward(rn_graph *g, rn_node *nd);
-void rn_batchnorm_forward(float *y, float *xhat, float *inv_std, const float *x, const float *gamma,
-                          const float *beta, float *running_mean, float *running_var, int B, int H,
-                          int training, float momentum, float eps);
+void rn_batchnorm_forward(float *y, float *xhat, float *inv_std, double *mu, const float *x,
+                          const float *gamma, const float *beta, float *running_mean,
+                          float *running_var, int B, int H, int training, float momentum,
+                          float eps);
 void rn_batchnorm_backward(rn_graph *g, rn_node *nd);
 void rn_layernorm_forward(float *y, float *xhat, float *inv_std, const float *x, const float *gamma,
                           const float *beta, size_t rows, size_t D, float eps);
