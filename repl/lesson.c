@@ -373,10 +373,10 @@ void repl_cmd_lesson(repl *r, const char *args)
                 finished += *c == '1';
         const char *mark = steps > 0 && finished == steps ? "✓" : finished > 0 ? "▸" : " ";
         const char *t = d ? d->title : err;
-        int cut = strlen(t) > 47; /* cut at a character boundary and mark the cut */
-        int shown = cut ? utf8_prefix(t, 44) : (int)strlen(t);
-        repl_outf("  %s %2d  %-12s %.*s%s%*s %2d/%-2d %2d min\n", mark, atoi(names[i]), slug, shown,
-                  t, cut ? "..." : "", 47 - shown - (cut ? 3 : 0), "", finished, steps,
+        int cut = strlen(t) > 45; /* cut at a character boundary and mark the cut */
+        int shown = cut ? utf8_prefix(t, 42) : (int)strlen(t);
+        repl_outf("  %s %2d  %-14s %.*s%s%*s %2d/%-2d %2d min\n", mark, atoi(names[i]), slug, shown,
+                  t, cut ? "..." : "", 45 - shown - (cut ? 3 : 0), "", finished, steps,
                   d ? d->minutes : 0);
         nb_doc_free(d);
     }
