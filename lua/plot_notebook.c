@@ -54,7 +54,7 @@ static int plot_cell_end(lua_State *L)
     int tracked = lua_gettop(L);
     /* Collect the figures to save, ordered by creation. */
     lua_newtable(L);
-    int todo = lua_gettop(L);
+    int to_save = lua_gettop(L);
     lua_Integer n = 0;
     lua_pushnil(L);
     while (lua_next(L, tracked) != 0) {
@@ -62,15 +62,15 @@ static int plot_cell_end(lua_State *L)
         lua_Integer order = lua_tointeger(L, -1);
         if (F != NULL && F->fig != NULL && (order > 0 || vz_figure_dirty(F->fig))) {
             lua_pushvalue(L, -2);
-            lua_rawseti(L, todo, ++n);
+            lua_rawseti(L, to_save, ++n);
         }
         lua_pop(L, 1);
     }
     /* Insertion sort by |order|: a cell draws a handful of figures. */
     for (lua_Integer i = 2; i <= n; i++) {
         for (lua_Integer j = i; j > 1; j--) {
-            lua_rawgeti(L, todo, j);
-            lua_rawgeti(L, todo, j - 1);
+            lua_rawgeti(L, to_save, j);
+            lua_rawgeti(L, to_save, j - 1);
             lua_pushvalue(L, -2);
             lua_rawget(L, tracked);
             lua_Integer a = lua_tointeger(L, -1);
@@ -82,14 +82,14 @@ static int plot_cell_end(lua_State *L)
                 lua_pop(L, 2);
                 break;
             }
-            lua_rawseti(L, todo, j);
-            lua_rawseti(L, todo, j - 1);
+            lua_rawseti(L, to_save, j);
+            lua_rawseti(L, to_save, j - 1);
         }
     }
     lua_newtable(L);
     int written = lua_gettop(L);
     for (lua_Integer i = 1; i <= n; i++) {
-        lua_rawgeti(L, todo, i);
+        lua_rawgeti(L, to_save, i);
         plot_figure *F = lua_touserdata(L, -1);
         const char *path = lua_pushfstring(L, "%s-%d.png", prefix, (int)i);
         if (vz_figure_save(F->fig, path) != VZ_OK)
