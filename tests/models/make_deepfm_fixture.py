@@ -48,6 +48,24 @@ logits = (y_lin + y_fm + y_dnn).squeeze(1)
 loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels)
 loss.backward()
 
+# Three Adam steps (lr 0.01) on the same batch, from the same start: dense Adam,
+# as torch.optim.Adam; the rows of the embedding tables that the batch does not
+# touch keep zero gradients, so lazy and dense Adam agree on them.
+start = {name: p.detach().clone() for name, p in params.items()}
+adam_params = {name: p.detach().clone().requires_grad_(True) for name, p in start.items()}
+opt = torch.optim.Adam(adam_params.values(), lr=0.01)
+for _ in range(3):
+    opt.zero_grad()
+    P = adam_params
+    v = P["embed.weight"][ids]
+    y_lin = P["linear.weight"][ids].sum(1) + P["linear.bias"]
+    s = v.sum(1)
+    y_fm = 0.5 * (s * s - (v * v).sum(1)).sum(1, keepdim=True)
+    h = torch.relu(v.flatten(1) @ P["deep.0.weight"] + P["deep.0.bias"])
+    z = (y_lin + y_fm + h @ P["deep.out.weight"] + P["deep.out.bias"]).squeeze(1)
+    torch.nn.functional.binary_cross_entropy_with_logits(z, labels).backward()
+    opt.step()
+
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "deepfm_step.txt")
 with open(out, "w") as f:
     f.write("# one DeepFM step in PyTorch %s (make_deepfm_fixture.py)\n" % torch.__version__)
@@ -58,4 +76,6 @@ with open(out, "w") as f:
     for name, p in params.items():
         f.write("param %s %s\n" % (name, " ".join("%.12g" % x for x in p.detach().flatten().tolist())))
         f.write("grad %s %s\n" % (name, " ".join("%.12g" % x for x in p.grad.flatten().tolist())))
+        f.write("adam3 %s %s\n" % (name, " ".join(
+            "%.12g" % x for x in adam_params[name].detach().flatten().tolist())))
 print("wrote", out)

@@ -1,15 +1,16 @@
 -- A tiny DeepFM against PyTorch (fixtures/deepfm_step.txt, written by
 -- make_deepfm_fixture.py): the same parameters and batch give the same
--- probabilities, and one SGD step with lr 1 moves every parameter by minus
--- PyTorch's gradient of the mean binary cross-entropy.
+-- probabilities; one SGD step with lr 1 moves every parameter by minus
+-- PyTorch's gradient of the mean binary cross-entropy; three Adam steps
+-- (lr 0.01) end where torch.optim.Adam's do.
 local T = dofile(os.getenv("RECNOTE_TESTLIB"))
 local rec = require "rec"
 
 local here = os.getenv("RECNOTE_DATA_DIR") .. "/tests/models/fixtures/deepfm_step.txt"
-local fx = {param = {}, grad = {}}
+local fx = {param = {}, grad = {}, adam3 = {}}
 for line in io.lines(here) do
   local key, rest = line:match("^(%S+) (.*)$")
-  if key == "param" or key == "grad" then
+  if key == "param" or key == "grad" or key == "adam3" then
     local name, nums = rest:match("^(%S+) (.*)$")
     local t = {}
     for x in nums:gmatch("%S+") do t[#t + 1] = tonumber(x) end
@@ -71,4 +72,19 @@ for name, g in pairs(fx.grad) do
 end
 print(string.format("worst relative difference %.3g at %s", worst, where))
 T.ok(worst < 1e-4, string.format("one SGD step equals PyTorch's gradient (worst %.2g at %s)", worst, where))
+
+-- Three Adam steps from the same start.
+for name in pairs(fx.param) do set(name) end
+m:fit(data, {epochs = 3, batch = #fx.batch, shuffle = false, progress = false,
+             optimizer = {kind = "adam", lr = 0.01}})
+worst, where = 0, ""
+for name, want in pairs(fx.adam3) do
+  local got = flat(params[name])
+  for i, w in ipairs(want) do
+    local err = math.abs(got[i] - w)
+    if err > worst then worst, where = err, string.format("%s[%d]: %.7g vs %.7g", name, i, got[i], w) end
+  end
+end
+print(string.format("Adam: worst absolute difference %.3g at %s", worst, where))
+T.ok(worst < 1e-5, string.format("three Adam steps end where PyTorch's do (worst %.2g at %s)", worst, where))
 T.done()
