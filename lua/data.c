@@ -33,34 +33,13 @@ typedef struct rec_ds {
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
-/* Edit distance of two short names (for "did you mean"). */
-static size_t distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b), row[64];
-    if (la >= 63 || lb >= 63) return 99;
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t prev = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t cur = row[j], best = prev + (a[i - 1] != b[j - 1]);
-            if (row[j] + 1 < best) best = row[j] + 1;
-            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
-            row[j] = best;
-            prev = cur;
-        }
-    }
-    return row[lb];
-}
-
 /* The known name nearest to name. */
 static const char *nearest(const char *name, const char *const *known, size_t n)
 {
     const char *best = NULL;
     size_t best_d = (size_t)-1;
     for (size_t i = 0; i < n; i++) {
-        size_t d = distance(name, known[i]);
+        size_t d = rec_edit_distance(name, known[i]);
         if (d < best_d) best_d = d, best = known[i];
     }
     return best;

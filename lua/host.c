@@ -46,15 +46,33 @@ void rec_host_idle_add(lua_State *L, const char *name)
 
 void rec_host_load_lazy(lua_State *L, int idx)
 {
-    if (lua_type(L, idx) != LUA_TTABLE || !lua_getmetatable(L, idx))
-        return;
+    if (lua_type(L, idx) != LUA_TTABLE || !lua_getmetatable(L, idx)) return;
     if (lua_getfield(L, -1, "__recnote_lazy") == LUA_TFUNCTION) {
-        if (lua_pcall(L, 0, 0, 0) != LUA_OK)
-            lua_pop(L, 1); /* the next access reports the error */
+        if (lua_pcall(L, 0, 0, 0) != LUA_OK) lua_pop(L, 1); /* the next access reports the error */
         lua_pop(L, 1);
         return;
     }
     lua_pop(L, 2);
+}
+
+size_t rec_edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b), row[64];
+    if (la >= 63 || lb >= 63) return 99;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t prev = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t cur = row[j], best = prev + (a[i - 1] != b[j - 1]);
+            if (cur + 1 < best) best = cur + 1;
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+            row[j] = best;
+            prev = cur;
+        }
+    }
+    return row[lb];
 }
 
 /* ---- docstrings ---------------------------------------------------------- */

@@ -11,6 +11,7 @@
 #define REC_HOST_H
 
 #include <signal.h>
+#include <stddef.h>
 
 #include <lua.h>
 
@@ -49,6 +50,11 @@ void rec_host_idle_push(lua_State *L);
  * in protected mode, so that the table's fields exist. Tools that must not
  * run metamethods (completion, help) call it explicitly. */
 void rec_host_load_lazy(lua_State *L, int idx);
+
+/* The edit distance of two short names, for "did you mean" messages (99 when
+ * either is 63 bytes or longer). Shared by the REPL's commands and every
+ * binding's option checks. */
+size_t rec_edit_distance(const char *a, const char *b);
 
 /* ---- docstrings -------------------------------------------------------------
  *

@@ -58,25 +58,6 @@ int plot_vz_error(lua_State *L, const char *fname)
     return luaL_error(L, "%s: %s", fname, vz_error());
 }
 
-/* Edit distance of two short strings (for "did you mean"). */
-static int edit_distance(const char *a, const char *b)
-{
-    size_t n = strlen(a), m = strlen(b);
-    if (n > 63 || m > 63) return 99;
-    int d[64][64];
-    for (size_t i = 0; i <= n; i++)
-        d[i][0] = (int)i;
-    for (size_t j = 0; j <= m; j++)
-        d[0][j] = (int)j;
-    for (size_t i = 1; i <= n; i++)
-        for (size_t j = 1; j <= m; j++) {
-            int c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-            int del = d[i - 1][j] + 1, ins = d[i][j - 1] + 1;
-            d[i][j] = c < del ? (c < ins ? c : ins) : (del < ins ? del : ins);
-        }
-    return d[n][m];
-}
-
 void plot_check_keys(lua_State *L, int idx, const char *fname, const char *const *known,
                      int positional)
 {
@@ -94,7 +75,7 @@ void plot_check_keys(lua_State *L, int idx, const char *fname, const char *const
         const char *near = NULL;
         for (const char *const *p = known; *p != NULL && !found; p++) {
             if (strcmp(*p, k) == 0) found = 1;
-            int d = edit_distance(k, *p);
+            int d = (int)rec_edit_distance(k, *p);
             if (d < best) best = d, near = *p;
         }
         if (!found) {

@@ -20,28 +20,6 @@
 
 /* ---- options ------------------------------------------------------------------ */
 
-/* Edit distance, for "did you mean" (keys are short). */
-static size_t distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b), row[64];
-    if (la >= 63 || lb >= 63) return 99;
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t prev = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t cur = row[j];
-            size_t best = prev + (a[i - 1] != b[j - 1]);
-            if (row[j] + 1 < best) best = row[j] + 1;
-            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
-            row[j] = best;
-            prev = cur;
-        }
-    }
-    return row[lb];
-}
-
 void rec_check_options(lua_State *L, int i, const char *fn, const char *const *known)
 {
     if (lua_isnoneornil(L, i)) return;
@@ -59,7 +37,7 @@ void rec_check_options(lua_State *L, int i, const char *fn, const char *const *k
         int found = 0;
         for (const char *const *k = known; *k; k++) {
             if (strcmp(*k, key) == 0) found = 1;
-            size_t d = distance(key, *k);
+            size_t d = rec_edit_distance(key, *k);
             if (d < best_d) best_d = d, best = *k;
         }
         if (!found) {

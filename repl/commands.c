@@ -2,6 +2,7 @@
  * argument synopsis, one line of help and a function; unknown names get the
  * nearest known one suggested. */
 #include "repl.h"
+#include "host.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -250,29 +251,6 @@ static void cmd_help(repl *r, const char *args)
               "Keys: Tab completes, Ctrl-C interrupts a cell or clears the line, Ctrl-D quits.\n");
 }
 
-int repl_edit_distance(const char *a, const char *b)
-{
-    size_t n = strlen(b);
-    if (n > 63) n = 63;
-    int row[64];
-    for (size_t j = 0; j <= n; j++)
-        row[j] = (int)j;
-    for (size_t i = 1; a[i - 1]; i++) {
-        int diag = row[0];
-        row[0] = (int)i;
-        for (size_t j = 1; j <= n; j++) {
-            int up = row[j];
-            int cost = a[i - 1] == b[j - 1] ? 0 : 1;
-            int best = diag + cost;
-            if (up + 1 < best) best = up + 1;
-            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[n];
-}
-
 void repl_command(repl *r, const char *line)
 {
     const char *s = line + 1; /* past ':' */
@@ -299,7 +277,7 @@ void repl_command(repl *r, const char *line)
     const char *nearest = NULL;
     int best = 1 << 30;
     for (int i = 0; i < N_COMMANDS; i++) {
-        int d = repl_edit_distance(name, commands[i].name);
+        int d = (int)rec_edit_distance(name, commands[i].name);
         if (d < best) {
             best = d;
             nearest = commands[i].name;

@@ -131,8 +131,6 @@ void repl_history_print(repl *r, int last_n);
 void repl_command(repl *r, const char *line);
 /* The command names, NULL-terminated (for completion). */
 const char *const *repl_command_names(void);
-/* The edit distance between two strings (for "did you mean"). */
-int repl_edit_distance(const char *a, const char *b);
 
 /* ---- notebook.c */
 /* Logs a cell; figures (may be NULL) is taken over. */
