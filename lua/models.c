@@ -713,16 +713,29 @@ static int m_predict(lua_State *L)
     return 1;
 }
 
-static void push_eval(lua_State *L, const rn_eval *e)
+/* Named metrics as a table: {auc = ..., logloss = ...}; a multi-task model's
+ * "ctr.auc" as {ctr = {auc = ...}}. */
+static void push_eval(lua_State *L, const rn_metrics *e)
 {
-    lua_createtable(L, 0, 3);
-    lua_pushnumber(L, e->auc);
-    lua_setfield(L, -2, "auc");
-    lua_pushnumber(L, e->logloss);
-    lua_setfield(L, -2, "logloss");
-    if (e->has_gauc) {
-        lua_pushnumber(L, e->gauc);
-        lua_setfield(L, -2, "gauc");
+    lua_createtable(L, 0, e->n);
+    for (int i = 0; i < e->n; i++) {
+        const char *name = e->m[i].name, *dot = strchr(name, '.');
+        if (dot == NULL) {
+            lua_pushnumber(L, e->m[i].value);
+            lua_setfield(L, -2, name);
+            continue;
+        }
+        lua_pushlstring(L, name, (size_t)(dot - name));
+        if (lua_rawget(L, -2) != LUA_TTABLE) {
+            lua_pop(L, 1);
+            lua_newtable(L);
+            lua_pushlstring(L, name, (size_t)(dot - name));
+            lua_pushvalue(L, -2);
+            lua_rawset(L, -4);
+        }
+        lua_pushnumber(L, e->m[i].value);
+        lua_setfield(L, -2, dot + 1);
+        lua_pop(L, 1);
     }
 }
 
@@ -730,7 +743,7 @@ static int m_evaluate(lua_State *L)
 {
     rn_model *m = check_model(L, 1);
     rn_samples *b = samples_arg(L, 2, check_model_ud(L, 1)->label, rn_model_config_of(m)->seq_len);
-    rn_eval e;
+    rn_metrics e;
     if (rn_model_evaluate(m, b, 1024, &e) != RN_OK) return rec_engine_error(L);
     push_eval(L, &e);
     return 1;
@@ -754,13 +767,12 @@ static int inspect(lua_State *L, int attention)
 {
     rn_model *m = check_model(L, 1);
     rn_samples *b = samples_arg(L, 2, check_model_ud(L, 1)->label, rn_model_config_of(m)->seq_len);
-    int width = 0;
-    int rc = attention ? rn_model_attention(m, b, NULL, &width)
-                       : rn_model_interactions(m, b, NULL, &width);
-    if (rc != RN_OK) return rec_engine_error(L);
+    const char *view = attention ? "attention" : "interactions";
+    int shape[3], nd = 0;
+    if (rn_model_view(m, view, b, NULL, shape, &nd) != RN_OK) return rec_engine_error(L);
+    int width = shape[1];
     float *v = lua_newuserdatauv(L, b->n * (size_t)width * sizeof *v, 0);
-    rc = attention ? rn_model_attention(m, b, v, &width) : rn_model_interactions(m, b, v, &width);
-    if (rc != RN_OK) return rec_engine_error(L);
+    if (rn_model_view(m, view, b, v, shape, &nd) != RN_OK) return rec_engine_error(L);
     push_rows(L, v, b->n, width);
     return 1;
 }
@@ -821,7 +833,7 @@ static void bar(char *buf, size_t size, const rn_fit_progress *p, double elapsed
 
 /* Calls the function at index fn with the progress table (and extra) under
  * pcall; returns 0 to stop (false returned or an error, kept on the stack). */
-static int call_back(fit_state *s, int fn, const rn_fit_progress *p, const rn_eval *valid, int plot)
+static int call_back(fit_state *s, int fn, const rn_fit_progress *p, const rn_metrics *valid, int plot)
 {
     lua_State *L = s->L;
     lua_pushvalue(L, fn);
@@ -882,7 +894,7 @@ static int fit_step(void *ud, const rn_fit_progress *p)
     return 1;
 }
 
-static int fit_epoch(void *ud, const rn_fit_progress *p, const rn_eval *valid)
+static int fit_epoch(void *ud, const rn_fit_progress *p, const rn_metrics *valid)
 {
     fit_state *s = ud;
     lua_State *L = s->L;
@@ -892,8 +904,11 @@ static int fit_epoch(void *ud, const rn_fit_progress *p, const rn_eval *valid)
         bar(line, sizeof line, p, now() - s->t0);
         size_t len = strlen(line);
         if (valid != NULL)
-            snprintf(line + len, sizeof line - len, "  valid auc %.4f logloss %.4f", valid->auc,
-                     valid->logloss);
+            for (int i = 0; i < valid->n && len < sizeof line - 40; i++) {
+                snprintf(line + len, sizeof line - len, "%s%s %.4f", i ? " " : "  valid ",
+                         valid->m[i].name, valid->m[i].value);
+                len = strlen(line);
+            }
         if (s->tty) fputs("\r\033[K", stdout), fflush(stdout);
         lua_getglobal(L, "print"); /* through print, so notebooks capture it */
         lua_pushstring(L, line);

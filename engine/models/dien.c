@@ -33,12 +33,22 @@
 
 #include "../error.h"
 
-static int gru_params(rn_model *m, const char *prefix, int I, int H, rn_tensor **wih,
-                      rn_tensor **whh, rn_tensor **bih, rn_tensor **bhh, rn_rng *g)
+typedef struct {
+    rn_tensor *wih, *whh, *bih, *bhh;
+} gru_w;
+
+typedef struct {
+    rn_tensor *embed;
+    gru_w gru, evo;
+    rn_tensor *att_w; /* the bilinear attention (H x D) */
+    rn__mlp deep;
+} dien_state;
+
+static int gru_params(rn_model *m, const char *prefix, int I, int H, gru_w *w, rn_rng *g)
 {
     char name[64];
     float a = 1.0f / sqrtf((float)H); /* torch.nn.GRUCell's U(-1/sqrt(H), 1/sqrt(H)) */
-    rn_tensor **t[4] = {wih, whh, bih, bhh};
+    rn_tensor **t[4] = {&w->wih, &w->whh, &w->bih, &w->bhh};
     const char *tag[4] = {"w_ih", "w_hh", "b_ih", "b_hh"};
     for (int i = 0; i < 4; i++) {
         snprintf(name, sizeof name, "%s.%s", prefix, tag[i]);
@@ -53,17 +63,18 @@ static int gru_params(rn_model *m, const char *prefix, int I, int H, rn_tensor *
 static int build(rn_model *m, rn_rng *g)
 {
     const rn_model_config *c = &m->cfg;
+    dien_state *st = m->state;
     int D = c->embed_dim, H = D, T = c->seq_len;
-    if ((m->embed = rn__table(m, "embed.weight", m->rows, D, g)) == NULL) return rn_error_code();
-    int rc = gru_params(m, "gru", D, H, &m->gru_wih, &m->gru_whh, &m->gru_bih, &m->gru_bhh, g);
-    if (rc == RN_OK)
-        rc = gru_params(m, "evo", H, H, &m->evo_wih, &m->evo_whh, &m->evo_bih, &m->evo_bhh, g);
+    if ((st->embed = rn__table(m, "embed.weight", m->rows, D, g)) == NULL) return rn_error_code();
+    m->table = st->embed;
+    int rc = gru_params(m, "gru", D, H, &st->gru, g);
+    if (rc == RN_OK) rc = gru_params(m, "evo", H, H, &st->evo, g);
     if (rc != RN_OK) return rc;
-    if ((m->att_w = rn__param(m, "att.weight", 2, (const int[]){H, D})) == NULL)
+    if ((st->att_w = rn__param(m, "att.weight", 2, (const int[]){H, D})) == NULL)
         return rn_error_code();
-    rn_tensor_uniform(m->att_w, g, -1.0f / sqrtf((float)D), 1.0f / sqrtf((float)D));
+    rn_tensor_uniform(st->att_w, g, -1.0f / sqrtf((float)D), 1.0f / sqrtf((float)D));
     int in = c->n_fields * D + H + c->n_dense;
-    rc = rn__mlp_init(&m->deep, m->ps, m->bufs, "deep", in, c->n_hidden, c->hidden, 1,
+    rc = rn__mlp_init(&st->deep, m->ps, m->bufs, "deep", in, c->n_hidden, c->hidden, 1,
                       c->activation, c->bn, c->dropout, c->bn_momentum, c->dice_eps, g);
     if (rc != RN_OK) return rc;
     rn__layer(m, "embed", "Embedding (shared)", "B x %d x %d", c->n_fields + T, D);
@@ -74,7 +85,7 @@ static int build(rn_model *m, rn_rng *g)
     char kind[24];
     snprintf(kind, sizeof kind, "%s (evolution)", cell[c->gru]);
     rn__layer(m, "evo", kind, "B x %d", H);
-    rn__mlp_describe(m, &m->deep, "deep", "B");
+    rn__mlp_describe(m, &st->deep, "deep", "B");
     return RN_OK;
 }
 
@@ -88,9 +99,10 @@ static rn_tensor *blend(rn_graph *g, rn_tensor *h, rn_tensor *n, rn_tensor *gate
 static rn_tensor *attention_cell(rn_model *m, rn_graph *g, rn_tensor *x, rn_tensor *h, rn_tensor *a,
                                  rn_tensor *one, int augru)
 {
+    const dien_state *st = m->state;
     int H = m->cfg.embed_dim;
-    rn_tensor *gi = rn_add(g, rn_matmul(g, x, m->evo_wih, 0, 1), m->evo_bih); /* B x 3H */
-    rn_tensor *gh = rn_add(g, rn_matmul(g, h, m->evo_whh, 0, 1), m->evo_bhh);
+    rn_tensor *gi = rn_add(g, rn_matmul(g, x, st->evo.wih, 0, 1), st->evo.bih); /* B x 3H */
+    rn_tensor *gh = rn_add(g, rn_matmul(g, h, st->evo.whh, 0, 1), st->evo.bhh);
     rn_tensor *pi[3], *ph[3];
     const int sizes[3] = {H, H, H};
     if (rn_split(g, gi, 1, 3, sizes, pi) != RN_OK || rn_split(g, gh, 1, 3, sizes, ph) != RN_OK)
@@ -124,7 +136,7 @@ static rn_tensor *aux_loss(rn_model *m, rn_graph *g, const rn_samples *b, rn_ten
     for (size_t i = 0; i < (size_t)B * (size_t)T1; i++) /* id 0 is padding: draw from 1.. */
         id[i] = off + (card > 1 ? 1 + (int32_t)rn_rng_below(r, (uint64_t)(card - 1)) : 0);
     rn_ids ids = {id, (size_t)B * (size_t)T1, 2, {B, T1}, RN_I32};
-    rn_tensor *neg_e = rn_embedding(g, m->embed, &ids);
+    rn_tensor *neg_e = rn_embedding(g, ((const dien_state *)m->state)->embed, &ids);
     rn_tensor *neg = rn_sum(g, rn_mul(g, prev, neg_e), 2, 0);
     rn_tensor *both[2] = {pos, neg};
     rn_tensor *z = rn_concat(g, 2, both, 1); /* B x 2 T1 */
@@ -146,34 +158,35 @@ static rn_tensor *aux_loss(rn_model *m, rn_graph *g, const rn_samples *b, rn_ten
     return rn_scale(g, rn_bce_logits(g, z, y, w), (float)(2.0 * B * T1 / valid));
 }
 
-static rn_tensor *forward(rn_model *m, rn_graph *g, const rn_samples *b)
+static int forward(rn_model *m, rn_graph *g, const rn_samples *b, rn_heads *out)
 {
     const rn_model_config *c = &m->cfg;
+    dien_state *st = m->state;
     int B = (int)b->n, T = c->seq_len, D = c->embed_dim, H = D;
-    rn_tensor *emb = rn__field_embed(m, g, m->embed, b);
+    rn_tensor *emb = rn__field_embed(m, g, st->embed, b);
     rn_tensor *q = rn_reshape(g, rn_slice(g, emb, 1, c->seq_field, 1), 2, (const int[]){B, D});
-    rn_tensor *k = rn__seq_embed(m, g, m->embed, b); /* B x T x D */
+    rn_tensor *k = rn__seq_embed(m, g, st->embed, b); /* B x T x D */
     rn_tensor *mask = rn__mask_input(g, b);
     rn_tensor *h = rn_graph_tensor(g, 2, (const int[]){B, H}, NULL);
     rn_tensor *hs[DIEN_MAX_T], *ms[DIEN_MAX_T];
     for (int t = 0; t < T; t++) {
         rn_tensor *x = rn_reshape(g, rn_slice(g, k, 1, t, 1), 2, (const int[]){B, D});
         ms[t] = rn_slice(g, mask, 1, t, 1); /* B x 1 */
-        rn_tensor *hn = rn_gru_cell(g, x, h, m->gru_wih, m->gru_whh, m->gru_bih, m->gru_bhh);
+        rn_tensor *hn = rn_gru_cell(g, x, h, st->gru.wih, st->gru.whh, st->gru.bih, st->gru.bhh);
         h = blend(g, h, hn, ms[t]); /* padding keeps the state */
         hs[t] = rn_reshape(g, h, 3, (const int[]){B, 1, H});
     }
     rn_tensor *hseq = T == 1 ? hs[0] : rn_concat(g, T, hs, 1); /* B x T x H */
-    m->aux = NULL;
     if (rn_graph_training(g) && c->aux_weight > 0 && T >= 2 && hseq != NULL) {
-        m->aux = aux_loss(m, g, b, hseq, k);
-        if (m->aux == NULL && rn_graph_error(g) != RN_OK) return NULL;
+        rn_tensor *aux = aux_loss(m, g, b, hseq, k);
+        if (aux == NULL && rn_graph_error(g) != RN_OK) return rn_graph_error(g);
+        if (aux != NULL) out->extra = rn_scale(g, aux, c->aux_weight);
     }
     /* attention a_t = softmax(h_t W e_A) over the valid steps */
-    rn_tensor *qw = rn_reshape(g, rn_matmul(g, q, m->att_w, 0, 1), 3, (const int[]){B, 1, H});
+    rn_tensor *qw = rn_reshape(g, rn_matmul(g, q, st->att_w, 0, 1), 3, (const int[]){B, 1, H});
     rn_tensor *scores = rn_sum(g, rn_mul(g, hseq, qw), 2, 0);
     rn_tensor *a = rn__attention_weights(g, b, scores, RN_ATT_SOFTMAX, D);
-    m->att = a;
+    if (out->want_views) out->view[0] = a;
     rn_tensor *one = rn_graph_tensor(g, 2, (const int[]){1, 1}, (const float[]){1.0f});
     rn_tensor *he = rn_graph_tensor(g, 2, (const int[]){B, H}, NULL);
     for (int t = 0; t < T; t++) {
@@ -188,12 +201,21 @@ static rn_tensor *forward(rn_model *m, rn_graph *g, const rn_samples *b)
             break;
         default: {
             if (c->gru == RN_GRU_AIGRU) x = rn_mul(g, x, at);
-            rn_tensor *hn = rn_gru_cell(g, x, he, m->evo_wih, m->evo_whh, m->evo_bih, m->evo_bhh);
+            rn_tensor *hn = rn_gru_cell(g, x, he, st->evo.wih, st->evo.whh, st->evo.bih, st->evo.bhh);
             he = blend(g, he, hn, ms[t]);
         }
         }
     }
-    return rn__mlp_forward(&m->deep, g, rn__stack(m, g, b, emb, he));
+    out->logit[0] = rn__mlp_forward(&st->deep, g, rn__stack(m, g, b, emb, he));
+    return RN_OK;
 }
 
-const rn__kind rn__dien = {"dien", build, forward};
+static const char *const views[] = {"attention", NULL};
+
+const rn__kind rn__dien = {.name = "dien",
+                           .needs_seq = 1,
+                           .max_tasks = 1,
+                           .state_size = sizeof(dien_state),
+                           .build = build,
+                           .forward = forward,
+                           .views = views};

@@ -24,26 +24,39 @@
 
 #include "../error.h"
 
+typedef struct {
+    rn_tensor *embed;
+    rn__mlp att_mlp, deep;
+} din_state;
+
+static void defaults(rn_model_config *c)
+{
+    c->activation = RN_ACT_DICE; /* the paper's */
+}
+
 static int build(rn_model *m, rn_rng *g)
 {
     const rn_model_config *c = &m->cfg;
+    din_state *st = m->state;
     int D = c->embed_dim;
-    if ((m->embed = rn__table(m, "embed.weight", m->rows, D, g)) == NULL) return rn_error_code();
-    int rc = rn__mlp_init(&m->att_mlp, m->ps, m->bufs, "att", 4 * D, c->n_att_hidden, c->att_hidden,
-                          1, c->att_activation, 0, 0.0f, c->bn_momentum, c->dice_eps, g);
+    if ((st->embed = rn__table(m, "embed.weight", m->rows, D, g)) == NULL) return rn_error_code();
+    m->table = st->embed;
+    int rc = rn__mlp_init(&st->att_mlp, m->ps, m->bufs, "att", 4 * D, c->n_att_hidden,
+                          c->att_hidden, 1, c->att_activation, 0, 0.0f, c->bn_momentum,
+                          c->dice_eps, g);
     if (rc != RN_OK) return rc;
     int in = c->n_fields * D + D + c->n_dense;
-    rc = rn__mlp_init(&m->deep, m->ps, m->bufs, "deep", in, c->n_hidden, c->hidden, 1,
+    rc = rn__mlp_init(&st->deep, m->ps, m->bufs, "deep", in, c->n_hidden, c->hidden, 1,
                       c->activation, c->bn, c->dropout, c->bn_momentum, c->dice_eps, g);
     if (rc != RN_OK) return rc;
     rn__layer(m, "embed", "Embedding (shared)", "B x %d x %d", c->n_fields + c->seq_len, D);
     rn__layer(m, "att.input", "Concat [q,k,q-k,q*k]", "B*T x %d", 4 * D);
-    rn__mlp_describe(m, &m->att_mlp, "att", "B*T");
+    rn__mlp_describe(m, &st->att_mlp, "att", "B*T");
     rn__layer(m, "att.weights",
               c->attention == RN_ATT_NONE ? "Mask (no softmax)" : "Masked softmax", "B x %d",
               c->seq_len);
     rn__layer(m, "interest", "WeightedSumPooling", "B x %d", D);
-    rn__mlp_describe(m, &m->deep, "deep", "B");
+    rn__mlp_describe(m, &st->deep, "deep", "B");
     return RN_OK;
 }
 
@@ -76,22 +89,33 @@ rn_tensor *rn__attention_weights(rn_graph *g, const rn_samples *b, rn_tensor *sc
     return rn_mul(g, w, mask); /* a row with no item gets zeros, not 1/T */
 }
 
-static rn_tensor *forward(rn_model *m, rn_graph *g, const rn_samples *b)
+static int forward(rn_model *m, rn_graph *g, const rn_samples *b, rn_heads *out)
 {
     const rn_model_config *c = &m->cfg;
+    din_state *st = m->state;
     int B = (int)b->n, T = c->seq_len, D = c->embed_dim;
-    rn_tensor *emb = rn__field_embed(m, g, m->embed, b); /* B x F x D */
-    rn_tensor *q = rn_slice(g, emb, 1, c->seq_field, 1); /* B x 1 x D */
-    rn_tensor *k = rn__seq_embed(m, g, m->embed, b);     /* B x T x D */
-    rn_tensor *qe = rn_mul(g, ones(g, B, T), q);         /* B x T x D */
+    rn_tensor *emb = rn__field_embed(m, g, st->embed, b); /* B x F x D */
+    rn_tensor *q = rn_slice(g, emb, 1, c->seq_field, 1);  /* B x 1 x D */
+    rn_tensor *k = rn__seq_embed(m, g, st->embed, b);     /* B x T x D */
+    rn_tensor *qe = rn_mul(g, ones(g, B, T), q);          /* B x T x D */
     rn_tensor *parts[4] = {qe, k, rn_sub(g, qe, k), rn_mul(g, qe, k)};
     rn_tensor *unit = rn_reshape(g, rn_concat(g, 4, parts, 2), 2, (const int[]){B * T, 4 * D});
     rn_tensor *scores =
-        rn_reshape(g, rn__mlp_forward(&m->att_mlp, g, unit), 2, (const int[]){B, T});
+        rn_reshape(g, rn__mlp_forward(&st->att_mlp, g, unit), 2, (const int[]){B, T});
     rn_tensor *w = rn__attention_weights(g, b, scores, c->attention, D);
-    m->att = w;
+    if (out->want_views) out->view[0] = w;
     rn_tensor *interest = rn_pool(g, k, rn__mask_input(g, b), w, RN_POOL_WEIGHTED); /* B x D */
-    return rn__mlp_forward(&m->deep, g, rn__stack(m, g, b, emb, interest));
+    out->logit[0] = rn__mlp_forward(&st->deep, g, rn__stack(m, g, b, emb, interest));
+    return RN_OK;
 }
 
-const rn__kind rn__din = {"din", build, forward};
+static const char *const views[] = {"attention", NULL};
+
+const rn__kind rn__din = {.name = "din",
+                          .needs_seq = 1,
+                          .max_tasks = 1,
+                          .state_size = sizeof(din_state),
+                          .defaults = defaults,
+                          .build = build,
+                          .forward = forward,
+                          .views = views};

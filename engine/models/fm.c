@@ -14,35 +14,52 @@
 #include "../error.h"
 
 /* embed.weight and, with dense features, embed.dense: shared with DeepFM. */
-int rn__fm_build_vectors(rn_model *m, rn_rng *g)
+int rn__fm_build_vectors(rn_model *m, rn__fm_vecs *v, rn_rng *g)
 {
     int D = m->cfg.embed_dim;
-    if ((m->embed = rn__table(m, "embed.weight", m->rows, D, g)) == NULL) return rn_error_code();
+    if ((v->table = rn__table(m, "embed.weight", m->rows, D, g)) == NULL) return rn_error_code();
     if (m->cfg.n_dense > 0) {
-        m->embed_dense = rn__param(m, "embed.dense", 2, (const int[]){m->cfg.n_dense, D});
-        if (m->embed_dense == NULL) return rn_error_code();
-        rn_tensor_normal(m->embed_dense, g, 0.0f, m->cfg.init_std);
+        v->dense = rn__param(m, "embed.dense", 2, (const int[]){m->cfg.n_dense, D});
+        if (v->dense == NULL) return rn_error_code();
+        rn_tensor_normal(v->dense, g, 0.0f, m->cfg.init_std);
     }
+    m->table = v->table;
     return RN_OK;
 }
 
+typedef struct {
+    rn__linear lin;
+    rn__fm_vecs v;
+} fm_state;
+
 static int build(rn_model *m, rn_rng *g)
 {
-    int rc = rn__lr.build(m, g);
-    if (rc == RN_OK) rc = rn__fm_build_vectors(m, g);
+    fm_state *st = m->state;
+    int rc = rn__linear_build(m, &st->lin, "linear", g);
+    if (rc == RN_OK) rc = rn__fm_build_vectors(m, &st->v, g);
     if (rc != RN_OK) return rc;
+    rn__layer(m, "linear", "Linear", "B x 1");
     rn__layer(m, "embed", "Embedding", "B x %d x %d", m->cfg.n_fields + m->cfg.n_dense,
               m->cfg.embed_dim);
     rn__layer(m, "fm", "FM (pairwise)", "B x 1");
     return RN_OK;
 }
 
-static rn_tensor *forward(rn_model *m, rn_graph *g, const rn_samples *b)
+static int forward(rn_model *m, rn_graph *g, const rn_samples *b, rn_heads *out)
 {
-    rn_tensor *lin = rn__linear_term(m, g, b, m->lin, m->lin_dense, m->lin_bias);
-    rn_tensor *v = rn__fm_vectors(m, g, b, rn__field_embed(m, g, m->embed, b));
-    m->fm_v = v;
-    return rn_add(g, lin, rn_fm(g, v));
+    fm_state *st = m->state;
+    rn_tensor *lin = rn__linear_term(m, g, b, &st->lin);
+    rn_tensor *v = rn__fm_vectors(m, g, b, rn__field_embed(m, g, st->v.table, b), &st->v);
+    out->logit[0] = rn_add(g, lin, rn_fm(g, v));
+    if (out->want_views) out->view[0] = rn_pairwise(g, v);
+    return RN_OK;
 }
 
-const rn__kind rn__fm = {"fm", build, forward};
+static const char *const views[] = {"interactions", NULL};
+
+const rn__kind rn__fm = {.name = "fm",
+                         .max_tasks = 1,
+                         .state_size = sizeof(fm_state),
+                         .build = build,
+                         .forward = forward,
+                         .views = views};

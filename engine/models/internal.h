@@ -6,6 +6,7 @@
 #include "model.h"
 
 #include "../ops.h"
+#include "../optim.h"
 
 /* ---- the MLP layer (layers.c) --------------------------------------------------
  *
@@ -51,48 +52,73 @@ struct rn_model {
     rn_params *ps, *bufs;
     int offset[RN_MODEL_MAX_FIELDS]; /* first row of each field in the embedding tables */
     int rows;                        /* sum of cardinalities */
-    int n_layers;
-    rn_layer_info layers[48];
+    rn_tensor *table;                /* the field embedding table (rows x D) m:embeddings reads,
+                                        or NULL: set by the kind's build */
+
+    /* describe rows (grown) */
+    rn_layer_info *layers;
+    int n_layers, cap_layers, layers_oom;
 
     /* scratch ids (grown to the largest batch; copied into the arena by ops) */
     int32_t *ids;
     size_t ids_cap;
 
-    /* the L2 term of the last forward: the looked-up embeddings (arena) */
-    rn_tensor *reg[4];
-    int n_reg;
-    /* DIEN's auxiliary loss of the last forward (arena), or NULL */
-    rn_tensor *aux;
-    /* the attention weights (B x T) of the last forward (arena), or NULL */
-    rn_tensor *att;
-    /* the pairwise contributions' field vectors (B x F' x D) of the last forward */
-    rn_tensor *fm_v;
+    /* the L2 term of the forward in progress: the looked-up embeddings (arena), grown */
+    rn_tensor **reg;
+    int n_reg, cap_reg;
 
-    /* per-kind state */
-    rn_tensor *embed, *embed_dense;        /* embed.weight (rows x D), embed.dense */
-    rn_tensor *lin, *lin_dense, *lin_bias; /* linear.* or wide.* */
-    rn_tensor *cross;                      /* wide.cross */
-    rn_tensor *gru_wih, *gru_whh, *gru_bih, *gru_bhh;
-    rn_tensor *evo_wih, *evo_whh, *evo_bih, *evo_bhh;
-    rn_tensor *att_w; /* DIEN's bilinear attention (H x D) */
-    rn__mlp deep, att_mlp;
+    void *state; /* the kind's own struct (kind->state_size bytes, zeroed), freed with the model */
 };
 
+/* What a kind provides. Adding a model means a file with one of these, a row
+ * in model.c's kinds[] and its keys' bits in config.c: no shared code tests
+ * a kind. */
 struct rn__kind {
     const char *name;
-    int (*build)(rn_model *m, rn_rng *g);
-    rn_tensor *(*forward)(rn_model *m, rn_graph *g, const rn_samples *b);
+    int needs_seq;     /* a behaviour sequence is required (seq_len >= 1) */
+    int max_tasks;     /* heads it can have */
+    size_t state_size; /* its state struct */
+    void (*defaults)(rn_model_config *c); /* changes to the table's defaults, or NULL */
+    int (*check)(const rn_model_config *c); /* checks beyond the table's, or NULL */
+    int (*build)(rn_model *m, rn_rng *g);   /* fills m->state, m->table and describe rows */
+    /* one logit per task into out->logit, out->extra, and out->view[] when out->want_views */
+    int (*forward)(rn_model *m, rn_graph *g, const rn_samples *b, rn_heads *out);
+    const char *const *views; /* names, NULL-terminated, or NULL */
+    /* the paper's optimizers (NULL: Adam at lr on every parameter) */
+    int (*optims)(rn_model *m, float lr, float l1, rn_optim **opts, int *n);
 };
 
 extern const rn__kind rn__lr, rn__fm, rn__mlp_model, rn__wide_deep, rn__deepfm, rn__din, rn__dien;
+
+/* The table's defaults into c (config.c), before a kind's own. */
+void rn__config_table_defaults(rn_model_config *c);
+
+/* The first-order term's parameters: prefix.weight (rows x 1, sparse, zeros),
+ * prefix.dense (n_dense x 1), prefix.bias. */
+typedef struct {
+    rn_tensor *w, *dense, *bias;
+} rn__linear;
+int rn__linear_build(rn_model *m, rn__linear *lin, const char *prefix, rn_rng *g);
+
+/* The first-order term bias + sum_f w[id_f] + dense . w_dense (B x 1). */
+rn_tensor *rn__linear_term(rn_model *m, rn_graph *g, const rn_samples *b, const rn__linear *lin);
+
+/* FM's field vectors: embed.weight (rows x D) and, with dense features,
+ * embed.dense (n_dense x D) (fm.c; shared with DeepFM). */
+typedef struct {
+    rn_tensor *table, *dense;
+} rn__fm_vecs;
+int rn__fm_build_vectors(rn_model *m, rn__fm_vecs *v, rn_rng *g);
+
+/* Field vectors for FM: the field embeddings (B x F x D), followed when
+ * n_dense > 0 by x_j * v_j of each dense feature (B x (F + n_dense) x D). */
+rn_tensor *rn__fm_vectors(rn_model *m, rn_graph *g, const rn_samples *b, rn_tensor *emb,
+                          const rn__fm_vecs *v);
 
 /* Masked attention weights (B x T) from scores (B x T) by mode RN_ATT_* (din.c;
  * DIEN uses the softmax): exactly 0 at padding. D scales the scaled softmax. */
 rn_tensor *rn__attention_weights(rn_graph *g, const rn_samples *b, rn_tensor *scores, int mode,
                                  int D);
-
-/* FM's field vectors embed.weight and embed.dense (fm.c; shared with DeepFM). */
-int rn__fm_build_vectors(rn_model *m, rn_rng *g);
 
 /* Adds a describe row (name, kind, output shape); the parameter count is
  * summed over the parameters named name or starting with name + "." at
@@ -115,14 +141,6 @@ rn_tensor *rn__field_embed(rn_model *m, rn_graph *g, rn_tensor *table, const rn_
 
 /* The sequence's embeddings (B x T x D) from table rows of seq_field. */
 rn_tensor *rn__seq_embed(rn_model *m, rn_graph *g, rn_tensor *table, const rn_samples *b);
-
-/* The first-order term bias + sum_f w[id_f] + dense . w_dense (B x 1). */
-rn_tensor *rn__linear_term(rn_model *m, rn_graph *g, const rn_samples *b, rn_tensor *w,
-                           rn_tensor *w_dense, rn_tensor *bias);
-
-/* Field vectors for FM: the field embeddings (B x F x D), followed when
- * n_dense > 0 by x_j * v_j of each dense feature (B x (F + n_dense) x D). */
-rn_tensor *rn__fm_vectors(rn_model *m, rn_graph *g, const rn_samples *b, rn_tensor *emb);
 
 /* The batch's dense features (B x n_dense) and mask (B x T) as graph tensors
  * (the arena keeps a copy), or NULL. */

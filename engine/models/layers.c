@@ -12,6 +12,7 @@
 
 #include "../alloc.h"
 #include "../error.h"
+#include "../ops/op.h"
 
 /* ---- parameters ---------------------------------------------------------------- */
 
@@ -164,6 +165,24 @@ int32_t *rn__scratch_ids(rn_model *m, size_t n)
     return m->ids;
 }
 
+/* Records an embedding lookup for the L2 term (the list grows with the model's
+ * first forwards, then stays). */
+static int keep_reg(rn_model *m, rn_graph *g, rn_tensor *e)
+{
+    if (m->n_reg == m->cap_reg) {
+        int cap = m->cap_reg ? 2 * m->cap_reg : 8;
+        rn_tensor **p = rn_realloc(m->reg, (size_t)cap * sizeof *p, "model L2 list");
+        if (p == NULL) {
+            rn__fail(g, RN_ENOMEM, "model: out of memory for the L2 list");
+            return RN_ENOMEM;
+        }
+        m->reg = p;
+        m->cap_reg = cap;
+    }
+    m->reg[m->n_reg++] = e;
+    return RN_OK;
+}
+
 rn_tensor *rn__field_embed(rn_model *m, rn_graph *g, rn_tensor *table, const rn_samples *b)
 {
     int B = (int)b->n, F = m->cfg.n_fields;
@@ -174,7 +193,7 @@ rn_tensor *rn__field_embed(rn_model *m, rn_graph *g, rn_tensor *table, const rn_
             id[r * F + f] = b->sparse[(size_t)r * (size_t)F + (size_t)f] + m->offset[f];
     rn_ids ids = {id, (size_t)B * (size_t)F, 2, {B, F}, RN_I32};
     rn_tensor *e = rn_embedding(g, table, &ids);
-    if (e != NULL && m->n_reg < 4 && table->shape[1] > 1) m->reg[m->n_reg++] = e;
+    if (e != NULL && table->shape[1] > 1 && keep_reg(m, g, e) != RN_OK) return NULL;
     return e;
 }
 
@@ -188,11 +207,11 @@ rn_tensor *rn__seq_embed(rn_model *m, rn_graph *g, rn_tensor *table, const rn_sa
     rn_ids ids = {id, (size_t)B * (size_t)T, 2, {B, T}, RN_I32};
     rn_tensor *e = rn_embedding(g, table, &ids);
     /* only real items count in the L2 term */
-    if (e != NULL && m->n_reg < 4) {
+    if (e != NULL) {
         rn_tensor *mask = rn__mask_input(g, b);
         rn_tensor *m3 = rn_reshape(g, mask, 3, (const int[]){B, T, 1});
         rn_tensor *em = rn_mul(g, e, m3);
-        if (em != NULL) m->reg[m->n_reg++] = em;
+        if (em != NULL && keep_reg(m, g, em) != RN_OK) return NULL;
     }
     return e;
 }
@@ -207,24 +226,39 @@ rn_tensor *rn__mask_input(rn_graph *g, const rn_samples *b)
     return rn_graph_tensor(g, 2, (const int[]){(int)b->n, b->seq_len}, b->mask);
 }
 
-rn_tensor *rn__linear_term(rn_model *m, rn_graph *g, const rn_samples *b, rn_tensor *w,
-                           rn_tensor *w_dense, rn_tensor *bias)
+int rn__linear_build(rn_model *m, rn__linear *lin, const char *prefix, rn_rng *g)
 {
-    int B = (int)b->n;
-    rn_tensor *lin = rn__field_embed(m, g, w, b); /* B x F x 1 */
-    rn_tensor *y = rn_sum(g, rn_reshape(g, lin, 2, (const int[]){B, m->cfg.n_fields}), 1, 1);
-    if (m->cfg.n_dense > 0 && w_dense != NULL)
-        y = rn_add(g, y, rn_matmul(g, rn__dense_input(g, b), w_dense, 0, 0));
-    return rn_add(g, y, bias); /* B x 1 */
+    char name[48];
+    snprintf(name, sizeof name, "%s.weight", prefix);
+    if ((lin->w = rn__table(m, name, m->rows, 1, g)) == NULL) return rn_error_code();
+    rn_tensor_fill(lin->w, 0.0f);
+    snprintf(name, sizeof name, "%s.dense", prefix);
+    if (m->cfg.n_dense > 0 &&
+        (lin->dense = rn__param(m, name, 2, (const int[]){m->cfg.n_dense, 1})) == NULL)
+        return rn_error_code();
+    snprintf(name, sizeof name, "%s.bias", prefix);
+    if ((lin->bias = rn__param(m, name, 1, (const int[]){1})) == NULL) return rn_error_code();
+    return RN_OK;
 }
 
-rn_tensor *rn__fm_vectors(rn_model *m, rn_graph *g, const rn_samples *b, rn_tensor *emb)
+rn_tensor *rn__linear_term(rn_model *m, rn_graph *g, const rn_samples *b, const rn__linear *l)
+{
+    int B = (int)b->n;
+    rn_tensor *lin = rn__field_embed(m, g, l->w, b); /* B x F x 1 */
+    rn_tensor *y = rn_sum(g, rn_reshape(g, lin, 2, (const int[]){B, m->cfg.n_fields}), 1, 1);
+    if (m->cfg.n_dense > 0 && l->dense != NULL)
+        y = rn_add(g, y, rn_matmul(g, rn__dense_input(g, b), l->dense, 0, 0));
+    return rn_add(g, y, l->bias); /* B x 1 */
+}
+
+rn_tensor *rn__fm_vectors(rn_model *m, rn_graph *g, const rn_samples *b, rn_tensor *emb,
+                          const rn__fm_vecs *vecs)
 {
     int B = (int)b->n, nd = m->cfg.n_dense, D = m->cfg.embed_dim;
     if (nd == 0) return emb;
     /* x_j v_j: (B x nd x 1) * (nd x D) broadcasts to B x nd x D */
     rn_tensor *x = rn_reshape(g, rn__dense_input(g, b), 3, (const int[]){B, nd, 1});
-    rn_tensor *v = rn_mul(g, x, m->embed_dense);
+    rn_tensor *v = rn_mul(g, x, vecs->dense);
     (void)D;
     rn_tensor *parts[2] = {emb, v};
     return rn_concat(g, 2, parts, 1);
@@ -246,7 +280,16 @@ rn_tensor *rn__stack(rn_model *m, rn_graph *g, const rn_samples *b, rn_tensor *e
 
 void rn__layer(rn_model *m, const char *name, const char *kind, const char *fmt, ...)
 {
-    if (m->n_layers >= (int)(sizeof m->layers / sizeof m->layers[0])) return;
+    if (m->n_layers == m->cap_layers) {
+        int cap = m->cap_layers ? 2 * m->cap_layers : 16;
+        rn_layer_info *p = rn_realloc(m->layers, (size_t)cap * sizeof *p, "model layers");
+        if (p == NULL) { /* rn_model_new fails with RN_ENOMEM */
+            m->layers_oom = 1;
+            return;
+        }
+        m->layers = p;
+        m->cap_layers = cap;
+    }
     rn_layer_info *l = &m->layers[m->n_layers++];
     memset(l, 0, sizeof *l);
     snprintf(l->name, sizeof l->name, "%s", name);

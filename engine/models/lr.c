@@ -5,23 +5,28 @@
 
 #include "../error.h"
 
+typedef struct {
+    rn__linear lin;
+} lr_state;
+
 static int build(rn_model *m, rn_rng *g)
 {
-    (void)g;
-    if ((m->lin = rn__table(m, "linear.weight", m->rows, 1, g)) == NULL) return rn_error_code();
-    rn_tensor_fill(m->lin, 0.0f);
-    if (m->cfg.n_dense > 0 &&
-        (m->lin_dense = rn__param(m, "linear.dense", 2, (const int[]){m->cfg.n_dense, 1})) == NULL)
-        return rn_error_code();
-    if ((m->lin_bias = rn__param(m, "linear.bias", 1, (const int[]){1})) == NULL)
-        return rn_error_code();
+    lr_state *st = m->state;
+    int rc = rn__linear_build(m, &st->lin, "linear", g);
+    if (rc != RN_OK) return rc;
     rn__layer(m, "linear", "Linear", "B x 1");
     return RN_OK;
 }
 
-static rn_tensor *forward(rn_model *m, rn_graph *g, const rn_samples *b)
+static int forward(rn_model *m, rn_graph *g, const rn_samples *b, rn_heads *out)
 {
-    return rn__linear_term(m, g, b, m->lin, m->lin_dense, m->lin_bias);
+    lr_state *st = m->state;
+    out->logit[0] = rn__linear_term(m, g, b, &st->lin);
+    return RN_OK;
 }
 
-const rn__kind rn__lr = {"lr", build, forward};
+const rn__kind rn__lr = {.name = "lr",
+                         .max_tasks = 1,
+                         .state_size = sizeof(lr_state),
+                         .build = build,
+                         .forward = forward};

@@ -10,22 +10,12 @@
 
 #include "../alloc.h"
 #include "../error.h"
+#include "config.h"
 
 static const rn__kind *const kinds[RN_MODEL_N_KINDS] = {
     &rn__lr, &rn__fm, &rn__mlp_model, &rn__wide_deep, &rn__deepfm, &rn__din, &rn__dien};
 
 /* ---- names ------------------------------------------------------------------- */
-
-static const char *const act_names[RN_ACT_N] = {"relu", "prelu", "dice", "sigmoid"};
-static const char *const att_names[RN_ATT_N] = {"none", "softmax", "scaled_softmax"};
-static const char *const gru_names[RN_GRU_N] = {"augru", "agru", "aigru", "gru"};
-
-static int find(const char *const *names, int n, const char *name)
-{
-    for (int i = 0; name != NULL && i < n; i++)
-        if (strcmp(names[i], name) == 0) return i;
-    return -1;
-}
 
 const char *rn_model_kind_name(int kind)
 {
@@ -39,31 +29,6 @@ int rn_model_kind_from(const char *name)
     return -1;
 }
 
-const char *rn_act_name(int act)
-{
-    return act >= 0 && act < RN_ACT_N ? act_names[act] : "?";
-}
-int rn_act_from(const char *name)
-{
-    return find(act_names, RN_ACT_N, name);
-}
-const char *rn_att_name(int att)
-{
-    return att >= 0 && att < RN_ATT_N ? att_names[att] : "?";
-}
-int rn_att_from(const char *name)
-{
-    return find(att_names, RN_ATT_N, name);
-}
-const char *rn_gru_name(int gru)
-{
-    return gru >= 0 && gru < RN_GRU_N ? gru_names[gru] : "?";
-}
-int rn_gru_from(const char *name)
-{
-    return find(gru_names, RN_GRU_N, name);
-}
-
 /* ---- config ------------------------------------------------------------------- */
 
 rn_model_config rn_model_defaults(int kind)
@@ -71,116 +36,40 @@ rn_model_config rn_model_defaults(int kind)
     rn_model_config c;
     memset(&c, 0, sizeof c);
     c.kind = kind >= 0 && kind < RN_MODEL_N_KINDS ? kind : RN_MODEL_LR;
-    c.seq_field = -1;
-    c.embed_dim = 8;
-    c.n_hidden = 2;
-    c.hidden[0] = 64;
-    c.hidden[1] = 32;
-    c.activation = c.kind == RN_MODEL_DIN ? RN_ACT_DICE : RN_ACT_RELU;
-    c.bn_momentum = 0.1f;
-    c.dice_eps = 1e-8f;
-    c.init_std = 0.05f;
-    c.seed = 42;
-    c.cross_buckets = 1000;
-    c.n_att_hidden = 2;
-    c.att_hidden[0] = 80;
-    c.att_hidden[1] = 40;
-    c.att_activation = RN_ACT_DICE;
-    c.attention = RN_ATT_NONE;
-    c.gru = RN_GRU_AUGRU;
-    c.aux_weight = 1.0f;
+    rn__config_table_defaults(&c);
+    if (kinds[c.kind]->defaults != NULL) kinds[c.kind]->defaults(&c);
     return c;
 }
 
-#define DIEN_MAX_T          256
 #define RN_MODEL_MAX_PARAMS (1 << 28) /* 1 GB of float32 */
 
 static int check_config(const rn_model_config *c)
 {
-    if (c->kind < 0 || c->kind >= RN_MODEL_N_KINDS)
-        return rn_fail(RN_EARG, "model: unknown kind %d", c->kind);
-    const char *k = kinds[c->kind]->name;
-    if (c->n_fields < 1 || c->n_fields > RN_MODEL_MAX_FIELDS)
-        return rn_fail(RN_EARG, "%s: n_fields must be in 1..%d, got %d", k, RN_MODEL_MAX_FIELDS,
-                       c->n_fields);
+    if (rn_config_check_keys(c) != RN_OK) return rn_error_code();
+    const rn__kind *kd = kinds[c->kind];
+    const char *k = kd->name;
+    if (c->n_fields < 1)
+        return rn_fail(RN_EARG, "%s: give the cardinality of at least one field", k);
     long rows = 0;
-    for (int f = 0; f < c->n_fields; f++) {
-        if (c->cardinality[f] < 1)
-            return rn_fail(RN_EARG, "%s: cardinality of field %d must be at least 1, got %d", k, f,
-                           c->cardinality[f]);
+    for (int f = 0; f < c->n_fields; f++)
         rows += c->cardinality[f];
-    }
     if (rows > 100000000L)
         return rn_fail(RN_EARG, "%s: %ld embedding rows in all (at most 100000000)", k, rows);
-    if (c->n_dense < 0 || c->n_dense > 4096)
-        return rn_fail(RN_EARG, "%s: n_dense must be in 0..4096, got %d", k, c->n_dense);
-    if (c->embed_dim < 1 || c->embed_dim > 1024)
-        return rn_fail(RN_EARG, "%s: embed_dim must be in 1..1024, got %d", k, c->embed_dim);
-    if (c->n_hidden < 0 || c->n_hidden > RN_MODEL_MAX_LAYERS)
-        return rn_fail(RN_EARG, "%s: hidden has %d layers (at most %d)", k, c->n_hidden,
-                       RN_MODEL_MAX_LAYERS);
-    for (int i = 0; i < c->n_hidden; i++)
-        if (c->hidden[i] < 1 || c->hidden[i] > 65536)
-            return rn_fail(RN_EARG, "%s: hidden layer %d has width %d (1..65536)", k, i + 1,
-                           c->hidden[i]);
-    if (c->n_att_hidden < 0 || c->n_att_hidden > RN_MODEL_MAX_LAYERS)
-        return rn_fail(RN_EARG, "%s: att_hidden has %d layers (at most %d)", k, c->n_att_hidden,
-                       RN_MODEL_MAX_LAYERS);
-    for (int i = 0; i < c->n_att_hidden; i++)
-        if (c->att_hidden[i] < 1 || c->att_hidden[i] > 65536)
-            return rn_fail(RN_EARG, "%s: att_hidden layer %d has width %d (1..65536)", k, i + 1,
-                           c->att_hidden[i]);
-    if (c->activation < 0 || c->activation >= RN_ACT_N)
-        return rn_fail(RN_EARG, "%s: unknown activation %d", k, c->activation);
-    if (c->att_activation < 0 || c->att_activation >= RN_ACT_N)
-        return rn_fail(RN_EARG, "%s: unknown att_activation %d", k, c->att_activation);
-    if (c->attention < 0 || c->attention >= RN_ATT_N)
-        return rn_fail(RN_EARG, "%s: unknown attention %d", k, c->attention);
-    if (c->gru < 0 || c->gru >= RN_GRU_N) return rn_fail(RN_EARG, "%s: unknown gru %d", k, c->gru);
-    if (!(c->dropout >= 0 && c->dropout < 1))
-        return rn_fail(RN_EARG, "%s: dropout must be in [0, 1), got %g", k, (double)c->dropout);
-    if (!(c->l2_embed >= 0 && c->l2_embed < 1e6f))
-        return rn_fail(RN_EARG, "%s: l2_embed must be >= 0, got %g", k, (double)c->l2_embed);
-    if (!(c->bn_momentum > 0 && c->bn_momentum <= 1))
-        return rn_fail(RN_EARG, "%s: bn_momentum must be in (0, 1], got %g", k,
-                       (double)c->bn_momentum);
-    if (!(c->dice_eps > 0 && c->dice_eps < 1))
-        return rn_fail(RN_EARG, "%s: dice_eps must be in (0, 1), got %g", k, (double)c->dice_eps);
-    if (!(c->init_std >= 0 && c->init_std < 10))
-        return rn_fail(RN_EARG, "%s: init_std must be in [0, 10), got %g", k, (double)c->init_std);
-    if (!(c->aux_weight >= 0 && c->aux_weight < 1e6f))
-        return rn_fail(RN_EARG, "%s: aux_weight must be >= 0, got %g", k, (double)c->aux_weight);
-    int uses_seq = c->kind == RN_MODEL_MLP || c->kind == RN_MODEL_DIN || c->kind == RN_MODEL_DIEN;
-    int needs_seq = c->kind == RN_MODEL_DIN || c->kind == RN_MODEL_DIEN;
-    if (c->seq_len < 0 || c->seq_len > DIEN_MAX_T)
-        return rn_fail(RN_EARG, "%s: seq_len must be in 0..%d, got %d", k, DIEN_MAX_T, c->seq_len);
-    if (c->seq_len > 0 && !uses_seq)
-        return rn_fail(RN_EARG, "%s reads no behaviour sequence: seq_len must be 0, got %d", k,
-                       c->seq_len);
-    if (needs_seq && c->seq_len < 1)
+    if (c->n_tasks > kd->max_tasks)
+        return rn_fail(RN_EARG, "%s has %d head%s, not %d tasks", k, kd->max_tasks,
+                       kd->max_tasks == 1 ? "" : "s", c->n_tasks);
+    if (kd->needs_seq && c->seq_len < 1)
         return rn_fail(RN_EARG, "%s needs a behaviour sequence: seq_len >= 1, got %d", k,
                        c->seq_len);
     if (c->seq_len > 0 && (c->seq_field < 0 || c->seq_field >= c->n_fields))
         return rn_fail(RN_EARG,
-                       "%s: seq_field must name the candidate item's field (0..%d), got %d", k,
-                       c->n_fields - 1, c->seq_field);
-    if (c->kind == RN_MODEL_WIDE_DEEP) {
-        if (c->n_crosses < 0 || c->n_crosses > RN_MODEL_MAX_CROSSES)
-            return rn_fail(RN_EARG, "%s: %d crosses (at most %d)", k, c->n_crosses,
-                           RN_MODEL_MAX_CROSSES);
-        if (c->n_crosses > 0 && (c->cross_buckets < 1 || c->cross_buckets > 10000000))
-            return rn_fail(RN_EARG, "%s: cross_buckets must be in 1..10000000, got %d", k,
-                           c->cross_buckets);
-        for (int i = 0; i < c->n_crosses; i++)
-            for (int j = 0; j < 2; j++)
-                if (c->cross[i][j] < 0 || c->cross[i][j] >= c->n_fields)
-                    return rn_fail(RN_EARG, "%s: cross %d names field %d of %d", k, i + 1,
-                                   c->cross[i][j], c->n_fields);
-    }
+                       "%s: seq_field must name the candidate item's field (1..%d), got %d", k,
+                       c->n_fields, c->seq_field + 1);
+    if (kd->check != NULL && kd->check(c) != RN_OK) return rn_error_code();
     /* a bound on the size, so that a typo (hidden = {40000, 40000}) is an error
      * rather than gigabytes allocated */
     double D = c->embed_dim, est = (double)rows * (D + 1) + (double)c->n_dense * (D + 1);
-    if (c->kind == RN_MODEL_WIDE_DEEP) est += (double)c->n_crosses * c->cross_buckets;
+    est += (double)c->n_crosses * c->cross_buckets;
     double in = c->n_fields * D + c->n_dense + 2 * D;
     for (int i = 0; i < c->n_hidden; i++)
         est += in * c->hidden[i], in = c->hidden[i];
@@ -202,10 +91,12 @@ rn_model *rn_model_new(const rn_model_config *cfg)
         rn_fail(RN_EARG, "model: config is NULL");
         return NULL;
     }
-    if (check_config(cfg) != RN_OK) return NULL;
+    rn_model_config c = *cfg;
+    rn_config_normalize(&c); /* keys the kind does not read take its defaults */
+    if (check_config(&c) != RN_OK) return NULL;
     rn_model *m = rn_calloc(1, sizeof *m, "model");
     if (m == NULL) return NULL;
-    m->cfg = *cfg;
+    m->cfg = c;
     m->kind = kinds[cfg->kind];
     for (int f = 0; f < cfg->n_fields; f++) {
         m->offset[f] = m->rows;
@@ -217,9 +108,16 @@ rn_model *rn_model_new(const rn_model_config *cfg)
         rn_model_free(m);
         return NULL;
     }
+    if (m->kind->state_size > 0 &&
+        (m->state = rn_calloc(1, m->kind->state_size, "model state")) == NULL) {
+        rn_model_free(m);
+        return NULL;
+    }
     rn_rng g;
     rn_rng_seed(&g, cfg->seed);
-    if (m->kind->build(m, &g) != RN_OK) {
+    if (m->kind->build(m, &g) != RN_OK || m->layers_oom) {
+        if (m->layers_oom && rn_error_code() == RN_OK)
+            rn_fail(RN_ENOMEM, "%s: out of memory for its layers", m->kind->name);
         rn_model_free(m);
         return NULL;
     }
@@ -232,6 +130,9 @@ void rn_model_free(rn_model *m)
     rn_params_free(m->ps);
     rn_params_free(m->bufs);
     rn_free(m->ids);
+    rn_free(m->reg);
+    rn_free(m->layers);
+    rn_free(m->state);
     rn_free(m);
 }
 
@@ -252,6 +153,42 @@ rn_params *rn_model_buffers(rn_model *m)
 
 /* ---- forward and loss ---------------------------------------------------------- */
 
+int rn_model_label_columns(const rn_model *m)
+{
+    int n = 0;
+    for (int k = 0; k < m->cfg.n_tasks; k++)
+        if (m->cfg.task[k].label + 1 > n) n = m->cfg.task[k].label + 1;
+    return n;
+}
+
+static int check_labels(const rn_model *m, const rn_samples *b)
+{
+    const rn_model_config *c = &m->cfg;
+    const char *k = m->kind->name;
+    int want = rn_model_label_columns(m);
+    if (b->labels == NULL || b->n_tasks < 1)
+        return rn_fail(RN_ESHAPE, "%s: the batch has no label column", k);
+    if (b->n_tasks != want)
+        return rn_fail(RN_ESHAPE,
+                       "%s: the batch has %d label columns, the model's tasks read %d (%s%s); "
+                       "choose the tasks' label columns or the data's labels",
+                       k, b->n_tasks, want, c->task[0].name, c->n_tasks > 1 ? ", ..." : "");
+    size_t W = (size_t)b->n_tasks;
+    for (int t = 0; t < c->n_tasks; t++) {
+        const rn_task *task = &c->task[t];
+        if (task->label < 0) continue;
+        for (size_t r = 0; r < b->n; r++) {
+            float y = b->labels[r * W + (size_t)task->label];
+            int bad = task->loss == RN_LOSS_BCE ? !(y >= 0.0f && y <= 1.0f) : !isfinite(y);
+            if (bad)
+                return rn_fail(RN_EARG, "%s: row %zu: label %g of task '%s' is %s", k, r,
+                               (double)y, task->name,
+                               task->loss == RN_LOSS_BCE ? "not in [0, 1]" : "not finite");
+        }
+    }
+    return RN_OK;
+}
+
 int rn_model_check_batch(const rn_model *m, const rn_samples *b)
 {
     const rn_model_config *c = &m->cfg;
@@ -268,8 +205,7 @@ int rn_model_check_batch(const rn_model *m, const rn_samples *b)
     if (c->seq_len > 0 && b->seq_len != c->seq_len)
         return rn_fail(RN_ESHAPE, "%s: the batch's sequences have length %d, the model %d", k,
                        b->seq_len, c->seq_len);
-    if (b->n_tasks < 1 || b->labels == NULL)
-        return rn_fail(RN_ESHAPE, "%s: the batch has no label column", k);
+    if (check_labels(m, b) != RN_OK) return rn_error_code();
     size_t F = (size_t)c->n_fields;
     for (size_t r = 0; r < b->n; r++)
         for (size_t f = 0; f < F; f++) {
@@ -295,31 +231,91 @@ int rn_model_check_batch(const rn_model *m, const rn_samples *b)
     return RN_OK;
 }
 
-rn_tensor *rn_model_forward(rn_model *m, rn_graph *g, const rn_samples *b)
+int rn_model_forward(rn_model *m, rn_graph *g, const rn_samples *b, rn_heads *out)
 {
-    if (rn_model_check_batch(m, b) != RN_OK) return NULL;
+    int want_views = out->want_views;
+    memset(out, 0, sizeof *out);
+    out->want_views = want_views;
+    if (rn_model_check_batch(m, b) != RN_OK) return rn_error_code();
     /* grow the scratch ids now: an allocation failing between two ops would
      * leave the graph without its sticky error */
     const rn_model_config *c = &m->cfg;
     size_t width = (size_t)c->n_fields;
     if ((size_t)c->seq_len > width) width = (size_t)c->seq_len;
     if ((size_t)c->n_crosses > width) width = (size_t)c->n_crosses;
-    if (rn__scratch_ids(m, b->n * width) == NULL) return NULL;
+    if (rn__scratch_ids(m, b->n * width) == NULL) return rn_error_code();
     m->n_reg = 0;
-    m->aux = m->att = m->fm_v = NULL;
-    rn_tensor *y = m->kind->forward(m, g, b);
-    if (y == NULL && rn_error_code() == RN_OK)
+    out->n_tasks = c->n_tasks;
+    int rc = m->kind->forward(m, g, b, out);
+    if (rc == RN_OK && rn_graph_error(g) != RN_OK) rc = rn_graph_error(g);
+    for (int k = 0; rc == RN_OK && k < c->n_tasks; k++)
+        if (out->logit[k] == NULL) rc = RN_ESTATE;
+    if (rc != RN_OK && rn_error_code() == RN_OK)
         rn_fail(RN_ESTATE, "%s: forward failed", m->kind->name);
+    return rc != RN_OK ? rn_error_code() : RN_OK;
+}
+
+/* The task's labels (B x 1): the batch's column itself when it is the only one. */
+static rn_tensor *label_column(rn_graph *g, const rn_samples *b, int col)
+{
+    int B = (int)b->n;
+    if (b->n_tasks == 1) return rn_graph_tensor(g, 2, (const int[]){B, 1}, b->labels);
+    rn_tensor *y = rn_graph_tensor(g, 2, (const int[]){B, 1}, NULL);
+    if (y != NULL)
+        for (int r = 0; r < B; r++)
+            y->data[r] = b->labels[(size_t)r * (size_t)b->n_tasks + (size_t)col];
     return y;
 }
 
-rn_tensor *rn_model_loss(rn_model *m, rn_graph *g, const rn_samples *b, rn_tensor **logits)
+/* One task's loss, or NULL with *skip set when no row counts (a task given
+ * another with no positive row in the batch). */
+static rn_tensor *task_loss(rn_model *m, rn_graph *g, const rn_samples *b, rn_heads *h, int k,
+                            int *skip)
 {
-    rn_tensor *z = rn_model_forward(m, g, b);
-    if (logits != NULL) *logits = z;
-    if (z == NULL) return NULL;
-    rn_tensor *y = rn_graph_tensor(g, 2, (const int[]){(int)b->n, 1}, b->labels);
-    rn_tensor *loss = rn_bce_logits(g, z, y, NULL);
+    const rn_task *t = &m->cfg.task[k];
+    *skip = 0;
+    rn_tensor *y = label_column(g, b, t->label), *w = NULL;
+    float rescale = 1.0f;
+    if (t->given >= 0) {
+        int col = m->cfg.task[t->given].label, B = (int)b->n;
+        w = rn_graph_tensor(g, 1, (const int[]){B}, NULL);
+        if (w == NULL) return NULL;
+        double n = 0;
+        for (int r = 0; r < B; r++) {
+            w->data[r] = b->labels[(size_t)r * (size_t)b->n_tasks + (size_t)col] >= 0.5f ? 1.0f : 0.0f;
+            n += (double)w->data[r];
+        }
+        if (n == 0) {
+            *skip = 1;
+            return NULL;
+        }
+        rescale = (float)((double)B / n); /* the mean over the rows that count */
+    }
+    rn_tensor *l = t->loss == RN_LOSS_MSE ? rn_mse(g, h->logit[k], y, w)
+                                          : rn_bce_logits(g, h->logit[k], y, w);
+    if (rescale != 1.0f) l = rn_scale(g, l, rescale);
+    if (t->weight != 1.0f) l = rn_scale(g, l, t->weight);
+    return l;
+}
+
+rn_tensor *rn_model_loss(rn_model *m, rn_graph *g, const rn_samples *b, rn_heads *out)
+{
+    rn_heads local;
+    rn_heads *h = out != NULL ? out : &local;
+    if (out == NULL) local.want_views = 0;
+    if (rn_model_forward(m, g, b, h) != RN_OK) return NULL;
+    rn_tensor *loss = NULL;
+    for (int k = 0; k < m->cfg.n_tasks; k++) {
+        if (m->cfg.task[k].loss == RN_LOSS_NONE || m->cfg.task[k].label < 0) continue;
+        int skip;
+        rn_tensor *l = task_loss(m, g, b, h, k, &skip);
+        if (skip) continue;
+        loss = loss == NULL ? l : rn_add(g, loss, l);
+    }
+    if (loss == NULL) { /* no task scored this batch: a zero loss that still trains the extra */
+        loss = rn_graph_tensor(g, 1, (const int[]){1}, NULL);
+        if (loss != NULL) loss->data[0] = 0.0f;
+    }
     if (m->cfg.l2_embed > 0)
         for (int i = 0; i < m->n_reg; i++) {
             rn_tensor *e = m->reg[i];
@@ -327,7 +323,7 @@ rn_tensor *rn_model_loss(rn_model *m, rn_graph *g, const rn_samples *b, rn_tenso
             rn_tensor *sq = rn_sum_all(g, rn_mul(g, e, e));
             loss = rn_add(g, loss, rn_scale(g, sq, m->cfg.l2_embed / (float)b->n));
         }
-    if (m->aux != NULL) loss = rn_add(g, loss, rn_scale(g, m->aux, m->cfg.aux_weight));
+    if (h->extra != NULL) loss = rn_add(g, loss, h->extra);
     if (loss == NULL && rn_error_code() == RN_OK)
         rn_fail(RN_ESTATE, "%s: loss failed", m->kind->name);
     return loss;
@@ -335,52 +331,51 @@ rn_tensor *rn_model_loss(rn_model *m, rn_graph *g, const rn_samples *b, rn_tenso
 
 /* ---- teacher's views -------------------------------------------------------------- */
 
-/* Runs an inference forward on a fresh graph and copies the tensor picked by
- * which (0: pairwise contributions, 1: attention) into out. */
-static int inspect(rn_model *m, const rn_samples *b, float *out, int *n_out, int which)
+const char *const *rn_model_views(const rn_model *m)
 {
-    const rn_model_config *c = &m->cfg;
+    static const char *const none[] = {NULL};
+    return m->kind->views != NULL ? m->kind->views : none;
+}
+
+int rn_model_view(rn_model *m, const char *name, const rn_samples *b, float *out, int shape[3],
+                  int *ndim)
+{
+    const char *const *views = rn_model_views(m);
     const char *k = m->kind->name;
-    int width;
-    if (which == 0) {
-        if (c->kind != RN_MODEL_FM && c->kind != RN_MODEL_DEEPFM)
-            return rn_fail(RN_EARG, "%s has no pairwise interactions (fm and deepfm have)", k);
-        int F = c->n_fields + c->n_dense;
-        width = F * (F - 1) / 2;
-        if (width == 0) return rn_fail(RN_EARG, "%s: one field has no pairs to interact", k);
-    } else {
-        if (c->kind != RN_MODEL_DIN && c->kind != RN_MODEL_DIEN)
-            return rn_fail(RN_EARG, "%s has no attention (din and dien have)", k);
-        width = c->seq_len;
+    int which = -1;
+    for (int i = 0; views[i] != NULL && which < 0; i++)
+        if (name != NULL && strcmp(views[i], name) == 0) which = i;
+    if (which < 0) {
+        char have[128] = "";
+        for (int i = 0; views[i] != NULL; i++)
+            snprintf(have + strlen(have), sizeof have - strlen(have), "%s%s", i ? ", " : "",
+                     views[i]);
+        return rn_fail(RN_EARG, "%s has no view '%s' (%s)", k, name ? name : "",
+                       have[0] ? have : "it has none");
     }
-    if (n_out != NULL) *n_out = width;
-    if (out == NULL) return RN_OK;
-    rn_graph *g = rn_graph_new(c->seed);
+    rn_graph *g = rn_graph_new(m->cfg.seed);
     if (g == NULL) return rn_error_code();
     rn_graph_set_training(g, 0);
-    int rc = RN_OK;
-    if (rn_model_forward(m, g, b) == NULL) {
-        rc = rn_error_code();
-    } else {
-        rn_tensor *t = which == 0 ? rn_pairwise(g, m->fm_v) : m->att;
-        if (t == NULL)
-            rc = rn_error_code() != RN_OK ? rn_error_code()
-                                          : rn_fail(RN_ESTATE, "%s: nothing to inspect", k);
-        else
-            memcpy(out, t->data, t->n * sizeof *out);
+    rn_heads h;
+    h.want_views = 1;
+    int rc = rn_model_forward(m, g, b, &h);
+    if (rc == RN_OK && h.view[which] == NULL)
+        rc = rn_error_code() != RN_OK ? rn_error_code()
+                                      : rn_fail(RN_EARG, "%s: view '%s' is empty for this data (%s)",
+                                                k, name, "one field has no pairs");
+    if (rc == RN_OK) {
+        const rn_tensor *t = h.view[which];
+        if (t->ndim > 3) {
+            rc = rn_fail(RN_ESTATE, "%s: view '%s' has %d dimensions", k, name, t->ndim);
+        } else {
+            for (int d = 0; d < 3; d++)
+                shape[d] = d < t->ndim ? t->shape[d] : 0;
+            if (ndim != NULL) *ndim = t->ndim;
+            if (out != NULL) memcpy(out, t->data, t->n * sizeof *out);
+        }
     }
     rn_graph_free(g);
     return rc;
-}
-
-int rn_model_interactions(rn_model *m, const rn_samples *b, float *out, int *n_out)
-{
-    return inspect(m, b, out, n_out, 0);
-}
-
-int rn_model_attention(rn_model *m, const rn_samples *b, float *out, int *n_out)
-{
-    return inspect(m, b, out, n_out, 1);
 }
 
 int rn_model_predict(rn_model *m, const rn_samples *data, size_t batch_size, float *out)
@@ -390,19 +385,37 @@ int rn_model_predict(rn_model *m, const rn_samples *data, size_t batch_size, flo
     rn_graph *g = rn_graph_new(m->cfg.seed);
     if (g == NULL) return rn_error_code();
     rn_graph_set_training(g, 0);
-    int rc = RN_OK;
+    int rc = RN_OK, T = m->cfg.n_tasks;
     for (size_t start = 0; start < data->n && rc == RN_OK; start += batch_size) {
         size_t n = data->n - start < batch_size ? data->n - start : batch_size;
         rn_samples v = rn_samples_view(data, start, n);
-        rn_tensor *z = rn_model_forward(m, g, &v);
-        if (z == NULL)
-            rc = rn_error_code();
-        else
-            memcpy(out + start, z->data, n * sizeof *out);
+        rn_heads h;
+        h.want_views = 0;
+        rc = rn_model_forward(m, g, &v, &h);
+        if (rc == RN_OK && T == 1)
+            memcpy(out + start, h.logit[0]->data, n * sizeof *out);
+        else if (rc == RN_OK)
+            for (size_t r = 0; r < n; r++)
+                for (int k = 0; k < T; k++)
+                    out[(start + r) * (size_t)T + (size_t)k] = h.logit[k]->data[r];
         rn_graph_reset(g);
     }
     rn_graph_free(g);
     return rc;
+}
+
+rn_tensor *rn_model_field_table(rn_model *m, int f, int *offset)
+{
+    if (m->table == NULL) {
+        rn_fail(RN_EARG, "%s has no embedding table", m->kind->name);
+        return NULL;
+    }
+    if (f < 0 || f >= m->cfg.n_fields) {
+        rn_fail(RN_EARG, "%s: field %d of %d", m->kind->name, f + 1, m->cfg.n_fields);
+        return NULL;
+    }
+    *offset = m->offset[f];
+    return m->table;
 }
 
 /* ---- describe ------------------------------------------------------------------- */

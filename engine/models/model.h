@@ -76,7 +76,28 @@ enum { RN_GRU_AUGRU, RN_GRU_AGRU, RN_GRU_AIGRU, RN_GRU_GRU, RN_GRU_N };
 #define RN_MODEL_MAX_FIELDS  64
 #define RN_MODEL_MAX_LAYERS  8
 #define RN_MODEL_MAX_CROSSES 32
+#define RN_MODEL_MAX_TASKS   4
+#define RN_MODEL_MAX_VIEWS   4
 
+/* Task losses. */
+enum { RN_LOSS_BCE, RN_LOSS_MSE, RN_LOSS_NONE, RN_LOSS_N };
+
+/* One task: a head of the model, trained on one label column of the batch and
+ * scored by name. The CTR kinds have one head ("click", BCE on label column
+ * 0); multi-task kinds (ESMM, MMoE, PLE) have several. */
+typedef struct {
+    char name[16]; /* "click", "ctr", "cvr", ...: metrics are name.auc, name.logloss */
+    int label;     /* the batch's label column it is trained on, or -1 (no label: no loss) */
+    int loss;      /* RN_LOSS_BCE on the head's logits, RN_LOSS_MSE on its output, or NONE */
+    float weight;  /* weight in the summed loss (1) */
+    int given;     /* train only on rows where task `given`'s label is 1 (ESMM-style), or -1 */
+} rn_task;
+
+/* The config of a model. Every key lives once in config.c's table
+ * (rn_model_config_keys), which gives each its type, range, default, one-line
+ * doc and the kinds that read it; defaults, checks, JSON and the Lua
+ * constructors all read that table. A key a kind does not read must keep its
+ * default (rn_model_new refuses it, naming the key and the kind). */
 typedef struct {
     int kind; /* RN_MODEL_* */
 
@@ -86,6 +107,10 @@ typedef struct {
     int n_dense;                          /* dense features (>= 0) */
     int seq_len;   /* behaviour-sequence length T (0: none; mlp, din, dien) */
     int seq_field; /* the field whose rows the sequence items share (-1: none) */
+
+    /* the tasks (default: one, {"click", 0, BCE, 1, -1}) */
+    int n_tasks;
+    rn_task task[RN_MODEL_MAX_TASKS];
 
     /* embeddings and the MLP (deep part) */
     int embed_dim;                   /* D (default 8) */
@@ -116,6 +141,17 @@ typedef struct {
     float aux_weight; /* weight of the auxiliary loss (default 1; 0 turns it off) */
 } rn_model_config;
 
+/* One forward's outputs, on g's tape (arena tensors, valid until
+ * rn_graph_reset): a head per task, an extra loss term, and, when want_views
+ * was set before the forward, the kind's teacher views (rn_model_views order). */
+typedef struct {
+    int n_tasks;
+    rn_tensor *logit[RN_MODEL_MAX_TASKS]; /* B x 1 each (the prediction itself for MSE) */
+    rn_tensor *extra;                     /* added to the loss as it is (DIEN's aux loss), or NULL */
+    int want_views;                       /* set by the caller: fill view[] */
+    rn_tensor *view[RN_MODEL_MAX_VIEWS];
+} rn_heads;
+
 /* The defaults of kind (every field above set; n_fields 0, which the caller
  * must fill). An unknown kind gives the defaults of LR. */
 rn_model_config rn_model_defaults(int kind);
@@ -131,6 +167,8 @@ const char *rn_att_name(int att);
 int rn_att_from(const char *name);
 const char *rn_gru_name(int gru);
 int rn_gru_from(const char *name);
+const char *rn_loss_name(int loss); /* "bce", "mse", "none" */
+int rn_loss_from(const char *name);
 
 typedef struct rn_model rn_model;
 
@@ -149,40 +187,57 @@ const rn_model_config *rn_model_config_of(const rn_model *m);
 rn_params *rn_model_params(rn_model *m);
 rn_params *rn_model_buffers(rn_model *m);
 
-/* Checks that b fits the model: widths, ids within each field's cardinality,
- * sequence ids within seq_field's, mask values 0 or 1. RN_ESHAPE / RN_EARG
- * naming the row and field ("row 3, field 1: id 12 outside [0, 10)"). */
+/* Checks that b fits the model: widths, the label columns the tasks read
+ * (b->n_tasks must be 1 + the largest task label column: a batch with more
+ * label columns than the model reads is refused, never mixed), BCE labels 0 or
+ * 1, ids within each field's cardinality, sequence ids within seq_field's,
+ * mask values 0 or 1. RN_ESHAPE / RN_EARG naming the row and field ("row 3,
+ * field 1: id 12 outside [0, 10)"). */
 int rn_model_check_batch(const rn_model *m, const rn_samples *b);
 
-/* Forward: the logits (B x 1; one per row and task) on g's tape. Training or
- * inference follows rn_graph_training(g). NULL with rn_error() set (the
- * graph's sticky error when an op failed; a batch that does not fit fails
- * before any op). b must stay alive until g's reset. */
-rn_tensor *rn_model_forward(rn_model *m, rn_graph *g, const rn_samples *b);
+/* The label columns a batch must carry (1 + the largest task label column). */
+int rn_model_label_columns(const rn_model *m);
 
-/* The training loss on g's tape: mean binary cross-entropy of the logits
- * against the batch's labels, plus l2_embed x the squared norm of the looked-up
- * embedding rows (per batch, as the DIN paper's mini-batch aware L2), plus
- * aux_weight x DIEN's auxiliary loss. logits, when not NULL, receives the
- * forward's logits. NULL on error. */
-rn_tensor *rn_model_loss(rn_model *m, rn_graph *g, const rn_samples *b, rn_tensor **logits);
+/* Forward: one head per task (out->logit[k], B x 1) and the extra loss term, on
+ * g's tape. Training or inference follows rn_graph_training(g). RN_OK, or an
+ * error code with rn_error() set (the graph's sticky error when an op failed;
+ * a batch that does not fit fails before any op). b must stay alive until
+ * g's reset. */
+int rn_model_forward(rn_model *m, rn_graph *g, const rn_samples *b, rn_heads *out);
 
-/* For teachers. Each runs the forward in inference mode on a graph of its own.
- *
- * rn_model_interactions: FM and DeepFM: every pairwise contribution
- * <v_i, v_j> x_i x_j of the fields (categorical, then dense) for each row,
- * out (b->n x P) with P = n_pairs(F + n_dense), pairs in the order (0,1),
- * (0,2), ..., (1,2), ...; their row sum is the model's second-order term.
- * rn_model_attention: DIN and DIEN: the weight of each history item for each
- * row, out (b->n x seq_len), exactly 0 at padding. Both RN_EARG for another
- * kind. *n_out receives the width (P or T). out must hold b->n x width floats:
- * call with out NULL to learn the width. */
-int rn_model_interactions(rn_model *m, const rn_samples *b, float *out, int *n_out);
-int rn_model_attention(rn_model *m, const rn_samples *b, float *out, int *n_out);
+/* The training loss on g's tape: the sum over tasks of weight x loss (mean
+ * binary cross-entropy of the logits, or mean squared error, against the task's
+ * label column; a task given another is averaged over the rows where that
+ * task's label is 1), plus l2_embed x the squared norm of the looked-up
+ * embedding rows (per batch, as the DIN paper's mini-batch aware L2), plus the
+ * forward's extra term (DIEN: aux_weight x its auxiliary loss). out, when not
+ * NULL, receives the forward's heads. NULL on error. */
+rn_tensor *rn_model_loss(rn_model *m, rn_graph *g, const rn_samples *b, rn_heads *out);
 
-/* The logits of every row of data (n floats into out), in inference mode, in
+/* What a teacher wants to see, by name, from an inference forward of b on a
+ * graph of its own: "interactions" (fm, deepfm: B x P, every pairwise
+ * contribution <v_i, v_j> x_i x_j of the fields, categorical then dense,
+ * pairs (0,1), (0,2), ..., (1,2), ...; a row sums to the FM term), "attention"
+ * (din, dien: B x T, the weight of each history item, exactly 0 at padding).
+ * shape receives the view's dimensions (up to 3; unused ones 0) and ndim its
+ * count; out NULL asks for the shape only, else out holds the product of the
+ * dimensions. RN_EARG naming the views the kind has when it lacks name. */
+int rn_model_view(rn_model *m, const char *name, const rn_samples *b, float *out, int shape[3],
+                  int *ndim);
+
+/* The names of the kind's views, NULL-terminated (borrowed, static). */
+const char *const *rn_model_views(const rn_model *m);
+
+/* The outputs of every row of data (n x n_tasks floats into out, row-major:
+ * logits for BCE tasks, predictions for MSE tasks), in inference mode, in
  * batches of batch_size (>= 1). */
 int rn_model_predict(rn_model *m, const rn_samples *data, size_t batch_size, float *out);
+
+/* The first embedding row of field f in the model's embedding table and the
+ * table itself (borrowed; rows x embed_dim), for m:embeddings: field f's
+ * vectors are rows offset .. offset + cardinality[f] - 1. NULL (RN_EARG) when
+ * the kind has no embedding table or f is out of range. */
+rn_tensor *rn_model_field_table(rn_model *m, int f, int *offset);
 
 /* ---- describe ---------------------------------------------------------------- */
 

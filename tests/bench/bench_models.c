@@ -139,8 +139,9 @@ int main(int argc, char **argv)
         return 1;
     }
     double t = now() - t0;
-    rn_eval ev;
+    rn_metrics ev;
     rn_model_evaluate(m, &test, batch, &ev);
+    const rn_metric *auc = rn_metrics_find(&ev, "auc");
     /* peak RSS of this process image (VmHWM; ru_maxrss survives exec from a big parent) */
     double rss_mb = 0;
     FILE *st = fopen("/proc/self/status", "r");
@@ -151,7 +152,7 @@ int main(int argc, char **argv)
     double g = din ? gemm_rate((int)batch * 20, 64, 80) : gemm_rate((int)batch, 400, 400);
     printf("model %s batch %zu samples_per_s %.1f rss_mb %.1f auc %.4f gemm_gflops %.1f "
            "ceiling_samples_per_s %.1f\n",
-           kind, batch, (double)n_train / t, rss_mb, ev.auc, g, g * 1e9 / flops);
+           kind, batch, (double)n_train / t, rss_mb, auc ? auc->value : 0.0, g, g * 1e9 / flops);
     for (int i = 0; i < n_opts; i++)
         rn_optim_free(o[i]);
     rn_model_free(m);

@@ -25,7 +25,9 @@
  * are checked too. */
 static rn_tensor *probe(rn_model *m, rn_graph *g, const rn_samples *b)
 {
-    rn_tensor *z = NULL, *l = rn_model_loss(m, g, b, &z);
+    rn_heads h;
+    h.want_views = 0;
+    rn_tensor *l = rn_model_loss(m, g, b, &h), *z = l != NULL ? h.logit[0] : NULL;
     rn_tensor *R = rn_graph_tensor(g, 2, (const int[]){(int)b->n, 1}, NULL);
     if (l == NULL || R == NULL) return NULL;
     rn_rng r;
@@ -238,12 +240,13 @@ static void test_fm_notes_example(void)
     CHECK_NEAR(z[1], -4.0, 1e-6);
     CHECK_NEAR(z[2], 1.0, 1e-6);
     float pw[3];
-    int P = 0;
-    CHECK(rn_model_interactions(m, b, pw, &P) == RN_OK);
-    CHECK(P == 1);
+    int shape[3] = {0, 0, 0}, nd = 0;
+    CHECK(rn_model_view(m, "interactions", b, pw, shape, &nd) == RN_OK);
+    CHECK(nd == 2 && shape[0] == 3 && shape[1] == 1);
     CHECK_NEAR(pw[0], 4.0, 1e-6);
-    CHECK(rn_model_attention(m, b, NULL, &P) == RN_EARG);
-    CHECK_STR(rn_error(), "fm has no attention (din and dien have)");
+    CHECK(rn_model_view(m, "attention", b, NULL, shape, &nd) == RN_EARG);
+    CHECK_STR(rn_error(), "fm has no view 'attention' (interactions)");
+    CHECK(strcmp(rn_model_views(m)[0], "interactions") == 0 && rn_model_views(m)[1] == NULL);
     rn_samples_free(b);
     rn_model_free(m);
 }
@@ -269,17 +272,20 @@ static double learn(rn_model_config c, const rn_samples *train, const rn_samples
     int rc = rn_model_fit(m, train, o, n, &fc, &res);
     if (rc != RN_OK) fprintf(stderr, "%s\n", rn_error());
     CHECK(rc == RN_OK);
-    rn_eval ev;
+    rn_metrics ev;
     CHECK(rn_model_evaluate(m, test, 512, &ev) == RN_OK);
-    printf("learn %-10s test AUC %.4f logloss %.4f gAUC %.4f\n", rn_model_kind_name(c.kind), ev.auc,
-           ev.logloss, ev.gauc);
+    const rn_metric *auc = rn_metrics_find(&ev, "auc"), *ll = rn_metrics_find(&ev, "logloss"),
+                    *gauc = rn_metrics_find(&ev, "gauc");
+    CHECK(auc != NULL && ll != NULL);
+    printf("learn %-10s test AUC %.4f logloss %.4f gAUC %.4f\n", rn_model_kind_name(c.kind),
+           auc ? auc->value : 0, ll ? ll->value : 0, gauc ? gauc->value : 0);
     for (int i = 0; i < n; i++)
         rn_optim_free(o[i]);
     if (keep != NULL)
         *keep = m;
     else
         rn_model_free(m);
-    return ev.auc;
+    return auc ? auc->value : 0;
 }
 
 static rn_model_config ctr_config(int kind)
@@ -386,9 +392,10 @@ static void test_din_attention(void)
         rn_model_config c = tiny_config(RN_MODEL_DIN, 1, 1);
         c.attention = mode;
         rn_model *m = rn_model_new(&c);
-        int T = 0;
-        CHECK(rn_model_attention(m, b, w[mode], &T) == RN_OK);
-        CHECK(T == 4);
+        int shape[3], nd = 0;
+        CHECK(rn_model_view(m, "attention", b, w[mode], shape, &nd) == RN_OK);
+        int T = shape[1];
+        CHECK(nd == 2 && shape[0] == 6 && T == 4);
         int pad_zero = 1, valid_nonzero = 1;
         for (size_t i = 0; i < 6; i++) {
             double sum = 0;
@@ -551,7 +558,7 @@ static void test_fit_control(void)
     c = ctr_config(RN_MODEL_WIDE_DEEP);
     c.n_crosses = 1, c.cross[0][0] = 0, c.cross[0][1] = 7;
     CHECK(rn_model_new(&c) == NULL);
-    CHECK_STR(rn_error(), "wide_deep: cross 1 names field 7 of 4");
+    CHECK_STR(rn_error(), "wide_deep: cross 1 names field 8 of 4");
 }
 
 static void test_describe(void)

@@ -38,7 +38,7 @@ T.cases{
     T.err(function() rec.models.din{fields = {5, 3}} end,
           "din needs a behaviour sequence: seq_len >= 1, got 0", "din without sequence")
     T.err(function() rec.models.wide_deep{fields = {5, 3}, crosses = {{1, 3}}} end,
-          "wide_deep: cross 1 names field 2 of 2", "cross out of range")
+          "wide_deep: cross 1 names field 3 of 2", "cross out of range")
     T.err(function() rec.models.fm{fields = {3}}:fit(rec.models.batch{sparse = {{1}}},
           {epoch = 2}) end, "fit: unknown option 'epoch' (did you mean 'epochs'?)", "fit typo")
     T.err(function() rec.models.fm{fields = {3}}:fit(rec.models.batch{sparse = {{1}}},
@@ -56,7 +56,7 @@ T.cases{
     T.near(math.log(p[2] / (1 - p[2])), -4, 1e-5, "{male, cosmetics} = -4")
     T.near(math.log(p[3] / (1 - p[3])), 1, 1e-5, "{male, razor} = 1")
     T.eq(m:interactions(b), {{4}, {-4}, {1}}, "the pairwise contributions")
-    T.err(function() m:attention(b) end, "fm has no attention (din and dien have)", "no attention")
+    T.err(function() m:attention(b) end, "fm has no view 'attention' (interactions)", "no attention")
   end},
   {"fit learns, with callbacks and the plot hook", function()
     local d = rec.models.synthetic_ctr{rows = 8000}
