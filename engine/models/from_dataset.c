@@ -1,6 +1,8 @@
 /* Columnar data sets as model batches (from_dataset.h). */
 #include "from_dataset.h"
 
+#include "config.h"
+
 #include <string.h>
 
 #include "../alloc.h"
@@ -66,7 +68,7 @@ void rn_data_map_config(const rn_data_map *map, rn_model_config *cfg)
     cfg->n_fields = map->n_fields;
     memcpy(cfg->cardinality, map->cardinality, sizeof map->cardinality);
     cfg->n_dense = map->n_dense;
-    int seq = cfg->kind == RN_MODEL_MLP || cfg->kind == RN_MODEL_DIN || cfg->kind == RN_MODEL_DIEN;
+    int seq = rn_config_key_reads(rn_config_key_find("seq_len"), cfg->kind);
     cfg->seq_len = seq && map->seq >= 0 ? map->seq_len : 0;
     cfg->seq_field = cfg->seq_len > 0 ? map->seq_field : -1;
 }

@@ -20,5 +20,44 @@ check viz 'lua|lauxlib|lualib|readline|tensor\.h|autograd|engine/|error\.h|inter
       "Lua, readline or engine headers"
 check repl 'SDL|tensor\.h|autograd|engine/|error\.h|interrupt\.h|vz_|viz' \
       "SDL, engine or viz headers"
+
+# The rules of the second half of the zoo (ARCHITECTURE.md, "Where each family lives").
+# Each family folder may be absent until its family lands.
+check_dir() # folder, forbidden-pattern, what (skipped when the folder does not exist yet)
+{
+    [ -d "$top/$1" ] || { passed=$((passed + 1)); return; }
+    check "$@"
+}
+check_dir engine/data '\.\./models/|\.\./embed/|\.\./mf/|\.\./retrieval/|models/|embed/|mf/|retrieval/' \
+      "models/, embed/, mf/ or retrieval/ headers (data is below every family)"
+check_dir engine/embed '\.\./models/|models/' "models/ headers (word2vec and walks are not CTR models)"
+check_dir engine/mf '\.\./models/|models/' "models/ headers (ALS is not a CTR model)"
+check_dir engine/retrieval '\.\./models/([^l]|l[^a])|models/([^l]|l[^a])' \
+      "models/ headers other than models/layers.h"
+# the engine's shared core (loop, index, embeddings, ...) knows no family
+hits=$(grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"(models|embed|mf|retrieval)/' \
+       "$top"/engine/*.c "$top"/engine/*.h 2>/dev/null)
+if [ -n "$hits" ]; then
+    echo "engine/*.c, *.h (the shared core) must not include a family's headers:"; echo "$hits"
+    failed=$((failed + 1))
+else
+    passed=$((passed + 1))
+fi
+# no shared model code tests a kind: differences live in each kind's rn__kind
+shared="model.c train.c io.c layers.c config.c batch.c from_dataset.c"
+hits=""
+for f in $shared; do
+    [ -f "$top/engine/models/$f" ] || continue
+    h=$(grep -nE 'kind[[:space:]]*[!=]=[[:space:]]*RN_MODEL_|case[[:space:]]+RN_MODEL_' \
+        "$top/engine/models/$f")
+    [ -n "$h" ] && hits="$hits$f: $h"$'\n'
+done
+if [ -n "$hits" ]; then
+    echo "shared model code must not test a kind (put the difference in the kind's rn__kind):"
+    echo "$hits"; failed=$((failed + 1))
+else
+    passed=$((passed + 1))
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
