@@ -37,9 +37,8 @@ void rec_ctrdata_push(lua_State *L, rn_samples *b)
     luaL_setmetatable(L, REC_DATA);
 }
 
-const rn_dataset *rec_dataset_map(lua_State *L, int i, const char *label, int T,
-                                  rn_data_map *map, const size_t **rows, size_t *start,
-                                  size_t *n)
+const rn_dataset *rec_dataset_map(lua_State *L, int i, const char *label, int T, rn_data_map *map,
+                                  const size_t **rows, size_t *start, size_t *n)
 {
     const rn_dataset *ds = rec_check_dataset(L, i, rows, start, n);
     if (rn_data_map_infer(ds, label && label[0] ? label : NULL, T > 0 ? T : 50, map) != RN_OK)
@@ -315,7 +314,7 @@ static int l_batch(lua_State *L)
 
 static const luaL_Reg data_methods[] = {{"slice", d_slice},   {"split", d_split},
                                         {"schema", d_schema}, {"labels", d_labels},
-                                        {"close", d_close},      {NULL, NULL}};
+                                        {"close", d_close},   {NULL, NULL}};
 
 static const rec_doc_entry data_docs[] = {
     {"slice", "d:slice(i, j) copies rows i..j (1-based, inclusive) into a new rec.CtrData.",
@@ -347,10 +346,11 @@ void rec_ctrdata_open(lua_State *L, int models)
     lua_pop(L, 1);
 
     lua_pushcfunction(L, l_batch);
-    rec_doc_set(L, -1, "rec.models.batch",
-                "rec.models.batch{sparse = {{ids of row 1}, ...}, dense = {{...}}, seq = {{items}}, "
-                "seq_len, labels, group} makes a rec.CtrData by hand (ids from 0; item 0 is "
-                "padding).",
-                "print(#rec.models.batch{sparse = {{1, 0}, {0, 1}}, labels = {1, 0}})");
+    rec_doc_set(
+        L, -1, "rec.models.batch",
+        "rec.models.batch{sparse = {{ids of row 1}, ...}, dense = {{...}}, seq = {{items}}, "
+        "seq_len, labels, group} makes a rec.CtrData by hand (ids from 0; item 0 is "
+        "padding).",
+        "print(#rec.models.batch{sparse = {{1, 0}, {0, 1}}, labels = {1, 0}})");
     lua_setfield(L, models, "batch");
 }

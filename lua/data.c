@@ -10,6 +10,7 @@
  * of reading freed memory. */
 #include "rec.h"
 #include "rec_data.h"
+#include "rec_aux.h"
 #include "rec_engine.h"
 #include "host.h"
 
@@ -316,14 +317,9 @@ static int d_len(lua_State *L)
 
 /* The integer option seed of the table at i (0 when absent); any integer,
  * negative ones included, names a stream. */
-static uint64_t opt_seed(lua_State *L, int i, const char *fn)
+static uint64_t opt_seed(lua_State *L, int i)
 {
-    if (!lua_istable(L, i) || lua_getfield(L, i, "seed") == LUA_TNIL) return 0;
-    int ok;
-    lua_Integer seed = lua_tointegerx(L, -1, &ok);
-    if (!ok) luaL_error(L, "%s: seed must be an integer, got %s", fn, luaL_tolstring(L, -1, NULL));
-    lua_pop(L, 1);
-    return (uint64_t)seed;
+    return (uint64_t)rec_opt_integer(L, i, "seed", 0, LUA_MININTEGER, LUA_MAXINTEGER);
 }
 
 /* ds:split(frac [, {seed =, by =}]) or ds:split{frac =, seed =, by =} */
@@ -344,7 +340,7 @@ static int d_split(lua_State *L)
     rec_check_options(L, opts, "split", known);
     if (opts == 3 && lua_istable(L, 3) && lua_getfield(L, 3, "frac") != LUA_TNIL)
         luaL_error(L, "split: give the fraction once (as the argument or as frac =)");
-    uint64_t seed = opt_seed(L, opts, "split");
+    uint64_t seed = opt_seed(L, opts);
     const char *by = "random";
     if (lua_istable(L, opts) && lua_getfield(L, opts, "by") != LUA_TNIL) by = lua_tostring(L, -1);
     if (by == NULL) luaL_error(L, "split: by must be a string (random, time or leave_last)");

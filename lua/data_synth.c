@@ -106,8 +106,10 @@ static int l_synthetic_ctr(lua_State *L)
     rec_check_options(L, 1, "rec.data.synthetic_ctr", synth_ctr_opts);
     rn_synth_ctr_config c = rn_synth_ctr_defaults();
     c.rows = (size_t)rec_opt_integer(L, 1, "rows", (lua_Integer)c.rows, 1, 100000000);
-    c.n_fields = (int)rec_opt_integer(L, 1, "fields", (lua_Integer)c.n_fields, 1, RN_MODEL_MAX_FIELDS);
-    c.cardinality = (int)rec_opt_integer(L, 1, "cardinality", (lua_Integer)c.cardinality, 1, 100000000);
+    c.n_fields =
+        (int)rec_opt_integer(L, 1, "fields", (lua_Integer)c.n_fields, 1, RN_MODEL_MAX_FIELDS);
+    c.cardinality =
+        (int)rec_opt_integer(L, 1, "cardinality", (lua_Integer)c.cardinality, 1, 100000000);
     c.n_dense = (int)rec_opt_integer(L, 1, "dense", (lua_Integer)c.n_dense, 0, 4096);
     c.rank = (int)rec_opt_integer(L, 1, "rank", (lua_Integer)c.rank, 1, 1024);
     c.interaction = (float)rec_opt_number(L, 1, "interaction", (double)c.interaction);

@@ -215,8 +215,9 @@ static void add_optim(lua_State *L, optim_set *os, fit_guard *g, int i, model_ud
     if (os->n == FIT_MAX_OPTIMS) luaL_error(L, "%s: at most %d optimizers", fn, FIT_MAX_OPTIMS);
     if (rec_optim_test(L, i) != NULL) {
         if (lr > 0)
-            luaL_error(L, "%s: lr = ... cannot change a rec.Optimizer's learning rate: give it "
-                          "to rec.optim instead",
+            luaL_error(L,
+                       "%s: lr = ... cannot change a rec.Optimizer's learning rate: give it "
+                       "to rec.optim instead",
                        fn);
         for (int k = 0; k < os->n; k++)
             if (!os->owned[k] && os->o[k] == rec_optim_test(L, i))
@@ -363,8 +364,8 @@ int rec_model_fit(lua_State *L)
     rn_fit_result res;
     int rc = rn_model_fit(m, data, os->o, os->n, &fc, &res);
     if (s.progress && s.tty && rc != RN_OK) fputs("\n", stdout);
-    optims_free(os); /* now, not at the next collection */
-    if (s.failed) {  /* the callback's error, at the top */
+    optims_free(os);       /* now, not at the next collection */
+    if (s.failed) {        /* the callback's error, at the top */
         lua_replace(L, 5); /* below the guard, which the error closes */
         lua_settop(L, 12);
         lua_closeslot(L, 12);

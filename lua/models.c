@@ -334,7 +334,8 @@ static int m_kind(lua_State *L)
 static int m_predict(lua_State *L)
 {
     rn_model *m = check_model(L, 1);
-    rn_samples *b = rec_samples_arg(L, 2, check_model_ud(L, 1)->label, rn_model_config_of(m)->seq_len);
+    rn_samples *b =
+        rec_samples_arg(L, 2, check_model_ud(L, 1)->label, rn_model_config_of(m)->seq_len);
     float *z = lua_newuserdatauv(L, b->n * sizeof *z, 0);
     if (rn_model_predict(m, b, 1024, z) != RN_OK) return rec_engine_error(L);
     lua_createtable(L, (int)b->n, 0);
@@ -361,7 +362,8 @@ void rec_push_eval(lua_State *L, const rn_eval *e)
 static int m_evaluate(lua_State *L)
 {
     rn_model *m = check_model(L, 1);
-    rn_samples *b = rec_samples_arg(L, 2, check_model_ud(L, 1)->label, rn_model_config_of(m)->seq_len);
+    rn_samples *b =
+        rec_samples_arg(L, 2, check_model_ud(L, 1)->label, rn_model_config_of(m)->seq_len);
     rn_eval e;
     if (rn_model_evaluate(m, b, 1024, &e) != RN_OK) return rec_engine_error(L);
     rec_push_eval(L, &e);
@@ -385,7 +387,8 @@ static void push_rows(lua_State *L, const float *v, size_t n, int width)
 static int inspect(lua_State *L, int attention)
 {
     rn_model *m = check_model(L, 1);
-    rn_samples *b = rec_samples_arg(L, 2, check_model_ud(L, 1)->label, rn_model_config_of(m)->seq_len);
+    rn_samples *b =
+        rec_samples_arg(L, 2, check_model_ud(L, 1)->label, rn_model_config_of(m)->seq_len);
     int width = 0;
     int rc = attention ? rn_model_attention(m, b, NULL, &width)
                        : rn_model_interactions(m, b, NULL, &width);
@@ -484,15 +487,10 @@ static const char *const common_config =
     "dense (dense features), embed_dim (8), hidden ({64, 32}), activation ('relu' | 'prelu' | "
     "'dice' | 'sigmoid'), bn, dropout, l2_embed, init_std, seed.";
 
-static const luaL_Reg fns[] = {{"lr", l_lr},
-                               {"fm", l_fm},
-                               {"mlp", l_mlp},
-                               {"wide_deep", l_wide_deep},
-                               {"deepfm", l_deepfm},
-                               {"din", l_din},
-                               {"dien", l_dien},
-                               {"load", l_load},
-                               {NULL, NULL}};
+static const luaL_Reg fns[] = {
+    {"lr", l_lr},         {"fm", l_fm},   {"mlp", l_mlp},   {"wide_deep", l_wide_deep},
+    {"deepfm", l_deepfm}, {"din", l_din}, {"dien", l_dien}, {"load", l_load},
+    {NULL, NULL}};
 
 void rec_open_models(lua_State *L)
 {

@@ -120,12 +120,11 @@ static void read_schedule(lua_State *L, int i, const char *fn, rn_schedule *s)
 /* The option keys of each kind (without the extra keys of a caller). */
 static const char *const sgd_keys[] = {"lr",        "momentum", "nesterov", "weight_decay",
                                        "clip_norm", "schedule", NULL};
-static const char *const adagrad_keys[] = {"lr",        "eps",      "initial_accumulator",
-                                           "weight_decay", "clip_norm", "schedule", NULL};
-static const char *const adam_keys[] = {"lr",           "beta1",     "beta2",   "eps",
+static const char *const adagrad_keys[] = {
+    "lr", "eps", "initial_accumulator", "weight_decay", "clip_norm", "schedule", NULL};
+static const char *const adam_keys[] = {"lr",           "beta1",     "beta2",    "eps",
                                         "weight_decay", "clip_norm", "schedule", NULL};
-static const char *const ftrl_keys[] = {"alpha", "beta",      "l1",      "l2",
-                                        "clip_norm", "schedule", NULL};
+static const char *const ftrl_keys[] = {"alpha", "beta", "l1", "l2", "clip_norm", "schedule", NULL};
 
 static const char *const *kind_keys(int kind)
 {
@@ -188,8 +187,9 @@ void rec_optim_spec(lua_State *L, int i, const char *fn, float lr_default, rn_op
         return;
     }
     if (!lua_istable(L, i))
-        luaL_error(L, "%s: an optimizer is a name ('adam', 'adagrad', 'sgd', 'adamw', 'ftrl'), "
-                      "a table {kind = 'adam', lr = 0.001, ...} or a rec.Optimizer, got %s",
+        luaL_error(L,
+                   "%s: an optimizer is a name ('adam', 'adagrad', 'sgd', 'adamw', 'ftrl'), "
+                   "a table {kind = 'adam', lr = 0.001, ...} or a rec.Optimizer, got %s",
                    fn, luaL_typename(L, i));
     /* the kind first (its keys are the ones allowed), then the options */
     char kfn[64];
@@ -201,8 +201,9 @@ void rec_optim_spec(lua_State *L, int i, const char *fn, float lr_default, rn_op
         for (k = 0; s != NULL && kind_names[k] && strcmp(kind_names[k], s) != 0; k++)
             ;
         if (s == NULL || kind_names[k] == NULL)
-            luaL_error(L, "%s: optimizer kind must be one of sgd, adagrad, adam, adamw, ftrl, got %s%s",
-                       fn, s ? s : luaL_typename(L, -1), s ? rec_did_you_mean(L, s, kind_names) : "");
+            luaL_error(
+                L, "%s: optimizer kind must be one of sgd, adagrad, adam, adamw, ftrl, got %s%s",
+                fn, s ? s : luaL_typename(L, -1), s ? rec_did_you_mean(L, s, kind_names) : "");
     }
     lua_pop(L, 1);
     snprintf(kfn, sizeof kfn, "%s (%s)", fn, kind_names[k]);
@@ -362,9 +363,10 @@ rn_optim *rec_optim_bind(lua_State *L, int i, int owner, rec_params_ud *pud, con
         lua_pop(L, 1);
     }
     if (foreign > 0)
-        luaL_error(L, "%s: the rec.Optimizer updates parameters that are not this model's (%d of "
-                      "its %d sources: a rec.Params, or tensors of another model or set); make it "
-                      "without params = and fit binds it to the model",
+        luaL_error(L,
+                   "%s: the rec.Optimizer updates parameters that are not this model's (%d of "
+                   "its %d sources: a rec.Params, or tensors of another model or set); make it "
+                   "without params = and fit binds it to the model",
                    fn, foreign, n);
     if (n == 0) { /* no parameters yet: bind to the model's, under prefix */
         if (rn_optim_add(u->o, pud->ps, prefix) != RN_OK) rec_engine_error(L);

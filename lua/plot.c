@@ -111,10 +111,8 @@ static void common_opts(lua_State *L, plot_figure *F, vz_panel *p, int opts)
     const char *s;
     if (p != NULL) {
         if ((s = rec_opt_string(L, opts, "title", NULL)) != NULL) vz_panel_set_title(p, s);
-        if ((s = rec_opt_string(L, opts, "xlabel", NULL)) != NULL)
-            vz_panel_set_xlabel(p, s);
-        if ((s = rec_opt_string(L, opts, "ylabel", NULL)) != NULL)
-            vz_panel_set_ylabel(p, s);
+        if ((s = rec_opt_string(L, opts, "xlabel", NULL)) != NULL) vz_panel_set_xlabel(p, s);
+        if ((s = rec_opt_string(L, opts, "ylabel", NULL)) != NULL) vz_panel_set_ylabel(p, s);
     }
     if (lua_getfield(L, opts, "presentation") != LUA_TNIL)
         vz_figure_set_presentation(F->fig, rec_opt_bool(L, opts, "presentation", 0));
@@ -126,8 +124,10 @@ static void common_opts(lua_State *L, plot_figure *F, vz_panel *p, int opts)
 /* Makes a figure of rows x cols from opts (width, height) and pushes it. */
 static plot_figure *new_figure(lua_State *L, int opts, int rows, int cols, const char *fname)
 {
-    int w = (int)rec_opt_integer(L, opts, "width", cols > 1 ? 480 * cols : 800, -1000000000, 1000000000);
-    int h = (int)rec_opt_integer(L, opts, "height", rows > 1 ? 360 * rows : 500, -1000000000, 1000000000);
+    int w = (int)rec_opt_integer(L, opts, "width", cols > 1 ? 480 * cols : 800, -1000000000,
+                                 1000000000);
+    int h = (int)rec_opt_integer(L, opts, "height", rows > 1 ? 360 * rows : 500, -1000000000,
+                                 1000000000);
     plot_figure *F = push_figure(L);
     if ((F->fig = vz_figure_new(rows, cols, w, h)) == NULL) plot_vz_error(L, fname);
     return F;
@@ -224,7 +224,8 @@ static int plot_figure_new(lua_State *L)
     static const char *const keys[] = {"rows",  "cols",         "width",     "height", "show",
                                        "title", "presentation", "save_path", NULL};
     rec_check_keys(L, 1, fname, keys, 0);
-    int rows = (int)rec_opt_integer(L, 1, "rows", 1, -1000000000, 1000000000), cols = (int)rec_opt_integer(L, 1, "cols", 1, -1000000000, 1000000000);
+    int rows = (int)rec_opt_integer(L, 1, "rows", 1, -1000000000, 1000000000),
+        cols = (int)rec_opt_integer(L, 1, "cols", 1, -1000000000, 1000000000);
     plot_figure *F = new_figure(L, 1, rows, cols, fname);
     common_opts(L, F, NULL, 1);
     maybe_show(L, 2, rec_opt_bool(L, 1, "show", 1));
@@ -363,7 +364,8 @@ static int fig_set(lua_State *L)
     common_opts(L, F, p, 2);
     int w, h;
     vz_figure_size(F->fig, &w, &h);
-    int nw = (int)rec_opt_integer(L, 2, "width", w, -1000000000, 1000000000), nh = (int)rec_opt_integer(L, 2, "height", h, -1000000000, 1000000000);
+    int nw = (int)rec_opt_integer(L, 2, "width", w, -1000000000, 1000000000),
+        nh = (int)rec_opt_integer(L, 2, "height", h, -1000000000, 1000000000);
     if ((nw != w || nh != h) && vz_figure_resize(F->fig, nw, nh) != VZ_OK)
         return plot_vz_error(L, fname);
     if (p != NULL) plot_panel_set(L, 1, p, 2, fname);

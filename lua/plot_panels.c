@@ -508,7 +508,8 @@ static void fill_hist(lua_State *L, vz_panel *p, int opts, const char *fname)
         }
     }
     lua_settop(L, top);
-    if (vz_hist_set_bins(p, (int)rec_opt_integer(L, opts, "bins", 30, -1000000000, 1000000000)) != VZ_OK)
+    if (vz_hist_set_bins(p, (int)rec_opt_integer(L, opts, "bins", 30, -1000000000, 1000000000)) !=
+        VZ_OK)
         plot_vz_error(L, fname);
 }
 
@@ -728,7 +729,8 @@ void plot_panel_set(lua_State *L, int fig_idx, vz_panel *p, int opts, const char
         break;
     case VZ_PANEL_HIST:
         if (lua_getfield(L, opts, "bins") != LUA_TNIL &&
-            vz_hist_set_bins(p, (int)rec_opt_integer(L, opts, "bins", 30, -1000000000, 1000000000)) != VZ_OK)
+            vz_hist_set_bins(
+                p, (int)rec_opt_integer(L, opts, "bins", 30, -1000000000, 1000000000)) != VZ_OK)
             plot_vz_error(L, fname);
         lua_pop(L, 1);
         break;

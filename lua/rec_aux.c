@@ -145,8 +145,7 @@ double rec_opt_range(lua_State *L, int i, const char *key, double def, double lo
     if (t == LUA_TNIL) return def;
     double v = lua_tonumber(L, -1);
     if (t != LUA_TNUMBER || !(v >= lo && v <= hi)) {
-        if (lo == -HUGE_VAL && hi == HUGE_VAL)
-            opt_error(L, i, key, "a number (not nan)");
+        if (lo == -HUGE_VAL && hi == HUGE_VAL) opt_error(L, i, key, "a number (not nan)");
         char what[96];
         snprintf(what, sizeof what, "a number in %g..%g", lo, hi);
         opt_error(L, i, key, what);
@@ -161,8 +160,7 @@ double rec_opt_positive(lua_State *L, int i, const char *key, double def)
     int t = opt_get(L, i, key);
     if (t == LUA_TNIL) return def;
     double v = lua_tonumber(L, -1);
-    if (t != LUA_TNUMBER || !(v > 0) || !isfinite(v))
-        opt_error(L, i, key, "a finite number > 0");
+    if (t != LUA_TNUMBER || !(v > 0) || !isfinite(v)) opt_error(L, i, key, "a finite number > 0");
     lua_pop(L, 1);
     return v;
 }
@@ -245,8 +243,8 @@ int rec_opt_enum(lua_State *L, int i, const char *key, const char *const *names,
     return lua_error(L), 0;
 }
 
-int rec_opt_int_list(lua_State *L, int i, const char *key, int max, lua_Integer lo,
-                     lua_Integer hi, int *out)
+int rec_opt_int_list(lua_State *L, int i, const char *key, int max, lua_Integer lo, lua_Integer hi,
+                     int *out)
 {
     i = lua_absindex(L, i);
     int t = opt_get(L, i, key);
@@ -295,8 +293,7 @@ static void totable(lua_State *L, int idx, const char *fn, const char *what)
     lua_replace(L, idx);
 }
 
-float *rec_floats(lua_State *L, int idx, const char *fn, const char *what, size_t *n,
-                   int allow_nan)
+float *rec_floats(lua_State *L, int idx, const char *fn, const char *what, size_t *n, int allow_nan)
 {
     idx = lua_absindex(L, idx);
     totable(L, idx, fn, what);
@@ -310,8 +307,7 @@ float *rec_floats(lua_State *L, int idx, const char *fn, const char *what, size_
         return v;
     }
     if (lua_type(L, idx) != LUA_TTABLE)
-        luaL_error(L, "%s: %s must be a table of numbers, got %s", fn, what,
-                   luaL_typename(L, idx));
+        luaL_error(L, "%s: %s must be a table of numbers, got %s", fn, what, luaL_typename(L, idx));
     size_t len = (size_t)lua_rawlen(L, idx);
     float *v = lua_newuserdatauv(L, (len ? len : 1) * sizeof(float), 0);
     for (size_t i = 0; i < len; i++) {
@@ -336,7 +332,7 @@ float *rec_floats(lua_State *L, int idx, const char *fn, const char *what, size_
 }
 
 float *rec_matrix(lua_State *L, int idx, const char *fn, const char *what, int *rows, int *cols,
-                   int allow_nan)
+                  int allow_nan)
 {
     idx = lua_absindex(L, idx);
     totable(L, idx, fn, what);
@@ -372,8 +368,8 @@ float *rec_matrix(lua_State *L, int idx, const char *fn, const char *what, int *
                 if (isfinite(raw))
                     luaL_error(L, "%s: %s[%d][%d] = %f is beyond the float range", fn, what,
                                (int)i + 1, (int)j + 1, raw);
-                luaL_error(L, "%s: %s[%d][%d] is %s (not finite)", fn, what, (int)i + 1,
-                           (int)j + 1, isnan(raw) ? "nan" : "inf");
+                luaL_error(L, "%s: %s[%d][%d] is %s (not finite)", fn, what, (int)i + 1, (int)j + 1,
+                           isnan(raw) ? "nan" : "inf");
             }
             v[i * C + j] = d;
         }
@@ -388,11 +384,9 @@ const char **rec_strings(lua_State *L, int idx, const char *fn, const char *what
     idx = lua_absindex(L, idx);
     if (lua_isnil(L, idx)) return NULL;
     if (lua_type(L, idx) != LUA_TTABLE)
-        luaL_error(L, "%s: %s must be a table of strings, got %s", fn, what,
-                   luaL_typename(L, idx));
+        luaL_error(L, "%s: %s must be a table of strings, got %s", fn, what, luaL_typename(L, idx));
     if ((int)lua_rawlen(L, idx) != n)
-        luaL_error(L, "%s: %s has %d entries, expected %d", fn, what, (int)lua_rawlen(L, idx),
-                   n);
+        luaL_error(L, "%s: %s has %d entries, expected %d", fn, what, (int)lua_rawlen(L, idx), n);
     const char **s = lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof *s, 0);
     for (int i = 0; i < n; i++) {
         int t = lua_rawgeti(L, idx, i + 1);
@@ -429,8 +423,7 @@ void *rec_check_open(lua_State *L, int i, const char *tname, const char *what)
 {
     void *u = luaL_testudata(L, i, tname);
     if (u == NULL) luaL_typeerror(L, i, tname);
-    if (*(void **)u == NULL)
-        luaL_argerror(L, i, lua_pushfstring(L, "the %s is closed", what));
+    if (*(void **)u == NULL) luaL_argerror(L, i, lua_pushfstring(L, "the %s is closed", what));
     return u;
 }
 

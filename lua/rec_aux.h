@@ -34,8 +34,7 @@ void rec_check_options(lua_State *L, int i, const char *fn, const char *const *k
 
 /* Like rec_check_options, but also allows the integer keys 1..positional
  * (a table that is both a list and options: {{1, 2}, {3, 4}, title = "x"}). */
-void rec_check_keys(lua_State *L, int i, const char *fn, const char *const *known,
-                    int positional);
+void rec_check_keys(lua_State *L, int i, const char *fn, const char *const *known, int positional);
 
 /* The name in known nearest to name (edit distance), when near enough to
  * suggest ("did you mean"), else NULL. */
@@ -71,8 +70,8 @@ const char *rec_opt_string(lua_State *L, int i, const char *key, const char *def
 int rec_opt_enum(lua_State *L, int i, const char *key, const char *const *names, int def);
 /* A list of integers in [lo, hi], at most max of them, into out: returns the
  * count, or -1 when the key is absent. */
-int rec_opt_int_list(lua_State *L, int i, const char *key, int max, lua_Integer lo,
-                     lua_Integer hi, int *out);
+int rec_opt_int_list(lua_State *L, int i, const char *key, int max, lua_Integer lo, lua_Integer hi,
+                     int *out);
 
 /* ---- arrays ---------------------------------------------------------------------
  * Values (not options): fn and what name them in errors ("rec.plot.line", "y"). */

@@ -46,9 +46,8 @@ void rec_ctrdata_push(lua_State *L, rn_samples *b);
 
 /* The map of the rec.Dataset at i (sequences padded to T when T > 0, else to
  * the longest list, at most 50). */
-const rn_dataset *rec_dataset_map(lua_State *L, int i, const char *label, int T,
-                                  rn_data_map *map, const size_t **rows, size_t *start,
-                                  size_t *n);
+const rn_dataset *rec_dataset_map(lua_State *L, int i, const char *label, int T, rn_data_map *map,
+                                  const size_t **rows, size_t *start, size_t *n);
 
 /* The samples at i: a rec.CtrData as it is, or a rec.Dataset read through
  * its inferred map into a new rec.CtrData that replaces it at i (a copy: the

@@ -3,8 +3,8 @@
  * same options with the same checks:
  *
  *   rn_optim_config c;
- *   rec_optim_spec(L, 7, "fit: optimizer", 0, &c);  // "adam" or {kind = 'sgd', nesterov = true, ...}
- *   rn_optim *o = rn_optim_new(&c);                 // the caller owns it
+ *   rec_optim_spec(L, 7, "fit: optimizer", 0, &c);  // "adam" or {kind = 'sgd', nesterov = true,
+ * ...} rn_optim *o = rn_optim_new(&c);                 // the caller owns it
  *
  *   // or a rec.Optimizer made by rec.optim, bound to the model's parameters:
  *   if (rec_optim_test(L, 7)) o = rec_optim_bind(L, 7, 1, &model->pud, "", "fit");

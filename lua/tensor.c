@@ -1,6 +1,7 @@
 /* rec.Tensor and rec.Params: engine tensors and parameter sets as Lua
  * userdata, the per-state autograd graph they live in, and the tensor
  * argument helpers the other engine bindings share (rec_engine.h). */
+#include "rec_aux.h"
 #include "rec_engine.h"
 #include "host.h"
 #include "rec.h"
