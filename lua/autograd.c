@@ -5,6 +5,7 @@
  * gradient lives until the step ends (opt:step() or rec.autograd.reset());
  * any other result is an ordinary tensor. Axes count from 1 as in Lua
  * (negative from the end); ids are 0-based rows, as the data holds them. */
+#include "rec_aux.h"
 #include "rec_engine.h"
 #include "host.h"
 #include "rec.h"

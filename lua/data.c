@@ -10,6 +10,7 @@
  * of reading freed memory. */
 #include "rec.h"
 #include "rec_data.h"
+#include "rec_aux.h"
 #include "rec_engine.h"
 #include "host.h"
 
@@ -32,46 +33,6 @@ typedef struct rec_ds {
 } rec_ds;
 
 /* ---- helpers ---------------------------------------------------------------------------- */
-
-/* The known name nearest to name. */
-static const char *nearest(const char *name, const char *const *known, size_t n)
-{
-    const char *best = NULL;
-    size_t best_d = (size_t)-1;
-    for (size_t i = 0; i < n; i++) {
-        size_t d = rec_edit_distance(name, known[i]);
-        if (d < best_d) best_d = d, best = known[i];
-    }
-    return best;
-}
-
-/* Checks the keys of the table at i: strings from known, plus the integer
- * keys 1..positional. */
-static void check_keys(lua_State *L, int i, const char *fn, const char *const *known,
-                       int positional)
-{
-    i = lua_absindex(L, i);
-    size_t n_known = 0;
-    while (known[n_known])
-        n_known++;
-    lua_pushnil(L);
-    while (lua_next(L, i)) {
-        lua_pop(L, 1);
-        if (lua_type(L, -1) == LUA_TNUMBER && lua_isinteger(L, -1) && lua_tointeger(L, -1) >= 1 &&
-            lua_tointeger(L, -1) <= positional)
-            continue;
-        if (lua_type(L, -1) != LUA_TSTRING)
-            luaL_error(L, "%s: unexpected %s key %s", fn, luaL_typename(L, -1),
-                       luaL_tolstring(L, -1, NULL));
-        const char *key = lua_tostring(L, -1);
-        size_t k = 0;
-        while (k < n_known && strcmp(known[k], key) != 0)
-            k++;
-        if (k == n_known)
-            luaL_error(L, "%s: unknown option '%s' (did you mean '%s'?)", fn, key,
-                       nearest(key, known, n_known));
-    }
-}
 
 static rec_ds *to_ds(lua_State *L, int i)
 {
@@ -155,13 +116,14 @@ static int column_of(lua_State *L, const rn_dataset *ds, const char *name)
 {
     int c = rn_dataset_find(ds, name);
     if (c >= 0) return c;
-    const char *names[256];
+    const char *names[257];
     size_t n = ds->n_cols < 256 ? ds->n_cols : 256;
     for (size_t i = 0; i < n; i++)
         names[i] = ds->cols[i].name;
+    names[n] = NULL;
     if (n == 0) return luaL_error(L, "the data set has no column '%s' (it has no columns)", name);
-    return luaL_error(L, "the data set has no column '%s' (did you mean '%s'?)", name,
-                      nearest(name, names, n));
+    return luaL_error(L, "the data set has no column '%s'%s", name,
+                      rec_did_you_mean(L, name, names));
 }
 
 /* ---- loaders ------------------------------------------------------------------------------ */
@@ -176,7 +138,7 @@ static int l_csv(lua_State *L)
     static const char *const col_known[] = {"name", "kind", "hash", "sep", "fill", NULL};
     const char *path = luaL_checkstring(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
-    check_keys(L, 2, "rec.data.csv", known, 0);
+    rec_check_keys(L, 2, "rec.data.csv", known, 0);
     if (lua_getfield(L, 2, "columns") != LUA_TTABLE)
         luaL_error(L, "rec.data.csv: the schema needs columns = {{\"name\", \"kind\"}, ...} "
                       "(kinds: label, dense, cat, seq, int)");
@@ -190,7 +152,7 @@ static int l_csv(lua_State *L)
             luaL_error(L, "rec.data.csv: columns[%d] is %s: expected {\"name\", \"kind\", ...}",
                        (int)k + 1, luaL_typename(L, -1));
         int e = lua_gettop(L);
-        check_keys(L, e, "rec.data.csv column", col_known, 2);
+        rec_check_keys(L, e, "rec.data.csv column", col_known, 2);
         const char *name = NULL, *kind = NULL;
         if (lua_rawgeti(L, e, 1) == LUA_TSTRING || lua_getfield(L, e, "name") == LUA_TSTRING)
             name = lua_tostring(L, -1);
@@ -204,8 +166,8 @@ static int l_csv(lua_State *L)
         while (kinds[ki] && strcmp(kinds[ki], kind) != 0)
             ki++;
         if (kinds[ki] == NULL)
-            luaL_error(L, "rec.data.csv: column '%s': unknown kind '%s' (did you mean '%s'?)", name,
-                       kind, nearest(kind, kinds, 5));
+            luaL_error(L, "rec.data.csv: column '%s': unknown kind '%s'%s", name, kind,
+                       rec_did_you_mean(L, kind, kinds));
         spec[k].name = name; /* the string lives in the schema table */
         spec[k].kind = ki;
         lua_getfield(L, e, "hash");
@@ -355,14 +317,9 @@ static int d_len(lua_State *L)
 
 /* The integer option seed of the table at i (0 when absent); any integer,
  * negative ones included, names a stream. */
-static uint64_t opt_seed(lua_State *L, int i, const char *fn)
+static uint64_t opt_seed(lua_State *L, int i)
 {
-    if (!lua_istable(L, i) || lua_getfield(L, i, "seed") == LUA_TNIL) return 0;
-    int ok;
-    lua_Integer seed = lua_tointegerx(L, -1, &ok);
-    if (!ok) luaL_error(L, "%s: seed must be an integer, got %s", fn, luaL_tolstring(L, -1, NULL));
-    lua_pop(L, 1);
-    return (uint64_t)seed;
+    return (uint64_t)rec_opt_integer(L, i, "seed", 0, LUA_MININTEGER, LUA_MAXINTEGER);
 }
 
 /* ds:split(frac [, {seed =, by =}]) or ds:split{frac =, seed =, by =} */
@@ -383,7 +340,7 @@ static int d_split(lua_State *L)
     rec_check_options(L, opts, "split", known);
     if (opts == 3 && lua_istable(L, 3) && lua_getfield(L, 3, "frac") != LUA_TNIL)
         luaL_error(L, "split: give the fraction once (as the argument or as frac =)");
-    uint64_t seed = opt_seed(L, opts, "split");
+    uint64_t seed = opt_seed(L, opts);
     const char *by = "random";
     if (lua_istable(L, opts) && lua_getfield(L, opts, "by") != LUA_TNIL) by = lua_tostring(L, -1);
     if (by == NULL) luaL_error(L, "split: by must be a string (random, time or leave_last)");
@@ -391,7 +348,7 @@ static int d_split(lua_State *L)
     while (bys[how] && strcmp(bys[how], by) != 0)
         how++;
     if (bys[how] == NULL)
-        luaL_error(L, "split: unknown by '%s' (did you mean '%s'?)", by, nearest(by, bys, 3));
+        luaL_error(L, "split: unknown by '%s'%s", by, rec_did_you_mean(L, by, bys));
     if (how != 2 && !(frac >= 0 && frac <= 1))
         luaL_error(L, "split: the fraction is %f: expected a value in [0, 1]", frac);
     rn_subset from = view_subset(L, d);

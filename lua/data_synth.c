@@ -1,30 +1,20 @@
-/* rec.data's synthetic generators for multi-task models and the notes' FM
- * example (engine/data/synth_tasks.h) and, for discoverability, rec.data.synthetic_ctr and
- * rec.data.synthetic_seq: the generators of the model zoo (rec.models). */
+/* rec.data's synthetic generators, the one home of every generator: for
+ * multi-task models and the notes' FM example (engine/data/synth_tasks.h,
+ * giving a rec.Dataset), and for the CTR zoo, rec.data.synthetic_ctr and
+ * rec.data.synthetic_seq (engine/models/synth.h, giving a rec.CtrData). */
 #include "host.h"
 #include "rec.h"
+#include "rec_aux.h"
 #include "rec_data.h"
-#include "rec_engine.h"
+#include "rec_models.h"
 
 #include "data/synth_tasks.h"
+#include "models/synth.h"
 
 #include <math.h>
 #include <stdio.h>
 
 #include <lauxlib.h>
-
-/* An integer option in [lo, hi]; an error naming fn and the option otherwise. */
-static double int_option(lua_State *L, const char *fn, const char *name, double def, double lo,
-                         double hi)
-{
-    double v = rec_opt_number(L, 1, name, def);
-    if (!(v >= lo && v <= hi) || v != floor(v)) {
-        char msg[160]; /* luaL_error has no %g */
-        snprintf(msg, sizeof msg, "a whole number in [%g, %g], got %g", lo, hi, v);
-        luaL_error(L, "%s: %s must be %s", fn, name, msg);
-    }
-    return v;
-}
 
 /* rec.data.synthetic_funnel{rows, users, items, dim, scale, ctr_bias, cvr_bias, shared, seed} */
 static int l_funnel(lua_State *L)
@@ -36,15 +26,15 @@ static int l_funnel(lua_State *L)
     if (!lua_isnoneornil(L, 1)) luaL_checktype(L, 1, LUA_TTABLE);
     rec_check_options(L, 1, fn, known);
     rn_synth_funnel_config c = rn_synth_funnel_defaults();
-    c.rows = (size_t)int_option(L, fn, "rows", (double)c.rows, 1, 1e8);
-    c.users = (int)int_option(L, fn, "users", c.users, 1, 1e7);
-    c.items = (int)int_option(L, fn, "items", c.items, 1, 1e7);
-    c.dim = (int)int_option(L, fn, "dim", c.dim, 1, 1024);
+    c.rows = (size_t)rec_opt_integer(L, 1, "rows", (lua_Integer)c.rows, 1, 100000000);
+    c.users = (int)rec_opt_integer(L, 1, "users", (lua_Integer)c.users, 1, 10000000);
+    c.items = (int)rec_opt_integer(L, 1, "items", (lua_Integer)c.items, 1, 10000000);
+    c.dim = (int)rec_opt_integer(L, 1, "dim", (lua_Integer)c.dim, 1, 1024);
     c.scale = (float)rec_opt_number(L, 1, "scale", (double)c.scale);
     c.ctr_bias = (float)rec_opt_number(L, 1, "ctr_bias", (double)c.ctr_bias);
     c.cvr_bias = (float)rec_opt_number(L, 1, "cvr_bias", (double)c.cvr_bias);
     c.shared = (float)rec_opt_number(L, 1, "shared", (double)c.shared);
-    c.seed = (uint64_t)int_option(L, fn, "seed", (double)c.seed, 0, 9007199254740991.0);
+    c.seed = (uint64_t)rec_opt_integer(L, 1, "seed", (lua_Integer)c.seed, 0, 9007199254740991);
     /* The truth goes to userdata buffers (collected on an error), then to tables. */
     float *ctr = lua_newuserdatauv(L, c.rows * sizeof *ctr, 0);
     float *cvr = lua_newuserdatauv(L, c.rows * sizeof *cvr, 0);
@@ -77,13 +67,13 @@ static int l_multitask(lua_State *L)
     if (!lua_isnoneornil(L, 1)) luaL_checktype(L, 1, LUA_TTABLE);
     rec_check_options(L, 1, fn, known);
     rn_synth_multitask_config c = rn_synth_multitask_defaults();
-    c.rows = (size_t)int_option(L, fn, "rows", (double)c.rows, 1, 1e8);
-    c.dim = (int)int_option(L, fn, "dim", c.dim, 2, 4096);
+    c.rows = (size_t)rec_opt_integer(L, 1, "rows", (lua_Integer)c.rows, 1, 100000000);
+    c.dim = (int)rec_opt_integer(L, 1, "dim", (lua_Integer)c.dim, 2, 4096);
     c.correlation = (float)rec_opt_number(L, 1, "correlation", (double)c.correlation);
-    c.sines = (int)int_option(L, fn, "sines", c.sines, 0, 1000);
+    c.sines = (int)rec_opt_integer(L, 1, "sines", (lua_Integer)c.sines, 0, 1000);
     c.scale = (float)rec_opt_number(L, 1, "scale", (double)c.scale);
     c.binary = rec_opt_bool(L, 1, "binary", c.binary);
-    c.seed = (uint64_t)int_option(L, fn, "seed", (double)c.seed, 0, 9007199254740991.0);
+    c.seed = (uint64_t)rec_opt_integer(L, 1, "seed", (lua_Integer)c.seed, 0, 9007199254740991);
     rn_dataset *ds = rn_synth_multitask(&c);
     if (ds == NULL) return rec_engine_error(L);
     rec_push_dataset(L, ds);
@@ -98,11 +88,61 @@ static int l_gender_category(lua_State *L)
     lua_settop(L, 1);
     if (!lua_isnoneornil(L, 1)) luaL_checktype(L, 1, LUA_TTABLE);
     rec_check_options(L, 1, fn, known);
-    size_t rows = (size_t)int_option(L, fn, "rows", 2000, 1, 1e8);
-    uint64_t seed = (uint64_t)int_option(L, fn, "seed", 1, 0, 9007199254740991.0);
+    size_t rows = (size_t)rec_opt_integer(L, 1, "rows", (lua_Integer)2000, 1, 100000000);
+    uint64_t seed = (uint64_t)rec_opt_integer(L, 1, "seed", (lua_Integer)1, 0, 9007199254740991);
     rn_dataset *ds = rn_synth_gender_category(rows, seed);
     if (ds == NULL) return rec_engine_error(L);
     rec_push_dataset(L, ds);
+    return 1;
+}
+
+static const char *const synth_ctr_opts[] = {"rows",  "fields",      "cardinality", "dense",
+                                             "rank",  "interaction", "linear",      "bias",
+                                             "noise", "seed",        NULL};
+
+/* rec.data.synthetic_ctr{...} -> rec.CtrData */
+static int l_synthetic_ctr(lua_State *L)
+{
+    rec_check_options(L, 1, "rec.data.synthetic_ctr", synth_ctr_opts);
+    rn_synth_ctr_config c = rn_synth_ctr_defaults();
+    c.rows = (size_t)rec_opt_integer(L, 1, "rows", (lua_Integer)c.rows, 1, 100000000);
+    c.n_fields =
+        (int)rec_opt_integer(L, 1, "fields", (lua_Integer)c.n_fields, 1, RN_MODEL_MAX_FIELDS);
+    c.cardinality =
+        (int)rec_opt_integer(L, 1, "cardinality", (lua_Integer)c.cardinality, 1, 100000000);
+    c.n_dense = (int)rec_opt_integer(L, 1, "dense", (lua_Integer)c.n_dense, 0, 4096);
+    c.rank = (int)rec_opt_integer(L, 1, "rank", (lua_Integer)c.rank, 1, 1024);
+    c.interaction = (float)rec_opt_number(L, 1, "interaction", (double)c.interaction);
+    c.linear = (float)rec_opt_number(L, 1, "linear", (double)c.linear);
+    c.bias = (float)rec_opt_number(L, 1, "bias", (double)c.bias);
+    c.noise = (float)rec_opt_number(L, 1, "noise", (double)c.noise);
+    c.seed = (uint64_t)rec_opt_integer(L, 1, "seed", (lua_Integer)c.seed, 0, 9007199254740991);
+    rn_samples *b = rn_synth_ctr(&c);
+    if (b == NULL) return rec_engine_error(L);
+    rec_ctrdata_push(L, b);
+    return 1;
+}
+
+static const char *const synth_seq_opts[] = {"rows",    "items", "cats",     "users", "seq_len",
+                                             "min_len", "drift", "strength", "seed",  NULL};
+
+/* rec.data.synthetic_seq{...} -> rec.CtrData */
+static int l_synthetic_seq(lua_State *L)
+{
+    rec_check_options(L, 1, "rec.data.synthetic_seq", synth_seq_opts);
+    rn_synth_seq_config c = rn_synth_seq_defaults();
+    c.rows = (size_t)rec_opt_integer(L, 1, "rows", (lua_Integer)c.rows, 1, 100000000);
+    c.n_items = (int)rec_opt_integer(L, 1, "items", (lua_Integer)c.n_items, 1, 100000000);
+    c.n_cats = (int)rec_opt_integer(L, 1, "cats", (lua_Integer)c.n_cats, 1, 100000000);
+    c.n_users = (int)rec_opt_integer(L, 1, "users", (lua_Integer)c.n_users, 1, 100000000);
+    c.seq_len = (int)rec_opt_integer(L, 1, "seq_len", (lua_Integer)c.seq_len, 1, 100000);
+    c.min_len = (int)rec_opt_integer(L, 1, "min_len", (lua_Integer)c.min_len, 0, 100000);
+    c.drift = rec_opt_bool(L, 1, "drift", 0);
+    c.strength = (float)rec_opt_number(L, 1, "strength", (double)c.strength);
+    c.seed = (uint64_t)rec_opt_integer(L, 1, "seed", (lua_Integer)c.seed, 0, 9007199254740991);
+    rn_samples *b = rn_synth_seq(&c);
+    if (b == NULL) return rec_engine_error(L);
+    rec_ctrdata_push(L, b);
     return 1;
 }
 
@@ -151,15 +191,23 @@ void rec_open_data_synth(lua_State *L)
         {NULL, NULL, NULL}};
     rec_doc_fields(L, data, "rec.data", 0, docs);
 
-    /* The model zoo's generators, under rec.data too (same functions). */
-    if (lua_getfield(L, -2, "models") == LUA_TTABLE) {
-        static const char *const zoo[] = {"synthetic_ctr", "synthetic_seq", NULL};
-        for (int k = 0; zoo[k]; k++) {
-            if (lua_getfield(L, -1, zoo[k]) == LUA_TFUNCTION)
-                lua_setfield(L, data, zoo[k]);
-            else
-                lua_pop(L, 1);
-        }
-    }
-    lua_pop(L, 2);
+    lua_pushcfunction(L, l_synthetic_ctr);
+    lua_setfield(L, data, "synthetic_ctr");
+    lua_pushcfunction(L, l_synthetic_seq);
+    lua_setfield(L, data, "synthetic_seq");
+    static const rec_doc_entry ctr_docs[] = {
+        {"synthetic_ctr",
+         "rec.data.synthetic_ctr{rows, fields, cardinality, dense, rank, interaction, linear, "
+         "bias, noise, seed}: CTR rows (a rec.CtrData) whose label comes from hidden pairwise "
+         "field interactions (FM beats LR on it); the group column is field 1 (a user).",
+         "print(rec.data.synthetic_ctr{rows = 1000, seed = 7})"},
+        {"synthetic_seq",
+         "rec.data.synthetic_seq{rows, items, cats, users, seq_len, min_len, drift, strength, "
+         "seed}: behaviour sequences (a rec.CtrData) where a click depends on the history items "
+         "of the candidate's category (attention matters); drift = true makes only the recent "
+         "half count (for DIEN). Fields: candidate item, its category, user.",
+         "print(rec.data.synthetic_seq{rows = 1000}:schema().seq_len)"},
+        {NULL, NULL, NULL}};
+    rec_doc_fields(L, data, "rec.data", 0, ctr_docs);
+    lua_pop(L, 1);
 }

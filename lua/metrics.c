@@ -7,6 +7,7 @@
  * and the grouped ones a second table saying how many groups or users were
  * used. */
 #include "rec.h"
+#include "rec_aux.h"
 #include "rec_engine.h"
 #include "host.h"
 

@@ -1,7 +1,13 @@
 /* rec.optim: the engine's optimizers (SGD, AdaGrad, Adam, AdamW, FTRL) as
  * rec.Optimizer userdata. An optimizer keeps the parameter sets and tensors
  * it updates alive through its user value, and refuses to step once one of
- * them has been closed. */
+ * them has been closed.
+ *
+ * This file holds the one optimizer-spec reader (rec_optim.h): rec.optim.*
+ * and m:fit{optimizer = ...} read the same options through it, and fit
+ * takes a rec.Optimizer through rec_optim_bind. */
+#include "rec_optim.h"
+#include "rec_aux.h"
 #include "rec_engine.h"
 #include "host.h"
 #include "rec.h"
@@ -9,21 +15,22 @@
 #include "error.h"
 #include "optim.h"
 
+#include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <lauxlib.h>
 
 typedef struct {
-    rn_optim *o; /* NULL once closed */
+    rn_optim *o; /* first (rec_check_open): NULL once closed */
     int kind;
+    int busy; /* > 0 while a trainer (fit) steps it: close is refused */
 } optim_ud;
 
 static optim_ud *check_optim(lua_State *L, int i)
 {
-    optim_ud *u = luaL_checkudata(L, i, REC_OPTIM);
-    if (u->o == NULL) luaL_argerror(L, i, "the optimizer is closed");
-    return u;
+    return rec_check_open(L, i, REC_OPTIM, "optimizer");
 }
 
 /* Adds the value at index i (a rec.Params with optional prefix, a tensor, or
@@ -54,22 +61,27 @@ static void add_source(lua_State *L, optim_ud *u, int i, const char *prefix)
                           "or as a parameter)");
         rc = rn_optim_add_tensor(u->o, t);
     }
-    if (rc != RN_OK) luaL_error(L, "%s", rn_error());
+    if (rc != RN_OK) rec_engine_error(L);
     lua_getiuservalue(L, 1, 1);
     lua_pushvalue(L, i);
     lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
     lua_pop(L, 1);
 }
 
-/* Nonzero when every remembered source is still open. */
-static int sources_open(lua_State *L)
+/* Nonzero when every remembered source of the optimizer at i is still open. */
+static int sources_open_at(lua_State *L, int i)
 {
-    lua_getiuservalue(L, 1, 1);
+    lua_getiuservalue(L, i, 1);
     int n = (int)lua_rawlen(L, -1), ok = 1;
     for (int k = 1; ok && k <= n; k++) {
         lua_rawgeti(L, -1, k);
         rec_params_ud *ps = luaL_testudata(L, -1, REC_PARAMS);
         rec_tensor_ud *t = luaL_testudata(L, -1, REC_TENSOR);
+        if (lua_istable(L, -1)) { /* {owner, pud}: bound by rec_optim_bind */
+            lua_rawgeti(L, -1, 2);
+            ps = lua_touserdata(L, -1);
+            lua_pop(L, 1);
+        }
         if ((ps && ps->ps == NULL) ||
             (t && (t->t == NULL || (t->kind == REC_T_PARAM && (!t->owner || !t->owner->ps)))))
             ok = 0;
@@ -79,40 +91,128 @@ static int sources_open(lua_State *L)
     return ok;
 }
 
+static int sources_open(lua_State *L)
+{
+    return sources_open_at(L, 1);
+}
+
 static const char *const schedule_opts[] = {"kind",  "warmup", "total", "step_size",
                                             "gamma", "min_lr", NULL};
 
-static void read_schedule(lua_State *L, int i, rn_schedule *s)
+static void read_schedule(lua_State *L, int i, const char *fn, rn_schedule *s)
 {
     static const char *const kinds[] = {"constant", "linear", "step", "cosine", NULL};
-    luaL_checktype(L, i, LUA_TTABLE);
-    rec_check_options(L, i, "schedule", schedule_opts);
-    lua_getfield(L, i, "kind");
-    s->kind = lua_isnil(L, -1) ? RN_LR_CONSTANT : luaL_checkoption(L, -1, NULL, kinds);
-    lua_pop(L, 1);
-    s->warmup = (long)rec_opt_number(L, i, "warmup", 0);
-    s->total = (long)rec_opt_number(L, i, "total", 0);
-    s->step_size = (long)rec_opt_number(L, i, "step_size", 1);
+    char sfn[64];
+    snprintf(sfn, sizeof sfn, "%s schedule", fn);
+    if (!lua_istable(L, i))
+        luaL_error(L, "%s: schedule must be a table {kind = 'cosine', ...}, got %s", fn,
+                   luaL_typename(L, i));
+    rec_check_options(L, i, sfn, schedule_opts);
+    static const int kind_enum[] = {RN_LR_CONSTANT, RN_LR_LINEAR, RN_LR_STEP, RN_LR_COSINE};
+    s->kind = kind_enum[rec_opt_enum(L, i, "kind", kinds, 0)];
+    s->warmup = (long)rec_opt_integer(L, i, "warmup", 0, 0, LONG_MAX);
+    s->total = (long)rec_opt_integer(L, i, "total", 0, 0, LONG_MAX);
+    s->step_size = (long)rec_opt_integer(L, i, "step_size", 1, 1, LONG_MAX);
     s->gamma = (float)rec_opt_number(L, i, "gamma", 0.1);
     s->min_lr = (float)rec_opt_number(L, i, "min_lr", 0);
 }
 
+/* The option keys of each kind (without the extra keys of a caller). */
+static const char *const sgd_keys[] = {"lr",        "momentum", "nesterov", "weight_decay",
+                                       "clip_norm", "schedule", NULL};
+static const char *const adagrad_keys[] = {
+    "lr", "eps", "initial_accumulator", "weight_decay", "clip_norm", "schedule", NULL};
+static const char *const adam_keys[] = {"lr",           "beta1",     "beta2",    "eps",
+                                        "weight_decay", "clip_norm", "schedule", NULL};
+static const char *const ftrl_keys[] = {"alpha", "beta", "l1", "l2", "clip_norm", "schedule", NULL};
+
+static const char *const *kind_keys(int kind)
+{
+    return kind == RN_SGD       ? sgd_keys
+           : kind == RN_ADAGRAD ? adagrad_keys
+           : kind == RN_FTRL    ? ftrl_keys
+                                : adam_keys;
+}
+
+void rec_optim_read(lua_State *L, int i, const char *fn, int kind, const char *const *extra,
+                    float lr_default, rn_optim_config *c)
+{
+    i = lua_absindex(L, i);
+    const char *known[24];
+    int n = 0;
+    for (const char *const *k = kind_keys(kind); *k; k++)
+        known[n++] = *k;
+    for (const char *const *k = extra; k != NULL && *k && n < 23; k++)
+        known[n++] = *k;
+    known[n] = NULL;
+    rec_check_options(L, i, fn, known);
+    *c = rn_optim_defaults(kind);
+    if (lr_default > 0) c->lr = lr_default;
+    /* every kind's lr: NaN, <= 0 and inf are refused, naming the option */
+    c->lr = (float)rec_opt_positive(L, i, kind == RN_FTRL ? "alpha" : "lr", (double)c->lr);
+    c->momentum = (float)rec_opt_range(L, i, "momentum", (double)c->momentum, 0, 1);
+    c->nesterov = rec_opt_bool(L, i, "nesterov", c->nesterov);
+    c->weight_decay = (float)rec_opt_range(L, i, "weight_decay", (double)c->weight_decay, 0, 1e6);
+    c->clip_norm = (float)rec_opt_range(L, i, "clip_norm", (double)c->clip_norm, 0, HUGE_VAL);
+    c->beta1 = (float)rec_opt_number(L, i, "beta1", (double)c->beta1);
+    c->beta2 = (float)rec_opt_number(L, i, "beta2", (double)c->beta2);
+    c->eps = (float)rec_opt_number(L, i, "eps", (double)c->eps);
+    c->initial_accumulator =
+        (float)rec_opt_number(L, i, "initial_accumulator", (double)c->initial_accumulator);
+    c->beta = (float)rec_opt_number(L, i, "beta", (double)c->beta);
+    c->l1 = (float)rec_opt_number(L, i, "l1", (double)c->l1);
+    c->l2 = (float)rec_opt_number(L, i, "l2", (double)c->l2);
+    if (lua_istable(L, i) && lua_getfield(L, i, "schedule") != LUA_TNIL)
+        read_schedule(L, lua_gettop(L), fn, &c->schedule);
+    if (lua_istable(L, i)) lua_pop(L, 1);
+}
+
+static const char *const kind_names[] = {"sgd", "adagrad", "adam", "adamw", "ftrl", NULL};
+static const int kind_enum[] = {RN_SGD, RN_ADAGRAD, RN_ADAM, RN_ADAMW, RN_FTRL};
+
+void rec_optim_spec(lua_State *L, int i, const char *fn, float lr_default, rn_optim_config *c)
+{
+    static const char *const extra[] = {"kind", NULL};
+    i = lua_absindex(L, i);
+    int k;
+    if (lua_type(L, i) == LUA_TSTRING) {
+        const char *s = lua_tostring(L, i);
+        for (k = 0; kind_names[k] && strcmp(kind_names[k], s) != 0; k++)
+            ;
+        if (kind_names[k] == NULL)
+            luaL_error(L, "%s: unknown optimizer '%s'%s (sgd, adagrad, adam, adamw, ftrl)", fn, s,
+                       rec_did_you_mean(L, s, kind_names));
+        *c = rn_optim_defaults(kind_enum[k]);
+        if (lr_default > 0) c->lr = lr_default;
+        return;
+    }
+    if (!lua_istable(L, i))
+        luaL_error(L,
+                   "%s: an optimizer is a name ('adam', 'adagrad', 'sgd', 'adamw', 'ftrl'), "
+                   "a table {kind = 'adam', lr = 0.001, ...} or a rec.Optimizer, got %s",
+                   fn, luaL_typename(L, i));
+    /* the kind first (its keys are the ones allowed), then the options */
+    char kfn[64];
+    lua_getfield(L, i, "kind");
+    if (lua_isnil(L, -1)) {
+        k = 2; /* adam */
+    } else {
+        const char *s = lua_tostring(L, -1);
+        for (k = 0; s != NULL && kind_names[k] && strcmp(kind_names[k], s) != 0; k++)
+            ;
+        if (s == NULL || kind_names[k] == NULL)
+            luaL_error(
+                L, "%s: optimizer kind must be one of sgd, adagrad, adam, adamw, ftrl, got %s%s",
+                fn, s ? s : luaL_typename(L, -1), s ? rec_did_you_mean(L, s, kind_names) : "");
+    }
+    lua_pop(L, 1);
+    snprintf(kfn, sizeof kfn, "%s (%s)", fn, kind_names[k]);
+    rec_optim_read(L, i, kfn, kind_enum[k], extra, lr_default, c);
+}
+
 static int make(lua_State *L, int kind)
 {
-    static const char *const sgd[] = {"lr",           "momentum",  "nesterov",
-                                      "weight_decay", "clip_norm", "schedule",
-                                      "params",       "prefix",    NULL};
-    static const char *const adagrad[] = {"lr",           "eps",       "initial_accumulator",
-                                          "weight_decay", "clip_norm", "schedule",
-                                          "params",       "prefix",    NULL};
-    static const char *const adam[] = {"lr",        "beta1",    "beta2",  "eps",    "weight_decay",
-                                       "clip_norm", "schedule", "params", "prefix", NULL};
-    static const char *const ftrl[] = {"alpha",    "beta",   "l1",     "l2", "clip_norm",
-                                       "schedule", "params", "prefix", NULL};
-    const char *const *known = kind == RN_SGD       ? sgd
-                               : kind == RN_ADAGRAD ? adagrad
-                               : kind == RN_FTRL    ? ftrl
-                                                    : adam;
+    static const char *const extra[] = {"params", "prefix", NULL};
     char fn[32];
     snprintf(fn, sizeof fn, "rec.optim.%s", rn_optim_name(kind));
     lua_settop(L, 1);
@@ -120,36 +220,24 @@ static int make(lua_State *L, int kind)
         lua_newtable(L);
         lua_replace(L, 1);
     }
-    rec_check_options(L, 1, fn, known);
-    rn_optim_config c = rn_optim_defaults(kind);
-    c.lr = (float)rec_opt_number(L, 1, kind == RN_FTRL ? "alpha" : "lr", (double)c.lr);
-    c.momentum = (float)rec_opt_number(L, 1, "momentum", 0);
-    c.nesterov = rec_opt_bool(L, 1, "nesterov", 0);
-    c.weight_decay = (float)rec_opt_number(L, 1, "weight_decay", (double)c.weight_decay);
-    c.clip_norm = (float)rec_opt_number(L, 1, "clip_norm", 0);
-    c.beta1 = (float)rec_opt_number(L, 1, "beta1", (double)c.beta1);
-    c.beta2 = (float)rec_opt_number(L, 1, "beta2", (double)c.beta2);
-    c.eps = (float)rec_opt_number(L, 1, "eps", (double)c.eps);
-    c.initial_accumulator = (float)rec_opt_number(L, 1, "initial_accumulator", 0);
-    c.beta = (float)rec_opt_number(L, 1, "beta", (double)c.beta);
-    c.l1 = (float)rec_opt_number(L, 1, "l1", 0);
-    c.l2 = (float)rec_opt_number(L, 1, "l2", 0);
-    lua_getfield(L, 1, "schedule"); /* 2 */
-    if (!lua_isnil(L, 2)) read_schedule(L, 2, &c.schedule);
-    lua_getfield(L, 1, "params"); /* 3 */
-    lua_getfield(L, 1, "prefix"); /* 4 */
-    const char *prefix = luaL_optstring(L, 4, NULL);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    rn_optim_config c;
+    rec_optim_read(L, 1, fn, kind, extra, 0, &c);
+    lua_getfield(L, 1, "params"); /* 2 */
+    lua_getfield(L, 1, "prefix"); /* 3 */
+    const char *prefix = rec_opt_string(L, 1, "prefix", NULL);
 
-    optim_ud *u = lua_newuserdatauv(L, sizeof *u, 1); /* 5 */
+    optim_ud *u = lua_newuserdatauv(L, sizeof *u, 1); /* 4 */
     u->o = NULL;
     u->kind = kind;
+    u->busy = 0;
     luaL_setmetatable(L, REC_OPTIM);
     lua_newtable(L);
-    lua_setiuservalue(L, 5, 1);
+    lua_setiuservalue(L, 4, 1);
     u->o = rn_optim_new(&c);
-    if (u->o == NULL) return luaL_error(L, "%s", rn_error());
+    if (u->o == NULL) return rec_engine_error(L);
     lua_replace(L, 1); /* the optimizer at 1 for add_source; options are read */
-    if (!lua_isnil(L, 3)) add_source(L, u, 3, prefix);
+    if (!lua_isnil(L, 2)) add_source(L, u, 2, prefix);
     lua_settop(L, 1);
     return 1;
 }
@@ -193,7 +281,7 @@ static int o_step(lua_State *L)
     int rc = rn_optim_step(u->o);
     rn_optim_zero_grad(u->o);
     rec_graph_reset(L); /* the step is over: its intermediates go */
-    if (rc != RN_OK) return luaL_error(L, "%s", rn_error());
+    if (rc != RN_OK) return rec_engine_error(L);
     return 0;
 }
 
@@ -221,12 +309,76 @@ static int o_grad_norm(lua_State *L)
     return 1;
 }
 
-static int o_close(lua_State *L)
+static int o_gc(lua_State *L)
 {
     optim_ud *u = luaL_checkudata(L, 1, REC_OPTIM);
     rn_optim_free(u->o);
     u->o = NULL;
     return 0;
+}
+
+/* opt:close() and <close>: refused while a trainer steps the optimizer. */
+static int o_close(lua_State *L)
+{
+    optim_ud *u = luaL_checkudata(L, 1, REC_OPTIM);
+    if (u->busy > 0) return luaL_error(L, "cannot close the optimizer while fit is using it");
+    return o_gc(L);
+}
+
+/* ---- for trainers (rec_optim.h) -------------------------------------------------------- */
+
+rn_optim *rec_optim_test(lua_State *L, int i)
+{
+    if (luaL_testudata(L, i, REC_OPTIM) == NULL) return NULL;
+    return check_optim(L, i)->o;
+}
+
+int *rec_optim_busy(lua_State *L, int i)
+{
+    return &check_optim(L, i)->busy;
+}
+
+rn_optim *rec_optim_bind(lua_State *L, int i, int owner, rec_params_ud *pud, const char *prefix,
+                         const char *fn)
+{
+    i = lua_absindex(L, i);
+    owner = lua_absindex(L, owner);
+    optim_ud *u = check_optim(L, i);
+    if (!sources_open_at(L, i))
+        luaL_error(L, "%s: a parameter set or tensor given to this optimizer is closed", fn);
+    lua_getiuservalue(L, i, 1);
+    int n = (int)lua_rawlen(L, -1), foreign = 0;
+    for (int k = 1; k <= n; k++) {
+        lua_rawgeti(L, -1, k);
+        rec_tensor_ud *t = luaL_testudata(L, -1, REC_TENSOR);
+        const void *holder = NULL;
+        if (lua_istable(L, -1)) {
+            lua_rawgeti(L, -1, 2);
+            holder = lua_touserdata(L, -1);
+            lua_pop(L, 1);
+        } else if (t != NULL && t->kind == REC_T_PARAM) {
+            holder = t->owner;
+        }
+        if (holder != pud) foreign++;
+        lua_pop(L, 1);
+    }
+    if (foreign > 0)
+        luaL_error(L,
+                   "%s: the rec.Optimizer updates parameters that are not this model's (%d of "
+                   "its %d sources: a rec.Params, or tensors of another model or set); make it "
+                   "without params = and fit binds it to the model",
+                   fn, foreign, n);
+    if (n == 0) { /* no parameters yet: bind to the model's, under prefix */
+        if (rn_optim_add(u->o, pud->ps, prefix) != RN_OK) rec_engine_error(L);
+        lua_createtable(L, 2, 0);
+        lua_pushvalue(L, owner); /* keeps the model alive as long as the optimizer */
+        lua_rawseti(L, -2, 1);
+        lua_pushlightuserdata(L, pud);
+        lua_rawseti(L, -2, 2);
+        lua_rawseti(L, -2, 1);
+    }
+    lua_pop(L, 1);
+    return u->o;
 }
 
 static int o_tostring(lua_State *L)
@@ -287,7 +439,7 @@ void rec_open_optim(lua_State *L)
     rec_doc_fields(L, -1, "rec.Optimizer", 1, method_docs);
     lua_setfield(L, -2, "__index");
     static const luaL_Reg meta[] = {
-        {"__gc", o_close}, {"__close", o_close}, {"__tostring", o_tostring}, {NULL, NULL}};
+        {"__gc", o_gc}, {"__close", o_close}, {"__tostring", o_tostring}, {NULL, NULL}};
     luaL_setfuncs(L, meta, 0);
     lua_pop(L, 1);
 

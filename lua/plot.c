@@ -31,260 +31,11 @@
 #define OPEN_KEY     "recnote.plot.open"     /* registry: set of figures with windows */
 #define SHUTDOWN_KEY "recnote.plot.shutdown" /* registry: the sentinel that frees viz */
 
-/* ---- option helpers --------------------------------------------------------- */
-
-float plot_to_float(double d)
-{
-    if (d > (double)FLT_MAX) return INFINITY;
-    if (d < -(double)FLT_MAX) return -INFINITY;
-    return (float)d;
-}
-
-int plot_check_int(lua_State *L, int arg, lua_Integer lo, lua_Integer hi)
-{
-    lua_Integer v = luaL_checkinteger(L, arg);
-    if (v < lo || v > hi)
-        luaL_argerror(L, arg, lua_pushfstring(L, "must be within %I..%I", lo, hi));
-    return (int)v;
-}
-
-int plot_opt_arg_int(lua_State *L, int arg, int dflt, lua_Integer lo, lua_Integer hi)
-{
-    return lua_isnoneornil(L, arg) ? dflt : plot_check_int(L, arg, lo, hi);
-}
+/* ---- errors ------------------------------------------------------------------ */
 
 int plot_vz_error(lua_State *L, const char *fname)
 {
     return luaL_error(L, "%s: %s", fname, vz_error());
-}
-
-void plot_check_keys(lua_State *L, int idx, const char *fname, const char *const *known,
-                     int positional)
-{
-    idx = lua_absindex(L, idx);
-    lua_pushnil(L);
-    while (lua_next(L, idx) != 0) {
-        lua_pop(L, 1);
-        if (lua_type(L, -1) == LUA_TNUMBER && positional) continue;
-        if (lua_type(L, -1) != LUA_TSTRING) {
-            luaL_error(L, "%s: options must be named (key = value), got a %s key", fname,
-                       luaL_typename(L, -1));
-        }
-        const char *k = lua_tostring(L, -1);
-        int found = 0, best = 99;
-        const char *near = NULL;
-        for (const char *const *p = known; *p != NULL && !found; p++) {
-            if (strcmp(*p, k) == 0) found = 1;
-            int d = (int)rec_edit_distance(k, *p);
-            if (d < best) best = d, near = *p;
-        }
-        if (!found) {
-            if (near != NULL && best <= 3)
-                luaL_error(L, "%s: unknown option '%s' (did you mean '%s'?)", fname, k, near);
-            luaL_error(L, "%s: unknown option '%s'", fname, k);
-        }
-    }
-}
-
-static int opt_get(lua_State *L, int idx, const char *key)
-{
-    return lua_getfield(L, idx, key);
-}
-
-double plot_opt_number(lua_State *L, int idx, const char *key, double dflt, const char *fname)
-{
-    int t = opt_get(L, idx, key);
-    if (t == LUA_TNIL) {
-        lua_pop(L, 1);
-        return dflt;
-    }
-    if (t != LUA_TNUMBER)
-        luaL_error(L, "%s: option '%s' must be a number, got %s", fname, key, luaL_typename(L, -1));
-    double v = lua_tonumber(L, -1);
-    lua_pop(L, 1);
-    if (isnan(v)) luaL_error(L, "%s: option '%s' is nan", fname, key);
-    return v;
-}
-
-int plot_opt_int(lua_State *L, int idx, const char *key, int dflt, const char *fname)
-{
-    int t = opt_get(L, idx, key);
-    if (t == LUA_TNIL) {
-        lua_pop(L, 1);
-        return dflt;
-    }
-    int ok = 0;
-    lua_Integer v = lua_tointegerx(L, -1, &ok);
-    if (!ok)
-        luaL_error(L, "%s: option '%s' must be an integer, got %s", fname, key,
-                   t == LUA_TNUMBER ? "a fraction" : luaL_typename(L, -1));
-    lua_pop(L, 1);
-    if (v < -1000000000 || v > 1000000000)
-        luaL_error(L, "%s: option '%s' is out of range", fname, key);
-    return (int)v;
-}
-
-const char *plot_opt_string(lua_State *L, int idx, const char *key, const char *dflt,
-                            const char *fname)
-{
-    int t = opt_get(L, idx, key);
-    if (t == LUA_TNIL) {
-        lua_pop(L, 1);
-        return dflt;
-    }
-    if (t != LUA_TSTRING && t != LUA_TNUMBER)
-        luaL_error(L, "%s: option '%s' must be a string, got %s", fname, key, luaL_typename(L, -1));
-    /* the string stays reachable from the options table while it is in use */
-    const char *s = lua_tostring(L, -1);
-    lua_pop(L, 1);
-    return s;
-}
-
-int plot_opt_bool(lua_State *L, int idx, const char *key, int dflt, const char *fname)
-{
-    int t = opt_get(L, idx, key);
-    if (t == LUA_TNIL) {
-        lua_pop(L, 1);
-        return dflt;
-    }
-    if (t != LUA_TBOOLEAN)
-        luaL_error(L, "%s: option '%s' must be a boolean, got %s", fname, key,
-                   luaL_typename(L, -1));
-    int v = lua_toboolean(L, -1);
-    lua_pop(L, 1);
-    return v;
-}
-
-/* Replaces a userdata with a totable method at idx (an engine tensor) by the
- * table that method returns. */
-static void totable(lua_State *L, int idx, const char *fname, const char *what)
-{
-    if (lua_type(L, idx) != LUA_TUSERDATA) return;
-    /* through __index, whether a table or a function */
-    if (lua_getfield(L, idx, "totable") != LUA_TFUNCTION) {
-        lua_pop(L, 1);
-        return;
-    }
-    lua_pushvalue(L, idx);
-    lua_call(L, 1, 1);
-    if (lua_type(L, -1) != LUA_TTABLE)
-        luaL_error(L, "%s: %s:totable() did not return a table", fname, what);
-    lua_replace(L, idx);
-}
-
-float *plot_floats(lua_State *L, int idx, const char *fname, const char *what, size_t *n,
-                   int allow_nan)
-{
-    idx = lua_absindex(L, idx);
-    totable(L, idx, fname, what);
-    if (lua_type(L, idx) == LUA_TNUMBER) { /* one value */
-        float *v = lua_newuserdatauv(L, sizeof(float), 0);
-        v[0] = plot_to_float(lua_tonumber(L, idx));
-        if (!allow_nan && !isfinite(v[0]))
-            luaL_error(L, "%s: %s is %s (not finite as a float)", fname, what,
-                       isnan(v[0]) ? "nan" : "inf");
-        *n = 1;
-        return v;
-    }
-    if (lua_type(L, idx) != LUA_TTABLE)
-        luaL_error(L, "%s: %s must be a table of numbers, got %s", fname, what,
-                   luaL_typename(L, idx));
-    size_t len = (size_t)lua_rawlen(L, idx);
-    float *v = lua_newuserdatauv(L, (len ? len : 1) * sizeof(float), 0);
-    for (size_t i = 0; i < len; i++) {
-        int t = lua_rawgeti(L, idx, (lua_Integer)i + 1);
-        if (t != LUA_TNUMBER)
-            luaL_error(L, "%s: %s[%d] must be a number, got %s", fname, what, (int)i + 1,
-                       luaL_typename(L, -1));
-        double raw = lua_tonumber(L, -1);
-        lua_pop(L, 1);
-        float d = plot_to_float(raw);
-        if (!allow_nan && !isfinite(d)) {
-            if (isfinite(raw))
-                luaL_error(L, "%s: %s[%d] = %f is beyond the float range", fname, what, (int)i + 1,
-                           raw);
-            luaL_error(L, "%s: %s[%d] is %s (not finite)", fname, what, (int)i + 1,
-                       isnan(raw) ? "nan" : "inf");
-        }
-        v[i] = d;
-    }
-    *n = len;
-    return v;
-}
-
-float *plot_matrix(lua_State *L, int idx, const char *fname, const char *what, int *rows, int *cols,
-                   int allow_nan)
-{
-    idx = lua_absindex(L, idx);
-    totable(L, idx, fname, what);
-    if (lua_type(L, idx) != LUA_TTABLE)
-        luaL_error(L, "%s: %s must be a table of rows, got %s", fname, what, luaL_typename(L, idx));
-    lua_Integer R = (lua_Integer)lua_rawlen(L, idx);
-    if (R < 1) luaL_error(L, "%s: %s has no rows", fname, what);
-    if (R > 1000000) luaL_error(L, "%s: %s has %d rows (at most 1000000)", fname, what, (int)R);
-    lua_rawgeti(L, idx, 1);
-    if (lua_type(L, -1) != LUA_TTABLE)
-        luaL_error(L, "%s: %s[1] must be a table (a row of numbers), got %s", fname, what,
-                   luaL_typename(L, -1));
-    lua_Integer C = (lua_Integer)lua_rawlen(L, -1);
-    lua_pop(L, 1);
-    if (C < 1 || C > 4096)
-        luaL_error(L, "%s: %s rows must hold 1..4096 numbers, row 1 has %d", fname, what, (int)C);
-    float *v = lua_newuserdatauv(L, (size_t)(R * C) * sizeof(float), 0);
-    for (lua_Integer i = 0; i < R; i++) {
-        if (lua_rawgeti(L, idx, i + 1) != LUA_TTABLE)
-            luaL_error(L, "%s: %s[%d] must be a table (a row of numbers), got %s", fname, what,
-                       (int)i + 1, luaL_typename(L, -1));
-        if ((lua_Integer)lua_rawlen(L, -1) != C)
-            luaL_error(L, "%s: %s[%d] has %d values, but row 1 has %d", fname, what, (int)i + 1,
-                       (int)lua_rawlen(L, -1), (int)C);
-        for (lua_Integer j = 0; j < C; j++) {
-            if (lua_rawgeti(L, -1, j + 1) != LUA_TNUMBER)
-                luaL_error(L, "%s: %s[%d][%d] must be a number, got %s", fname, what, (int)i + 1,
-                           (int)j + 1, luaL_typename(L, -1));
-            double raw = lua_tonumber(L, -1);
-            lua_pop(L, 1);
-            float d = plot_to_float(raw);
-            if (!allow_nan && !isfinite(d)) {
-                if (isfinite(raw))
-                    luaL_error(L, "%s: %s[%d][%d] = %f is beyond the float range", fname, what,
-                               (int)i + 1, (int)j + 1, raw);
-                luaL_error(L, "%s: %s[%d][%d] is %s (not finite)", fname, what, (int)i + 1,
-                           (int)j + 1, isnan(raw) ? "nan" : "inf");
-            }
-            v[i * C + j] = d;
-        }
-        lua_pop(L, 1);
-    }
-    *rows = (int)R, *cols = (int)C;
-    return v;
-}
-
-const char **plot_strings(lua_State *L, int idx, const char *fname, const char *what, int n)
-{
-    idx = lua_absindex(L, idx);
-    if (lua_isnil(L, idx)) return NULL;
-    if (lua_type(L, idx) != LUA_TTABLE)
-        luaL_error(L, "%s: %s must be a table of strings, got %s", fname, what,
-                   luaL_typename(L, idx));
-    if ((int)lua_rawlen(L, idx) != n)
-        luaL_error(L, "%s: %s has %d entries, expected %d", fname, what, (int)lua_rawlen(L, idx),
-                   n);
-    const char **s = lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof *s, 0);
-    for (int i = 0; i < n; i++) {
-        int t = lua_rawgeti(L, idx, i + 1);
-        if (t != LUA_TSTRING && t != LUA_TNUMBER)
-            luaL_error(L, "%s: %s[%d] must be a string, got %s", fname, what, i + 1,
-                       luaL_typename(L, -1));
-        if (t == LUA_TNUMBER) { /* keep the converted string in the table */
-            lua_tostring(L, -1);
-            lua_pushvalue(L, -1);
-            lua_rawseti(L, idx, i + 1);
-        }
-        s[i] = lua_tostring(L, -1);
-        lua_pop(L, 1);
-    }
-    return s;
 }
 
 /* ---- the figure userdata ------------------------------------------------------ */
@@ -355,28 +106,28 @@ static const char *const figure_keys[] = {"title",        "xlabel",    "ylabel",
                                           "presentation", "save_path", NULL};
 
 /* Applies title, labels, presentation and save_path from opts to F / p. */
-static void common_opts(lua_State *L, plot_figure *F, vz_panel *p, int opts, const char *fname)
+static void common_opts(lua_State *L, plot_figure *F, vz_panel *p, int opts)
 {
     const char *s;
     if (p != NULL) {
-        if ((s = plot_opt_string(L, opts, "title", NULL, fname)) != NULL) vz_panel_set_title(p, s);
-        if ((s = plot_opt_string(L, opts, "xlabel", NULL, fname)) != NULL)
-            vz_panel_set_xlabel(p, s);
-        if ((s = plot_opt_string(L, opts, "ylabel", NULL, fname)) != NULL)
-            vz_panel_set_ylabel(p, s);
+        if ((s = rec_opt_string(L, opts, "title", NULL)) != NULL) vz_panel_set_title(p, s);
+        if ((s = rec_opt_string(L, opts, "xlabel", NULL)) != NULL) vz_panel_set_xlabel(p, s);
+        if ((s = rec_opt_string(L, opts, "ylabel", NULL)) != NULL) vz_panel_set_ylabel(p, s);
     }
     if (lua_getfield(L, opts, "presentation") != LUA_TNIL)
-        vz_figure_set_presentation(F->fig, plot_opt_bool(L, opts, "presentation", 0, fname));
+        vz_figure_set_presentation(F->fig, rec_opt_bool(L, opts, "presentation", 0));
     lua_pop(L, 1);
-    if ((s = plot_opt_string(L, opts, "save_path", NULL, fname)) != NULL)
+    if ((s = rec_opt_string(L, opts, "save_path", NULL)) != NULL)
         vz_figure_set_save_path(F->fig, s);
 }
 
 /* Makes a figure of rows x cols from opts (width, height) and pushes it. */
 static plot_figure *new_figure(lua_State *L, int opts, int rows, int cols, const char *fname)
 {
-    int w = plot_opt_int(L, opts, "width", cols > 1 ? 480 * cols : 800, fname);
-    int h = plot_opt_int(L, opts, "height", rows > 1 ? 360 * rows : 500, fname);
+    int w = (int)rec_opt_integer(L, opts, "width", cols > 1 ? 480 * cols : 800, -1000000000,
+                                 1000000000);
+    int h = (int)rec_opt_integer(L, opts, "height", rows > 1 ? 360 * rows : 500, -1000000000,
+                                 1000000000);
     plot_figure *F = push_figure(L);
     if ((F->fig = vz_figure_new(rows, cols, w, h)) == NULL) plot_vz_error(L, fname);
     return F;
@@ -419,15 +170,15 @@ static int plot_make(lua_State *L, vz_kind kind, const char *fname)
     for (const char *const *k = pk; *k != NULL && n < 63; k++)
         keys[n++] = *k;
     keys[n] = NULL;
-    plot_check_keys(L, 1, fname, keys, 1);
+    rec_check_keys(L, 1, fname, keys, INT_MAX);
     plot_figure *F = new_figure(L, 1, 1, 1, fname);
     int fig = lua_gettop(L);
     vz_panel *p = vz_figure_add_panel(F->fig, kind);
     if (p == NULL) plot_vz_error(L, fname);
-    common_opts(L, F, p, 1, fname);
+    common_opts(L, F, p, 1);
     plot_fill(L, fig, p, 1, fname);
     lua_settop(L, fig);
-    maybe_show(L, fig, plot_opt_bool(L, 1, "show", 1, fname));
+    maybe_show(L, fig, rec_opt_bool(L, 1, "show", 1));
     return 1;
 }
 
@@ -472,11 +223,12 @@ static int plot_figure_new(lua_State *L)
     lua_settop(L, 1);
     static const char *const keys[] = {"rows",  "cols",         "width",     "height", "show",
                                        "title", "presentation", "save_path", NULL};
-    plot_check_keys(L, 1, fname, keys, 0);
-    int rows = plot_opt_int(L, 1, "rows", 1, fname), cols = plot_opt_int(L, 1, "cols", 1, fname);
+    rec_check_keys(L, 1, fname, keys, 0);
+    int rows = (int)rec_opt_integer(L, 1, "rows", 1, -1000000000, 1000000000),
+        cols = (int)rec_opt_integer(L, 1, "cols", 1, -1000000000, 1000000000);
     plot_figure *F = new_figure(L, 1, rows, cols, fname);
-    common_opts(L, F, NULL, 1, fname);
-    maybe_show(L, 2, plot_opt_bool(L, 1, "show", 1, fname));
+    common_opts(L, F, NULL, 1);
+    maybe_show(L, 2, rec_opt_bool(L, 1, "show", 1));
     return 1;
 }
 
@@ -533,10 +285,10 @@ static int fig_add(lua_State *L)
     for (const char *const *k = plot_panel_keys(kind); *k != NULL && n < 63; k++)
         keys[n++] = *k;
     keys[n] = NULL;
-    plot_check_keys(L, 3, fname, keys, 1);
+    rec_check_keys(L, 3, fname, keys, INT_MAX);
     vz_panel *p = vz_figure_add_panel(F->fig, kind);
     if (p == NULL) plot_vz_error(L, fname);
-    common_opts(L, F, p, 3, fname);
+    common_opts(L, F, p, 3);
     plot_fill(L, 1, p, 3, fname);
     lua_settop(L, 1);
     return 1;
@@ -575,12 +327,12 @@ static int fig_append(lua_State *L)
     size_t ny = 0, nx = 0;
     float *x = NULL, *y;
     if (has_x) {
-        x = plot_floats(L, 3, fname, "x", &nx, 0);
-        y = plot_floats(L, 4, fname, "y", &ny, 0);
+        x = rec_floats(L, 3, fname, "x", &nx, 0);
+        y = rec_floats(L, 4, fname, "y", &ny, 0);
         if (nx != ny)
             return luaL_error(L, "%s: x has %d values but y has %d", fname, (int)nx, (int)ny);
     } else {
-        y = plot_floats(L, 3, fname, "y", &ny, 0);
+        y = rec_floats(L, 3, fname, "y", &ny, 0);
     }
     int s;
     vz_panel *p = series_panel(L, F, name, &s);
@@ -600,19 +352,20 @@ static int fig_set(lua_State *L)
         "title",  "xlabel", "ylabel", "logy",   "presentation", "width", "height", "panel",
         "select", "k",      "metric", "values", "sliders",      "walk",  "bins",   "save_path",
         "vmin",   "vmax",   "rows",   "cols",   "labels",       NULL};
-    plot_check_keys(L, 2, fname, keys, 0);
+    rec_check_keys(L, 2, fname, keys, 0);
     int np = vz_figure_n_panels(F->fig);
-    int pi = plot_opt_int(L, 2, "panel", 1, fname);
+    int pi = (int)rec_opt_integer(L, 2, "panel", 1, -1000000000, 1000000000);
     vz_panel *p = NULL;
     if (np > 0) {
         if (pi < 1 || pi > np)
             return luaL_error(L, "%s: panel %d does not exist (the figure has %d)", fname, pi, np);
         p = vz_figure_panel(F->fig, pi - 1);
     }
-    common_opts(L, F, p, 2, fname);
+    common_opts(L, F, p, 2);
     int w, h;
     vz_figure_size(F->fig, &w, &h);
-    int nw = plot_opt_int(L, 2, "width", w, fname), nh = plot_opt_int(L, 2, "height", h, fname);
+    int nw = (int)rec_opt_integer(L, 2, "width", w, -1000000000, 1000000000),
+        nh = (int)rec_opt_integer(L, 2, "height", h, -1000000000, 1000000000);
     if ((nw != w || nh != h) && vz_figure_resize(F->fig, nw, nh) != VZ_OK)
         return plot_vz_error(L, fname);
     if (p != NULL) plot_panel_set(L, 1, p, 2, fname);
@@ -657,7 +410,7 @@ static int fig_show(lua_State *L)
 static int fig_pixel(lua_State *L)
 {
     plot_figure *F = plot_check(L, 1);
-    int x = plot_check_int(L, 2, INT_MIN, INT_MAX), y = plot_check_int(L, 3, INT_MIN, INT_MAX);
+    int x = rec_check_int(L, 2, INT_MIN, INT_MAX), y = rec_check_int(L, 3, INT_MIN, INT_MAX);
     if ((vz_figure_dirty(F->fig) || vz_figure_surface(F->fig) == NULL) &&
         vz_figure_render(F->fig) != VZ_OK)
         return plot_vz_error(L, "fig:pixel");
@@ -676,7 +429,7 @@ static int fig_to_pixel(lua_State *L)
 {
     plot_figure *F = plot_check(L, 1);
     double x = luaL_checknumber(L, 2), y = luaL_checknumber(L, 3);
-    int pi = plot_opt_arg_int(L, 4, 1, 1, 256);
+    int pi = rec_opt_int(L, 4, 1, 1, 256);
     vz_panel *p = vz_figure_panel(F->fig, pi - 1);
     luaL_argcheck(L, p != NULL, 4, "no such panel");
     if ((vz_figure_dirty(F->fig) || vz_figure_surface(F->fig) == NULL) &&
@@ -699,8 +452,8 @@ static int fig_hover(lua_State *L)
     SDL_Event e;
     memset(&e, 0, sizeof e);
     e.type = SDL_MOUSEMOTION;
-    e.motion.x = plot_check_int(L, 2, -100000, 100000);
-    e.motion.y = plot_check_int(L, 3, -100000, 100000);
+    e.motion.x = rec_check_int(L, 2, -100000, 100000);
+    e.motion.y = rec_check_int(L, 3, -100000, 100000);
     vz_figure_handle_event(F->fig, &e);
     if (vz_figure_render(F->fig) != VZ_OK) return plot_vz_error(L, "fig:hover");
     const char *t = vz_figure_hover_text(F->fig);
@@ -752,7 +505,7 @@ static int fig_size(lua_State *L)
 static int fig_neighbours(lua_State *L)
 {
     plot_figure *F = plot_check(L, 1);
-    vz_panel *p = vz_figure_panel(F->fig, plot_opt_arg_int(L, 2, 1, 1, 256) - 1);
+    vz_panel *p = vz_figure_panel(F->fig, rec_opt_int(L, 2, 1, 1, 256) - 1);
     luaL_argcheck(L, p != NULL && vz_panel_kind(p) == VZ_PANEL_SCATTER, 2, "not a scatter panel");
     int n = vz_scatter_neighbours(p, NULL, 0);
     int *nb = lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof *nb, 0);

@@ -83,9 +83,9 @@ static void add_series(lua_State *L, vz_panel *p, int idx, const char *name, int
         return;
     }
     size_t ny, nx = 0;
-    float *y = plot_floats(L, -1, fname, "y", &ny, 0), *x = NULL;
+    float *y = rec_floats(L, -1, fname, "y", &ny, 0), *x = NULL;
     if (lua_getfield(L, idx, "x") != LUA_TNIL) {
-        x = plot_floats(L, -1, fname, "x", &nx, 0);
+        x = rec_floats(L, -1, fname, "x", &nx, 0);
         if (nx != ny) luaL_error(L, "%s: x has %d values but y has %d", fname, (int)nx, (int)ny);
     }
     int s = vz_line_add_series(p, name);
@@ -95,7 +95,7 @@ static void add_series(lua_State *L, vz_panel *p, int idx, const char *name, int
 
 static void fill_line(lua_State *L, vz_panel *p, int opts, const char *fname)
 {
-    const char *name = plot_opt_string(L, opts, "name", NULL, fname);
+    const char *name = rec_opt_string(L, opts, "name", NULL);
     add_series(L, p, opts, name, 1, fname);
     int t = lua_getfield(L, opts, "series");
     if (t != LUA_TNIL) {
@@ -109,13 +109,13 @@ static void fill_line(lua_State *L, vz_panel *p, int opts, const char *fname)
                            luaL_typename(L, -1));
             int st = lua_gettop(L);
             static const char *const keys[] = {"name", "y", "x", NULL};
-            plot_check_keys(L, st, fname, keys, 0);
-            add_series(L, p, st, plot_opt_string(L, st, "name", NULL, fname), 0, fname);
+            rec_check_keys(L, st, fname, keys, 0);
+            add_series(L, p, st, rec_opt_string(L, st, "name", NULL), 0, fname);
             lua_pop(L, 1);
         }
     }
     lua_pop(L, 1);
-    vz_line_set_logy(p, plot_opt_bool(L, opts, "logy", 0, fname));
+    vz_line_set_logy(p, rec_opt_bool(L, opts, "logy", 0));
 }
 
 /* ---- heatmap ------------------------------------------------------------------ */
@@ -132,26 +132,27 @@ static void heatmap_values(lua_State *L, vz_panel *p, int opts, int main, const 
     }
     int vi = lua_gettop(L);
     int R, C;
-    float *v = plot_matrix(L, vi, fname, "values", &R, &C, 1);
+    float *v = rec_matrix(L, vi, fname, "values", &R, &C, 1);
     lua_getfield(L, opts, "rows");
-    const char **rl = plot_strings(L, -1, fname, "rows", R);
+    const char **rl = rec_strings(L, -1, fname, "rows", R);
     lua_getfield(L, opts, "cols");
-    const char **cl = plot_strings(L, -1, fname, "cols", C);
+    const char **cl = rec_strings(L, -1, fname, "cols", C);
     int rc = keep_labels && rl == NULL && cl == NULL ? vz_heatmap_update(p, v, R, C)
                                                      : vz_heatmap_set(p, v, R, C, rl, cl);
     if (rc != VZ_OK) plot_vz_error(L, fname);
     lua_settop(L, top);
 }
 
-static void heatmap_range(lua_State *L, vz_panel *p, int opts, const char *fname)
+static void heatmap_range(lua_State *L, vz_panel *p, int opts)
 {
     lua_getfield(L, opts, "vmin");
     lua_getfield(L, opts, "vmax");
     int any = !lua_isnil(L, -1) || !lua_isnil(L, -2);
     lua_pop(L, 2);
     if (any)
-        vz_heatmap_set_range(p, plot_to_float(plot_opt_number(L, opts, "vmin", NAN, fname)),
-                             plot_to_float(plot_opt_number(L, opts, "vmax", NAN, fname)));
+        vz_heatmap_set_range(
+            p, rec_to_float(rec_opt_range(L, opts, "vmin", NAN, -HUGE_VAL, HUGE_VAL)),
+            rec_to_float(rec_opt_range(L, opts, "vmax", NAN, -HUGE_VAL, HUGE_VAL)));
 }
 
 /* ---- scatter ------------------------------------------------------------------ */
@@ -162,9 +163,9 @@ static void scatter_select(lua_State *L, vz_panel *p, int opts, const char *fnam
     int has = !lua_isnil(L, -1);
     lua_pop(L, 1);
     if (!has) return;
-    int sel = plot_opt_int(L, opts, "select", 0, fname);
-    int k = plot_opt_int(L, opts, "k", 5, fname);
-    const char *m = plot_opt_string(L, opts, "metric", "euclidean", fname);
+    int sel = (int)rec_opt_integer(L, opts, "select", 0, -1000000000, 1000000000);
+    int k = (int)rec_opt_integer(L, opts, "k", 5, -1000000000, 1000000000);
+    const char *m = rec_opt_string(L, opts, "metric", "euclidean");
     vz_metric metric = VZ_METRIC_EUCLIDEAN;
     if (strcmp(m, "euclidean") == 0)
         metric = VZ_METRIC_EUCLIDEAN;
@@ -182,7 +183,7 @@ static void fill_scatter(lua_State *L, vz_panel *p, int opts, const char *fname)
     if (data_field(L, opts, "points", 1) == LUA_TNIL)
         luaL_error(L, "%s: option 'points' (a table of {x, y, ...}) is required", fname);
     int n, dim;
-    float *pts = plot_matrix(L, -1, fname, "points", &n, &dim, 0);
+    float *pts = rec_matrix(L, -1, fname, "points", &n, &dim, 0);
     if (dim < 2) luaL_error(L, "%s: points need at least 2 coordinates, got %d", fname, dim);
     int *cls = NULL;
     const char **class_names = NULL;
@@ -220,7 +221,7 @@ static void fill_scatter(lua_State *L, vz_panel *p, int opts, const char *fname)
         } else {
             if (lua_type(L, ct) == LUA_TTABLE) lua_pop(L, 1);
             size_t nc;
-            float *c = plot_floats(L, ct, fname, "classes", &nc, 0);
+            float *c = rec_floats(L, ct, fname, "classes", &nc, 0);
             if ((int)nc != n)
                 luaL_error(L, "%s: classes has %d entries, expected %d (one per point)", fname,
                            (int)nc, n);
@@ -234,7 +235,7 @@ static void fill_scatter(lua_State *L, vz_panel *p, int opts, const char *fname)
         }
     }
     lua_getfield(L, opts, "labels");
-    const char **labels = plot_strings(L, -1, fname, "labels", n);
+    const char **labels = rec_strings(L, -1, fname, "labels", n);
     if (vz_scatter_set(p, pts, n, dim, cls, labels) != VZ_OK ||
         vz_scatter_set_class_names(p, class_names, n_class_names) != VZ_OK)
         plot_vz_error(L, fname);
@@ -323,7 +324,7 @@ static int curve_call(void *ud, int curve, const float *params, int n_params, co
                     if (lua_isnil(L, idx)) {
                         c->buf[k * MAX_X + i] = NAN; /* a gap */
                     } else if (lua_type(L, idx) == LUA_TNUMBER) {
-                        c->buf[k * MAX_X + i] = plot_to_float(lua_tonumber(L, idx));
+                        c->buf[k * MAX_X + i] = rec_to_float(lua_tonumber(L, idx));
                     } else {
                         int rc = vz_fail(VZ_ECALLBACK,
                                          "curve function: result %d at x = %g is a %s, not a "
@@ -356,11 +357,11 @@ static void add_sliders(lua_State *L, vz_panel *p, int idx, const char *fname)
         if (lua_getfield(L, s, "name") != LUA_TNIL) {
             lua_pop(L, 1);
             static const char *const keys[] = {"name", "min", "max", "value", NULL};
-            plot_check_keys(L, s, fname, keys, 0);
-            name = plot_opt_string(L, s, "name", "", fname);
-            v[0] = plot_opt_number(L, s, "min", 0, fname);
-            v[1] = plot_opt_number(L, s, "max", 1, fname);
-            v[2] = plot_opt_number(L, s, "value", (v[0] + v[1]) / 2, fname);
+            rec_check_keys(L, s, fname, keys, 0);
+            name = rec_opt_string(L, s, "name", "");
+            v[0] = rec_opt_range(L, s, "min", 0, -HUGE_VAL, HUGE_VAL);
+            v[1] = rec_opt_range(L, s, "max", 1, -HUGE_VAL, HUGE_VAL);
+            v[2] = rec_opt_range(L, s, "value", (v[0] + v[1]) / 2, -HUGE_VAL, HUGE_VAL);
         } else {
             lua_pop(L, 1);
             if (lua_rawgeti(L, s, 1) != LUA_TSTRING)
@@ -378,8 +379,8 @@ static void add_sliders(lua_State *L, vz_panel *p, int idx, const char *fname)
                 lua_pop(L, 1);
             }
         }
-        if (vz_curve_add_slider(p, name, plot_to_float(v[0]), plot_to_float(v[1]),
-                                plot_to_float(v[2])) < 0)
+        if (vz_curve_add_slider(p, name, rec_to_float(v[0]), rec_to_float(v[1]),
+                                rec_to_float(v[2])) < 0)
             plot_vz_error(L, fname);
         lua_pop(L, 1);
     }
@@ -409,14 +410,14 @@ static void fill_curve(lua_State *L, int fig_idx, vz_panel *p, int opts, const c
         if (n_curves < 1 || n_curves > MAX_CURVE || (builtin && n_curves != 2))
             luaL_error(L, "%s: names has %d entries (%s)", fname, n_curves,
                        builtin ? "\"dice\" draws 2 curves" : "1..16 curves");
-        names = plot_strings(L, -1, fname, "names", n_curves);
+        names = rec_strings(L, -1, fname, "names", n_curves);
     }
     static const char *const one[] = {"f"};
     if (names == NULL) names = one;
     double lo = builtin ? -4 : -1, hi = builtin ? 4 : 1;
     if (lua_getfield(L, opts, "range") != LUA_TNIL) {
         size_t nr;
-        float *r = plot_floats(L, -1, fname, "range", &nr, 0);
+        float *r = rec_floats(L, -1, fname, "range", &nr, 0);
         if (nr != 2 || !(r[1] > r[0]))
             luaL_error(L, "%s: option 'range' must be {lo, hi} with lo < hi", fname);
         lo = r[0], hi = r[1];
@@ -469,7 +470,7 @@ static void set_sliders(lua_State *L, vz_panel *p, int idx, const char *fname)
         while (i < n && strcmp(vz_curve_slider_name(p, i), name) != 0)
             i++;
         if (i == n) luaL_error(L, "%s: the curve has no slider '%s'", fname, name);
-        if (vz_curve_set_slider(p, i, plot_to_float(lua_tonumber(L, -1))) != VZ_OK)
+        if (vz_curve_set_slider(p, i, rec_to_float(lua_tonumber(L, -1))) != VZ_OK)
             plot_vz_error(L, fname);
         lua_pop(L, 1);
     }
@@ -482,8 +483,8 @@ static void fill_hist(lua_State *L, vz_panel *p, int opts, const char *fname)
     int top = lua_gettop(L);
     if (data_field(L, opts, "values", 1) != LUA_TNIL) {
         size_t n;
-        float *v = plot_floats(L, -1, fname, "values", &n, 0);
-        if (vz_hist_add(p, plot_opt_string(L, opts, "name", NULL, fname), v, n) < 0)
+        float *v = rec_floats(L, -1, fname, "values", &n, 0);
+        if (vz_hist_add(p, rec_opt_string(L, opts, "name", NULL), v, n) < 0)
             plot_vz_error(L, fname);
     }
     if (lua_getfield(L, opts, "series") != LUA_TNIL) {
@@ -497,17 +498,18 @@ static void fill_hist(lua_State *L, vz_panel *p, int opts, const char *fname)
                            luaL_typename(L, -1));
             int s = lua_gettop(L);
             static const char *const keys[] = {"name", "values", NULL};
-            plot_check_keys(L, s, fname, keys, 0);
+            rec_check_keys(L, s, fname, keys, 0);
             lua_getfield(L, s, "values");
             size_t nv;
-            float *v = plot_floats(L, -1, fname, "values", &nv, 0);
-            if (vz_hist_add(p, plot_opt_string(L, s, "name", NULL, fname), v, nv) < 0)
+            float *v = rec_floats(L, -1, fname, "values", &nv, 0);
+            if (vz_hist_add(p, rec_opt_string(L, s, "name", NULL), v, nv) < 0)
                 plot_vz_error(L, fname);
             lua_settop(L, st);
         }
     }
     lua_settop(L, top);
-    if (vz_hist_set_bins(p, plot_opt_int(L, opts, "bins", 30, fname)) != VZ_OK)
+    if (vz_hist_set_bins(p, (int)rec_opt_integer(L, opts, "bins", 30, -1000000000, 1000000000)) !=
+        VZ_OK)
         plot_vz_error(L, fname);
 }
 
@@ -520,9 +522,9 @@ static void fill_bar(lua_State *L, vz_panel *p, int opts, int main, const char *
     lua_settop(L, top);
     if (data_field(L, opts, "values", main) != LUA_TNIL) {
         size_t n;
-        float *v = plot_floats(L, -1, fname, "values", &n, 0);
+        float *v = rec_floats(L, -1, fname, "values", &n, 0);
         lua_getfield(L, opts, "labels");
-        const char **labels = plot_strings(L, -1, fname, "labels", (int)n);
+        const char **labels = rec_strings(L, -1, fname, "labels", (int)n);
         int rc = !main && labels == NULL ? vz_bar_update(p, v, (int)n)
                                          : vz_bar_set(p, v, (int)n, labels);
         if (rc != VZ_OK) plot_vz_error(L, fname);
@@ -542,11 +544,11 @@ static void fill_bar(lua_State *L, vz_panel *p, int opts, int main, const char *
                        luaL_typename(L, -1));
         int s = lua_gettop(L);
         static const char *const keys[] = {"name", "values", NULL};
-        plot_check_keys(L, s, fname, keys, 0);
+        rec_check_keys(L, s, fname, keys, 0);
         lua_getfield(L, s, "values");
         size_t nv;
-        float *v = plot_floats(L, -1, fname, "values", &nv, 0);
-        if (vz_bar_add_series(p, plot_opt_string(L, s, "name", NULL, fname), v, (int)nv) != VZ_OK)
+        float *v = rec_floats(L, -1, fname, "values", &nv, 0);
+        if (vz_bar_add_series(p, rec_opt_string(L, s, "name", NULL), v, (int)nv) != VZ_OK)
             plot_vz_error(L, fname);
         lua_settop(L, st);
     }
@@ -555,7 +557,7 @@ static void fill_bar(lua_State *L, vz_panel *p, int opts, int main, const char *
         lua_getfield(L, opts, "labels");
         if (!lua_isnil(L, -1)) {
             int n = (int)lua_rawlen(L, -1);
-            const char **labels = plot_strings(L, -1, fname, "labels", n);
+            const char **labels = rec_strings(L, -1, fname, "labels", n);
             if (vz_bar_set_labels(p, labels, n) != VZ_OK) plot_vz_error(L, fname);
         }
     }
@@ -566,7 +568,7 @@ static void fill_bar(lua_State *L, vz_panel *p, int opts, int main, const char *
 static int *node_list(lua_State *L, int idx, const char *fname, const char *what, int *len)
 {
     size_t n;
-    float *v = plot_floats(L, idx, fname, what, &n, 0);
+    float *v = rec_floats(L, idx, fname, what, &n, 0);
     int *out = lua_newuserdatauv(L, (n ? n : 1) * sizeof *out, 0);
     for (size_t i = 0; i < n; i++) {
         if (v[i] != floorf(v[i]))
@@ -605,7 +607,7 @@ static void fill_graph(lua_State *L, vz_panel *p, int opts, const char *fname)
         n = (int)v;
     } else if (t == LUA_TTABLE) {
         n = (int)lua_rawlen(L, -1);
-        labels = plot_strings(L, -1, fname, "nodes", n);
+        labels = rec_strings(L, -1, fname, "nodes", n);
     } else {
         luaL_error(L, "%s: option 'nodes' must be a count or a table of labels, got %s", fname,
                    luaL_typename(L, -1));
@@ -630,7 +632,7 @@ static void fill_graph(lua_State *L, vz_panel *p, int opts, const char *fname)
     float *xy = NULL;
     if (lua_getfield(L, opts, "positions") != LUA_TNIL) {
         int rows, cols;
-        xy = plot_matrix(L, lua_gettop(L), fname, "positions", &rows, &cols, 0);
+        xy = rec_matrix(L, lua_gettop(L), fname, "positions", &rows, &cols, 0);
         if (rows != n || cols != 2)
             luaL_error(L, "%s: positions must hold %d pairs {x, y}, got %d of %d", fname, n, rows,
                        cols);
@@ -652,7 +654,7 @@ void plot_fill(lua_State *L, int fig_idx, vz_panel *p, int opts, const char *fna
         break;
     case VZ_PANEL_HEATMAP:
         heatmap_values(L, p, opts, 1, fname, 0);
-        heatmap_range(L, p, opts, fname);
+        heatmap_range(L, p, opts);
         break;
     case VZ_PANEL_SCATTER:
         fill_scatter(L, p, opts, fname);
@@ -705,7 +707,7 @@ void plot_panel_set(lua_State *L, int fig_idx, vz_panel *p, int opts, const char
     switch (vz_panel_kind(p)) {
     case VZ_PANEL_LINE:
         if (lua_getfield(L, opts, "logy") != LUA_TNIL)
-            vz_line_set_logy(p, plot_opt_bool(L, opts, "logy", 0, fname));
+            vz_line_set_logy(p, rec_opt_bool(L, opts, "logy", 0));
         lua_pop(L, 1);
         break;
     case VZ_PANEL_SCATTER:
@@ -713,7 +715,7 @@ void plot_panel_set(lua_State *L, int fig_idx, vz_panel *p, int opts, const char
         break;
     case VZ_PANEL_HEATMAP:
         heatmap_values(L, p, opts, 0, fname, 1);
-        heatmap_range(L, p, opts, fname);
+        heatmap_range(L, p, opts);
         break;
     case VZ_PANEL_BAR:
         fill_bar(L, p, opts, 0, fname);
@@ -727,7 +729,8 @@ void plot_panel_set(lua_State *L, int fig_idx, vz_panel *p, int opts, const char
         break;
     case VZ_PANEL_HIST:
         if (lua_getfield(L, opts, "bins") != LUA_TNIL &&
-            vz_hist_set_bins(p, plot_opt_int(L, opts, "bins", 30, fname)) != VZ_OK)
+            vz_hist_set_bins(
+                p, (int)rec_opt_integer(L, opts, "bins", 30, -1000000000, 1000000000)) != VZ_OK)
             plot_vz_error(L, fname);
         lua_pop(L, 1);
         break;

@@ -15,11 +15,6 @@
 #define RECNOTE_DATA_DIR "."
 #endif
 
-int rec_engine_error(lua_State *L)
-{
-    return luaL_error(L, "%s", rn_error());
-}
-
 /* rec.interrupted() -> boolean: has Ctrl-C been pressed during this command? */
 static int rec_interrupted(lua_State *L)
 {

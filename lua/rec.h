@@ -31,7 +31,4 @@ void rec_open_plot_notebook(lua_State *L);
  * after rec.models and rec.plot. */
 void rec_open_models_plot(lua_State *L);
 
-/* Raises a Lua error carrying the engine's last message (never returns). */
-int rec_engine_error(lua_State *L);
-
 #endif

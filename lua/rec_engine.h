@@ -15,6 +15,8 @@
 
 #include <lua.h>
 
+#include "rec_aux.h"
+
 #include "autograd.h"
 #include "tensor.h"
 
@@ -75,12 +77,7 @@ void rec_open_optim(lua_State *L);
 /* Axis from Lua (1-based, negative from the end) to the engine's (0-based). */
 int rec_axis(lua_State *L, int i, int def);
 
-/* Checks that every key of the options table at index i is one of known
- * (NULL-terminated); else raises "fn: unknown option 'x' (did you mean 'y'?)". */
-void rec_check_options(lua_State *L, int i, const char *fn, const char *const *known);
-
-/* Option helpers: field name of the table at i (absent or nil: def). */
-double rec_opt_number(lua_State *L, int i, const char *name, double def);
-int rec_opt_bool(lua_State *L, int i, const char *name, int def);
+/* Option tables, typed options and rec_engine_error: lua/rec_aux.h
+ * (included above, so bindings that include this header keep seeing them). */
 
 #endif

@@ -1,6 +1,7 @@
 /* rec.Tensor and rec.Params: engine tensors and parameter sets as Lua
- * userdata, the per-state autograd graph they live in, and the argument
- * helpers the other engine bindings share (rec_engine.h). */
+ * userdata, the per-state autograd graph they live in, and the tensor
+ * argument helpers the other engine bindings share (rec_engine.h). */
+#include "rec_aux.h"
 #include "rec_engine.h"
 #include "host.h"
 #include "rec.h"
@@ -17,60 +18,6 @@
 #define REC_GRAPH   "rec.Graph"
 #define KEY_GRAPH   "rec.graph"
 #define KEY_ANCHORS "rec.anchors"
-
-/* ---- options ------------------------------------------------------------------ */
-
-void rec_check_options(lua_State *L, int i, const char *fn, const char *const *known)
-{
-    if (lua_isnoneornil(L, i)) return;
-    luaL_checktype(L, i, LUA_TTABLE);
-    i = lua_absindex(L, i);
-    lua_pushnil(L);
-    while (lua_next(L, i)) {
-        lua_pop(L, 1);
-        if (lua_type(L, -1) != LUA_TSTRING) {
-            luaL_error(L, "%s: option keys are names, got a %s key", fn, luaL_typename(L, -1));
-            return;
-        }
-        const char *key = lua_tostring(L, -1), *best = NULL;
-        size_t best_d = 99;
-        int found = 0;
-        for (const char *const *k = known; *k; k++) {
-            if (strcmp(*k, key) == 0) found = 1;
-            size_t d = rec_edit_distance(key, *k);
-            if (d < best_d) best_d = d, best = *k;
-        }
-        if (!found) {
-            if (best != NULL)
-                luaL_error(L, "%s: unknown option '%s' (did you mean '%s'?)", fn, key, best);
-            else
-                luaL_error(L, "%s: unknown option '%s'", fn, key);
-        }
-    }
-}
-
-double rec_opt_number(lua_State *L, int i, const char *name, double def)
-{
-    if (lua_type(L, i) != LUA_TTABLE) return def;
-    lua_getfield(L, i, name);
-    double v = def;
-    if (!lua_isnil(L, -1)) {
-        int ok;
-        v = lua_tonumberx(L, -1, &ok);
-        if (!ok) luaL_error(L, "option '%s' must be a number, got %s", name, luaL_typename(L, -1));
-    }
-    lua_pop(L, 1);
-    return v;
-}
-
-int rec_opt_bool(lua_State *L, int i, const char *name, int def)
-{
-    if (lua_type(L, i) != LUA_TTABLE) return def;
-    lua_getfield(L, i, name);
-    int v = lua_isnil(L, -1) ? def : lua_toboolean(L, -1);
-    lua_pop(L, 1);
-    return v;
-}
 
 int rec_axis(lua_State *L, int i, int def)
 {

@@ -331,10 +331,16 @@ rn_tensor *rn_model_loss(rn_model *m, rn_graph *g, const rn_samples *b, rn_heads
 
 /* ---- teacher's views -------------------------------------------------------------- */
 
-const char *const *rn_model_views(const rn_model *m)
+const char *const *rn_model_kind_views(int kind)
 {
     static const char *const none[] = {NULL};
-    return m->kind->views != NULL ? m->kind->views : none;
+    if (kind < 0 || kind >= RN_MODEL_N_KINDS || kinds[kind]->views == NULL) return none;
+    return kinds[kind]->views;
+}
+
+const char *const *rn_model_views(const rn_model *m)
+{
+    return rn_model_kind_views(m->cfg.kind);
 }
 
 int rn_model_view(rn_model *m, const char *name, const rn_samples *b, float *out, int shape[3],

@@ -225,8 +225,10 @@ rn_tensor *rn_model_loss(rn_model *m, rn_graph *g, const rn_samples *b, rn_heads
 int rn_model_view(rn_model *m, const char *name, const rn_samples *b, float *out, int shape[3],
                   int *ndim);
 
-/* The names of the kind's views, NULL-terminated (borrowed, static). */
+/* The names of the kind's views, NULL-terminated (borrowed, static); of a
+ * kind (RN_MODEL_*) before any model exists. */
 const char *const *rn_model_views(const rn_model *m);
+const char *const *rn_model_kind_views(int kind);
 
 /* The outputs of every row of data (n x n_tasks floats into out, row-major:
  * logits for BCE tasks, predictions for MSE tasks), in inference mode, in

@@ -2,6 +2,10 @@
 # Keeps the module boundaries of DESIGN.md true:
 #   engine/ includes no Lua, SDL or readline header; viz/ no engine or Lua header;
 #   repl/ reaches the engine only through lua/ (no engine or viz header).
+# And within lua/: no include circle among its headers; the aux layer
+# (rec_aux.h) includes no other lua/ header, so no binding helper can call
+# back up into the bindings; rec.c only opens (it defines nothing but
+# luaopen_rec for other files to call).
 top=$1
 passed=0 failed=0
 check() # folder, forbidden-pattern, what
@@ -21,6 +25,34 @@ check viz 'lua|lauxlib|lualib|readline|tensor\.h|autograd|engine/|error\.h|inter
 check repl 'SDL|tensor\.h|autograd|engine/|error\.h|interrupt\.h|vz_|viz' \
       "SDL, engine or viz headers"
 
+# lua/: the header include graph has no circle (tsort reports a loop)
+edges=""
+for h in "$top"/lua/*.h; do
+    for inc in $(sed -nE 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"([^"]+)".*/\1/p' "$h"); do
+        [ -f "$top/lua/$inc" ] && edges="$edges $(basename "$h") $inc"
+    done
+done
+if loop=$(echo "$edges" | tsort 2>&1 >/dev/null) && [ -z "$loop" ]; then
+    passed=$((passed + 1))
+else
+    echo "lua/ headers include each other in a circle:"; echo "$loop"; failed=$((failed + 1))
+fi
+# lua/rec_aux.h: the bottom layer, including no other lua/ header
+hits=$(sed -nE 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"([^"]+)".*/\1/p' \
+       "$top/lua/rec_aux.h" | while read -r inc; do [ -f "$top/lua/$inc" ] && echo "$inc"; done)
+if [ -n "$hits" ]; then
+    echo "lua/rec_aux.h must include no other lua/ header:"; echo "$hits"; failed=$((failed + 1))
+else
+    passed=$((passed + 1))
+fi
+# lua/rec.c: only opens (no helper other files call back into)
+hits=$(grep -nE '^[a-z][a-z_ ]*[ *]rec_[a-z_]+\(' "$top/lua/rec.c" | grep -vE 'luaopen_rec|:static ')
+if [ -n "$hits" ]; then
+    echo "lua/rec.c must define only luaopen_rec (helpers belong in rec_aux.c):"; echo "$hits"
+    failed=$((failed + 1))
+else
+    passed=$((passed + 1))
+fi
 # The rules of the second half of the zoo (ARCHITECTURE.md, "Where each family lives").
 # Each family folder may be absent until its family lands.
 check_dir() # folder, forbidden-pattern, what (skipped when the folder does not exist yet)

@@ -162,7 +162,7 @@ T.cases {
     T.err(function() ml:split(0.5, {sed = 1}) end,
           "split: unknown option 'sed' (did you mean 'seed'?)", "split key")
     T.eq(ml:split(0.5, {seed = -5}):rows(), ml:split(0.5, {seed = -5}):rows(), "negative seeds")
-    T.err(function() ml:split(0.5, {seed = 1.5}) end, "split: seed must be an integer, got 1.5",
+    T.err(function() ml:split(0.5, {seed = 1.5}) end, "split: option 'seed' must be an integer in",
           "seed type")
     T.err(function() ml:split{by = "tme"} end, "split: unknown by 'tme' (did you mean 'time'?)",
           "split by")

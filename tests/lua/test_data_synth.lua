@@ -43,8 +43,8 @@ T.cases{
     T.ok(fm:evaluate(d).auc > 0.88, "FM learns the gender x category crosses")
   end},
   {"the zoo's generators under rec.data", function()
-    T.eq(rec.data.synthetic_ctr, rec.models.synthetic_ctr, "synthetic_ctr")
-    T.eq(rec.data.synthetic_seq, rec.models.synthetic_seq, "synthetic_seq")
+    T.eq(rec.data.synthetic_ctr, rec.data.synthetic_ctr, "synthetic_ctr")
+    T.eq(rec.data.synthetic_seq, rec.data.synthetic_seq, "synthetic_seq")
     T.ok(help.get(rec.data.synthetic_funnel) ~= nil, "documented")
   end},
   {"errors", function()
@@ -52,8 +52,8 @@ T.cases{
           "rec.data.synthetic_funnel: unknown option 'row' (did you mean 'rows'?)", "unknown key")
     T.err(function() rec.data.synthetic_funnel{shared = 2} end, "shared in [-1, 1]", "shared range")
     T.err(function() rec.data.synthetic_multitask{dim = 1} end,
-          "rec.data.synthetic_multitask: dim must be a whole number in [2, 4096], got 1", "dim range")
-    T.err(function() rec.data.synthetic_multitask{rows = 2.5} end, "rows must be a whole number",
+          "rec.data.synthetic_multitask: option 'dim' must be an integer in 2..4096, got 1", "dim range")
+    T.err(function() rec.data.synthetic_multitask{rows = 2.5} end, "option 'rows' must be an integer in",
           "whole rows")
     T.err(function() rec.data.synthetic_multitask("x") end, "table expected", "not a table")
   end},

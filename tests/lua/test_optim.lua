@@ -70,10 +70,21 @@ T.cases{
           "rec.optim.adam: unknown option 'betta2' (did you mean 'beta2'?)", "typo")
     T.err(function() rec.optim.ftrl{lr = 0.1} end,
           "rec.optim.ftrl: unknown option 'lr' (did you mean 'l1'?)", "ftrl takes alpha")
-    T.err(function() rec.optim.sgd{lr = -1} end, "sgd: lr must be a positive number, got -1",
-          "negative lr")
-    T.err(function() rec.optim.sgd{lr = "fast"} end, "option 'lr' must be a number, got string",
-          "type")
+    T.err(function() rec.optim.sgd{lr = -1} end,
+          "rec.optim.sgd: option 'lr' must be a finite number > 0, got -1", "negative lr")
+    T.err(function() rec.optim.adam{lr = 0} end,
+          "rec.optim.adam: option 'lr' must be a finite number > 0, got 0", "zero lr")
+    T.err(function() rec.optim.adagrad{lr = 0 / 0} end,
+          "rec.optim.adagrad: option 'lr' must be a finite number > 0, got", "NaN lr")
+    T.err(function() rec.optim.ftrl{alpha = math.huge} end,
+          "rec.optim.ftrl: option 'alpha' must be a finite number > 0, got inf", "infinite alpha")
+    T.err(function() rec.optim.sgd{lr = "fast"} end,
+          "option 'lr' must be a finite number > 0, got string", "type")
+    T.err(function() rec.optim.sgd{nesterov = 1} end,
+          "rec.optim.sgd: option 'nesterov' must be true or false, got 1", "a boolean")
+    T.err(function() rec.optim.sgd{schedule = {kind = "cosin", total = 10}} end,
+          "rec.optim.sgd schedule: option 'kind' must be one of 'constant', 'linear', 'step', "
+          .. "'cosine', got 'cosin' (did you mean 'cosine'?)", "schedule kind")
     T.err(function() rec.optim.sgd{schedule = {kind = "cosine"}} end,
           "total > warmup", "cosine needs total")
     T.err(function() rec.optim.sgd{params = rec.ones{2}} end, "the tensor has no gradient",

@@ -17,14 +17,14 @@ end
 
 T.cases{
   {"DIN beats sum pooling", function()
-    local data = rec.models.synthetic_seq{rows = 20000, seed = 3}
+    local data = rec.data.synthetic_seq{rows = 20000, seed = 3}
     local base, din = valid_auc(rec.models.mlp, data), valid_auc(rec.models.din, data)
     T.ok(din > base + 0.01, string.format("DIN %.4f > base %.4f + 0.01", din, base))
     local soft = valid_auc(rec.models.din, data, {attention = "softmax"})
     T.ok(din > soft, string.format("no softmax %.4f > softmax %.4f (interest intensity kept)", din, soft))
   end},
   {"DIEN follows drifting interests", function()
-    local data = rec.models.synthetic_seq{rows = 20000, seed = 5, drift = true}
+    local data = rec.data.synthetic_seq{rows = 20000, seed = 5, drift = true}
     local din, dien = valid_auc(rec.models.din, data), valid_auc(rec.models.dien, data)
     local noaux = valid_auc(rec.models.dien, data, {aux_weight = 0})
     T.ok(dien > din + 0.05, string.format("DIEN %.4f > DIN %.4f + 0.05", dien, din))

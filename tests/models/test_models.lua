@@ -10,9 +10,12 @@ end
 
 T.cases{
   {"every kind builds and describes itself", function()
-    local seq = rec.models.synthetic_seq{rows = 100}
+    local seq = rec.data.synthetic_seq{rows = 100}
     for _, k in ipairs{"lr", "fm", "mlp", "wide_deep", "deepfm", "din", "dien"} do
-      local m = rec.models[k]{data = seq, embed_dim = 4, hidden = {8}}
+      local opts = {data = seq}
+      if k ~= "lr" then opts.embed_dim = 4 end
+      if k ~= "lr" and k ~= "fm" then opts.hidden = {8} end
+      local m = rec.models[k](opts)
       T.eq(m:kind(), k, k .. " kind")
       T.ok(tostring(m):find("Total params: ", 1, true) ~= nil, k .. " summary")
       local total = 0
@@ -29,21 +32,38 @@ T.cases{
           "rec.models.din: unknown option 'atention' (did you mean 'attention'?)", "typo")
     T.err(function() rec.models.mlp{fields = {3}, hidden = {40000, 40000}} end,
           "mlp: about 1600966171 parameters (at most 268435456)", "a size typo")
-    T.err(function() rec.models.synthetic_seq{rows = 9000000, seq_len = 256} end,
+    T.err(function() rec.data.synthetic_seq{rows = 9000000, seq_len = 256} end,
           "synthetic seq: 9000000 rows of length 256 is too large", "huge data")
-    T.err(function() rec.models.fm{fields = {3}, activation = "gelu"} end,
-          "rec.models.fm: activation must be one of relu, prelu, dice, sigmoid", "activation")
+    T.err(function() rec.models.mlp{fields = {3}, activation = "gelu"} end,
+          "rec.models.mlp: option 'activation' must be one of 'relu', 'prelu', 'dice', "
+          .. "'sigmoid', got 'gelu' (did you mean 'relu'?)", "activation")
     T.err(function() rec.models.lr{} end, "rec.models.lr: give fields = {cardinality of each "
-          .. "field} (or data = a rec.CtrData)", "no fields")
+          .. "field} (or data = a rec.CtrData or rec.Dataset)", "no fields")
+    -- the review's probe: a key the kind does not read names the key and who reads it
+    T.err(function() rec.models.lr{fields = {3}, gru = "agru", aux_weight = 5} end,
+          "rec.models.lr: lr does not read 'gru' (dien reads it; help(rec.models.lr) lists its "
+          .. "keys)", "lr{gru = ...}")
+    T.err(function() rec.models.fm{fields = {3}, hidden = {8}} end,
+          "fm does not read 'hidden' (mlp, wide_deep, deepfm, din, dien read it", "fm{hidden}")
+    T.err(function() rec.models.fm{fields = {3}, activation = "relu"} end,
+          "fm does not read 'activation'", "fm{activation}")
+    -- help lists only the kind's keys
+    local fm_doc = help.get(rec.models.fm)
+    T.ok(fm_doc:find("embed_dim = 8", 1, true) ~= nil, "help(fm) lists embed_dim")
+    T.ok(fm_doc:find("gru", 1, true) == nil and fm_doc:find("hidden", 1, true) == nil,
+         "help(fm) lists no key fm does not read")
+    T.ok(help.get(rec.models.dien):find("gru = 'augru'", 1, true) ~= nil, "help(dien) lists gru")
+    -- tasks: a single-head kind takes one, with its own name, label column and loss
+    local reg = rec.models.lr{fields = {3}, tasks = {{name = "rating", loss = "mse"}}}
+    T.ok(reg:config():find('"loss":"mse"', 1, true) ~= nil, "an MSE task is saved")
+    T.err(function() rec.models.fm{fields = {3}, tasks = {{name = "a"}, {name = "b"}}} end,
+          "fm has 1 head, not 2 tasks", "two tasks on one head")
     T.err(function() rec.models.din{fields = {5, 3}} end,
           "din needs a behaviour sequence: seq_len >= 1, got 0", "din without sequence")
     T.err(function() rec.models.wide_deep{fields = {5, 3}, crosses = {{1, 3}}} end,
           "wide_deep: cross 1 names field 3 of 2", "cross out of range")
     T.err(function() rec.models.fm{fields = {3}}:fit(rec.models.batch{sparse = {{1}}},
           {epoch = 2}) end, "fit: unknown option 'epoch' (did you mean 'epochs'?)", "fit typo")
-    T.err(function() rec.models.fm{fields = {3}}:fit(rec.models.batch{sparse = {{1}}},
-          {optimizer = rec.optim.adam()}) end, "fit: give the optimizer as a spec, {kind = "
-          .. "'adam', lr = 0.001}", "a rec.Optimizer")
     T.err(function() rec.models.fm{fields = {3}}:predict(rec.models.batch{sparse = {{3}}}) end,
           "fm: row 0, field 0: id 3 outside [0, 3)", "id out of range")
   end},
@@ -56,10 +76,14 @@ T.cases{
     T.near(math.log(p[2] / (1 - p[2])), -4, 1e-5, "{male, cosmetics} = -4")
     T.near(math.log(p[3] / (1 - p[3])), 1, 1e-5, "{male, razor} = 1")
     T.eq(m:interactions(b), {{4}, {-4}, {1}}, "the pairwise contributions")
-    T.err(function() m:attention(b) end, "fm has no view 'attention' (interactions)", "no attention")
+    T.eq(m.attention, nil, "fm has no attention method (m:<Tab> offers only its views)")
+    T.eq(m:views(), {"interactions"}, "fm's views")
+    T.eq(m:view("interactions", b), {{4}, {-4}, {1}}, "m:view by name")
+    T.err(function() m:view("attention", b) end, "fm has no view 'attention' (interactions)",
+          "no attention")
   end},
   {"fit learns, with callbacks and the plot hook", function()
-    local d = rec.models.synthetic_ctr{rows = 8000}
+    local d = rec.data.synthetic_ctr{rows = 8000}
     local train, test = d:slice(1, 6000), d:slice(6001, 8000)
     local m = rec.models.deepfm{data = d, embed_dim = 4, hidden = {32, 16}}
     local steps, plotted, epochs = 0, 0, 0
@@ -78,7 +102,7 @@ T.cases{
     T.ok(e.gauc ~= nil, "gauc with a group column")
   end},
   {"callbacks stop fit; their errors end it with the model usable", function()
-    local d = rec.models.synthetic_ctr{rows = 1000}
+    local d = rec.data.synthetic_ctr{rows = 1000}
     local m = rec.models.fm{data = d}
     local h = m:fit(d, {epochs = 5, batch = 100, progress = false,
                         on_step = function(p) return p.step < 3 end})
@@ -118,7 +142,7 @@ T.cases{
     T.near(a[1][1] + a[1][2], 1, 1e-6, "dien softmax")
   end},
   {"save and load", function()
-    local d = rec.models.synthetic_seq{rows = 300}
+    local d = rec.data.synthetic_seq{rows = 300}
     local m = rec.models.din{data = d, embed_dim = 4, bn = true, hidden = {8}}
     m:fit(d, {progress = false})
     local path = tmp("din.safetensors")
@@ -162,8 +186,7 @@ T.cases{
           "ratings.csv: no label column 'likes'", "a missing label column")
   end},
   {"every docstring example runs", function()
-    local names = {"lr", "fm", "mlp", "wide_deep", "deepfm", "din", "dien", "load",
-                   "synthetic_ctr", "synthetic_seq", "batch"}
+    local names = {"lr", "fm", "mlp", "wide_deep", "deepfm", "din", "dien", "load", "batch"}
     local function run(doc, what)
       T.ok(doc ~= nil and doc.example ~= nil, what .. " has an example")
       if doc and doc.example then
@@ -174,11 +197,20 @@ T.cases{
     end
     for _, n in ipairs(names) do run(help.get and {example = select(2, help.get(rec.models[n]))}
                                      or nil, "rec.models." .. n) end
+    for _, n in ipairs{"synthetic_ctr", "synthetic_seq"} do
+      run({example = select(2, help.get(rec.data[n]))}, "rec.data." .. n)
+    end
+    T.eq(rec.models.synthetic_ctr, nil, "one home for the generators: rec.data")
     local m = rec.models.lr{fields = {3}}
     for _, meth in ipairs{"fit", "predict", "evaluate", "summary", "layers", "params", "save",
-                          "interactions", "attention", "config", "kind", "close"} do
+                          "view", "views", "config", "kind", "close"} do
       run({example = select(2, help.get(getmetatable(m).__index[meth]))}, "rec.Model:" .. meth)
     end
+    local fm = rec.models.fm{fields = {2, 2}}
+    local din = rec.models.din{fields = {5, 2}, seq_len = 3}
+    run({example = select(2, help.get(getmetatable(fm).__index.interactions))},
+        "rec.Model:interactions")
+    run({example = select(2, help.get(getmetatable(din).__index.attention))}, "rec.Model:attention")
   end},
 }
 

@@ -1,0 +1,356 @@
+/* rec.CtrData: rows of CTR data for the model zoo (an rn_samples: sparse ids,
+ * dense features, padded sequences with their mask, labels, groups), and
+ * rec.models.batch, which makes one by hand. The synthetic generators that
+ * make them are rec.data.synthetic_ctr / synthetic_seq (data_synth.c).
+ * A rec.Dataset given to a model is read into a rec.CtrData here
+ * (rec_samples_arg). */
+#include "rec_models.h"
+#include "rec_aux.h"
+#include "rec_data.h"
+#include "host.h"
+
+#include "alloc.h"
+#include "error.h"
+
+#include <math.h>
+#include <string.h>
+
+#include <lauxlib.h>
+
+/* ---- rec.CtrData ----------------------------------------------------------------- */
+
+data_ud *rec_ctrdata_check(lua_State *L, int i)
+{
+    return rec_check_open(L, i, REC_DATA, "data set");
+}
+
+static rn_samples *check_data(lua_State *L, int i)
+{
+    return rec_ctrdata_check(L, i)->b;
+}
+
+void rec_ctrdata_push(lua_State *L, rn_samples *b)
+{
+    data_ud *u = lua_newuserdatauv(L, sizeof *u, 0);
+    u->b = b;
+    u->busy = 0;
+    luaL_setmetatable(L, REC_DATA);
+}
+
+const rn_dataset *rec_dataset_map(lua_State *L, int i, const char *label, int T, rn_data_map *map,
+                                  const size_t **rows, size_t *start, size_t *n)
+{
+    const rn_dataset *ds = rec_check_dataset(L, i, rows, start, n);
+    if (rn_data_map_infer(ds, label && label[0] ? label : NULL, T > 0 ? T : 50, map) != RN_OK)
+        rec_engine_error(L);
+    if (T > 0) map->seq_len = T;
+    return ds;
+}
+
+rn_samples *rec_samples_arg(lua_State *L, int i, const char *label, int T)
+{
+    i = lua_absindex(L, i);
+    if (luaL_testudata(L, i, REC_DATASET) == NULL) return check_data(L, i);
+    rn_data_map map;
+    const size_t *rows;
+    size_t start, n;
+    const rn_dataset *ds = rec_dataset_map(L, i, label, T, &map, &rows, &start, &n);
+    rn_samples *b = rn_samples_from_dataset(ds, &map, rows, start, n);
+    if (b == NULL) rec_engine_error(L);
+    rec_ctrdata_push(L, b);
+    lua_replace(L, i);
+    return b;
+}
+
+static int d_gc(lua_State *L)
+{
+    data_ud *u = luaL_checkudata(L, 1, REC_DATA);
+    rn_samples_free(u->b);
+    u->b = NULL;
+    return 0;
+}
+
+/* d:close() and <close>: refused while fit reads the rows. */
+static int d_close(lua_State *L)
+{
+    data_ud *u = luaL_checkudata(L, 1, REC_DATA);
+    if (u->busy > 0) return luaL_error(L, "cannot close the data set while fit is using it");
+    return d_gc(L);
+}
+
+static int d_len(lua_State *L)
+{
+    lua_pushinteger(L, (lua_Integer)check_data(L, 1)->n);
+    return 1;
+}
+
+static int d_tostring(lua_State *L)
+{
+    data_ud *u = luaL_checkudata(L, 1, REC_DATA);
+    if (u->b == NULL) {
+        lua_pushliteral(L, "rec.CtrData (closed)");
+        return 1;
+    }
+    const rn_samples *b = u->b;
+    double pos = 0;
+    for (size_t i = 0; i < b->n; i++)
+        pos += (double)b->labels[i * (size_t)b->n_tasks];
+    lua_pushfstring(L,
+                    "rec.CtrData: %d rows, %d sparse fields, %d dense, sequence length %d, "
+                    "positive rate %f",
+                    (int)b->n, b->n_fields, b->n_dense, b->seq_len, pos / (double)b->n);
+    return 1;
+}
+
+/* A copy of the rows [from, from + n) of b (or the rows listed). */
+static rn_samples *copy_rows(lua_State *L, const rn_samples *b, const size_t *rows, size_t n)
+{
+    rn_samples *c = rn_samples_new(n, b->n_fields, b->n_dense, b->seq_len, b->n_tasks, 1);
+    if (c == NULL) rec_engine_error(L);
+    if (rn_samples_gather(c, b, rows, n) != RN_OK) {
+        rn_samples_free(c);
+        rec_engine_error(L);
+    }
+    if (b->group == NULL) {
+        rn_free(c->group);
+        c->group = NULL;
+    }
+    return c;
+}
+
+/* d:slice(i, j): rows i..j (1-based, inclusive) as a new data set. */
+static int d_slice(lua_State *L)
+{
+    rn_samples *b = check_data(L, 1);
+    lua_Integer i = luaL_checkinteger(L, 2), j = luaL_optinteger(L, 3, (lua_Integer)b->n);
+    if (i < 1 || j > (lua_Integer)b->n || i > j)
+        return luaL_error(L, "slice: rows %d..%d are outside 1..%d", (int)i, (int)j, (int)b->n);
+    size_t n = (size_t)(j - i + 1);
+    size_t *rows = lua_newuserdatauv(L, n * sizeof *rows, 0);
+    for (size_t k = 0; k < n; k++)
+        rows[k] = (size_t)(i - 1) + k;
+    rec_ctrdata_push(L, copy_rows(L, b, rows, n));
+    return 1;
+}
+
+/* d:split(frac [, {seed=}]): a random split into two new data sets. */
+static int d_split(lua_State *L)
+{
+    rn_samples *b = check_data(L, 1);
+    double frac = luaL_checknumber(L, 2);
+    static const char *const known[] = {"seed", NULL};
+    rec_check_options(L, 3, "split", known);
+    if (!(frac > 0 && frac < 1)) return luaL_argerror(L, 2, "a fraction strictly between 0 and 1");
+    size_t n = b->n, na = (size_t)llround(frac * (double)n);
+    if (na < 1 || na >= n) return luaL_error(L, "split: %d rows cannot be split %g", (int)n, frac);
+    size_t *rows = lua_newuserdatauv(L, n * sizeof *rows, 0);
+    for (size_t k = 0; k < n; k++)
+        rows[k] = k;
+    rn_rng g;
+    rn_rng_seed(&g, (uint64_t)rec_opt_integer(L, 3, "seed", 1, LUA_MININTEGER, LUA_MAXINTEGER));
+    for (size_t k = n - 1; k > 0; k--) {
+        size_t j = (size_t)rn_rng_below(&g, (uint64_t)k + 1), t = rows[k];
+        rows[k] = rows[j];
+        rows[j] = t;
+    }
+    rec_ctrdata_push(L, copy_rows(L, b, rows, na));
+    rec_ctrdata_push(L, copy_rows(L, b, rows + na, n - na));
+    return 2;
+}
+
+/* (The cardinality of each field is its largest id + 1.) */
+void rec_ctrdata_schema(lua_State *L, const rn_samples *b, int seq_field)
+{
+    lua_createtable(L, 0, 4);
+    lua_createtable(L, b->n_fields, 0);
+    for (int f = 0; f < b->n_fields; f++) {
+        int32_t mx = 0;
+        for (size_t i = 0; i < b->n; i++)
+            if (b->sparse[i * (size_t)b->n_fields + (size_t)f] > mx)
+                mx = b->sparse[i * (size_t)b->n_fields + (size_t)f];
+        if (f == seq_field - 1)
+            for (size_t i = 0; i < b->n * (size_t)b->seq_len; i++)
+                if (b->seq[i] > mx) mx = b->seq[i];
+        lua_pushinteger(L, (lua_Integer)mx + 1);
+        lua_rawseti(L, -2, f + 1);
+    }
+    lua_setfield(L, -2, "fields");
+    lua_pushinteger(L, b->n_dense);
+    lua_setfield(L, -2, "dense");
+    lua_pushinteger(L, b->seq_len);
+    lua_setfield(L, -2, "seq_len");
+    if (b->seq_len > 0) {
+        lua_pushinteger(L, seq_field);
+        lua_setfield(L, -2, "seq_field");
+    }
+}
+
+static int d_schema(lua_State *L)
+{
+    rn_samples *b = check_data(L, 1);
+    rec_ctrdata_schema(L, b, 1);
+    return 1;
+}
+
+/* d:labels(): the labels as a Lua array. */
+static int d_labels(lua_State *L)
+{
+    rn_samples *b = check_data(L, 1);
+    lua_createtable(L, (int)b->n, 0);
+    for (size_t i = 0; i < b->n; i++) {
+        lua_pushnumber(L, (lua_Number)b->labels[i * (size_t)b->n_tasks]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    return 1;
+}
+
+/* Rows of an array of arrays at field name of the table at 1: returns the row
+ * count (0 when absent) and the widest row's length. */
+static int table_rows(lua_State *L, const char *name, int *width)
+{
+    *width = 0;
+    if (lua_getfield(L, 1, name) == LUA_TNIL) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    if (!lua_istable(L, -1)) luaL_error(L, "rec.models.batch: '%s' must be a table of rows", name);
+    int n = (int)lua_rawlen(L, -1);
+    for (int i = 1; i <= n; i++) {
+        if (lua_rawgeti(L, -1, i) != LUA_TTABLE)
+            luaL_error(L, "rec.models.batch: %s[%d] must be a table", name, i);
+        int w = (int)lua_rawlen(L, -1);
+        if (w > *width) *width = w;
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    return n;
+}
+
+static double cell(lua_State *L, const char *name, int i, int j)
+{
+    lua_getfield(L, 1, name);
+    lua_rawgeti(L, -1, i);
+    lua_rawgeti(L, -1, j);
+    int ok;
+    double v = lua_tonumberx(L, -1, &ok);
+    if (!ok) luaL_error(L, "rec.models.batch: %s[%d][%d] must be a number", name, i, j);
+    lua_pop(L, 3);
+    return v;
+}
+
+/* rec.models.batch{sparse = {{ids}...}, dense = {{x}...}, seq = {{items}...},
+ * seq_len = T, labels = {y...}, group = {g...}} */
+static int l_batch(lua_State *L)
+{
+    static const char *const known[] = {"sparse", "dense", "seq", "seq_len",
+                                        "labels", "group", NULL};
+    luaL_checktype(L, 1, LUA_TTABLE);
+    rec_check_options(L, 1, "rec.models.batch", known);
+    int F, Dn, T;
+    int n = table_rows(L, "sparse", &F);
+    int nd = table_rows(L, "dense", &Dn), ns = table_rows(L, "seq", &T);
+    if (n < 1) return luaL_error(L, "rec.models.batch: 'sparse' needs at least one row");
+    if ((nd && nd != n) || (ns && ns != n))
+        return luaL_error(L, "rec.models.batch: sparse has %d rows, dense %d, seq %d", n, nd, ns);
+    T = (int)rec_opt_integer(L, 1, "seq_len", T, 0, 100000);
+    if (ns > 0 && T < 1) return luaL_error(L, "rec.models.batch: seq_len must be at least 1");
+    lua_getfield(L, 1, "group");
+    int with_group = !lua_isnil(L, -1);
+    lua_pop(L, 1);
+    rn_samples *b = rn_samples_new((size_t)n, F, Dn, ns ? T : 0, 1, with_group);
+    if (b == NULL) return rec_engine_error(L);
+    rec_ctrdata_push(L, b); /* collected on error */
+    for (int i = 1; i <= n; i++) {
+        lua_getfield(L, 1, "sparse");
+        lua_rawgeti(L, -1, i);
+        if ((int)lua_rawlen(L, -1) != F)
+            luaL_error(L, "rec.models.batch: sparse[%d] has %d ids, row 1 has %d", i,
+                       (int)lua_rawlen(L, -1), F);
+        lua_pop(L, 2);
+        for (int f = 1; f <= F; f++) {
+            double v = cell(L, "sparse", i, f);
+            if (v != floor(v) || v < 0 || v > 2147483647.0)
+                luaL_error(L, "rec.models.batch: sparse[%d][%d] must be an id >= 0", i, f);
+            b->sparse[(size_t)(i - 1) * (size_t)F + (size_t)(f - 1)] = (int32_t)v;
+        }
+        for (int j = 1; nd && j <= Dn; j++)
+            b->dense[(size_t)(i - 1) * (size_t)Dn + (size_t)(j - 1)] =
+                (float)cell(L, "dense", i, j);
+        if (ns) {
+            lua_getfield(L, 1, "seq");
+            lua_rawgeti(L, -1, i);
+            int len = (int)lua_rawlen(L, -1);
+            lua_pop(L, 2);
+            int start = len > T ? len - T : 0; /* the last T items */
+            for (int t = start; t < len; t++) {
+                double v = cell(L, "seq", i, t + 1);
+                if (v != floor(v) || v < 1 || v > 2147483647.0)
+                    luaL_error(L,
+                               "rec.models.batch: seq[%d][%d] must be an item id >= 1 (0 is "
+                               "padding)",
+                               i, t + 1);
+                b->seq[(size_t)(i - 1) * (size_t)T + (size_t)(t - start)] = (int32_t)v;
+                b->mask[(size_t)(i - 1) * (size_t)T + (size_t)(t - start)] = 1.0f;
+            }
+        }
+        lua_getfield(L, 1, "labels");
+        if (!lua_isnil(L, -1)) {
+            lua_rawgeti(L, -1, i);
+            b->labels[i - 1] = (float)luaL_optnumber(L, -1, 0);
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+        if (with_group) {
+            lua_getfield(L, 1, "group");
+            lua_rawgeti(L, -1, i);
+            b->group[i - 1] = (int64_t)luaL_optinteger(L, -1, 0);
+            lua_pop(L, 2);
+        }
+    }
+    return 1;
+}
+
+/* ---- registration ---------------------------------------------------------------------- */
+
+static const luaL_Reg data_methods[] = {{"slice", d_slice},   {"split", d_split},
+                                        {"schema", d_schema}, {"labels", d_labels},
+                                        {"close", d_close},   {NULL, NULL}};
+
+static const rec_doc_entry data_docs[] = {
+    {"slice", "d:slice(i, j) copies rows i..j (1-based, inclusive) into a new rec.CtrData.",
+     "print(#rec.data.synthetic_ctr{rows = 100}:slice(1, 10))"},
+    {"split", "d:split(frac, {seed=}) shuffles and splits into two new data sets.",
+     "local a, b = rec.data.synthetic_ctr{rows = 100}:split(0.8); print(#a, #b)"},
+    {"schema",
+     "d:schema() is {fields = {cardinality of each field}, dense, seq_len, seq_field}, what a "
+     "model's data = option reads.",
+     "print(rec.data.synthetic_seq{rows = 100}:schema().seq_len)"},
+    {"labels", "d:labels() returns the labels as a Lua array.",
+     "print(#rec.data.synthetic_ctr{rows = 10}:labels())"},
+    {"close", "d:close() frees the rows now.", "rec.data.synthetic_ctr{rows = 10}:close()"},
+    {NULL, NULL, NULL}};
+
+void rec_ctrdata_open(lua_State *L, int models)
+{
+    models = lua_absindex(L, models);
+    luaL_newmetatable(L, REC_DATA);
+    luaL_newlib(L, data_methods);
+    rec_doc_fields(L, -1, "rec.CtrData", 1, data_docs);
+    lua_setfield(L, -2, "__index");
+    static const luaL_Reg dmeta[] = {{"__gc", d_gc},
+                                     {"__close", d_close},
+                                     {"__len", d_len},
+                                     {"__tostring", d_tostring},
+                                     {NULL, NULL}};
+    luaL_setfuncs(L, dmeta, 0);
+    lua_pop(L, 1);
+
+    lua_pushcfunction(L, l_batch);
+    rec_doc_set(
+        L, -1, "rec.models.batch",
+        "rec.models.batch{sparse = {{ids of row 1}, ...}, dense = {{...}}, seq = {{items}}, "
+        "seq_len, labels, group} makes a rec.CtrData by hand (ids from 0; item 0 is "
+        "padding).",
+        "print(#rec.models.batch{sparse = {{1, 0}, {0, 1}}, labels = {1, 0}})");
+    lua_setfield(L, models, "batch");
+}
