@@ -41,6 +41,12 @@ static rec_ds *to_ds(lua_State *L, int i)
     return d;
 }
 
+int rec_dataset_is_open(lua_State *L, int i)
+{
+    rec_ds *d = luaL_testudata(L, i, REC_DATASET);
+    return d != NULL && d->root->ds != NULL && !d->closed;
+}
+
 const rn_dataset *rec_check_dataset(lua_State *L, int i, const size_t **rows, size_t *start,
                                     size_t *n)
 {

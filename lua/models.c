@@ -161,7 +161,7 @@ static void read_key(lua_State *L, const char *fn, const rn_config_key *k, rn_mo
 
 /* The schema of data = d (a rec.CtrData or a rec.Dataset) as {fields, dense,
  * seq_len} pushed on the stack; the history's item field into *sf (1-based). */
-static void push_data_schema(lua_State *L, int i, int *sf)
+static void push_data_schema(lua_State *L, int i, int *sf, int *n_cols, int *cols)
 {
     if (luaL_testudata(L, i, REC_DATASET) != NULL) {
         rn_data_map map;
@@ -184,6 +184,8 @@ static void push_data_schema(lua_State *L, int i, int *sf)
         lua_pushinteger(L, map.seq >= 0 ? map.seq_len : 0);
         lua_setfield(L, -2, "seq_len");
         if (map.seq >= 0) *sf = map.seq_field + 1; /* the history's item column */
+        *n_cols = map.n_fields;
+        memcpy(cols, map.field, (size_t)map.n_fields * sizeof *cols);
     } else {
         rn_samples *b = rec_ctrdata_check(L, i)->b;
         *sf = (int)rec_opt_integer(L, 1, "seq_field", 1, 1, RN_MODEL_MAX_FIELDS);
@@ -191,7 +193,7 @@ static void push_data_schema(lua_State *L, int i, int *sf)
     }
 }
 
-static void read_config(lua_State *L, int kind, rn_model_config *c)
+static void read_config(lua_State *L, int kind, rn_model_config *c, int *n_cols, int *cols)
 {
     char fn[40];
     const char *kname = rn_model_kind_name(kind);
@@ -222,7 +224,8 @@ static void read_config(lua_State *L, int kind, rn_model_config *c)
     int sf = 1;
     lua_getfield(L, 1, "data");
     int data = lua_gettop(L);
-    if (!lua_isnil(L, data)) push_data_schema(L, data, &sf);
+    *n_cols = 0;
+    if (!lua_isnil(L, data)) push_data_schema(L, data, &sf, n_cols, cols);
     int sch = lua_istable(L, -1) && lua_gettop(L) > data ? lua_gettop(L) : 0;
     if (sch) {
         c->n_fields = rec_opt_int_list(L, sch, "fields", RN_MODEL_MAX_FIELDS, 1, 100000000,
@@ -284,6 +287,7 @@ static void push_model(lua_State *L, rn_model *m)
     u->pud.ps = rn_model_params(m);
     u->label[0] = '\0';
     u->busy = 0;
+    u->n_cols = 0;
     char mt[48];
     snprintf(mt, sizeof mt, "%s.%s", REC_MODEL, rn_model_kind_name(rn_model_config_of(m)->kind));
     luaL_setmetatable(L, mt);
@@ -292,7 +296,8 @@ static void push_model(lua_State *L, rn_model *m)
 static int make_model(lua_State *L, int kind)
 {
     rn_model_config c;
-    read_config(L, kind, &c);
+    int n_cols, cols[RN_MODEL_MAX_FIELDS];
+    read_config(L, kind, &c, &n_cols, cols);
     lua_getfield(L, 1, "label");
     const char *label = lua_isnil(L, -1) ? "" : luaL_checkstring(L, -1);
     if (strlen(label) >= sizeof(((model_ud *)0)->label))
@@ -300,8 +305,14 @@ static int make_model(lua_State *L, int kind)
     rn_model *m = rn_model_new(&c);
     if (m == NULL) return rec_engine_error(L);
     push_model(L, m);
-    snprintf(((model_ud *)lua_touserdata(L, -1))->label, sizeof(((model_ud *)0)->label), "%s",
-             label);
+    model_ud *u = lua_touserdata(L, -1);
+    snprintf(u->label, sizeof u->label, "%s", label);
+    if (n_cols == c.n_fields) { /* remember the rec.Dataset for m:embeddings' names */
+        u->n_cols = n_cols;
+        memcpy(u->col, cols, (size_t)n_cols * sizeof *cols);
+        lua_getfield(L, 1, "data");
+        lua_setiuservalue(L, -2, 1);
+    }
     return 1;
 }
 
@@ -573,6 +584,7 @@ static const luaL_Reg model_methods[] = {{"fit", rec_model_fit},
                                          {"params", m_params},
                                          {"save", m_save},
                                          {"view", m_view},
+                                         {"embeddings", rec_model_embeddings},
                                          {"views", m_views},
                                          {"config", m_config},
                                          {"kind", m_kind},
@@ -632,6 +644,7 @@ static const rec_doc_entry model_docs[] = {
      "'interactions' (fm, deepfm), 'attention' (din, dien).",
      "local d = rec.data.synthetic_seq{rows = 50}\n"
      "print(#rec.models.din{data = d}:view('attention', d:slice(1, 2)))"},
+    {"embeddings", rec_embeddings_doc, rec_embeddings_example},
     {"views", "m:views() lists the names of what the model shows a teacher (its views).",
      "print(rec.models.fm{fields = {3, 3}}:views()[1])"},
     {"config", "m:config() is the model's config as a JSON string (as saved).",

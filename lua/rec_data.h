@@ -26,4 +26,7 @@ const rn_dataset *rec_check_dataset(lua_State *L, int i, const size_t **rows, si
 /* Pushes a new rec.Dataset that owns ds (freed with the userdata). */
 void rec_push_dataset(lua_State *L, rn_dataset *ds);
 
+/* Whether the value at i is a rec.Dataset that is still open. */
+int rec_dataset_is_open(lua_State *L, int i);
+
 #endif

@@ -28,6 +28,8 @@ typedef struct {
     rec_params_ud pud; /* first: the owner of the parameter tensors handed to Lua */
     rn_model *m;       /* NULL once closed */
     char label[64];    /* the label column read from a rec.Dataset ("" : the first) */
+    int n_cols;        /* built from a rec.Dataset (its user value 1): the column of each */
+    int col[RN_MODEL_MAX_FIELDS]; /* field, so m:embeddings names rows by its vocabulary */
     int busy;          /* > 0 while fit trains it */
 } model_ud;
 
@@ -65,6 +67,11 @@ void rec_ctrdata_open(lua_State *L, int models);
 
 /* The open rec.Model at i. */
 model_ud *rec_model_check(lua_State *L, int i);
+
+/* m:embeddings(field) (model_embed.c). */
+int rec_model_embeddings(lua_State *L);
+extern const char rec_embeddings_doc[];
+extern const char rec_embeddings_example[];
 
 /* Pushes an evaluation {auc, logloss [, gauc]}. */
 void rec_push_eval(lua_State *L, const rn_metrics *e);
