@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "../alloc.h"
@@ -13,6 +14,22 @@ int rn_data_map_infer(const rn_dataset *ds, const char *label, int max_seq_len, 
     memset(map, 0, sizeof *map);
     map->label = map->seq = map->seq_field = map->group = -1;
     if (max_seq_len < 1) return rn_fail(RN_EARG, "data map: max_seq_len must be at least 1");
+    /* several label columns and none chosen: never take the first silently
+     * (MovieLens has rating, in stars, and like, 0/1) */
+    if (label == NULL) {
+        char names[160] = "";
+        int n_labels = 0;
+        for (size_t c = 0; c < ds->n_cols; c++)
+            if (ds->cols[c].kind == RN_COL_LABEL) {
+                size_t used = strlen(names);
+                snprintf(names + used, sizeof names - used, "%s'%s'", n_labels ? ", " : "",
+                         ds->cols[c].name);
+                n_labels++;
+            }
+        if (n_labels > 1)
+            return rn_fail(RN_EARG, "%s: %d label columns (%s): choose one with label = ...",
+                           ds->source, n_labels, names);
+    }
     for (size_t c = 0; c < ds->n_cols; c++) {
         const rn_column *col = &ds->cols[c];
         if (col->kind == RN_COL_LABEL && map->label < 0 &&

@@ -2,7 +2,7 @@
  * batches (batch.h).
  *
  * A map says which columns feed a model: the LABEL column named label (or
- * the first one) is the label; every CAT column is a categorical field (in column order, its
+ * the only one) is the label; every CAT column is a categorical field (in column order, its
  * cardinality the column's); every DENSE column a dense feature; the first
  * SEQ column that shares a CAT column's vocabulary (a history of items, as
  * rn_dataset_add_history and the MovieLens loader make) is the behaviour
@@ -41,8 +41,10 @@ typedef struct {
 } rn_data_map;
 
 /* Infers the map of ds, padding sequences to min(longest list, max_seq_len)
- * (max_seq_len >= 1); label names the label column (NULL: the first LABEL
- * column). RN_EARG when ds has no such LABEL column or no CAT column, more CAT
+ * (max_seq_len >= 1); label names the label column (NULL: the only LABEL
+ * column; with several, an error naming them, so MovieLens's star ratings are
+ * never learned as clicks by accident). RN_EARG when ds has no such LABEL
+ * column or no CAT column, more CAT
  * columns than a model takes, or a field with more than INT32_MAX values. */
 int rn_data_map_infer(const rn_dataset *ds, const char *label, int max_seq_len, rn_data_map *map);
 
