@@ -24,6 +24,12 @@ passed = failed = 0
 
 # One plausible wrong answer per exercise, in order, keyed by lesson file name.
 WRONG = {
+    "06-deepfm": [
+        # the linear rule for every optimizer, as if Adam were SGD
+        """function scaled_lr(lr, batch, new_batch, optimizer)
+  return lr * new_batch / batch
+end""",
+    ],
     "08-dice": [
         # the unbiased variance (n - 1), as a statistics course teaches
         """function dice_by_hand(values, alpha)
