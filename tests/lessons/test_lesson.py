@@ -24,6 +24,21 @@ passed = failed = 0
 
 # One plausible wrong answer per exercise, in order, keyed by lesson file name.
 WRONG = {
+    "03-fm": [
+        # the square of the sum, forgetting the half (every pair counted twice)
+        """function fm_fast(vs)
+  local total = 0
+  for f = 1, #vs[1] do
+    local sum, squares = 0, 0
+    for i = 1, #vs do
+      sum = sum + vs[i][f]
+      squares = squares + vs[i][f] ^ 2
+    end
+    total = total + (sum * sum - squares)
+  end
+  return total
+end""",
+    ],
     "06-deepfm": [
         # the linear rule for every optimizer, as if Adam were SGD
         """function scaled_lr(lr, batch, new_batch, optimizer)
