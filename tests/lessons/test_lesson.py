@@ -2,7 +2,7 @@
 """Runs one lesson as CI must: headless, with its solutions, every check
 passing; then once per exercise with that exercise left as written, proving
 that its check fails on the unsolved cell (as rustlings' CI does); then once
-per exercise with a plausible WRONG answer (WRONG below: the mistake a student
+per exercise with a plausible WRONG answer (wrong_answers.py: the mistake a student
 is likely to make) in place of its solution, proving that the check catches it.
 
     test_lesson.py RECNOTE LESSON.md OUT_DIR
@@ -14,6 +14,8 @@ import re
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
 recnote, lesson, out_dir = sys.argv[1:4]
 name = os.path.splitext(os.path.basename(lesson))[0]
 os.makedirs(out_dir, exist_ok=True)
@@ -22,46 +24,7 @@ env = dict(os.environ, NO_COLOR="1", SDL_VIDEODRIVER="dummy",
            XDG_STATE_HOME=out_dir, XDG_DATA_HOME=out_dir)
 passed = failed = 0
 
-# One plausible wrong answer per exercise, in order, keyed by lesson file name.
-WRONG = {
-    "03-fm": [
-        # the square of the sum, forgetting the half (every pair counted twice)
-        """function fm_fast(vs)
-  local total = 0
-  for f = 1, #vs[1] do
-    local sum, squares = 0, 0
-    for i = 1, #vs do
-      sum = sum + vs[i][f]
-      squares = squares + vs[i][f] ^ 2
-    end
-    total = total + (sum * sum - squares)
-  end
-  return total
-end""",
-    ],
-    "06-deepfm": [
-        # the linear rule for every optimizer, as if Adam were SGD
-        """function scaled_lr(lr, batch, new_batch, optimizer)
-  return lr * new_batch / batch
-end""",
-    ],
-    "08-dice": [
-        # the unbiased variance (n - 1), as a statistics course teaches
-        """function dice_by_hand(values, alpha)
-  local n, mean, var = #values, 0, 0
-  for _, s in ipairs(values) do mean = mean + s / n end
-  for _, s in ipairs(values) do var = var + (s - mean) ^ 2 / (n - 1) end
-  local out = {}
-  for i, s in ipairs(values) do
-    local p = 1 / (1 + math.exp(-(s - mean) / math.sqrt(var + 1e-8)))
-    out[i] = p * s + (1 - p) * alpha * s
-  end
-  return out
-end""",
-        # "standardised" statistics: mean 0, variance 1 (a soft gate)
-        "rm, rv = rec.tensor{0}, rec.tensor{1}",
-    ],
-}
+from wrong_answers import WRONG  # one plausible wrong answer per exercise
 
 
 def check(cond, what):

@@ -1,0 +1,63 @@
+"""A plausible WRONG answer for each exercise of each lesson, in order: the
+mistake a student is likely to make. test_lesson.py puts each in place of the
+exercise's solution and requires the check to fail."""
+
+WRONG = {
+    "03-fm": [
+        # the square of the sum, forgetting the half (every pair counted twice)
+        """function fm_fast(vs)
+  local total = 0
+  for f = 1, #vs[1] do
+    local sum, squares = 0, 0
+    for i = 1, #vs do
+      sum = sum + vs[i][f]
+      squares = squares + vs[i][f] ^ 2
+    end
+    total = total + (sum * sum - squares)
+  end
+  return total
+end""",
+    ],
+    "06-deepfm": [
+        # the linear rule for every optimizer, as if Adam were SGD
+        """function scaled_lr(lr, batch, new_batch, optimizer)
+  return lr * new_batch / batch
+end""",
+    ],
+    "08-dice": [
+        # the unbiased variance (n - 1), as a statistics course teaches
+        """function dice_by_hand(values, alpha)
+  local n, mean, var = #values, 0, 0
+  for _, s in ipairs(values) do mean = mean + s / n end
+  for _, s in ipairs(values) do var = var + (s - mean) ^ 2 / (n - 1) end
+  local out = {}
+  for i, s in ipairs(values) do
+    local p = 1 / (1 + math.exp(-(s - mean) / math.sqrt(var + 1e-8)))
+    out[i] = p * s + (1 - p) * alpha * s
+  end
+  return out
+end""",
+        # "standardised" statistics: mean 0, variance 1 (a soft gate)
+        "rm, rv = rec.tensor{0}, rec.tensor{1}",
+    ],
+    "09-dien": [
+        # the gate applied to the state instead of the candidate
+        """function augru_step(h, u, hc, a)
+  local out = {}
+  for d = 1, #h do
+    local gate = a * u[d]
+    out[d] = gate * h[d] + (1 - gate) * hc[d]
+  end
+  return out
+end""",
+        # the mass on the candidate's own steps, without removing recency
+        """function relevance(att, history_cats, candidate_cats)
+  local out = {}
+  for i, cat in ipairs(candidate_cats) do
+    out[i] = 0
+    for t, c in ipairs(history_cats) do if c == cat then out[i] = out[i] + att[i][t] end end
+  end
+  return out
+end""",
+    ],
+}
