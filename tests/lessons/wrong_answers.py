@@ -24,6 +24,18 @@ end""",
   return lr * new_batch / batch
 end""",
     ],
+    "07-din": [
+        # weight on the difference block: "how far" instead of "how alike"
+        """function similarity_weights(D)
+  local w = {}
+  for i = 1, 4 * D do w[i] = (i > 2 * D and i <= 3 * D) and 1 or 0 end
+  return w
+end""",
+        # the naive relative improvement of the AUCs, ignoring chance
+        """function relaimpr(auc_model, auc_base)
+  return auc_model / auc_base - 1
+end""",
+    ],
     "08-dice": [
         # the unbiased variance (n - 1), as a statistics course teaches
         """function dice_by_hand(values, alpha)
