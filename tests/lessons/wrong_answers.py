@@ -18,6 +18,15 @@ WRONG = {
   return total
 end""",
     ],
+    "05-wide-deep": [
+        # the median of the signed z: forgets that the threshold is on |z|
+        """function l1_for_half(zs)
+  local a = {}
+  for i, z in ipairs(zs) do a[i] = z end
+  table.sort(a)
+  return math.abs(a[math.ceil(#a / 2)])
+end""",
+    ],
     "06-deepfm": [
         # the linear rule for every optimizer, as if Adam were SGD
         """function scaled_lr(lr, batch, new_batch, optimizer)
