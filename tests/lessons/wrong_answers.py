@@ -3,6 +3,21 @@ mistake a student is likely to make. test_lesson.py puts each in place of the
 exercise's solution and requires the check to fail."""
 
 WRONG = {
+    "02-batch-norm": [
+        # the sample variance (n - 1), the default of most statistics libraries
+        """function bn_by_hand(values)
+  local n, mean, var = #values, 0, 0
+  for _, v in ipairs(values) do mean = mean + v / n end
+  for _, v in ipairs(values) do var = var + (v - mean) ^ 2 / (n - 1) end
+  local out = {}
+  for i, v in ipairs(values) do out[i] = (v - mean) / math.sqrt(var + 1e-5) end
+  return out
+end""",
+        # the batch mean itself: forgetting that the running mean lags
+        """local rows, m = shifted:totable(), 0
+for i = 1, #rows do m = m + rows[i][1] / #rows end
+predicted = m""",
+    ],
     "03-fm": [
         # the square of the sum, forgetting the half (every pair counted twice)
         """function fm_fast(vs)
