@@ -3,6 +3,38 @@ mistake a student is likely to make. test_lesson.py puts each in place of the
 exercise's solution and requires the check to fail."""
 
 WRONG = {
+    "01-loss-and-auc": [
+        # ties counted as wins (>= instead of > with a half for ties)
+        """function auc_by_hand(labels, scores)
+  local good, pairs = 0, 0
+  for i = 1, #labels do
+    for j = 1, #labels do
+      if labels[i] == 1 and labels[j] == 0 then
+        pairs = pairs + 1
+        if scores[i] >= scores[j] then good = good + 1 end
+      end
+    end
+  end
+  return good / pairs
+end""",
+        # the plain mean over groups (that is uAUC, not the impression-weighted gAUC)
+        """function gauc_by_hand(labels, scores, groups)
+  local by = {}
+  for i = 1, #labels do
+    local g = by[groups[i]] or {ys = {}, ss = {}, pos = 0}
+    by[groups[i]] = g
+    g.ys[#g.ys + 1], g.ss[#g.ss + 1] = labels[i], scores[i]
+    g.pos = g.pos + labels[i]
+  end
+  local total, count = 0, 0
+  for _, g in pairs(by) do
+    if g.pos > 0 and g.pos < #g.ys then
+      total, count = total + rec.metrics.auc(g.ys, g.ss), count + 1
+    end
+  end
+  return total / count
+end""",
+    ],
     "02-batch-norm": [
         # the sample variance (n - 1), the default of most statistics libraries
         """function bn_by_hand(values)
