@@ -65,6 +65,24 @@ predicted = m""",
   return total
 end""",
     ],
+    "04-embedding-mlp": [
+        # the stacking layer missed: the year taken raw instead of scaled
+        """function stack(batch)
+  local u = rec.nn.embedding(U, batch:column("user"))
+  local i = rec.nn.embedding(I, batch:column("item"))
+  local gids, gmask = pad(batch:column("genres"))
+  local g = rec.nn.pool(rec.nn.embedding(G, gids), gmask, {mode = "mean"})
+  local year = {}
+  for k, y in ipairs(batch:column("year")) do year[k] = {y ~= y and 0 or y} end
+  return rec.nn.concat({u, i, g, rec.tensor(year)}, 2)
+end""",
+        # the MLP counted at its D = 8 size: forgets that its first layer grows with D
+        """function embedding_share(D)
+  local tables = (card.user + card.item + card.genres) * D
+  local mlp = 25 * 32 + 32 + 32 * 16 + 16 + 16 * 1 + 1
+  return tables / (tables + mlp)
+end""",
+    ],
     "05-wide-deep": [
         # the median of the signed z: forgets that the threshold is on |z|
         """function l1_for_half(zs)
