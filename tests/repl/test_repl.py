@@ -584,6 +584,10 @@ def test_lesson_skip_and_check_errors(check):
     check.ok(re.search(r"▸  1  tiny .* 1/3 +5 min +\(1 skipped\)", r.stdout), ":lesson shows it: " + r.stdout)
     r = run_in(d, [], ":lesson tiny\n:next\n")
     check.ok("1 exercise skipped" in r.stdout, "the end names the skipped exercise: " + r.stdout[-300:])
+    # a failed check takes no cell number: the student's next cell is [2], after the lesson's [1]
+    d = lesson_env()
+    r = run_in(d, [], ":lesson tiny\n:next\n:check\nerror('boom')\n")
+    check.ok("[2]:1: boom" in r.stderr, "the check did not use up a cell number: " + r.stderr)
     # a check whose code raises: the student's message, no traceback, no cell number used
     d = lesson_env()
     r = run_in(d, [], ":lesson tiny\n:next\nanswer = {}\n:check\n:check\ny = 1\n")
