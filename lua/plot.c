@@ -351,7 +351,8 @@ static int fig_set(lua_State *L)
     static const char *const keys[] = {
         "title",  "xlabel", "ylabel", "logy",   "presentation", "width", "height", "panel",
         "select", "k",      "metric", "values", "sliders",      "walk",  "bins",   "save_path",
-        "vmin",   "vmax",   "rows",   "cols",   "labels",       NULL};
+        "vmin",   "vmax",   "rows",   "cols",   "labels",       "clabel", "base", "base_label",
+        NULL};
     rec_check_keys(L, 2, fname, keys, 0);
     int np = vz_figure_n_panels(F->fig);
     int pi = (int)rec_opt_integer(L, 2, "panel", 1, -1000000000, 1000000000);
@@ -629,11 +630,12 @@ static const rec_doc_entry plot_docs[] = {
      "fig:save(\"loss.png\")"},
     {"heatmap",
      "rec.plot.heatmap{values = {{...}, ...}, rows = {labels}, cols = {labels}, vmin =, vmax =, "
-     "title =} draws a matrix (rows of numbers, or a value with a :totable() method) as viridis "
-     "cells with labels, the values when they fit and a colour bar; hovering shows a cell's "
-     "value. rec.plot.heatmap(matrix, {title = ...}) works too.",
+     "clabel =, title =} draws a matrix (rows of numbers, or a value with a :totable() method) "
+     "as viridis cells with labels, the values when they fit and a colour bar, named by clabel; "
+     "hovering shows a cell's value. rec.plot.heatmap(matrix, {title = ...}) works too.",
      "local fig = rec.plot.heatmap{values = {{0.7, 0.2, 0.1}, {0.1, 0.3, 0.6}},\n"
      "  rows = {\"click\", \"like\"}, cols = {\"e1\", \"e2\", \"e3\"}, title = \"MMoE gates\",\n"
+     "  clabel = \"gate weight\",\n"
      "  show = false}\n"
      "fig:save(\"gates.png\")"},
     {"scatter",
@@ -668,11 +670,13 @@ static const rec_doc_entry plot_docs[] = {
      "fig:save(\"bn.png\")"},
     {"bar",
      "rec.plot.bar{values = {...}, labels = {...}, series = {{name =, values =}, ...}, "
-     "title =} draws one bar per value, negative values downwards, labelled below; with "
-     "series, bars stand in groups, one colour per series, with a legend.",
+     "title =, base =, base_label =} draws one bar per value, negative values downwards, "
+     "labelled below; with series, bars stand in groups, one colour per series, with a "
+     "legend. base = b makes bars grow from b (the axis starts there) and base_label names a "
+     "line drawn at b: AUCs from 0.5 with a chance line show differences of 0.01.",
      "local fig = rec.plot.bar{values = {0.81, 0.79, 0.76}, labels = {\"DeepFM\", \"DIN\", "
      "\"LR\"},\n"
-     "                         title = \"AUC\", show = false}\n"
+     "                         title = \"AUC\", base = 0.5, base_label = \"chance\", show = false}\n"
      "fig:save(\"auc.png\")"},
     {"graph",
      "rec.plot.graph{nodes = n | {labels}, edges = {{a, b}, ...}, walk = {...}, positions = "

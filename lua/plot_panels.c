@@ -31,12 +31,12 @@ vz_kind plot_kind(const char *s)
 const char *const *plot_panel_keys(vz_kind k)
 {
     static const char *const line[] = {"y", "x", "name", "series", "logy", NULL};
-    static const char *const heatmap[] = {"values", "rows", "cols", "vmin", "vmax", NULL};
+    static const char *const heatmap[] = {"values", "rows", "cols", "vmin", "vmax", "clabel", NULL};
     static const char *const scatter[] = {"points", "classes", "labels", "select",
                                           "k",      "metric",  NULL};
     static const char *const curve[] = {"fn", "names", "range", "sliders", NULL};
     static const char *const hist[] = {"values", "name", "series", "bins", NULL};
-    static const char *const bar[] = {"values", "labels", "series", NULL};
+    static const char *const bar[] = {"values", "labels", "series", "base", "base_label", NULL};
     static const char *const graph[] = {"nodes", "edges", "walk", "positions", NULL};
     static const char *const none[] = {NULL};
     switch (k) {
@@ -153,6 +153,8 @@ static void heatmap_range(lua_State *L, vz_panel *p, int opts)
         vz_heatmap_set_range(
             p, rec_to_float(rec_opt_range(L, opts, "vmin", NAN, -HUGE_VAL, HUGE_VAL)),
             rec_to_float(rec_opt_range(L, opts, "vmax", NAN, -HUGE_VAL, HUGE_VAL)));
+    const char *clabel = rec_opt_string(L, opts, "clabel", NULL);
+    if (clabel != NULL && vz_heatmap_set_clabel(p, clabel) != VZ_OK) plot_vz_error(L, "heatmap");
 }
 
 /* ---- scatter ------------------------------------------------------------------ */
@@ -532,6 +534,19 @@ static void fill_bar(lua_State *L, vz_panel *p, int opts, int main, const char *
         luaL_error(L, "%s: option 'values' (a table of numbers) or 'series' is required", fname);
     }
     lua_settop(L, top);
+    /* base = b: bars grow from b, the axis starts there; base_label names a line at b */
+    if (lua_getfield(L, opts, "base") != LUA_TNIL || lua_getfield(L, opts, "base_label") != LUA_TNIL) {
+        lua_settop(L, top);
+        double base = 0;
+        if (lua_getfield(L, opts, "base") != LUA_TNIL) {
+            if (!lua_isnumber(L, -1))
+                luaL_error(L, "%s: option 'base' must be a number, got %s", fname, luaL_typename(L, -1));
+            base = lua_tonumber(L, -1);
+        }
+        const char *label = rec_opt_string(L, opts, "base_label", NULL);
+        if (vz_bar_set_base(p, base, label) != VZ_OK) plot_vz_error(L, fname);
+    }
+    lua_settop(L, top);
     if (!has_series) return;
     lua_getfield(L, opts, "series");
     int st = lua_gettop(L);
@@ -700,6 +715,9 @@ void plot_panel_set(lua_State *L, int fig_idx, vz_panel *p, int opts, const char
     only_for(L, opts, "cols", p, VZ_PANEL_HEATMAP, VZ_PANEL_HEATMAP, fname);
     only_for(L, opts, "vmin", p, VZ_PANEL_HEATMAP, VZ_PANEL_HEATMAP, fname);
     only_for(L, opts, "vmax", p, VZ_PANEL_HEATMAP, VZ_PANEL_HEATMAP, fname);
+    only_for(L, opts, "clabel", p, VZ_PANEL_HEATMAP, VZ_PANEL_HEATMAP, fname);
+    only_for(L, opts, "base", p, VZ_PANEL_BAR, VZ_PANEL_BAR, fname);
+    only_for(L, opts, "base_label", p, VZ_PANEL_BAR, VZ_PANEL_BAR, fname);
     only_for(L, opts, "labels", p, VZ_PANEL_BAR, VZ_PANEL_BAR, fname);
     only_for(L, opts, "sliders", p, VZ_PANEL_CURVE, VZ_PANEL_CURVE, fname);
     only_for(L, opts, "walk", p, VZ_PANEL_GRAPH, VZ_PANEL_GRAPH, fname);

@@ -227,3 +227,50 @@ int repl_run_cell(repl *r, const char *code)
     sb_free(&output);
     return ok ? 0 : -1;
 }
+
+/* A lesson's check: runs like a cell but is not one of the student's cells.
+ * It takes no cell number, is not logged for :save, and an error carries no
+ * traceback (the frames are the lesson's code, not the student's). On
+ * failure msg gets the message without the check chunk's own position. */
+int repl_run_check(repl *r, const char *code, strbuf *msg)
+{
+    lua_State *L = r->L;
+    int top = lua_gettop(L);
+    int status = repl_compile(L, code, "=check");
+    int ok = 0;
+    if (status == CHUNK_INCOMPLETE) {
+        sb_puts(msg, "the check cell is incomplete (a bug in the lesson)");
+    } else if (status == CHUNK_ERROR) {
+        sb_printf(msg, "the check cell does not compile: %s", lua_tostring(L, -1));
+    } else {
+        repl_set_busy(1);
+        int rc = lua_pcall(L, 0, LUA_MULTRET, 0);
+        repl_set_busy(0);
+        if (rc == LUA_OK) {
+            ok = 1;
+            int n = lua_gettop(L) - top;
+            if (n > 0 && !repl_is_silent(code)) {
+                lua_pushcfunction(L, print_values);
+                lua_insert(L, top + 1);
+                if (lua_pcall(L, n, 0, 0) != LUA_OK) lua_pop(L, 1);
+            }
+        } else {
+            const char *m = lua_tostring(L, -1);
+            if (m == NULL) m = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, -1));
+            /* "check:12: " is the lesson's line, of no use to the student */
+            if (strncmp(m, "check:", 6) == 0) {
+                const char *p = m + 6;
+                while (isdigit((unsigned char)*p))
+                    p++;
+                if (p > m + 6 && p[0] == ':' && p[1] == ' ') m = p + 2;
+            }
+            const char *failed = strstr(m, "check failed: ");
+            if (failed != NULL)
+                sb_puts(msg, failed + strlen("check failed: "));
+            else
+                sb_printf(msg, "running the check on your code raised an error: %s", m);
+        }
+    }
+    lua_settop(L, top);
+    return ok ? 0 : -1;
+}

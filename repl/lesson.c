@@ -5,7 +5,13 @@
  * at a stop — a cell to run, an exercise to solve or an interview question —
  * and shows the prose before it. Progress (the step reached and which steps
  * are done) is kept per lesson in $XDG_DATA_HOME/recnote/progress (else
- * ~/.local/share/recnote/progress), rewritten atomically on every change. */
+ * ~/.local/share/recnote/progress), rewritten atomically on every change.
+ *
+ * The study flow: a cell is done once it ran, an exercise once its check
+ * passed, a question once its answer was shown. :next past an unsolved
+ * exercise asks first (a second :next confirms) and marks it skipped. A
+ * failed :check says what is wrong, never the hint; :hint climbs the
+ * exercise's hints one level at a time (the idea first, code last). */
 #include "repl.h"
 #include "files.h"
 #include "nbdoc.h"
@@ -27,7 +33,9 @@ typedef struct {
     int *stops; /* item index of each step's stop */
     int n_steps;
     int step;   /* the step shown; n_steps when past the end */
-    char *done; /* per step: '1' done, '0' not */
+    char *done; /* per step: '1' done, 's' skipped, '0' neither */
+    int hints_shown; /* hints of the current step shown so far */
+    int skip_armed;  /* 1 + the step whose :next was refused once (unsolved exercise) */
 } lesson;
 
 static lesson cur;
@@ -172,12 +180,20 @@ static int is_stop(nb_kind k)
     return k == NB_CODE || k == NB_EXERCISE || k == NB_QUESTION;
 }
 
-static int count_done(void)
+static int count_marked(char mark)
 {
     int n = 0;
     for (int i = 0; i < cur.n_steps; i++)
-        n += cur.done[i] == '1';
+        n += cur.done[i] == mark;
     return n;
+}
+
+/* Moves to step (clamped), forgetting the hints shown and a pending skip. */
+static void go_to_step(int step)
+{
+    cur.step = step < 0 ? 0 : step > cur.n_steps ? cur.n_steps : step;
+    cur.hints_shown = 0;
+    cur.skip_armed = 0;
 }
 
 static void show_step(repl *r)
@@ -209,9 +225,9 @@ static void show_step(repl *r)
         } else if (it->kind == NB_EXERCISE) {
             strbuf l = {0};
             sb_printf(&l,
-                      "%s · exercise — write your answer at the prompt, then :check "
+                      "%s · exercise%s — write your answer at the prompt, then :check "
                       "(:hint, :solution)",
-                      label);
+                      label, cur.done[cur.step] == 's' ? " (skipped before)" : "");
             render_code(it->text, sb_str(&l), r->color, &b);
             sb_free(&l);
         } else {
@@ -221,8 +237,12 @@ static void show_step(repl *r)
             sb_puts(&b, "  (:answer shows the answer)\n");
         }
     } else {
-        sb_printf(&b, "End of the lesson: %d of %d steps done. :lesson lists the lessons.\n",
-                  count_done(), cur.n_steps);
+        int skipped = count_marked('s');
+        sb_printf(&b, "End of the lesson: %d of %d steps done", count_marked('1'), cur.n_steps);
+        if (skipped > 0)
+            sb_printf(&b, ", %d exercise%s skipped (:prev goes back to %s)", skipped,
+                      skipped == 1 ? "" : "s", skipped == 1 ? "it" : "them");
+        sb_puts(&b, ". :lesson lists the lessons.\n");
     }
     repl_out(sb_str(&b), b.len);
     sb_free(&b);
@@ -280,13 +300,19 @@ static int open_lesson(repl *r, const char *file)
     for (int i = 0; i < doc->n_items; i++)
         if (is_stop(doc->items[i].kind)) cur.stops[cur.n_steps++] = i;
     cur.done = malloc((size_t)cur.n_steps + 1);
+    if (cur.stops == NULL || cur.done == NULL) {
+        repl_errf("out of memory opening the lesson\n");
+        close_lesson();
+        return -1;
+    }
     memset(cur.done, '0', (size_t)cur.n_steps);
     cur.done[cur.n_steps] = '\0';
     char saved[512];
     int step = 0;
     if (progress_read(cur.slug, &step, saved, sizeof saved)) {
-        if (strlen(saved) == (size_t)cur.n_steps) memcpy(cur.done, saved, (size_t)cur.n_steps);
-        if (step >= 0 && step <= cur.n_steps) cur.step = step;
+        if (strlen(saved) == (size_t)cur.n_steps && strspn(saved, "01s") == strlen(saved))
+            memcpy(cur.done, saved, (size_t)cur.n_steps);
+        if (step >= 0 && step <= cur.n_steps) go_to_step(step);
     }
     if (cur.step > 0)
         repl_outf("%s — resuming at step %d of %d (:reset-lesson starts over)\n\n",
@@ -359,27 +385,69 @@ void repl_cmd_lesson(repl *r, const char *args)
         return;
     }
     repl_outf("Lessons (:lesson NAME or NUMBER starts one; progress is kept):\n");
+    nb_doc **docs = calloc((size_t)n, sizeof *docs);
+    char(*errs)[256] = calloc((size_t)n, sizeof *errs);
+    if (docs == NULL || errs == NULL) {
+        repl_errf("out of memory listing the lessons\n");
+        free(docs);
+        free(errs);
+        free_names(names, n);
+        return;
+    }
+    int longest = 0;
     for (int i = 0; i < n; i++) {
-        char slug[128], path[4200], err[256], done[512];
-        slug_of(names[i], slug, sizeof slug);
+        char path[4200];
         snprintf(path, sizeof path, "%s/lessons/%s", data_dir(), names[i]);
-        nb_doc *d = nb_doc_load(path, err, sizeof err);
-        int steps = 0, finished = 0, step = 0;
+        docs[i] = nb_doc_load(path, errs[i], sizeof errs[i]);
+        const char *t = docs[i] ? docs[i]->title : errs[i];
+        int w = render_width(t, strlen(t));
+        if (w > longest) longest = w;
+    }
+    /* Whole titles when they fit: on a terminal the title column gets what the
+     * other columns leave (at least 20); off a terminal, nothing is cut. */
+    struct winsize ws;
+    int room = longest;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) {
+        room = (int)ws.ws_col - 23 - 14 - 14; /* mark, number, slug | done, minutes | skipped */
+        if (room < 20) room = 20;
+        if (room > longest) room = longest;
+    }
+    for (int i = 0; i < n; i++) {
+        char slug[128], done[512];
+        slug_of(names[i], slug, sizeof slug);
+        const nb_doc *d = docs[i];
+        int steps = 0, finished = 0, skipped = 0, step = 0;
         if (d != NULL)
             for (int k = 0; k < d->n_items; k++)
                 steps += is_stop(d->items[k].kind);
         if (progress_read(slug, &step, done, sizeof done))
-            for (const char *c = done; *c; c++)
+            for (const char *c = done; *c; c++) {
                 finished += *c == '1';
-        const char *mark = steps > 0 && finished == steps ? "✓" : finished > 0 ? "▸" : " ";
-        const char *t = d ? d->title : err;
-        int cut = strlen(t) > 45; /* cut at a character boundary and mark the cut */
-        int shown = cut ? utf8_prefix(t, 42) : (int)strlen(t);
-        repl_outf("  %s %2d  %-14s %.*s%s%*s %2d/%-2d %2d min\n", mark, atoi(names[i]), slug, shown,
-                  t, cut ? "..." : "", 45 - shown - (cut ? 3 : 0), "", finished, steps,
-                  d ? d->minutes : 0);
-        nb_doc_free(d);
+                skipped += *c == 's';
+            }
+        const char *mark = steps > 0 && finished == steps ? "✓"
+                           : finished + skipped > 0       ? "▸"
+                                                          : " ";
+        const char *t = d ? d->title : errs[i];
+        int tw = render_width(t, strlen(t));
+        int shown = (int)strlen(t);
+        int cut = tw > room; /* cut at a character boundary and mark the cut */
+        if (cut) {
+            shown = utf8_prefix(t, (size_t)(room - 3));
+            while (shown > 0 && render_width(t, (size_t)shown) > room - 3)
+                shown = utf8_prefix(t, (size_t)shown - 1);
+        }
+        int pad = room - (cut ? render_width(t, (size_t)shown) + 3 : tw);
+        char extra[40] = "";
+        if (skipped > 0) snprintf(extra, sizeof extra, "  (%d skipped)", skipped);
+        repl_outf("  %s %2d  %-14s %.*s%s%*s %2d/%-2d %2d min%s\n", mark, atoi(names[i]), slug,
+                  shown, t, cut ? "..." : "", pad > 0 ? pad : 0, "", finished, steps,
+                  d ? d->minutes : 0, extra);
     }
+    for (int i = 0; i < n; i++)
+        nb_doc_free(docs[i]);
+    free(docs);
+    free(errs);
     free_names(names, n);
 }
 
@@ -420,8 +488,16 @@ void repl_cmd_next(repl *r, const char *args)
         repl_errf("the cell failed: fix what it needs, then :run or :next again\n");
         return;
     }
-    if (it != NULL && it->kind == NB_QUESTION) cur.done[cur.step] = '1';
-    if (cur.step < cur.n_steps) cur.step++;
+    if (it != NULL && it->kind == NB_EXERCISE && cur.done[cur.step] != '1') {
+        if (cur.skip_armed != cur.step + 1) {
+            cur.skip_armed = cur.step + 1;
+            repl_errf("this exercise is not solved yet: :check checks your answer, :hint helps; "
+                      ":next again skips it (it will show as skipped)\n");
+            return;
+        }
+        cur.done[cur.step] = 's';
+    }
+    go_to_step(cur.step + 1);
     repl_outf("\n");
     show_step(r);
     progress_write();
@@ -431,21 +507,39 @@ void repl_cmd_prev(repl *r, const char *args)
 {
     (void)args;
     if (!need_lesson()) return;
-    if (cur.step > 0) cur.step--;
+    go_to_step(cur.step - 1);
     show_step(r);
     progress_write();
 }
 
+/* :hint climbs the exercise's hints: each call shows the next one (the
+ * lesson writes them from the idea to the code), then repeats the last. */
 void repl_cmd_hint(repl *r, const char *args)
 {
     (void)r;
     (void)args;
     if (!need_lesson()) return;
-    const nb_item *h = exercise_part(NB_HINT, 0);
-    if (h != NULL)
-        out_wrapped(h->text, "Hint: ", "      ");
-    else
+    int n = 0;
+    while (exercise_part(NB_HINT, n) != NULL)
+        n++;
+    if (n == 0) {
         repl_errf("this step has no hint\n");
+        return;
+    }
+    int level = cur.hints_shown < n ? cur.hints_shown : n - 1;
+    cur.hints_shown = level + 1;
+    char label[64];
+    if (n == 1)
+        snprintf(label, sizeof label, "Hint: ");
+    else
+        snprintf(label, sizeof label, "Hint %d/%d: ", level + 1, n);
+    char indent[64];
+    snprintf(indent, sizeof indent, "%*s", render_width(label, strlen(label)), "");
+    out_wrapped(exercise_part(NB_HINT, level)->text, label, indent);
+    if (level + 1 < n)
+        repl_outf("(:hint again for more)\n");
+    else if (n > 1)
+        repl_outf("(that was the last hint; :solution shows the answer)\n");
 }
 
 void repl_cmd_check(repl *r, const char *args)
@@ -458,26 +552,30 @@ void repl_cmd_check(repl *r, const char *args)
         return;
     }
     int failed = 0, n = 0;
+    strbuf msg = {0};
     const nb_item *c;
     for (; (c = exercise_part(NB_CHECK, n)) != NULL && !failed; n++)
-        failed = repl_run_cell(r, c->text) != 0;
+        failed = repl_run_check(r, c->text, &msg) != 0;
     if (n == 0) {
         repl_errf("this exercise has no check\n");
+        sb_free(&msg);
         return;
     }
     if (failed) {
-        const nb_item *h = exercise_part(NB_HINT, 0);
-        if (h == NULL) {
-            repl_errf("not yet\n");
-        } else {
-            strbuf b = {0};
-            render_text(h->text, term_width(), "not yet — hint: ", "  ", &b);
-            repl_errf("%s", sb_str(&b));
-            sb_free(&b);
-        }
+        strbuf b = {0};
+        render_text(sb_str(&msg), term_width(), "not yet: ", "  ", &b);
+        repl_errf("%s", sb_str(&b));
+        repl_errf("%s\n", exercise_part(NB_HINT, 0) != NULL
+                               ? (cur.hints_shown > 0 ? ":hint again for more help"
+                                                      : ":hint for a hint")
+                               : ":solution shows the reference solution");
+        sb_free(&b);
+        sb_free(&msg);
         return;
     }
+    sb_free(&msg);
     cur.done[cur.step] = '1';
+    cur.skip_armed = 0;
     progress_write();
     repl_outf("✓ check passed. :next goes on.\n");
 }
@@ -523,7 +621,7 @@ void repl_cmd_reset_lesson(repl *r, const char *args)
 {
     (void)args;
     if (!need_lesson()) return;
-    cur.step = 0;
+    go_to_step(0);
     memset(cur.done, '0', (size_t)cur.n_steps);
     progress_write();
     show_step(r);

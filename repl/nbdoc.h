@@ -12,7 +12,9 @@
  *   ```lua solution   the reference solution of the exercise before it
  *   ```lua check      asserts on what the exercise produced (check(cond, msg))
  *   ```text           the output of the cell before it (written by --run, :save)
- *   > **Hint:** ...   a hint for the exercise before it
+ *   > **Hint:** ...   a hint for the exercise before it; several hint quotes
+ *                     form a ladder, shown one per :hint in order: write the
+ *                     first to name the idea and keep code for the last
  *   > **Q:** ...      an interview question; its answer follows in the same
  *   > **A:** ...      quote, revealed on request
  */

@@ -78,6 +78,9 @@ int repl_pcall(lua_State *L, int nargs, int nresults);
 /* Runs a complete cell: compiles, runs, prints values (unless the code ends
  * with ';'), sets _ and Out[n], logs it for :save. 0 ok, -1 error (printed). */
 int repl_run_cell(repl *r, const char *code);
+/* Runs a lesson's check cell: not numbered, not logged, no traceback. 0 when
+ * it passed; -1 with what failed, in words for the student, appended to msg. */
+int repl_run_check(repl *r, const char *code, strbuf *msg);
 /* Prints the error message at the top of the stack (popped). */
 void repl_report_error(lua_State *L);
 /* Nonzero when the code ends with ';' (print nothing). */

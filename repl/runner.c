@@ -51,14 +51,13 @@ static int solution_of(const nb_doc *d, int i)
     return -1;
 }
 
-/* The hint that follows the exercise before item i, or NULL. */
+/* The first hint (the ladder's first rung) of the exercise before item i, or NULL. */
 static const char *hint_before(const nb_doc *d, int i)
 {
-    for (int j = i; j >= 0; j--) {
-        if (d->items[j].kind == NB_HINT) return d->items[j].text;
-        if (d->items[j].kind == NB_EXERCISE) break;
-    }
-    for (int j = i + 1; j < d->n_items && d->items[j].kind != NB_EXERCISE; j++)
+    int j = i;
+    while (j >= 0 && d->items[j].kind != NB_EXERCISE)
+        j--;
+    for (j = j < 0 ? i + 1 : j + 1; j < d->n_items && d->items[j].kind != NB_EXERCISE; j++)
         if (d->items[j].kind == NB_HINT) return d->items[j].text;
     return NULL;
 }

@@ -117,6 +117,8 @@ static void panel_free(vz_panel *p)
     free(p->bars);
     vz__labels_free(p->bar_labels, p->n_bars);
     vz__labels_free(p->bar_names, p->n_bar_series);
+    free(p->bar_base_label);
+    free(p->hm_clabel);
     free(p->nodes);
     free(p->node_px);
     vz__labels_free(p->node_labels, p->n_nodes);

@@ -54,6 +54,19 @@ void vz_heatmap_set_range(vz_panel *p, float vmin, float vmax)
     vz__figure_changed(p->fig);
 }
 
+int vz_heatmap_set_clabel(vz_panel *p, const char *label)
+{
+    if (p->kind != VZ_PANEL_HEATMAP)
+        return vz_fail(VZ_EINVAL, "heatmap: this panel is not a heatmap");
+    char *copy = NULL;
+    if (label != NULL && (copy = vz__utf8_clean(label)) == NULL)
+        return vz_fail(VZ_ENOMEM, "heatmap: out of memory");
+    free(p->hm_clabel);
+    p->hm_clabel = copy;
+    vz__figure_changed(p->fig);
+    return VZ_OK;
+}
+
 /* The colour range: the fixed ends, else the finite data's. */
 static void range(const vz_panel *p, float *lo, float *hi)
 {
@@ -154,6 +167,12 @@ void vz__draw_heatmap(vz_dlist *dl, vz_panel *p, const vz__style *st)
         cb_lab = w > cb_lab ? w : cb_lab;
     }
     float bar_w = 14 * st->scale, gap = 14 * st->scale;
+    int cl_h = 0; /* the colour bar's name, turned, right of its ticks */
+    if (p->hm_clabel != NULL && p->hm_clabel[0]) {
+        int w;
+        vz__text_size(p->hm_clabel, st->tick_size, 0, &w, &cl_h);
+        cb_lab += cl_h + 8;
+    }
     float cell_guess = (float)(p->cell.w - rl_w - (int)(bar_w + gap) - cb_lab - 40) / (float)C;
     int turn = p->col_labels && (float)cl_w > cell_guess - 4;
     float bottom = p->col_labels ? (float)(turn ? cl_w : th) + 6 : 0;
@@ -236,6 +255,9 @@ void vz__draw_heatmap(vz_dlist *dl, vz_panel *p, const vz__style *st)
         vz__dl_segment(dl, bx + bar_w, y, bx + bar_w + 4, y, 1, vz__grey);
         vz__text_at(dl, buf, bx + bar_w + 6, y, 0, 1, st->tick_size, 0, vz__ink);
     }
+    if (cl_h > 0)
+        vz__dl_text(dl, p->hm_clabel, bx + bar_w + 6 + (float)(cb_lab - cl_h - 8) + 6 + (float)cl_h / 2,
+                    (float)a.y + (float)a.h / 2, st->tick_size, 0, -90, vz__ink);
     vz__dl_end_group(dl);
 }
 

@@ -237,6 +237,20 @@ int vz_bar_set_labels(vz_panel *p, const char *const *labels, int n)
     return VZ_OK;
 }
 
+int vz_bar_set_base(vz_panel *p, double base, const char *label)
+{
+    if (p->kind != VZ_PANEL_BAR) return vz_fail(VZ_EINVAL, "bar: this panel is not a bar chart");
+    if (!isfinite(base)) return vz_fail(VZ_EINVAL, "bar: the base is %g (not finite)", base);
+    char *copy = NULL;
+    if (label != NULL && (copy = strdup(label)) == NULL)
+        return vz_fail(VZ_ENOMEM, "bar: out of memory");
+    free(p->bar_base_label);
+    p->bar_base_label = copy;
+    p->bar_base = base;
+    vz__figure_changed(p->fig);
+    return VZ_OK;
+}
+
 void vz__draw_bar(vz_dlist *dl, vz_panel *p, const vz__style *st)
 {
     int S = p->n_bar_series, N = p->n_bars;
@@ -244,15 +258,17 @@ void vz__draw_bar(vz_dlist *dl, vz_panel *p, const vz__style *st)
         vz__layout(dl, p, st, 0, 0, 0, 0);
         return;
     }
-    double lo = 0, hi = 0;
+    double b0 = p->bar_base, lo = b0, hi = b0;
     for (int i = 0; i < S * N; i++)
         lo = fmin(lo, p->bars[i]), hi = fmax(hi, p->bars[i]);
     if (!(hi > lo)) hi = lo + 1;
     p->auto_view = 1; /* bars do not zoom */
     vz__auto_view(p, -0.5, N - 0.5, lo, hi, 0);
     double pad = (hi - lo) * (S > 1 ? 0.08 + 0.1 * S : 0.08); /* room for the legend */
-    p->vy1 = hi > 0 ? hi + pad : hi;
-    p->vy0 = lo < 0 ? lo - pad : lo;
+    p->vy1 = hi > b0 ? hi + pad : hi;
+    p->vy0 = lo < b0 ? lo - pad : lo;
+    if (p->bar_base_label != NULL && !(lo < b0)) /* a strip under the line for its name */
+        p->vy0 = b0 - (hi - lo) * 0.08;
     /* labels turn when they would crowd their bar */
     int lw = 0, th, tw;
     vz__text_size("0", st->tick_size, 0, &tw, &th);
@@ -265,7 +281,7 @@ void vz__draw_bar(vz_dlist *dl, vz_panel *p, const vz__style *st)
     int turn = p->bar_labels && (float)lw > slot - 4;
     vz__draw_axes(dl, p, st, 0, turn ? (float)(lw - th) : 0);
     SDL_Rect a = p->area;
-    float base = roundf(vz__py(p, 0));
+    float base = roundf(vz__py(p, b0));
     char buf[32];
     int vw, vh;
     vz__text_size("-0.000", st->tick_size, 0, &vw, &vh);
@@ -281,7 +297,7 @@ void vz__draw_bar(vz_dlist *dl, vz_panel *p, const vz__style *st)
             vz__dl_rect(dl, x0, fminf(y, base), x1 - x0, fabsf(base - y), vz_palette(s));
             if (x1 - x0 >= (float)vw) {
                 snprintf(buf, sizeof buf, "%.3g", (double)v);
-                vz__text_at(dl, buf, (x0 + x1) / 2, v >= 0 ? y - 2 : y + 2, 1, v >= 0 ? 2 : 0,
+                vz__text_at(dl, buf, (x0 + x1) / 2, (double)v >= b0 ? y - 2 : y + 2, 1, (double)v >= b0 ? 2 : 0,
                             st->tick_size, 0, vz__ink);
             }
         }
@@ -299,8 +315,16 @@ void vz__draw_bar(vz_dlist *dl, vz_panel *p, const vz__style *st)
             vz__text_at(dl, p->bar_labels[i], cx, ay, 1, 0, st->tick_size, 0, vz__ink);
         }
     }
-    if (lo < 0) /* the zero line, when bars grow both ways */
+    if (p->bar_base_label != NULL) { /* the reference line, named at its right end */
+        vz__dl_group(dl, "base", p->bar_base_label);
+        vz__dl_segment(dl, (float)a.x, base + 0.5f, (float)(a.x + a.w), base + 0.5f,
+                       2 * st->scale, vz__ink);
+        vz__text_at(dl, p->bar_base_label, (float)(a.x + a.w) - 4, base + 3, 2, 0, st->tick_size, 0,
+                    vz__ink);
+        vz__dl_end_group(dl);
+    } else if (lo < b0) { /* the base line, when bars grow both ways */
         vz__dl_segment(dl, (float)a.x, base + 0.5f, (float)(a.x + a.w), base + 0.5f, 1, vz__grey);
+    }
     if (S > 1) {
         const char *names[8];
         char fallback[8][24];

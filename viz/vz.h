@@ -238,6 +238,8 @@ int vz_heatmap_set(vz_panel *p, const float *v, int rows, int cols, const char *
 int vz_heatmap_update(vz_panel *p, const float *v, int rows, int cols);
 /* Fixes the colour range; NaN for either end means the data's own. */
 void vz_heatmap_set_range(vz_panel *p, float vmin, float vmax);
+/* Names what the colours mean, written along the colour bar (NULL: none). */
+int vz_heatmap_set_clabel(vz_panel *p, const char *label);
 
 /* ---- scatter ------------------------------------------------------------ */
 
@@ -312,6 +314,10 @@ int vz_bar_update(vz_panel *p, const float *v, int n);
 int vz_bar_add_series(vz_panel *p, const char *name, const float *v, int n);
 /* Labels the n categories (n as the chart's bars). */
 int vz_bar_set_labels(vz_panel *p, const char *const *labels, int n);
+/* Bars grow from base instead of 0 (up above it, down below it), and the
+ * axis starts there; with a label (may be NULL) a reference line is drawn at
+ * base and named, e.g. AUCs from 0.5 with "chance". base must be finite. */
+int vz_bar_set_base(vz_panel *p, double base, const char *label);
 
 /* n nodes at xy (2n floats; NULL lays them out: a force-directed layout from
  * a circle, the same on every run), optional labels, n_edges edges as pairs

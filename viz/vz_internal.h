@@ -108,6 +108,7 @@ struct vz_panel {
     float *hm;
     int hm_rows, hm_cols;
     char **row_labels, **col_labels;
+    char *hm_clabel; /* the colour bar's name, or NULL */
     float hm_vmin, hm_vmax;
 
     /* scatter */
@@ -144,6 +145,8 @@ struct vz_panel {
     int n_bars, n_bar_series;
     char **bar_labels;
     char **bar_names; /* n_bar_series names ("" for the unnamed first one) */
+    double bar_base;        /* bars grow from here (0 unless set) */
+    char *bar_base_label;   /* the reference line's name at bar_base, or NULL */
 
     /* graph */
     int n_nodes;

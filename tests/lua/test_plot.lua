@@ -180,6 +180,40 @@ T.cases{
           'bar: series "b" has 1 values, the chart has 2 bars', "ragged series")
     T.err(function() plot.bar{show = false} end, "option 'values' (a table of numbers) or 'series'",
           "no values")
+    -- AUCs from 0.5 with a chance line: the axis starts at the base, bars grow from it
+    local auc = plot.bar{values = {0.714, 0.748}, labels = {"deep", "cross"}, base = 0.5,
+                         base_label = "chance", show = false}
+    local _, y_base = auc:to_pixel(0, 0.5)
+    local _, y_top = auc:to_pixel(0, 0.748)
+    local _, y_bottom = auc:to_pixel(0, 0.49)
+    local function at(x, y) local px, py = auc:to_pixel(x, y) return px, py end
+    local x1, y1 = at(1, 0.74)
+    T.ok(near_color(auc, x1, y1, BLUE, 2), "bar 2 fills up to 0.74")
+    x1, y1 = at(1, 0.49)
+    T.ok(not near_color(auc, x1, y1, BLUE, 40), "and not below the base")
+    x1, y1 = at(0, 0.72)
+    T.ok(not near_color(auc, x1, y1, BLUE, 40), "bar 1 stops at 0.714")
+    T.ok(y_base - y_top > 200, "0.5 to 0.75 fills most of the panel: " .. (y_base - y_top) .. " px")
+    local lx, ly = auc:to_pixel(0.5, 0.5)
+    local r, g, bl = auc:pixel(math.floor(lx), math.floor(ly))
+    T.ok(r < 80 and g < 80 and bl < 80, "the chance line is drawn at 0.5 in ink")
+    T.ok(y_bottom > y_base, "the axis reaches a little below the base, for the line's name")
+    T.err(function() plot.bar{values = {1}, base = "x", show = false} end,
+          "option 'base' must be a number, got string", "a base that is not a number")
+    T.err(function() plot.bar{values = {1}, base = 0 / 0, show = false} end,
+          "bar: the base is", "a NaN base")
+    -- a named colour bar: its name is drawn, turned, beside the colour bar
+    local m = {{0.1, 0.9}, {0.5, 0.3}}
+    local named_hm = plot.heatmap{values = m, clabel = "attention weight", show = false}
+    named_hm:save("lua_clabel.svg")
+    local svg_hm = read("lua_clabel.svg")
+    local at = svg_hm:find(">attention weight<", 1, true)
+    T.ok(at ~= nil, "the colour bar's name is in the figure")
+    T.ok(at and svg_hm:sub(1, at):match('.*<g class="colorbar"') ~= nil and svg_hm:sub(1, at):find("rotate", 1, true),
+         "inside the colour bar's group, turned")
+    T.err(function() plot.bar{values = {1}, show = false}:set{clabel = "x"} end,
+          "option 'clabel' does not apply to a bar panel", "clabel is for heatmaps")
+    T.ok(plot.bar{values = {1, 2}, show = false}:set{base = 0.5, base_label = "chance"}, "fig:set moves a bar chart's base")
     local g = plot.graph{nodes = {"u1", "i1", "u2"}, edges = {{1, 2}, {2, 3}}, walk = {1, 2, 3},
                          show = false}
     g:set{walk = {3, 2}}

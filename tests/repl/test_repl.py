@@ -490,9 +490,9 @@ def test_run_notebook(check):
     check.eq(open(out2).read(), md, "running the output again changes nothing")
     r = run(["--run", nb])
     check.eq(r.returncode, 1, "unsolved: the check fails")
-    check.ok("tiny_lesson.md:30: check cell [3] failed" in r.stderr, "names file:line: " + r.stderr)
+    check.ok("tiny_lesson.md:32: check cell [3] failed" in r.stderr, "names file:line: " + r.stderr)
     check.ok("check failed: answer should be 42" in r.stderr, "the check's message")
-    check.ok("hint: multiply x by two." in r.stderr, "and the exercise's hint")
+    check.ok("hint: think of doubling." in r.stderr, "and the first hint of the exercise")
     r = run(["--run", nb, "--solutions", "--unsolved", "1"])
     check.eq(r.returncode, 1, "--unsolved 1 leaves exercise 1 unsolved")
     bad = os.path.join(d, "bad.md")
@@ -531,20 +531,30 @@ def test_lesson_flow(check):
     d = lesson_env()
     r = run_in(d, [], ":lesson\n")
     check.ok(re.search(r"1  tiny +A tiny lesson +0/3 +5 min", r.stdout), ":lesson lists: " + r.stdout)
-    r = run_in(d, [], ":lesson 1\n:next\n:check\nanswer = 2 * x\n:check\n:hint\n:solution\n")
+    r = run_in(d, [], ":lesson 1\n:next\n:check\nanswer = 2 * x\n:check\n:hint\n:hint\n:hint\n:solution\n")
     out = r.stdout
     check.ok("Topics: sums, checks" in out and "About 5 minutes." in out, "the title block")
     check.ok("Some prose with code." in out, "prose rendered")
     check.ok("step 1/3 · cell" in out and "\n42\n" in out, ":next runs the cell and shows its output")
     check.ok("step 2/3 · exercise" in out, "then the exercise")
-    check.ok("not yet — hint: multiply x by two." in r.stderr, "a failing :check gives the hint")
+    check.ok("not yet: answer should be 42\n:hint for a hint" in r.stderr,
+             "a failing :check says what is wrong and points at :hint: " + r.stderr)
+    check.ok("multiply" not in r.stderr, "a failing :check does not give the hint away")
+    check.ok("traceback" not in r.stderr and "[C]" not in r.stderr, "nor a traceback: " + r.stderr)
     check.ok("✓ check passed" in out, "a solved exercise passes :check")
-    check.ok("Hint: multiply x by two." in out, ":hint")
+    check.ok("Hint 1/2: think of doubling." in out and "(:hint again for more)" in out,
+             ":hint starts the ladder with the idea: " + out)
+    check.ok("Hint 2/2: multiply x by two." in out and "that was the last hint" in out,
+             ":hint again climbs to the last level")
+    check.eq(out.count("Hint 2/2"), 2, "past the top, :hint repeats the last level")
     check.ok("answer = 2 * x" in out.split("solution")[-1], ":solution shows the solution")
     prog = open(os.path.join(d, "xdg", "recnote", "progress")).read()
     check.eq(prog, "tiny 1 110\n", "progress saved: step 2 reached, steps 1 and 2 done")
-    r = run_in(d, [], ":lesson tiny\n:next\n:answer\n:next\n")
+    r = run_in(d, [], ":lesson tiny\n:next\n:next\n")
     check.ok("A tiny lesson — resuming at step 2 of 3" in r.stdout, "progress resumes in a new run")
+    check.ok("End of the lesson: 2 of 3 steps done." in r.stdout,
+             "a question passed by with :next is not done: " + r.stdout[-300:])
+    r = run_in(d, [], ":lesson tiny\n:prev\n:answer\n:next\n")
     check.ok("A: It measures ranking quality" in r.stdout, ":answer reveals the answer")
     check.ok("End of the lesson: 3 of 3 steps done." in r.stdout, "the end: " + r.stdout[-300:])
     r = run_in(d, [], ":lesson\n")
@@ -559,6 +569,64 @@ def test_lesson_flow(check):
              "unknown lessons and commands without a lesson: " + r.stderr)
     r = run_in(d, ["--lesson", "tiny"], "")
     check.ok("A tiny lesson" in r.stdout and r.returncode == 0, "--lesson starts one")
+
+
+def test_lesson_skip_and_check_errors(check):
+    d = lesson_env()
+    # :next past an unsolved exercise asks first; a second :next skips it
+    r = run_in(d, [], ":lesson tiny\n:next\n:next\n:next\n")
+    check.ok("this exercise is not solved yet" in r.stderr and ":next again skips it" in r.stderr,
+             ":next asks before skipping: " + r.stderr)
+    check.ok("step 3/3 · interview question" in r.stdout, "the second :next skips: " + r.stdout[-400:])
+    prog = open(os.path.join(d, "xdg", "recnote", "progress")).read()
+    check.eq(prog, "tiny 2 1s0\n", "the exercise is saved as skipped")
+    r = run_in(d, [], ":lesson\n")
+    check.ok(re.search(r"▸  1  tiny .* 1/3 +5 min +\(1 skipped\)", r.stdout), ":lesson shows it: " + r.stdout)
+    r = run_in(d, [], ":lesson tiny\n:next\n")
+    check.ok("1 exercise skipped" in r.stdout, "the end names the skipped exercise: " + r.stdout[-300:])
+    # a failed check takes no cell number: the student's next cell is [2], after the lesson's [1]
+    d = lesson_env()
+    r = run_in(d, [], ":lesson tiny\n:next\n:check\nerror('boom')\n")
+    check.ok("[2]:1: boom" in r.stderr, "the check did not use up a cell number: " + r.stderr)
+    # a check whose code raises: the student's message, no traceback, no cell number used
+    d = lesson_env()
+    r = run_in(d, [], ":lesson tiny\n:next\nanswer = {}\n:check\n:check\ny = 1\n")
+    check.ok("not yet: running the check on your code raised an error: attempt to compare" in r.stderr
+             or "not yet: answer should be 42" in r.stderr, "the check's error in words: " + r.stderr)
+    check.ok("stack traceback" not in r.stderr and "check:" not in r.stderr,
+             "no traceback into the check's code: " + r.stderr)
+    d = lesson_env()
+    src = open(os.path.join(d, "lessons", "01-tiny.md")).read()
+    open(os.path.join(d, "lessons", "01-tiny.md"), "w").write(
+        src.replace('check(answer == 42, "answer should be 42")', 'check(answer + 0 == 42, "answer should be 42")'))
+    r = run_in(d, [], ":lesson tiny\n:next\n:check\nprint(repl and 'cell')\n:save " + os.path.join(d, "s.md") + "\n")
+    check.ok("not yet: running the check on your code raised an error: attempt to perform arithmetic on a nil value (global 'answer')"
+             in " ".join(r.stderr.split()), "a raising check: " + r.stderr)
+    check.ok("stack traceback" not in r.stderr and "check:" not in r.stderr, "without a traceback: " + r.stderr)
+    saved = open(os.path.join(d, "s.md")).read()
+    check.ok("answer + 0" not in saved, "the check is not logged as a cell of the session")
+
+
+def test_lesson_titles_whole_on_wide_terminal(check):
+    d = lesson_env()
+    long_title = "A tiny lesson whose title is long enough to be cut at forty-five columns"
+    src = open(os.path.join(d, "lessons", "01-tiny.md")).read()
+    open(os.path.join(d, "lessons", "01-tiny.md"), "w").write(src.replace("# A tiny lesson", "# " + long_title))
+    env = env_for(d)
+    env.update(RECNOTE_DATA_DIR=d, XDG_DATA_HOME=os.path.join(d, "xdg"))
+    p = pexpect.spawn(RECNOTE, [], env=env, encoding="utf-8", dimensions=(30, 160), timeout=10)
+    p.expect(PROMPT)
+    p.send(":lesson\r")
+    p.expect_exact(long_title)
+    p.expect(PROMPT)
+    check.ok(True, "a 160-column terminal shows the whole title")
+    p.setwinsize(30, 80)
+    p.send(":lesson\r")
+    p.expect_exact("...")
+    p.expect(PROMPT)
+    check.ok(True, "an 80-column terminal cuts it, marked")
+    p.sendcontrol("d")
+    p.expect(pexpect.EOF)
 
 
 def test_welcome_points_at_lessons(check):
