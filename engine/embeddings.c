@@ -94,7 +94,7 @@ static rn_embeddings *emb_take(float *v, size_t n, int dim, int64_t *ids, char *
     int rc = RN_OK;
     if (ids == NULL && (e->ids = rn_malloc(n * sizeof *e->ids, "embedding ids")) != NULL)
         for (size_t i = 0; i < n; i++)
-            e->ids[i] = (int64_t)i;
+            e->ids[i] = (int64_t)i + 1; /* positions from 1, as a user counts */
     size_t slots = 16;
     while (slots < 2 * n)
         slots *= 2;
@@ -160,8 +160,9 @@ rn_embeddings *rn_emb_new(const float *v, size_t n, int dim, const int64_t *ids,
     size_t total = n * (size_t)dim;
     for (size_t i = 0; i < total; i++)
         if (!isfinite(v[i])) {
-            rn_fail(RN_ENAN, "embeddings: row %zu, column %zu is %g (must be finite)",
-                    i / (size_t)dim + 1, i % (size_t)dim + 1, (double)v[i]);
+            rn_fail(RN_ENAN, "embeddings: row %zu, column %zu is %s (must be finite)",
+                    i / (size_t)dim + 1, i % (size_t)dim + 1,
+                    isnan(v[i]) ? "nan" : v[i] > 0 ? "inf" : "-inf");
             return NULL;
         }
     for (size_t i = 0; labels != NULL && i < n; i++) {
@@ -1163,9 +1164,10 @@ static rn_embeddings *load_binary(reader *rd, long long size, int flags)
             float x;
             memcpy(&x, &bits, 4);
             if (!isfinite(x)) {
-                rc = rn_fail(RN_EPARSE, "%s: vector %zu ('%s', byte %lld): value %d is %g (must "
+                rc = rn_fail(RN_EPARSE, "%s: vector %zu ('%s', byte %lld): value %d is %s (must "
                                         "be finite)",
-                             rd->path, i + 1, tok, at, j + 1, (double)x);
+                             rd->path, i + 1, tok, at, j + 1,
+                             isnan(x) ? "nan" : x > 0 ? "inf" : "-inf");
                 break;
             }
             v[i * (size_t)dim + j] = x;

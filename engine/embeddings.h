@@ -11,8 +11,10 @@
  *     int m = rn_emb_neighbors(e, row, 10, RN_INDEX_COSINE, nb, sc);  // m <= 10 rows
  *     rn_emb_save(e, "movies.vec", RN_EMB_WORD2VEC_TEXT);
  *
- * Rows are 0-based positions; ids are unique and >= 0; labels may repeat
- * (finding a repeated label by name is then an error naming its ids).
+ * Rows are 0-based positions; ids are unique and >= 0 and name vectors as a
+ * user does (a movie id); without ids, vectors are numbered from 1, as Lua
+ * and MovieLens count. Labels may repeat (finding a repeated label by name
+ * is then an error naming its ids).
  *
  * File formats (all writers atomic: a unique temporary file beside the
  * target, fsync, rename; every loader treats its file as hostile: sizes are
@@ -44,8 +46,9 @@
  *
  * Loading: when every token (or metadata value) is a decimal integer >= 0
  * without leading zeros and no two are equal, they are the ids and there are
- * no labels; otherwise they are the labels and the ids are 0..n-1 (the row
- * order), which is how gensim numbers its keys. So ids survive a round trip
+ * no labels; otherwise they are the labels and the ids are 1..n (the order
+ * in the file; gensim's key_to_index counts the same rows from 0). So ids
+ * survive a round trip
  * through word2vec files only for vectors without labels; TSV keeps both.
  */
 #ifndef RN_EMBEDDINGS_H
@@ -64,7 +67,7 @@ typedef struct rn_embeddings rn_embeddings;
 #define RN_EMB_MAX_COUNT ((size_t)1 << 31)
 
 /* Copies n vectors (n x dim, row-major, finite), ids (n unique values >= 0;
- * NULL: 0..n-1) and labels (n UTF-8 strings of at most RN_EMB_MAX_LABEL
+ * NULL: 1..n) and labels (n UTF-8 strings of at most RN_EMB_MAX_LABEL
  * bytes; NULL: no labels). NULL on error (rn_error names the row). Caller
  * frees with rn_emb_free. */
 rn_embeddings *rn_emb_new(const float *v, size_t n, int dim, const int64_t *ids,

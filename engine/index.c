@@ -93,8 +93,9 @@ static int check_finite(const float *v, size_t n, int dim, const char *what)
     size_t total = n * (size_t)dim;
     for (size_t i = 0; i < total; i++)
         if (!isfinite(v[i]))
-            return rn_fail(RN_ENAN, "%s: row %zu, column %zu is %g (must be finite)", what,
-                           i / (size_t)dim + 1, i % (size_t)dim + 1, (double)v[i]);
+            return rn_fail(RN_ENAN, "%s: row %zu, column %zu is %s (must be finite)", what,
+                           i / (size_t)dim + 1, i % (size_t)dim + 1,
+                           isnan(v[i]) ? "nan" : v[i] > 0 ? "inf" : "-inf");
     return RN_OK;
 }
 

@@ -305,8 +305,14 @@ static void draw_labels(vz_dlist *dl, const vz_panel *p, const vz__style *st, fl
             dup = order[k] == i;
         if (!dup) order[n++] = i;
     }
-    SDL_FRect placed[MAX_LABELS];
+    SDL_FRect placed[2 * MAX_LABELS + 1];
     int n_placed = 0;
+    /* under a highlight, labels keep off the highlighted markers too */
+    for (int k = 0; p->highlight && k < n; k++) {
+        float mx = vz__px(p, p->xy[2 * order[k]]), my = vz__py(p, p->xy[2 * order[k] + 1]);
+        float mr = r + 2; /* less than the gap a label keeps from its own marker */
+        placed[n_placed++] = (SDL_FRect){mx - mr, my - mr, 2 * mr, 2 * mr};
+    }
     vz__dl_group(dl, "labels", NULL);
     for (int k = 0; k < n; k++) {
         int i = order[k], bold = i == sel, w, h;
@@ -318,9 +324,15 @@ static void draw_labels(vz_dlist *dl, const vz_panel *p, const vz__style *st, fl
                             {px - gap - (float)w, py - (float)h / 2},
                             {px - (float)w / 2, py - gap - (float)h},
                             {px - (float)w / 2, py + gap}};
+        /* a place must stay inside the plot area (the clip would cut it) */
+        SDL_Rect a = p->area;
+        int inside[4];
+        for (int c = 0; c < 4; c++)
+            inside[c] = cand[c][0] >= (float)a.x && cand[c][0] + (float)w <= (float)(a.x + a.w) &&
+                        cand[c][1] >= (float)a.y && cand[c][1] + (float)h <= (float)(a.y + a.h);
         int c = 0;
         for (; c < 4; c++) {
-            int clash = 0;
+            int clash = !inside[c];
             for (int q = 0; q < n_placed && !clash; q++)
                 clash =
                     cand[c][0] < placed[q].x + placed[q].w && placed[q].x < cand[c][0] + (float)w &&
@@ -328,7 +340,13 @@ static void draw_labels(vz_dlist *dl, const vz_panel *p, const vz__style *st, fl
             if (!clash) break;
         }
         if (c == 4 && !bold) continue;
-        if (c == 4) c = 0;
+        if (c == 4) { /* the selected point's label always shows: inside, overlapping if need be */
+            c = 0;
+            while (c < 3 && !inside[c])
+                c++;
+            cand[c][0] = fmaxf((float)a.x, fminf(cand[c][0], (float)(a.x + a.w) - (float)w));
+            cand[c][1] = fmaxf((float)a.y, fminf(cand[c][1], (float)(a.y + a.h) - (float)h));
+        }
         float lx = roundf(cand[c][0]), ly = roundf(cand[c][1]);
         placed[n_placed++] = (SDL_FRect){lx - 2, ly, (float)w + 4, (float)h};
         if (p->n_pts > 60 || p->highlight)

@@ -89,7 +89,7 @@ static void test_new_and_find(void)
 
     /* no labels */
     e = rn_emb_new(v, 3, 2, NULL, NULL);
-    CHECK(rn_emb_find_id(e, 2, &row) == RN_OK && row == 2);
+    CHECK(rn_emb_find_id(e, 2, &row) == RN_OK && row == 1); /* ids 1..n */
     CHECK(rn_emb_label(e, 0) == NULL);
     CHECK(rn_emb_find_label(e, "x", &row) == RN_EARG);
     CHECK_STR(rn_error(), "embeddings: no labels (find a vector by its id)");
@@ -356,7 +356,7 @@ static void test_round_trips(void)
         CHECK(b != NULL);
         /* vectors and labels exact; ids are the row order (labels are the tokens) */
         CHECK(b != NULL && same_embeddings(e, b, 0, 1));
-        CHECK(b != NULL && rn_emb_id(b, 5) == 5);
+        CHECK(b != NULL && rn_emb_id(b, 5) == 6); /* counted from 1 */
         rn_emb_free(b);
         /* raw tokens: as gensim sees them */
         b = rn_emb_load_word2vec(p, binary, RN_EMB_RAW_TOKENS);
@@ -399,8 +399,8 @@ static void test_round_trips(void)
     t = rn_emb_load_tsv(path_of("u.tsv"), path_of("u_meta.tsv"));
     CHECK(t != NULL && same_embeddings(u, t, 1, 0) && !rn_emb_has_labels(t));
     rn_emb_free(t);
-    t = rn_emb_load_tsv(path_of("u.tsv"), NULL); /* vectors alone: ids 0.. */
-    CHECK(t != NULL && same_embeddings(u, t, 0, 0) && rn_emb_id(t, 3) == 3);
+    t = rn_emb_load_tsv(path_of("u.tsv"), NULL); /* vectors alone: ids 1.. */
+    CHECK(t != NULL && same_embeddings(u, t, 0, 0) && rn_emb_id(t, 3) == 4);
     rn_emb_free(t);
     /* overwriting is atomic and leaves no temporary file */
     CHECK(rn_emb_save_word2vec(u, path_of("labelled.vec"), 0) == RN_OK);
@@ -413,7 +413,7 @@ static void test_round_trips(void)
     const char *empty[] = {"a", ""};
     rn_embeddings *x = rn_emb_new(v, 2, D, NULL, empty);
     CHECK(rn_emb_save_word2vec(x, path_of("x.vec"), 0) == RN_EARG);
-    CHECK(strstr(rn_error(), "the label of row 2 (id 1) is empty: a word2vec token cannot be") !=
+    CHECK(strstr(rn_error(), "the label of row 2 (id 2) is empty: a word2vec token cannot be") !=
           NULL);
     rn_emb_free(x);
     rn_emb_free(u);
@@ -479,7 +479,7 @@ static void test_malformed(void)
     /* duplicated numeric tokens are labels, not ids */
     write_text("dupids.vec", "2 1\n7 1\n7 2\n");
     rn_embeddings *e = rn_emb_load_word2vec(path_of("dupids.vec"), 0, 0);
-    CHECK(e != NULL && rn_emb_has_labels(e) && rn_emb_id(e, 1) == 1);
+    CHECK(e != NULL && rn_emb_has_labels(e) && rn_emb_id(e, 1) == 2);
     rn_emb_free(e);
     /* word2vec.c's layout: a trailing space before each newline, CRLF */
     write_text("w2v.vec", "2 2\r\nthe 0.5 -1 \r\nof 2 3 \r\n");
@@ -516,7 +516,7 @@ static void test_malformed(void)
     /* a single column of words: labels */
     write_text("words.tsv", "the\nof\n");
     e = rn_emb_load_tsv(path_of("v.tsv"), path_of("words.tsv"));
-    CHECK(e != NULL && strcmp(rn_emb_label(e, 1), "of") == 0 && rn_emb_id(e, 1) == 1);
+    CHECK(e != NULL && strcmp(rn_emb_label(e, 1), "of") == 0 && rn_emb_id(e, 1) == 2);
     rn_emb_free(e);
 }
 
