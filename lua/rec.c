@@ -5,6 +5,7 @@
  * docstrings. Each engine type adds its part through an opener (rec.h). */
 #include "rec.h"
 #include "host.h"
+#include "rec_embed.h"
 
 #include "error.h"
 #include "interrupt.h"
@@ -50,6 +51,7 @@ int luaopen_rec(lua_State *L)
     rec_open_plot(L);
     rec_open_plot_notebook(L);
     rec_open_models_plot(L);
+    rec_open_embeddings(L);
 
     rec_doc_set(L, -1, "rec",
                 "The recnote engine: tensors and autograd, optimizers, losses, metrics, "

@@ -107,6 +107,7 @@ static void panel_free(vz_panel *p)
     vz__labels_free(p->class_names, p->n_class_names);
     vz__labels_free(p->labels, p->n_pts);
     free(p->nbr);
+    free(p->note);
     vz__labels_free(p->curve_names, p->n_curves);
     free(p->cy);
     for (int i = 0; i < p->n_sliders; i++)
@@ -1039,7 +1040,8 @@ int vz_figure_handle_event(vz_figure *f, const SDL_Event *e)
             if (p != NULL && p->kind == VZ_PANEL_SCATTER && f->drag_slider < 0 &&
                 abs(e->button.x - f->press_x) <= 3 && abs(e->button.y - f->press_y) <= 3) {
                 int i = vz__scatter_at(p, e->button.x, e->button.y);
-                if (i >= 0) {
+                /* neighbours the caller highlighted stay: a click cannot recompute them */
+                if (i >= 0 && !p->highlight) {
                     if (e->button.x != f->press_x || e->button.y != f->press_y)
                         vz_panel_pan(p, (float)(f->press_x - e->button.x),
                                      (float)(f->press_y - e->button.y));

@@ -134,6 +134,8 @@ int vz_scatter_set(vz_panel *p, const float *pts, int n, int dim, const int *cla
     p->pts = copy, p->xy = xy, p->classes = cls, p->labels = lab;
     p->n_pts = n, p->dim = dim;
     p->nbr = NULL, p->n_nbr = 0, p->selected = -1;
+    free(p->note);
+    p->note = NULL, p->highlight = 0;
     p->auto_view = 1;
     if (dim > 2) {
         /* name the projection on its axes unless the user named them */
@@ -204,7 +206,8 @@ int vz_scatter_select(vz_panel *p, int index, int k, vz_metric metric)
         return vz_fail(VZ_EINVAL, "select: unknown metric %d", (int)metric);
     if (k > p->n_pts - 1) k = p->n_pts - 1;
     free(p->nbr);
-    p->nbr = NULL, p->n_nbr = 0;
+    free(p->note);
+    p->nbr = NULL, p->n_nbr = 0, p->note = NULL, p->highlight = 0;
     p->selected = index, p->k = k, p->metric = metric;
     vz__figure_changed(p->fig);
     if (index < 0 || k == 0) return VZ_OK;
@@ -230,6 +233,42 @@ int vz_scatter_select(vz_panel *p, int index, int k, vz_metric metric)
     }
     free(nd);
     p->nbr = nb, p->n_nbr = m;
+    return VZ_OK;
+}
+
+const vz_color vz_highlight_query = {213, 94, 0, 255};     /* Okabe-Ito vermillion */
+const vz_color vz_highlight_neighbour = {0, 114, 178, 255}; /* Okabe-Ito blue */
+
+int vz_scatter_highlight(vz_panel *p, int query, const int *nbrs, int n, const char *note)
+{
+    if (p->kind != VZ_PANEL_SCATTER)
+        return vz_fail(VZ_EINVAL, "highlight: this panel is not a scatter panel");
+    if (query < -1 || query >= p->n_pts)
+        return vz_fail(VZ_EINVAL, "highlight: point %d does not exist (the panel has %d)",
+                       query + 1, p->n_pts);
+    if (n < 0 || (n > 0 && nbrs == NULL) || n > p->n_pts)
+        return vz_fail(VZ_EINVAL, "highlight: %d neighbours (must be 0..%d)", n, p->n_pts);
+    for (int j = 0; j < n; j++)
+        if (nbrs[j] < 0 || nbrs[j] >= p->n_pts)
+            return vz_fail(VZ_EINVAL, "highlight: neighbour %d is point %d, which does not exist "
+                                      "(the panel has %d)",
+                           j + 1, nbrs[j] + 1, p->n_pts);
+    int *nb = n > 0 ? malloc((size_t)n * sizeof *nb) : NULL;
+    char *nt = note != NULL ? vz__strdup(note) : NULL;
+    if ((n > 0 && nb == NULL) || (note != NULL && nt == NULL)) {
+        free(nb), free(nt);
+        return vz_fail(VZ_ENOMEM, "highlight: out of memory");
+    }
+    if (n > 0) memcpy(nb, nbrs, (size_t)n * sizeof *nb);
+    free(p->nbr), free(p->note);
+    p->selected = query;
+    p->nbr = query >= 0 ? nb : NULL, p->n_nbr = query >= 0 ? n : 0;
+    if (query < 0) free(nb);
+    p->note = query >= 0 ? nt : NULL;
+    if (query < 0) free(nt);
+    p->highlight = query >= 0;
+    p->k = n;
+    vz__figure_changed(p->fig);
     return VZ_OK;
 }
 
@@ -260,14 +299,20 @@ static void draw_labels(vz_dlist *dl, const vz_panel *p, const vz__style *st, fl
     if (sel >= 0) order[n++] = sel;
     for (int j = 0; j < p->n_nbr && n < MAX_LABELS; j++)
         order[n++] = p->nbr[j];
-    for (int i = 0; p->n_pts <= 60 && i < p->n_pts && n < MAX_LABELS; i++) {
+    for (int i = 0; p->n_pts <= 60 && !p->highlight && i < p->n_pts && n < MAX_LABELS; i++) {
         int dup = 0;
         for (int k = 0; k < n && !dup; k++)
             dup = order[k] == i;
         if (!dup) order[n++] = i;
     }
-    SDL_FRect placed[MAX_LABELS];
+    SDL_FRect placed[2 * MAX_LABELS + 1];
     int n_placed = 0;
+    /* under a highlight, labels keep off the highlighted markers too */
+    for (int k = 0; p->highlight && k < n; k++) {
+        float mx = vz__px(p, p->xy[2 * order[k]]), my = vz__py(p, p->xy[2 * order[k] + 1]);
+        float mr = r + 2; /* less than the gap a label keeps from its own marker */
+        placed[n_placed++] = (SDL_FRect){mx - mr, my - mr, 2 * mr, 2 * mr};
+    }
     vz__dl_group(dl, "labels", NULL);
     for (int k = 0; k < n; k++) {
         int i = order[k], bold = i == sel, w, h;
@@ -279,9 +324,15 @@ static void draw_labels(vz_dlist *dl, const vz_panel *p, const vz__style *st, fl
                             {px - gap - (float)w, py - (float)h / 2},
                             {px - (float)w / 2, py - gap - (float)h},
                             {px - (float)w / 2, py + gap}};
+        /* a place must stay inside the plot area (the clip would cut it) */
+        SDL_Rect a = p->area;
+        int inside[4];
+        for (int c = 0; c < 4; c++)
+            inside[c] = cand[c][0] >= (float)a.x && cand[c][0] + (float)w <= (float)(a.x + a.w) &&
+                        cand[c][1] >= (float)a.y && cand[c][1] + (float)h <= (float)(a.y + a.h);
         int c = 0;
         for (; c < 4; c++) {
-            int clash = 0;
+            int clash = !inside[c];
             for (int q = 0; q < n_placed && !clash; q++)
                 clash =
                     cand[c][0] < placed[q].x + placed[q].w && placed[q].x < cand[c][0] + (float)w &&
@@ -289,10 +340,16 @@ static void draw_labels(vz_dlist *dl, const vz_panel *p, const vz__style *st, fl
             if (!clash) break;
         }
         if (c == 4 && !bold) continue;
-        if (c == 4) c = 0;
+        if (c == 4) { /* the selected point's label always shows: inside, overlapping if need be */
+            c = 0;
+            while (c < 3 && !inside[c])
+                c++;
+            cand[c][0] = fmaxf((float)a.x, fminf(cand[c][0], (float)(a.x + a.w) - (float)w));
+            cand[c][1] = fmaxf((float)a.y, fminf(cand[c][1], (float)(a.y + a.h) - (float)h));
+        }
         float lx = roundf(cand[c][0]), ly = roundf(cand[c][1]);
         placed[n_placed++] = (SDL_FRect){lx - 2, ly, (float)w + 4, (float)h};
-        if (p->n_pts > 60)
+        if (p->n_pts > 60 || p->highlight)
             vz__dl_rect(dl, lx - 2, ly, (float)w + 4, (float)h, (vz_color){255, 255, 255, 210});
         vz__text_at(dl, p->labels[i], lx, ly, 0, 0, st->tick_size, bold, vz__ink);
     }
@@ -325,8 +382,8 @@ void vz__draw_scatter(vz_dlist *dl, vz_panel *p, const vz__style *st)
     SDL_Rect a = p->area;
     vz__dl_clip(dl, (float)a.x, (float)a.y, (float)a.w, (float)a.h);
     int sel = p->selected;
-    /* links first, under the points */
-    if (sel >= 0 && p->n_nbr > 0) {
+    /* links first, under the points (under a highlight: over the faint ones) */
+    if (sel >= 0 && p->n_nbr > 0 && !p->highlight) {
         vz__dl_group(dl, "links", NULL);
         float sx = vz__px(p, p->xy[2 * sel]), sy = vz__py(p, p->xy[2 * sel + 1]);
         for (int j = 0; j < p->n_nbr; j++) {
@@ -343,24 +400,50 @@ void vz__draw_scatter(vz_dlist *dl, vz_panel *p, const vz__style *st)
     /* many points: smaller markers without outlines, so clusters stay legible */
     float r = p->n_pts > 2000 ? st->marker_r * 0.6f : st->marker_r;
     float outline = p->n_pts > 2000 ? 0.0f : 1.0f;
-    /* one group per class, so the SVG reads as the data does */
+    /* one group per class, so the SVG reads as the data does; under a
+     * highlight, every point outside it faint and grey */
     for (int c = 0; c <= max_class; c++) {
         char buf[32];
-        vz__dl_group(dl, "points", class_name(p, c, buf, sizeof buf));
-        vz_color col = vz_palette(c);
+        vz__dl_group(dl, "points", p->highlight ? "others" : class_name(p, c, buf, sizeof buf));
+        vz_color col = p->highlight ? (vz_color){150, 150, 150, 255} : vz_palette(c);
         /* many points: fainter markers, so that density shows where they pile up */
         col.a = p->n_pts > 2000 ? (uint8_t)fmaxf(40.0f, 220.0f * sqrtf(2000.0f / (float)p->n_pts))
                                 : 220;
+        if (p->highlight) col.a = (uint8_t)(col.a / 2);
         for (int i = 0; i < p->n_pts; i++) {
             int ci = p->classes ? p->classes[i] : 0;
             if (ci > 255) ci = 255;
-            if (ci != c) continue;
-            vz__dl_circle(dl, vz__px(p, p->xy[2 * i]), vz__py(p, p->xy[2 * i + 1]), r, col, outline,
-                          vz__white);
+            if (ci != c && !(p->highlight && c == 0)) continue;
+            if (p->highlight && c > 0) continue;
+            vz__dl_circle(dl, vz__px(p, p->xy[2 * i]), vz__py(p, p->xy[2 * i + 1]), r, col,
+                          p->highlight ? 0.0f : outline, vz__white);
         }
         vz__dl_end_group(dl);
+        if (p->highlight) break;
     }
-    if (sel >= 0) {
+    if (sel >= 0 && p->highlight) {
+        /* the caller's neighbours in blue, the query in vermillion, larger and on top */
+        float hr = fmaxf(r, st->marker_r) + 1.5f * st->scale;
+        vz__dl_group(dl, "links", NULL);
+        float sx = vz__px(p, p->xy[2 * sel]), sy = vz__py(p, p->xy[2 * sel + 1]);
+        for (int j = 0; j < p->n_nbr; j++) {
+            int i = p->nbr[j];
+            vz__dl_segment(dl, sx, sy, vz__px(p, p->xy[2 * i]), vz__py(p, p->xy[2 * i + 1]),
+                           1.5f * st->scale, (vz_color){0, 114, 178, 150});
+        }
+        vz__dl_end_group(dl);
+        vz__dl_group(dl, "selection", "neighbours");
+        for (int j = p->n_nbr - 1; j >= 0; j--) {
+            int i = p->nbr[j];
+            vz__dl_circle(dl, vz__px(p, p->xy[2 * i]), vz__py(p, p->xy[2 * i + 1]), hr,
+                          vz_highlight_neighbour, 1.5f * st->scale, vz__white);
+        }
+        vz__dl_end_group(dl);
+        vz__dl_group(dl, "selection", "query");
+        vz__dl_circle(dl, vz__px(p, p->xy[2 * sel]), vz__py(p, p->xy[2 * sel + 1]),
+                      hr + 2.5f * st->scale, vz_highlight_query, 2.0f * st->scale, vz__ink);
+        vz__dl_end_group(dl);
+    } else if (sel >= 0) {
         vz__dl_group(dl, "selection", NULL);
         /* black rings on a white halo read on every class colour */
         for (int j = 0; j < p->n_nbr; j++) {
@@ -378,19 +461,29 @@ void vz__draw_scatter(vz_dlist *dl, vz_panel *p, const vz__style *st)
     vz__dl_clip(dl, 0, 0, 0, 0);
     if (sel >= 0) {
         /* the long form when it fits the plot's width, else the short one */
-        char note[200], who[32];
+        char note[300], who[32];
         const char *metric = p->metric == VZ_METRIC_COSINE ? "cosine" : "Euclidean";
         snprintf(who, sizeof who, "point %d", sel + 1);
-        snprintf(note, sizeof note, "%d nearest to %s by %s distance, in the original %d-d space",
-                 p->n_nbr, p->labels ? p->labels[sel] : who, metric, p->dim);
+        if (p->note != NULL)
+            snprintf(note, sizeof note, "%s", p->note);
+        else
+            snprintf(note, sizeof note, "%d nearest to %s by %s distance, in the original %d-d "
+                                        "space",
+                     p->n_nbr, p->labels ? p->labels[sel] : who, metric, p->dim);
         int w, h;
         vz__text_size(note, st->tick_size, 0, &w, &h);
-        if (w > a.w)
+        if (w > a.w && p->note == NULL)
             snprintf(note, sizeof note, "%d-NN by %s distance (%d-d)", p->n_nbr, metric, p->dim);
         vz__text_at(dl, note, (float)a.x + (float)a.w / 2, (float)a.y - 4 * st->scale, 1, 2,
                     st->tick_size, 0, vz__grey);
     }
-    if (max_class > 0) {
+    if (p->highlight) {
+        char nearest[48];
+        snprintf(nearest, sizeof nearest, "%d nearest", p->n_nbr);
+        const char *names[2] = {"query", nearest};
+        vz_color cols[2] = {vz_highlight_query, vz_highlight_neighbour};
+        vz__legend(dl, p, st, names, cols, p->n_nbr > 0 ? 2 : 1);
+    } else if (max_class > 0) {
         const char *names[8];
         char buf[8][24];
         vz_color cols[8];

@@ -261,6 +261,18 @@ int vz_scatter_set_class_names(vz_panel *p, const char *const *names, int n);
  * neighbours under metric, linked to it, with the metric named on the plot. */
 int vz_scatter_select(vz_panel *p, int index, int k, vz_metric metric);
 
+/* Highlights point query (0-based) and the n points nbrs (nearest first),
+ * found by the caller (say, in the original space of an embedding under a
+ * metric viz does not know): they are drawn in colour, linked to the query
+ * and labelled, every other point faint, and note (copied; may be NULL)
+ * shown between the title and the plot in place of the metric line. A click
+ * then leaves the selection alone (hover still names points). query -1
+ * clears. */
+int vz_scatter_highlight(vz_panel *p, int query, const int *nbrs, int n, const char *note);
+
+/* The colours of a highlight: the query's fill and the neighbours' fill. */
+extern const vz_color vz_highlight_query, vz_highlight_neighbour;
+
 /* Copies up to max of the selected point's neighbours, nearest first;
  * returns how many there are. */
 int vz_scatter_neighbours(const vz_panel *p, int *out, int max);

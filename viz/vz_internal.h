@@ -123,6 +123,8 @@ struct vz_panel {
     vz_metric metric;
     int *nbr;
     int n_nbr;
+    char *note;    /* vz_scatter_highlight: the caller's note (metric, variance) */
+    int highlight; /* vz_scatter_highlight: the caller's neighbours, others faint */
 
     /* curve */
     int n_curves;
