@@ -69,7 +69,10 @@ int rec_model_embeddings(lua_State *L)
             labels[i] = s;
         }
     }
-    rn_embeddings *e = rn_emb_new(table->data + (size_t)off * (size_t)D, n, D, NULL, labels);
+    int64_t *ids = lua_newuserdatauv(L, n * sizeof *ids, 0); /* the field's own ids */
+    for (size_t i = 0; i < n; i++)
+        ids[i] = (int64_t)i;
+    rn_embeddings *e = rn_emb_new(table->data + (size_t)off * (size_t)D, n, D, ids, labels);
     if (e == NULL) return rec_engine_error(L);
     rec_push_embeddings(L, e);
     return 1;
