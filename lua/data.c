@@ -696,6 +696,52 @@ static int d_histories(lua_State *L)
 /* ds:close() / __close: a whole data set is freed now (its views then refuse
  * to be used); a view is only marked closed, because batches taken from it
  * borrow its row list, which __gc frees once nothing refers to it. */
+/* d:transform{col = "standardize" | "minmax" | "log1p" | "drop", ...} [, {stats = train}]
+ * -> {col = {a, b}}: in place, on the whole data set, statistics from stats's rows. */
+static int d_transform(lua_State *L)
+{
+    rec_ds *d = to_ds(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    static const char *const known[] = {"stats", NULL};
+    lua_settop(L, 3);
+    rec_check_options(L, 3, "transform", known);
+    rec_ds *from = d;
+    if (lua_istable(L, 3) && lua_getfield(L, 3, "stats") != LUA_TNIL) {
+        from = to_ds(L, -1);
+        if (from->root != d->root)
+            luaL_error(L, "transform: stats = must be a view (a split) of the same data set");
+    }
+    lua_settop(L, 3);
+    rn_dataset *ds = d->root->ds;
+    static const char *const hows[] = {"standardize", "minmax", "log1p", "drop", NULL};
+    lua_newtable(L); /* 4: the statistics used */
+    lua_pushnil(L);
+    while (lua_next(L, 2)) {
+        if (lua_type(L, -2) != LUA_TSTRING)
+            luaL_error(L, "transform: give {column = 'standardize' | 'minmax' | 'log1p' | 'drop'}");
+        const char *name = lua_tostring(L, -2), *how_s = lua_tostring(L, -1);
+        int col = rn_dataset_find(ds, name);
+        if (col < 0) luaL_error(L, "transform: the data set has no column '%s'", name);
+        int how = how_s != NULL ? rn_transform_from(how_s) : -1;
+        if (how < 0)
+            luaL_error(L, "transform: column '%s': unknown transform '%s'%s", name,
+                       how_s ? how_s : "?", rec_did_you_mean(L, how_s ? how_s : "", hows));
+        double st[2];
+        if (rn_dataset_transform(ds, col, how, from->rows, from->start, from->n, st) != RN_OK)
+            return rec_engine_error(L);
+        if (how == RN_TF_STANDARDIZE || how == RN_TF_MINMAX) {
+            lua_createtable(L, 0, 2);
+            lua_pushnumber(L, st[0]);
+            lua_setfield(L, -2, how == RN_TF_STANDARDIZE ? "mean" : "min");
+            lua_pushnumber(L, st[1]);
+            lua_setfield(L, -2, how == RN_TF_STANDARDIZE ? "std" : "range");
+            lua_setfield(L, 4, name);
+        }
+        lua_pop(L, 1);
+    }
+    return 1;
+}
+
 static int d_close(lua_State *L)
 {
     rec_ds *d = luaL_checkudata(L, 1, REC_DATASET);
@@ -826,6 +872,7 @@ static const luaL_Reg methods[] = {
     {"split", d_split},   {"shuffle", d_shuffle}, {"batches", d_batches},     {"column", d_column},
     {"schema", d_schema}, {"head", d_head},       {"vocab", d_vocab},         {"rows", d_rows},
     {"tensor", d_tensor}, {"padded", d_padded},   {"histories", d_histories}, {"close", d_close},
+    {"transform", d_transform},
     {NULL, NULL}};
 
 void rec_open_data(lua_State *L)
@@ -906,6 +953,15 @@ void rec_open_data(lua_State *L)
          "ids; by default the group column, a column named item and the time column. The "
          "sequences to train item2vec on.",
          "local seqs, users = rec.data.movielens{rows = 500}:histories()\nprint(#seqs, #seqs[1])"},
+        {"transform",
+         "ds:transform{col = how, ...} [, {stats = train}] transforms dense columns in place, "
+         "for the whole data set and every view of it: 'standardize' ((x - mean) / std), "
+         "'minmax' ((x - min) / (max - min)), 'log1p' (log(1 + x)) or 'drop' (models no longer "
+         "read it). The statistics come from the rows of stats only (the training split: "
+         "nothing of the validation rows leaks into the features) and are returned, "
+         "{col = {mean =, std =}}, to apply to new data.",
+         "local ml = rec.data.movielens{rows = 1000}\nlocal train, test = ml:split(0.9)\n"
+         "print(ml:transform({year = 'standardize'}, {stats = train}).year.mean)"},
         {"close",
          "ds:close() frees the data set now instead of at garbage collection; its views then "
          "refuse to be used. local ds <close> = ... does it at the end of the scope.",

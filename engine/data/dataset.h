@@ -100,6 +100,7 @@ typedef struct {
     float fill;          /* DENSE: the value stored for a missing entry */
     size_t rows;         /* entries pushed so far (internal; n_rows once built) */
     size_t cap, cap_ids; /* allocated rows, allocated ids (internal) */
+    int dropped;         /* DENSE: dropped by rn_dataset_transform: models do not read it */
 } rn_column;
 
 typedef struct rn_dataset {
@@ -133,6 +134,22 @@ const char *rn_col_kind_name(int kind);
  * must be CAT or INT, the time column INT or DENSE: else RN_EARG. */
 int rn_dataset_set_group(rn_dataset *ds, const char *name);
 int rn_dataset_set_time(rn_dataset *ds, const char *name);
+
+/* Transforms of a DENSE column, in place (every view of ds sees them):
+ *   RN_TF_STANDARDIZE  (x - mean) / std
+ *   RN_TF_MINMAX       (x - min) / (max - min)
+ *   RN_TF_LOG1P        log(1 + x) (every x > -1)
+ *   RN_TF_DROP         the column stays but models no longer read it
+ * with the statistics taken from rows[0..n) only (rows NULL: start .. start +
+ * n - 1), the training split, so no validation row leaks into a feature.
+ * stats receives (a, b) of x -> (x - a) / b (0, 0 for log1p and drop).
+ * RN_EARG naming the column (not dense, dropped, constant on those rows, a
+ * value log1p cannot take, no rows). */
+enum { RN_TF_STANDARDIZE, RN_TF_MINMAX, RN_TF_LOG1P, RN_TF_DROP, RN_TF_N };
+int rn_dataset_transform(rn_dataset *ds, int col, int how, const size_t *rows, size_t start,
+                         size_t n, double stats[2]);
+const char *rn_transform_name(int how); /* "standardize", "minmax", "log1p", "drop" */
+int rn_transform_from(const char *name); /* -1 when unknown */
 
 /* Row building, for loaders and generators: push one value into every column,
  * then call rn_dataset_end_row. A SEQ column takes any number of

@@ -35,7 +35,7 @@ int rn_data_map_infer(const rn_dataset *ds, const char *label, int max_seq_len, 
         if (col->kind == RN_COL_LABEL && map->label < 0 &&
             (label == NULL || strcmp(col->name, label) == 0))
             map->label = (int)c;
-        if (col->kind == RN_COL_DENSE) {
+        if (col->kind == RN_COL_DENSE && !col->dropped) {
             if (map->n_dense == RN_MAP_MAX_DENSE)
                 return rn_fail(RN_EARG, "%s: more than %d dense columns", ds->source,
                                RN_MAP_MAX_DENSE);

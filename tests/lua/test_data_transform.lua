@@ -1,0 +1,62 @@
+-- ds:transform: numeric columns standardised, min-max scaled, log1p'd or
+-- dropped, with statistics from the training split only (engine/data/transform.c).
+local T = dofile(os.getenv("RECNOTE_TESTLIB"))
+local rec = require "rec"
+
+local function mean_std(xs)
+  local s, q = 0, 0
+  for _, x in ipairs(xs) do s = s + x; q = q + x * x end
+  local m = s / #xs
+  return m, math.sqrt(q / #xs - m * m)
+end
+
+T.cases{
+  {"standardize with the training split's statistics", function()
+    local ml = rec.data.movielens{rows = 4000, history = 0}
+    local train, test = ml:split(0.8, {seed = 3})
+    local before = train:column("year")
+    local m0, s0 = mean_std(before)
+    local st = ml:transform({year = "standardize"}, {stats = train})
+    T.near(st.year.mean, m0, 1e-3 * math.abs(m0), "the mean is the training rows' mean")
+    T.near(st.year.std, s0, 1e-4 * s0, "the std is the training rows' std")
+    local m1, s1 = mean_std(train:column("year"))
+    T.near(m1, 0, 1e-4, "training rows: mean 0")
+    T.near(s1, 1, 1e-4, "training rows: std 1")
+    local mt = mean_std(test:column("year"))
+    T.ok(math.abs(mt) > 1e-6, "test rows are scaled by the training statistics, not their own")
+  end},
+  {"minmax, log1p and drop", function()
+    local ml = rec.data.movielens{rows = 2000, history = 0}
+    local st = ml:transform{year = "minmax"}
+    local lo, hi = math.huge, -math.huge
+    for _, x in ipairs(ml:column("year")) do lo = math.min(lo, x); hi = math.max(hi, x) end
+    T.near(lo, 0, 1e-6, "min 0")
+    T.near(hi, 1, 1e-6, "max 1")
+    T.ok(st.year.range > 0, "the range is returned")
+    local y0 = ml:column("year")[10]
+    ml:transform{year = "log1p"}
+    T.near(ml:column("year")[10], math.log(1 + y0), 1e-6, "log1p")
+    local before = rec.models.fm{data = ml, label = "like"}:config()
+    T.ok(before:find('"n_dense":1', 1, true) ~= nil, "the model reads year")
+    ml:transform{year = "drop"}
+    local after = rec.models.fm{data = ml, label = "like"}:config()
+    T.ok(after:find('"n_dense":0', 1, true) ~= nil, "a dropped column is not read")
+  end},
+  {"errors name the column", function()
+    local ml = rec.data.movielens{rows = 200, history = 0}
+    T.err(function() ml:transform{item = "standardize"} end,
+          "column 'item' is not a dense (numeric) column", "a categorical column")
+    T.err(function() ml:transform{yaer = "standardize"} end, "no column 'yaer'", "a typo")
+    T.err(function() ml:transform{year = "standardise"} end,
+          "unknown transform 'standardise' (did you mean 'standardize'?)", "a spelling")
+    T.err(function() ml:transform({year = "standardize"}, {stats = rec.data.movielens{rows = 5}})
+          end, "a view (a split) of the same data set", "stats from another data set")
+    local d = rec.data.movielens{rows = 200, history = 0}
+    d:transform{year = "log1p"}
+    T.err(function() d:transform{year = "minmax"}; d:transform{year = "log1p"};
+                     d:transform{year = "drop"}; d:transform{year = "drop"} end,
+          "column 'year' was dropped", "twice dropped")
+  end},
+}
+
+T.done()
