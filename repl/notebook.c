@@ -37,6 +37,7 @@ void repl_notebook_add(repl *r, int number, const char *code, const char *output
     c->code = dup_or_die(code);
     c->output = dup_or_die(output);
     c->figures = figures;
+    c->failed = 0;
 }
 
 /* A fence longer than any run of backticks inside text (at least three). */
@@ -112,7 +113,11 @@ int repl_notebook_save(repl *r, const char *path)
     for (int i = 0; i < r->n_cells && rc == 0; i++) {
         const repl_cell *c = &r->cells[i];
         sb_printf(&b, "<!-- cell %d -->\n", c->number);
-        repl_put_fenced(&b, "lua", c->code);
+        /* a cell that failed (a :check before the exercise was solved) is kept
+         * as a record but not run again: ```lua failed is not a cell for
+         * nbdoc.c, so --run shows it as text and goes on (the README's "a
+         * saved session runs again") */
+        repl_put_fenced(&b, c->failed ? "lua failed" : "lua", c->code);
         if (c->output[0] != '\0') repl_put_fenced(&b, "text", c->output);
         rc = save_figures(c, sb_str(&dir), sb_str(&rel), &b);
     }

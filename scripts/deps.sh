@@ -20,6 +20,7 @@ RECNOTE_TEST_PKGS=(
     python3-numpy                      # reads saved models (safetensors) in a test
     xvfb xauth x11-utils               # a real figure window, from C and from the REPL (xvfb-run needs xauth)
     librsvg2-bin                       # a second SVG renderer to check our SVG against
+    clang libclang-rt-dev              # clang's UBSan and libFuzzer (tests/fuzz/)
 )
 
 recnote_missing_pkgs()

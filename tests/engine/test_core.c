@@ -44,7 +44,7 @@ static void test_tensors(void)
     CHECK_STR(rn_error(), "dimension 2 of a tensor must be at least 1, got 0");
     CHECK(rn_tensor_new(3, S(1 << 20, 1 << 20, 1 << 20)) == NULL); /* no overflow */
     CHECK_STR(rn_error(), "a tensor of shape 1048576x1048576x1048576 would hold "
-                          "1152921504606846976 elements (4611686018427.4 GB); the cap is "
+                          "1152921504606846976 elements (4611686018.4 GB); the cap is "
                           "268435456 elements (1 GiB of float32)");
     CHECK(rn_error_code() == RN_ESHAPE);
     /* the review's {46340, 46340}: 8.6 GB refused before anything is allocated */
