@@ -450,7 +450,8 @@ void vz__tick_label(char *buf, size_t size, double v, double step)
         snprintf(buf, size, "%.3g", v);
         return;
     }
-    int decimals = step >= 1 ? 0 : (int)ceil(-log10(step) - 1e-9);
+    /* a step of 0 or NaN (a flat or empty axis) would cast inf or NaN to int */
+    int decimals = step >= 1 || !(step > 0) ? 0 : (int)fmin(ceil(-log10(step) - 1e-9), 6);
     if (decimals > 6) decimals = 6;
     snprintf(buf, size, "%.*f", decimals, v);
 }

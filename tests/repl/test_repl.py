@@ -353,9 +353,10 @@ def test_save_notebook(check):
     check.ok("saved 4 cells" in out, ":save reports: " + repr(out))
     s.close()
     md = open(path).read()
-    blocks = re.findall(r"```(\w+)\n(.*?)```", md, re.S)
-    check.eq([b[0] for b in blocks], ["lua", "lua", "text", "lua", "text", "lua", "text"],
-             "cells as lua blocks, outputs as text blocks")
+    blocks = re.findall(r"```(\w+(?: failed)?)\n(.*?)```", md, re.S)
+    check.eq([b[0] for b in blocks], ["lua", "lua", "text", "lua", "text", "lua failed", "text"],
+             "cells as lua blocks (a failed one marked, so --run shows it but runs on), "
+             "outputs as text blocks")
     check.eq(blocks[0][1], "a = 6\n", "cell 1 code")
     check.eq(blocks[1][1], "a * 7\n", "cell 2 code")
     check.eq(blocks[2][1], "42\n", "cell 2 output")
