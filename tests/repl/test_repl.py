@@ -639,6 +639,7 @@ def test_save_to_directory_writes_nothing(check):
         r = run(["--headless"], stdin=cells + ":save %s\n" % os.path.join(d, target))
         check.ok(":save: cannot write %s: %s" % (os.path.join(d, target), why) in r.stderr,
                  "refused with a reason: " + r.stderr)
+        check.eq(r.returncode, 1, "piped input: the failed :save is the exit status")
     check.eq(sorted(os.listdir(d)), ["adir", "fifo.md"], "nothing written beside them")
     check.eq(os.listdir(os.path.join(d, "adir")), [], "nor inside the folder")
 
