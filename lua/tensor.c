@@ -644,7 +644,7 @@ static void init_param(lua_State *L, int opts, rn_tensor *t, int fan_in, int fan
         lua_pop(L, 1);
     }
     rn_rng r;
-    rn_rng_seed(&r, opt_seed(L, opts, "rec.nn.param"));
+    rn_rng_seed(&r, opt_seed(L, opts, "ps:param / ps:table"));
     if (strcmp(init, "zeros") == 0) {
         rn_tensor_fill(t, (float)rec_opt_number(L, opts, "value", 0));
     } else if (strcmp(init, "normal") == 0) {
