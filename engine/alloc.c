@@ -24,6 +24,12 @@ void rn_alloc_set(rn_alloc_fn fn, void *ud)
     hook_ud = fn ? ud : NULL;
 }
 
+void rn_alloc_get(rn_alloc_fn *fn, void **ud)
+{
+    *fn = hook;
+    *ud = hook_ud;
+}
+
 void *rn_malloc(size_t size, const char *what)
 {
     void *p = hook(hook_ud, NULL, size ? size : 1);

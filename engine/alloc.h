@@ -32,6 +32,10 @@ void *rn_alloc_default(void *ud, void *ptr, size_t size);
 /* Installs fn with its user data; NULL restores the default. */
 void rn_alloc_set(rn_alloc_fn fn, void *ud);
 
+/* The hook installed now, so that a wrapper (the model loader's allocation
+ * budget) can chain to it and put it back. */
+void rn_alloc_get(rn_alloc_fn *fn, void **ud);
+
 /* Allocation entry points. On failure they record an RN_ENOMEM message naming
  * the size and what (a short noun such as "tensor data") and return NULL. */
 void *rn_malloc(size_t size, const char *what);

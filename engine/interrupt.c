@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 static volatile sig_atomic_t *host_flag;
+static long after = -1, polls; /* the test hook */
 
 void rn_interrupt_use(volatile sig_atomic_t *flag)
 {
@@ -13,7 +14,20 @@ void rn_interrupt_use(volatile sig_atomic_t *flag)
 
 int rn_interrupted(void)
 {
+    polls++;
+    if (after >= 0 && polls > after) return 1;
     return host_flag != NULL && *host_flag != 0;
+}
+
+void rn_interrupt_after(long k)
+{
+    after = k;
+    polls = 0;
+}
+
+long rn_interrupt_polls(void)
+{
+    return polls;
 }
 
 int rn_interrupt_fail(const char *where)

@@ -19,6 +19,14 @@ void rn_interrupt_use(volatile sig_atomic_t *flag);
 /* Nonzero when the host's flag is set. Cheap: one load. */
 int rn_interrupted(void);
 
+/* Test hook (the interrupt sweep): from now on, the first k calls of
+ * rn_interrupted() answer 0 as usual and every later one answers 1, as if
+ * Ctrl-C came at poll k + 1; k < 0 turns the hook off. rn_interrupt_polls()
+ * counts the calls since the hook was last set, so a test can first count a
+ * run's polls and then interrupt it at each of them. */
+void rn_interrupt_after(long k);
+long rn_interrupt_polls(void);
+
 /* Records "interrupted" as the error (naming what stopped, e.g. "fit at step
  * 120") and returns RN_EINTR. */
 int rn_interrupt_fail(const char *where);

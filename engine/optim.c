@@ -88,6 +88,11 @@ static int check_config(const rn_optim_config *c)
     const rn_schedule *s = &c->schedule;
     if (s->kind < RN_LR_CONSTANT || s->kind > RN_LR_COSINE)
         return rn_fail(RN_EARG, "%s: unknown schedule %d", name, s->kind);
+    /* a NaN or infinite schedule would make every later lr NaN: silent nonsense */
+    if (!(s->min_lr >= 0.0f) || !isfinite(s->min_lr) || !(s->gamma >= 0.0f) || !isfinite(s->gamma))
+        return rn_fail(RN_EARG,
+                       "%s: schedule min_lr and gamma must be finite numbers >= 0, got %g and %g",
+                       name, (double)s->min_lr, (double)s->gamma);
     if (s->warmup < 0 || (s->kind == RN_LR_STEP && s->step_size < 1) ||
         ((s->kind == RN_LR_LINEAR || s->kind == RN_LR_COSINE) && s->total <= s->warmup))
         return rn_fail(RN_EARG,

@@ -45,9 +45,19 @@ static int check_shape(int ndim, const int *shape)
         if (shape[i] < 1)
             return rn_fail(RN_ESHAPE, "dimension %d of a tensor must be at least 1, got %d", i + 1,
                            shape[i]);
-    if (rn_shape_count(ndim, shape) == 0)
-        return rn_fail(RN_ESHAPE, "a tensor holds at most %zu elements; the shape asks for more",
-                       RN_MAX_ELEMENTS);
+    double asked = 1;
+    char dims[80];
+    int at = 0;
+    for (int i = 0; i < ndim; i++) {
+        asked *= shape[i];
+        if (at < (int)sizeof dims)
+            at += snprintf(dims + at, sizeof dims - (size_t)at, "%s%d", i ? "x" : "", shape[i]);
+    }
+    if (asked > (double)RN_TENSOR_MAX_ELEMENTS)
+        return rn_fail(RN_ESHAPE,
+                       "a tensor of shape %s would hold %.0f elements (%.1f GB); the cap is %zu "
+                       "elements (1 GiB of float32)",
+                       dims, asked, asked * 4 / 1e9, RN_TENSOR_MAX_ELEMENTS);
     return RN_OK;
 }
 

@@ -89,6 +89,13 @@ char *rn_shape_str(const rn_tensor *t, char *buf, size_t size);
  * kernels cannot overflow): 2^31 - 1, 8 GiB of floats. */
 #define RN_MAX_ELEMENTS ((size_t)2147483647)
 
+/* The cap the constructors (rn_tensor_new, rn_ids_new, parameters) enforce
+ * before allocating: 2^28 elements, 1 GiB of float32, the same bound as a
+ * whole model (model.c), so that a typo such as {40000, 40000} is an error
+ * naming the shape instead of 6.4 GB allocated. Views and arena tensors
+ * made from existing tensors are never larger than what was allowed here. */
+#define RN_TENSOR_MAX_ELEMENTS ((size_t)1 << 28)
+
 /* Product of shape[0..ndim); 0 when ndim is out of range, a dim < 1 or the
  * product exceeds RN_MAX_ELEMENTS. */
 size_t rn_shape_count(int ndim, const int *shape);

@@ -13,6 +13,7 @@
 #include "error.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <lauxlib.h>
@@ -142,7 +143,12 @@ static int d_split(lua_State *L)
     rec_check_options(L, 3, "split", known);
     if (!(frac > 0 && frac < 1)) return luaL_argerror(L, 2, "a fraction strictly between 0 and 1");
     size_t n = b->n, na = (size_t)llround(frac * (double)n);
-    if (na < 1 || na >= n) return luaL_error(L, "split: %d rows cannot be split %g", (int)n, frac);
+    if (na < 1 || na >= n) {
+        char msg[96]; /* luaL_error has no %g */
+        snprintf(msg, sizeof msg, "split: %zu rows cannot be split %g (each part needs a row)", n,
+                 frac);
+        return luaL_error(L, "%s", msg);
+    }
     size_t *rows = lua_newuserdatauv(L, n * sizeof *rows, 0);
     for (size_t k = 0; k < n; k++)
         rows[k] = k;

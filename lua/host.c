@@ -18,6 +18,14 @@ volatile sig_atomic_t *rec_host_interrupt_flag(lua_State *L)
     return flag;
 }
 
+void rec_host_completed(lua_State *L, const char *done)
+{
+    volatile sig_atomic_t *flag = rec_host_interrupt_flag(L);
+    if (flag == NULL || *flag == 0) return;
+    lua_sethook(L, NULL, 0, 0); /* the host's "interrupted!" would hide what completed */
+    luaL_error(L, "interrupted (Ctrl-C) after %s", done);
+}
+
 int rec_host_headless(lua_State *L)
 {
     lua_getfield(L, LUA_REGISTRYINDEX, REC_KEY_HEADLESS);

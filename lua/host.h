@@ -34,6 +34,14 @@
  * the Lua state. */
 volatile sig_atomic_t *rec_host_interrupt_flag(lua_State *L);
 
+/* Call after an action that cannot be undone has completed (a save renamed
+ * its file into place). If Ctrl-C came meanwhile, the host's hook would say
+ * "interrupted!" on return as if nothing had happened; instead this removes
+ * the hook and raises "interrupted (Ctrl-C) after <done>" (done: "x.png was
+ * saved"), so the user learns both. Returns normally when there was no
+ * Ctrl-C. */
+void rec_host_completed(lua_State *L, const char *done);
+
 /* Nonzero when the host runs headless (--headless, or no display). */
 int rec_host_headless(lua_State *L);
 

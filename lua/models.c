@@ -569,7 +569,12 @@ static int m_views(lua_State *L)
 static int m_save(lua_State *L)
 {
     rn_model *m = check_model(L, 1);
-    if (rn_model_save(m, luaL_checkstring(L, 2)) != RN_OK) return rec_engine_error(L);
+    const char *path = luaL_checkstring(L, 2);
+    if (rn_model_save(m, path) != RN_OK) return rec_engine_error(L);
+    /* a Ctrl-C during the save must not read as if nothing was written */
+    char done[320];
+    snprintf(done, sizeof done, "%.280s was saved", path);
+    rec_host_completed(L, done);
     lua_settop(L, 1);
     return 1;
 }

@@ -380,6 +380,9 @@ static int fig_save(lua_State *L)
     plot_figure *F = plot_check(L, 1);
     const char *path = luaL_checkstring(L, 2);
     if (vz_figure_save(F->fig, path) != VZ_OK) return plot_vz_error(L, "fig:save");
+    /* the file is replaced: a Ctrl-C that came meanwhile must say so */
+    lua_pushfstring(L, "fig:save had completed (%s is written)", path);
+    rec_host_completed(L, lua_tostring(L, -1));
     lua_settop(L, 2);
     return 1;
 }

@@ -160,9 +160,14 @@ static int check_shape(lua_State *L, int i, int *shape)
         lua_rawgeti(L, i, k + 1);
         int ok;
         lua_Integer v = lua_tointegerx(L, -1, &ok);
-        if (!ok || v < 1 || v > 1 << 30)
+        if (!ok || v < 1)
             luaL_error(L, "bad argument #%d: size %d of the shape must be a positive integer", i,
                        k + 1);
+        if ((lua_Unsigned)v > RN_TENSOR_MAX_ELEMENTS)
+            luaL_error(L,
+                       "bad argument #%d: size %d of the shape is %I, above the cap of %I "
+                       "elements per tensor (1 GiB of float32)",
+                       i, k + 1, v, (lua_Integer)RN_TENSOR_MAX_ELEMENTS);
         shape[k] = (int)v;
         lua_pop(L, 1);
     }
@@ -267,6 +272,17 @@ static int l_ones(lua_State *L)
     return filled(L, 1.0f, "rec.ones");
 }
 
+/* The option seed as a whole number in [0, 2^53]: a negative, fractional
+ * or NaN seed is an error (casting it to uint64_t would be undefined). */
+static uint64_t opt_seed(lua_State *L, int opts, const char *fn)
+{
+    double v = rec_opt_number(L, opts, "seed", 1);
+    if (!(v >= 0 && v <= 9007199254740992.0) || v != floor(v))
+        luaL_error(L, "%s: seed must be a whole number >= 0, got %s", fn,
+                   lua_pushfstring(L, "%f", v));
+    return (uint64_t)v;
+}
+
 static int random_tensor(lua_State *L, int normal)
 {
     static const char *const known_n[] = {"seed", "mean", "std", "requires_grad", NULL};
@@ -274,7 +290,7 @@ static int random_tensor(lua_State *L, int normal)
     int shape[RN_MAX_DIMS], ndim = check_shape(L, 1, shape);
     rec_check_options(L, 2, normal ? "rec.randn" : "rec.rand", normal ? known_n : known_u);
     rn_rng r;
-    rn_rng_seed(&r, (uint64_t)rec_opt_number(L, 2, "seed", 1));
+    rn_rng_seed(&r, opt_seed(L, 2, normal ? "rec.randn" : "rec.rand"));
     rn_tensor *t = new_tensor(L, ndim, shape);
     if (normal)
         rn_tensor_normal(t, &r, (float)rec_opt_number(L, 2, "mean", 0),
@@ -575,7 +591,7 @@ static void init_param(lua_State *L, int opts, rn_tensor *t, int fan_in, int fan
         lua_pop(L, 1);
     }
     rn_rng r;
-    rn_rng_seed(&r, (uint64_t)rec_opt_number(L, opts, "seed", 1));
+    rn_rng_seed(&r, opt_seed(L, opts, "ps:param / ps:table"));
     if (strcmp(init, "zeros") == 0) {
         rn_tensor_fill(t, (float)rec_opt_number(L, opts, "value", 0));
     } else if (strcmp(init, "normal") == 0) {

@@ -188,7 +188,10 @@ static void cmd_save(repl *r, const char *args)
         repl_errf(":save needs a file name, e.g.  :save session.md\n");
         return;
     }
-    if (repl_notebook_save(r, args) == 0) repl_outf("saved %d cells to %s\n", r->n_cells, args);
+    if (repl_notebook_save(r, args) == 0)
+        repl_outf("saved %d cells to %s\n", r->n_cells, args);
+    else
+        r->failed_cells++; /* piped input: the exit status says the save failed */
 }
 
 static void cmd_history(repl *r, const char *args)

@@ -224,6 +224,7 @@ int repl_run_cell(repl *r, const char *code)
     r->capture = NULL;
     if (!ok) r->failed_cells++;
     repl_notebook_add(r, number, code, sb_str(&output), repl_cell_figures(r, number));
+    if (!ok) r->cells[r->n_cells - 1].failed = 1;
     sb_free(&output);
     return ok ? 0 : -1;
 }

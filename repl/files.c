@@ -1,6 +1,8 @@
 /* Folders and atomic writes (see files.h). */
 #include "files.h"
 
+#include "atomic_file.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,23 +29,12 @@ int files_mkdirs(const char *path)
 
 int files_write_atomic(const char *path, const char *data, size_t n, char *err, size_t errlen)
 {
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    if (f == NULL) {
-        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-        return -1;
-    }
-    int ok = fwrite(data, 1, n, f) == n;
-    ok = (fflush(f) == 0) && ok;
-    ok = (fsync(fileno(f)) == 0) && ok;
-    ok = (fclose(f) == 0) && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-        remove(tmp);
-        return -1;
-    }
-    return 0;
+    return af_write_file(path, 0, data, n, err, errlen);
+}
+
+int files_write_state(const char *path, const char *data, size_t n, char *err, size_t errlen)
+{
+    return af_write_file(path, AF_FOLLOW, data, n, err, errlen);
 }
 
 char *files_xdg_dir(const char *env, const char *fallback, char *out, size_t outlen)

@@ -9,9 +9,17 @@
 /* mkdir -p path (mode 0700 for new folders). 0 on success, -1 with errno. */
 int files_mkdirs(const char *path);
 
-/* Writes data to path through path.tmp.<pid> + rename, so a reader never sees
- * half a file. 0 on success; -1 with a message in err (errlen bytes). */
+/* Replaces path with data through common/atomic_file.h: a unique temporary
+ * file beside it, fsync, rename, fsync of the folder, so a reader never sees
+ * half a file and a failure (a full disk) keeps the old one. A target that is
+ * not a regular file (a folder, FIFO, device, symbolic link) is refused.
+ * 0 on success; -1 with a message in err (errlen bytes). */
 int files_write_atomic(const char *path, const char *data, size_t n, char *err, size_t errlen);
+
+/* The same for the REPL's own state files (lesson progress): a symbolic link
+ * to a regular file (dotfiles kept elsewhere) is followed and its target
+ * replaced. */
+int files_write_state(const char *path, const char *data, size_t n, char *err, size_t errlen);
 
 /* An XDG folder joined with "recnote": $<env>/recnote, else $HOME/<fallback>/recnote.
  * Writes into out (outlen bytes); returns out, or NULL without HOME. */

@@ -4,6 +4,8 @@
 #include "repl.h"
 #include "files.h"
 
+#include "atomic_file.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -46,12 +48,18 @@ void repl_history_save(repl *r)
     char *slash = strrchr(dir, '/');
     if (slash != NULL) *slash = '\0';
     if (files_mkdirs(dir) != 0) return; /* history is a convenience: never an error at the prompt */
-    char tmp[4300];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", r->history_path, (long)getpid());
-    if (write_history(tmp) == 0)
-        rename(tmp, r->history_path);
-    else
-        remove(tmp);
+    /* readline writes the lines into our unique temporary file (same inode),
+     * which common/atomic_file.h then fsyncs and renames over the history;
+     * a history kept as a symbolic link (dotfiles) is followed */
+    af_file a;
+    char err[AF_MSG_MAX];
+    if (af_open(&a, r->history_path, AF_FOLLOW, err, sizeof err) != 0) return;
+    int e = write_history(a.tmp);
+    if (e != 0) {
+        af_abort(&a);
+        return;
+    }
+    (void)af_commit(&a, err, sizeof err);
 }
 
 void repl_history_print(repl *r, int last_n)

@@ -160,7 +160,7 @@ static void progress_write(void)
     }
     sb_printf(&b, "%s %d %s\n", cur.slug, cur.step, cur.n_steps > 0 ? cur.done : "-");
     char err[512];
-    if (files_write_atomic(path, sb_str(&b), b.len, err, sizeof err) != 0)
+    if (files_write_state(path, sb_str(&b), b.len, err, sizeof err) != 0)
         repl_errf("cannot save lesson progress: %s\n", err);
     sb_free(&b);
 }

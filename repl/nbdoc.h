@@ -12,6 +12,8 @@
  *   ```lua solution   the reference solution of the exercise before it
  *   ```lua check      asserts on what the exercise produced (check(cond, msg))
  *   ```text           the output of the cell before it (written by --run, :save)
+ *   ```lua failed     a cell that failed when the session ran (written by :save):
+ *                     kept as a record, shown as text, never run
  *   > **Hint:** ...   a hint for the exercise before it; several hint quotes
  *                     form a ladder, shown one per :hint in order: write the
  *                     first to name the idea and keep code for the last

@@ -4,6 +4,8 @@
 #include "repl.h"
 #include "files.h"
 
+#include "atomic_file.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -35,6 +37,7 @@ void repl_notebook_add(repl *r, int number, const char *code, const char *output
     c->code = dup_or_die(code);
     c->output = dup_or_die(output);
     c->figures = figures;
+    c->failed = 0;
 }
 
 /* A fence longer than any run of backticks inside text (at least three). */
@@ -90,6 +93,15 @@ static int save_figures(const repl_cell *c, const char *dir, const char *rel, st
 
 int repl_notebook_save(repl *r, const char *path)
 {
+    /* The notebook's temporary file first: a target that cannot be written
+     * (a folder, a FIFO, a missing folder) fails here, before any figure is
+     * copied, so a failed :save writes nothing anywhere. */
+    af_file a;
+    char err[AF_MSG_MAX];
+    if (af_open(&a, path, 0, err, sizeof err) != 0) {
+        repl_errf(":save: %s\n", err);
+        return -1;
+    }
     strbuf b = {0}, dir = {0}, rel = {0};
     files_companion_dir(path, &dir, &rel);
     char date[64];
@@ -97,24 +109,28 @@ int repl_notebook_save(repl *r, const char *path)
     strftime(date, sizeof date, "%Y-%m-%d %H:%M", localtime(&now));
     sb_printf(&b, "# recnote session\n\nSaved by recnote %s on %s: %d cells.\n\n", RECNOTE_VERSION,
               date, r->n_cells);
-    for (int i = 0; i < r->n_cells; i++) {
+    int rc = 0;
+    for (int i = 0; i < r->n_cells && rc == 0; i++) {
         const repl_cell *c = &r->cells[i];
         sb_printf(&b, "<!-- cell %d -->\n", c->number);
-        repl_put_fenced(&b, "lua", c->code);
+        /* a cell that failed (a :check before the exercise was solved) is kept
+         * as a record but not run again: ```lua failed is not a cell for
+         * nbdoc.c, so --run shows it as text and goes on (the README's "a
+         * saved session runs again") */
+        repl_put_fenced(&b, c->failed ? "lua failed" : "lua", c->code);
         if (c->output[0] != '\0') repl_put_fenced(&b, "text", c->output);
-        if (save_figures(c, sb_str(&dir), sb_str(&rel), &b) != 0) {
-            sb_free(&b);
-            sb_free(&dir);
-            sb_free(&rel);
-            return -1;
-        }
+        rc = save_figures(c, sb_str(&dir), sb_str(&rel), &b);
     }
-    char err[512];
-    int rc = files_write_atomic(path, sb_str(&b), b.len, err, sizeof err);
+    if (rc == 0) {
+        (void)af_write(&a, sb_str(&b), b.len);
+        rc = af_commit(&a, err, sizeof err);
+        if (rc != 0) repl_errf(":save: %s\n", err);
+    } else {
+        af_abort(&a);
+    }
     sb_free(&b);
     sb_free(&dir);
     sb_free(&rel);
-    if (rc != 0) repl_errf(":save: %s\n", err);
     return rc;
 }
 

@@ -29,6 +29,7 @@ typedef struct {
     char *output;  /* everything it printed (values, print(), errors) */
     char *figures; /* paths of the PNG files of the figures it drew, one per line; or NULL */
     int number;    /* its [n] */
+    int failed;    /* it raised an error: :save writes it as ```lua failed (not run again) */
 } repl_cell;
 
 typedef struct {

@@ -14,6 +14,8 @@
 
 #include <SDL_image.h>
 
+#include "atomic_file.h"
+
 static volatile sig_atomic_t *interrupt_flag;
 
 double vz__now(void)
@@ -451,7 +453,8 @@ void vz__tick_label(char *buf, size_t size, double v, double step)
         snprintf(buf, size, "%.3g", v);
         return;
     }
-    int decimals = step >= 1 ? 0 : (int)ceil(-log10(step) - 1e-9);
+    /* a step of 0 or NaN (a flat or empty axis) would cast inf or NaN to int */
+    int decimals = step >= 1 || !(step > 0) ? 0 : (int)fmin(ceil(-log10(step) - 1e-9), 6);
     if (decimals > 6) decimals = 6;
     snprintf(buf, size, "%.*f", decimals, v);
 }
@@ -834,19 +837,49 @@ const char *vz_figure_hover_text(const vz_figure *f)
 
 /* ---- saving ------------------------------------------------------------------------ */
 
-/* The temporary name beside path: same folder, so rename is atomic. */
-static char *temp_path(const char *path)
-{
-    size_t n = strlen(path) + 32;
-    char *t = malloc(n);
-    if (t != NULL) snprintf(t, n, "%s.tmp%ld", path, (long)getpid());
-    return t;
-}
+/* Saving goes through common/atomic_file.h: a unique temporary file beside
+ * the target, fsync, rename, fsync of the folder; a device node, FIFO,
+ * folder or symbolic link is refused, and a failed write (a full disk)
+ * leaves the old file as it was. */
 
 static int ends_with(const char *s, const char *suffix)
 {
     size_t n = strlen(s), m = strlen(suffix);
     return n >= m && strcasecmp(s + n - m, suffix) == 0;
+}
+
+/* SDL_image writes the PNG through this SDL_RWops into the temporary file. */
+static size_t rw_write(SDL_RWops *rw, const void *p, size_t size, size_t num)
+{
+    af_file *a = rw->hidden.unknown.data1;
+    if (size == 0 || num == 0) return 0;
+    return af_write(a, p, size * num) == 0 ? num : 0;
+}
+
+static Sint64 rw_size(SDL_RWops *rw)
+{
+    (void)rw;
+    return -1;
+}
+
+static Sint64 rw_seek(SDL_RWops *rw, Sint64 offset, int whence)
+{
+    af_file *a = rw->hidden.unknown.data1;
+    off_t at = lseek(a->fd, (off_t)offset,
+                     whence == RW_SEEK_SET ? SEEK_SET : whence == RW_SEEK_CUR ? SEEK_CUR : SEEK_END);
+    return at < 0 ? -1 : (Sint64)at;
+}
+
+static size_t rw_read(SDL_RWops *rw, void *p, size_t size, size_t num)
+{
+    (void)rw, (void)p, (void)size, (void)num;
+    return 0;
+}
+
+static int rw_close(SDL_RWops *rw)
+{
+    SDL_FreeRW(rw);
+    return 0;
 }
 
 int vz_figure_save_png(vz_figure *f, const char *path)
@@ -855,23 +888,24 @@ int vz_figure_save_png(vz_figure *f, const char *path)
         int rc = vz_figure_render(f);
         if (rc != VZ_OK) return rc;
     }
-    char *tmp = temp_path(path);
-    if (tmp == NULL) return vz_fail(VZ_ENOMEM, "out of memory saving %s", path);
-    errno = 0; /* IMG_SavePNG fails on fopen (errno) or in libpng (its own message) */
-    if (IMG_SavePNG(vz_figure_surface(f), tmp) != 0) {
-        int rc =
-            vz_fail(VZ_EIO, "cannot write %s: %s", path, errno ? strerror(errno) : IMG_GetError());
-        remove(tmp);
-        free(tmp);
-        return rc;
+    af_file a;
+    char msg[AF_MSG_MAX];
+    if (af_open(&a, path, 0, msg, sizeof msg) != 0) return vz_fail(VZ_EIO, "%s", msg);
+    SDL_RWops *rw = SDL_AllocRW();
+    if (rw == NULL) {
+        af_abort(&a);
+        return vz_fail(VZ_ENOMEM, "out of memory saving %s", path);
     }
-    if (rename(tmp, path) != 0) {
-        int rc = vz_fail(VZ_EIO, "cannot write %s: %s", path, strerror(errno));
-        remove(tmp);
-        free(tmp);
-        return rc;
+    rw->size = rw_size, rw->seek = rw_seek, rw->read = rw_read, rw->write = rw_write;
+    rw->close = rw_close;
+    rw->type = SDL_RWOPS_UNKNOWN;
+    rw->hidden.unknown.data1 = &a;
+    int bad = IMG_SavePNG_RW(vz_figure_surface(f), rw, 1) != 0;
+    if (bad && a.err == 0) { /* libpng's own failure, not the disk's */
+        af_abort(&a);
+        return vz_fail(VZ_EIO, "cannot write %s: %s", path, IMG_GetError());
     }
-    free(tmp);
+    if (af_commit(&a, msg, sizeof msg) != 0) return vz_fail(VZ_EIO, "%s", msg);
     return VZ_OK;
 }
 
@@ -881,28 +915,25 @@ int vz_figure_save_svg(vz_figure *f, const char *path)
         int rc = vz_figure_render(f);
         if (rc != VZ_OK) return rc;
     }
-    char *tmp = temp_path(path);
-    if (tmp == NULL) return vz_fail(VZ_ENOMEM, "out of memory saving %s", path);
-    FILE *out = fopen(tmp, "w");
+    af_file a;
+    char msg[AF_MSG_MAX];
+    if (af_open(&a, path, 0, msg, sizeof msg) != 0) return vz_fail(VZ_EIO, "%s", msg);
+    /* stdio on a duplicate of the temporary file's descriptor */
+    int fd = dup(a.fd);
+    FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (out == NULL) {
-        int rc = vz_fail(VZ_EIO, "cannot write %s: %s", path, strerror(errno));
-        free(tmp);
-        return rc;
+        int e = errno;
+        if (fd >= 0) close(fd);
+        af_abort(&a);
+        return vz_fail(VZ_EIO, "cannot write %s: %s", path, strerror(e));
     }
     int rc = vz__svg_write(out, &f->dl, f->width, f->height);
-    if (fclose(out) != 0 || rc != VZ_OK) {
-        rc = vz_fail(VZ_EIO, "cannot write %s: %s", path, strerror(errno));
-        remove(tmp);
-        free(tmp);
-        return rc;
-    }
-    if (rename(tmp, path) != 0) {
-        rc = vz_fail(VZ_EIO, "cannot write %s: %s", path, strerror(errno));
-        remove(tmp);
-        free(tmp);
-        return rc;
-    }
-    free(tmp);
+    errno = 0;
+    int bad = fflush(out) != 0 || ferror(out);
+    if (bad && a.err == 0) a.err = errno ? errno : EIO;
+    if (fclose(out) != 0 && a.err == 0) a.err = errno ? errno : EIO;
+    if (rc != VZ_OK && a.err == 0) a.err = EIO;
+    if (af_commit(&a, msg, sizeof msg) != 0) return vz_fail(VZ_EIO, "%s", msg);
     return VZ_OK;
 }
 

@@ -154,6 +154,8 @@ static Uint32 event_window(const SDL_Event *e)
     }
 }
 
+#define VZ_CASCADE 32 /* pixels between cascaded windows */
+
 int vz_pump(void)
 {
     if (shown == NULL || video_state != 1) return 0;
@@ -170,8 +172,19 @@ int vz_pump(void)
                     break;
                 }
             }
-            f->window = SDL_CreateWindow(title, SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED,
-                                         f->width, f->height, SDL_WINDOW_RESIZABLE);
+            /* cascaded: each window VZ_CASCADE pixels right of and below the
+             * one before (the open ones counted, ten steps then round
+             * again), inside the display's usable area, so a second figure
+             * never hides the first exactly */
+            int x = SDL_WINDOWPOS_UNDEFINED, y = SDL_WINDOWPOS_UNDEFINED;
+            SDL_Rect area;
+            if (SDL_GetDisplayUsableBounds(0, &area) == 0) {
+                int k = n_windows % 10;
+                x = area.x + 40 + VZ_CASCADE * k, y = area.y + 40 + VZ_CASCADE * k;
+                if (x + f->width > area.x + area.w) x = area.x + (area.w > f->width ? area.w - f->width : 0);
+                if (y + f->height > area.y + area.h) y = area.y + (area.h > f->height ? area.h - f->height : 0);
+            }
+            f->window = SDL_CreateWindow(title, x, y, f->width, f->height, SDL_WINDOW_RESIZABLE);
             if (f->window == NULL) {
                 vz_fail(VZ_ESDL, "cannot open a window: %s", SDL_GetError());
                 f->want_window = 0;

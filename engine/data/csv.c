@@ -19,7 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* ---- files ------------------------------------------------------------------------ */
 
@@ -28,29 +30,41 @@ int rn__text_open(rn__text *t, const char *path)
     memset(t, 0, sizeof *t);
     t->path = path;
     t->line = t->col = 1;
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) return rn_fail(RN_EIO, "%s: cannot open: %s", path, strerror(errno));
+    /* O_NONBLOCK: opening a FIFO with no writer must not wait for one (a
+     * script would hang for ever); only regular files are read, and on
+     * those O_NONBLOCK changes nothing */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return rn_fail(RN_EIO, "%s: cannot open: %s", path, strerror(errno));
     /* only regular files: a directory, a device (/dev/zero) or a pipe has no
      * size to bound what we read */
     struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        fclose(f);
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
         return rn_fail(RN_EIO, "%s: not a regular file", path);
     }
     if ((uintmax_t)st.st_size > (uintmax_t)RN_DATA_MAX_FILE) {
-        fclose(f);
+        close(fd);
         return rn_fail(RN_EIO, "%s: the file is larger than %zu bytes", path, RN_DATA_MAX_FILE);
     }
     size_t size = (size_t)st.st_size;
     t->buf = rn_malloc(size + 1, "file contents");
     if (t->buf == NULL) {
-        fclose(f);
+        close(fd);
         return RN_ENOMEM;
     }
     /* a file that shrank meanwhile reads short; one that grew is cut at size */
-    t->len = fread(t->buf, 1, size, f);
-    int bad = ferror(f);
-    fclose(f);
+    int bad = 0;
+    t->len = 0;
+    while (t->len < size) {
+        ssize_t k = read(fd, t->buf + t->len, size - t->len);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) {
+            bad = k < 0;
+            break;
+        }
+        t->len += (size_t)k;
+    }
+    close(fd);
     if (bad) {
         rn__text_close(t);
         return rn_fail(RN_EIO, "%s: cannot read: an input error", path);

@@ -141,7 +141,7 @@ rn_dataset *rn_load_movielens(const rn_movielens_config *cfg)
             if (title[0] == '\0') /* a missing title (NA): name the movie by its id */
                 n = snprintf(label, sizeof label, "movie %s", idtext);
             else if (year != 0)
-                n = snprintf(label, sizeof label, "%.500s (%d)", title, (int)year);
+                n = snprintf(label, sizeof label, "%.500s (%.0f)", title, (double)year); /* no int cast: 3e9 */
             else
                 n = snprintf(label, sizeof label, "%.500s", title);
             if ((rc = rn_vocab_set_label(item->vocab, item->ids[r], label, (size_t)n))) break;

@@ -22,6 +22,9 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +33,8 @@
 
 #include "../alloc.h"
 #include "../error.h"
+#include "../interrupt.h"
+#include "atomic_file.h"
 
 #define RN_HEADER_MAX ((uint64_t)100 << 20) /* 100 MB of JSON: far beyond any model's */
 
@@ -75,11 +80,23 @@ static int add_entries(cJSON *root, const rn_params *ps, uint64_t *offset)
     return RN_OK;
 }
 
-static int write_tensors(FILE *f, const rn_params *ps)
+/* Bytes written between two polls of Ctrl-C: about a millisecond of disk. */
+#define SAVE_CHUNK ((size_t)1 << 20)
+
+/* Writes the tensors' bytes in chunks, polling Ctrl-C before each one. */
+static int write_tensors(af_file *a, const rn_params *ps)
 {
     for (size_t i = 0; i < rn_params_count(ps); i++) {
         const rn_tensor *t = rn_params_at(ps, i);
-        if (fwrite(t->data, 4, t->n, f) != t->n) return RN_EIO;
+        const char *p = (const char *)t->data;
+        size_t left = t->n * 4;
+        do {
+            if (rn_interrupted()) return RN_EINTR;
+            size_t k = left < SAVE_CHUNK ? left : SAVE_CHUNK;
+            if (af_write(a, p, k) != 0) return RN_EIO;
+            p += k;
+            left -= k;
+        } while (left > 0);
     }
     return RN_OK;
 }
@@ -111,37 +128,36 @@ int rn_model_save(const rn_model *m, const char *path)
     rn_free(config);
     if (header == NULL) return rn_fail(RN_ENOMEM, "save %s: out of memory for the header", path);
 
-    size_t plen = strlen(path);
-    char *tmp = rn_malloc(plen + 5, "file name");
-    if (tmp == NULL) {
+    /* common/atomic_file.h: a unique temporary file beside path, fsync,
+     * rename, fsync of the folder; refuses to replace a non-regular file. */
+    af_file a;
+    char msg[AF_MSG_MAX];
+    if (af_open(&a, path, 0, msg, sizeof msg) != 0) {
         rn_free(header);
-        return RN_ENOMEM;
+        return rn_fail(RN_EIO, "save: %s", msg);
     }
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmp", 5);
-    FILE *f = fopen(tmp, "wb");
-    if (f == NULL) {
-        rc = rn_fail(RN_EIO, "save %s: cannot write %s: %s", path, tmp, strerror(errno));
-    } else {
-        /* pad the header with spaces to a multiple of 8, as the reference writer does */
-        size_t hlen = strlen(header), padded = (hlen + 7) / 8 * 8;
-        unsigned char size[8];
-        for (int i = 0; i < 8; i++)
-            size[i] = (unsigned char)((uint64_t)padded >> (8 * i));
-        int ok = fwrite(size, 1, 8, f) == 8 && fwrite(header, 1, hlen, f) == hlen;
-        for (size_t i = hlen; ok && i < padded; i++)
-            ok = fputc(' ', f) != EOF;
-        ok = ok && write_tensors(f, m->ps) == RN_OK && write_tensors(f, m->bufs) == RN_OK;
-        ok = ok && fflush(f) == 0 && fsync(fileno(f)) == 0;
-        ok = (fclose(f) == 0) && ok;
-        if (!ok || rename(tmp, path) != 0) {
-            rc = rn_fail(RN_EIO, "save %s: %s", path, strerror(errno ? errno : EIO));
-            remove(tmp);
-        }
-    }
-    rn_free(tmp);
+    /* pad the header with spaces to a multiple of 8, as the reference writer does */
+    size_t hlen = strlen(header), padded = (hlen + 7) / 8 * 8;
+    unsigned char size[8];
+    for (int i = 0; i < 8; i++)
+        size[i] = (unsigned char)((uint64_t)padded >> (8 * i));
+    (void)af_write(&a, size, 8);
+    (void)af_write(&a, header, hlen);
+    (void)af_write(&a, "        ", padded - hlen);
     rn_free(header);
-    return rc;
+    rc = write_tensors(&a, m->ps);
+    if (rc == RN_OK) rc = write_tensors(&a, m->bufs);
+    if (rc == RN_EINTR || (rc == RN_OK && rn_interrupted())) {
+        af_abort(&a);
+        return rn_fail(RN_EINTR,
+                       "interrupted (Ctrl-C) in save %s before the file was complete: nothing "
+                       "was written (the old file, if any, is kept)",
+                       path);
+    }
+    /* from here the save completes or fails as a whole; a Ctrl-C arriving
+     * now is the caller's to report after a successful return */
+    if (af_commit(&a, msg, sizeof msg) != 0) return rn_fail(RN_EIO, "save: %s", msg);
+    return RN_OK;
 }
 
 /* ---- load ----------------------------------------------------------------------------- */
@@ -180,6 +196,127 @@ static int read_tensor(FILE *f, const char *path, const cJSON *root, rn_tensor *
     return RN_OK;
 }
 
+/* A whole number in [0, max] (no fraction, no NaN): the only numbers a
+ * shape or an offset may hold. */
+static int whole(const cJSON *x, double max)
+{
+    return cJSON_IsNumber(x) && x->valuedouble >= 0 && x->valuedouble <= max &&
+           x->valuedouble == floor(x->valuedouble);
+}
+
+typedef struct {
+    double begin, end;
+    const char *name;
+} span;
+
+static int by_begin(const void *a, const void *b)
+{
+    const span *x = a, *y = b;
+    return x->begin < y->begin ? -1 : x->begin > y->begin ? 1 : (x->end > y->end) - (x->end < y->end);
+}
+
+/* Checks the file's tensor table on its own, before the config builds
+ * anything: every entry F32 with a whole-number shape and data_offsets whose
+ * span is the shape's bytes, inside the data; the entries back to back from
+ * byte 0 to the end of the data, no overlap, no hole (the safetensors rule).
+ * Returns the total bytes of tensors, or -1 after rn_fail. */
+static double check_table(const char *path, const cJSON *root, uint64_t data_size)
+{
+    int n = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, root) n += strcmp(e->string ? e->string : "", "__metadata__") != 0;
+    span *sp = rn_malloc((size_t)(n > 0 ? n : 1) * sizeof *sp, "the tensor table");
+    if (sp == NULL) return -1;
+    int k = 0;
+    double total = 0;
+    cJSON_ArrayForEach(e, root)
+    {
+        const char *name = e->string ? e->string : "";
+        if (strcmp(name, "__metadata__") == 0) continue;
+        const cJSON *dtype = cJSON_GetObjectItemCaseSensitive(e, "dtype");
+        const cJSON *shape = cJSON_GetObjectItemCaseSensitive(e, "shape");
+        const cJSON *off = cJSON_GetObjectItemCaseSensitive(e, "data_offsets");
+        const char *bad = NULL;
+        double count = 1;
+        if (!cJSON_IsObject(e))
+            bad = "is not an object";
+        else if (!cJSON_IsString(dtype) || strcmp(dtype->valuestring, "F32") != 0)
+            bad = "must have dtype F32";
+        else if (!cJSON_IsArray(shape) || cJSON_GetArraySize(shape) > RN_MAX_DIMS)
+            bad = "must have a shape of at most 4 dimensions";
+        else {
+            const cJSON *x;
+            cJSON_ArrayForEach(x, shape)
+            {
+                if (!whole(x, 2147483647.0)) bad = "must have a shape of whole numbers";
+                count *= whole(x, 2147483647.0) ? x->valuedouble : 0;
+            }
+        }
+        const cJSON *a = cJSON_GetArrayItem(off, 0), *b = cJSON_GetArrayItem(off, 1);
+        if (bad == NULL &&
+            (!cJSON_IsArray(off) || cJSON_GetArraySize(off) != 2 || !whole(a, 9007199254740992.0) ||
+             !whole(b, 9007199254740992.0) || b->valuedouble < a->valuedouble ||
+             b->valuedouble > (double)data_size || b->valuedouble - a->valuedouble != count * 4.0))
+            bad = "has data_offsets outside the data or not matching its shape";
+        if (bad != NULL) {
+            rn_free(sp);
+            rn_fail(RN_EPARSE, "load %s: tensor '%s' %s", path, name, bad);
+            return -1;
+        }
+        sp[k++] = (span){a->valuedouble, b->valuedouble, name};
+        total += count * 4.0;
+    }
+    qsort(sp, (size_t)k, sizeof *sp, by_begin);
+    double at = 0;
+    int rc = RN_OK;
+    for (int i = 0; i < k && rc == RN_OK; i++) {
+        if (sp[i].begin < at)
+            rc = rn_fail(RN_EPARSE, "load %s: tensors '%s' and '%s' overlap in the data", path,
+                         sp[i - 1].name, sp[i].name);
+        else if (sp[i].begin > at)
+            rc = rn_fail(RN_EPARSE,
+                         "load %s: bytes %.0f..%.0f of the data belong to no tensor (before '%s')",
+                         path, at, sp[i].begin, sp[i].name);
+        at = sp[i].end;
+    }
+    if (rc == RN_OK && at != (double)data_size)
+        rc = rn_fail(RN_EPARSE,
+                     "load %s: the tensors cover %.0f bytes of data but the file holds %llu after "
+                     "the header",
+                     path, at, (unsigned long long)data_size);
+    rn_free(sp);
+    return rc == RN_OK ? total : -1;
+}
+
+/* An allocation budget around rn_model_new: the config is only trusted to
+ * build a model about the size of the tensors the file holds. A parameter
+ * costs its data, its gradient and, for embedding tables, 9 bytes of sparse
+ * bookkeeping per row (LR's 1-wide table: 17 bytes per 4 in the file). */
+typedef struct {
+    rn_alloc_fn prev;
+    void *prev_ud;
+    size_t left;  /* (size_t)-1: no budget yet */
+    int over;     /* an allocation went past the budget */
+    int failed;   /* an allocation failed (out of memory): cJSON then reports
+                     "not JSON", which would hide the real reason */
+} budget;
+
+static void *budget_alloc(void *ud, void *ptr, size_t size)
+{
+    budget *b = ud;
+    if (size > 0) {
+        if (size > b->left) {
+            b->over = 1;
+            return NULL;
+        }
+        if (b->left != (size_t)-1)
+            b->left -= size; /* a realloc counts its new size in full: an upper bound */
+    }
+    void *p = b->prev(b->prev_ud, ptr, size);
+    if (size > 0 && p == NULL) b->failed = 1;
+    return p;
+}
+
 rn_model *rn_model_load(const char *path)
 {
     if (!little_endian()) {
@@ -187,9 +324,18 @@ rn_model *rn_model_load(const char *path)
         return NULL;
     }
     hooks();
-    FILE *f = fopen(path, "rb");
+    /* every allocation of the load goes through the watch (budget_alloc) */
+    budget b = {NULL, NULL, (size_t)-1, 0, 0};
+    rn_alloc_get(&b.prev, &b.prev_ud);
+    rn_alloc_set(budget_alloc, &b);
+    /* O_NONBLOCK: a FIFO with no writer must not hang the load (it is then
+     * refused as not a regular file); it changes nothing for regular files */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
     if (f == NULL) {
         rn_fail(RN_EIO, "load %s: %s", path, strerror(errno));
+        if (fd >= 0) close(fd);
+        rn_alloc_set(b.prev, b.prev_ud);
         return NULL;
     }
     struct stat st;
@@ -223,6 +369,10 @@ rn_model *rn_model_load(const char *path)
     }
     header[n] = '\0';
     root = cJSON_ParseWithLength(header, (size_t)n);
+    if (root == NULL && b.failed) {
+        rn_fail(RN_ENOMEM, "load %s: out of memory parsing the header", path);
+        goto done;
+    }
     if (!cJSON_IsObject(root)) {
         rn_fail(RN_EPARSE, "load %s: the header is not a JSON object", path);
         goto done;
@@ -236,12 +386,30 @@ rn_model *rn_model_load(const char *path)
     }
     rn_model_config cfg;
     if (rn_model_config_parse(cfg_s->valuestring, &cfg) != RN_OK) {
+        if (b.failed) {
+            rn_fail(RN_ENOMEM, "load %s: out of memory parsing the model config", path);
+            goto done;
+        }
         char msg[RN_ERROR_MAX];
         snprintf(msg, sizeof msg, "%s", rn_error());
         rn_fail(RN_EPARSE, "load %s: %s", path, msg);
         goto done;
     }
-    if ((m = rn_model_new(&cfg)) == NULL) {
+    /* the table first, then a model no larger than the table: a lying config
+     * (80 million rows in a 1.7 KB file) fails before it allocates */
+    double bytes = check_table(path, root, file - 8 - n);
+    if (bytes < 0) goto done;
+    b.left = (size_t)(bytes * 5) + ((size_t)16 << 20);
+    m = rn_model_new(&cfg);
+    b.left = (size_t)-1;
+    if (m == NULL && b.over) {
+        rn_fail(RN_EPARSE,
+                "load %s: the config describes a %s model far larger than the %.0f bytes of "
+                "tensors in the file (the config and the tensors disagree)",
+                path, rn_model_kind_name(cfg.kind), bytes);
+        goto done;
+    }
+    if (m == NULL) {
         char msg[RN_ERROR_MAX];
         snprintf(msg, sizeof msg, "%s", rn_error());
         rn_fail(rn_error_code() == RN_ENOMEM ? RN_ENOMEM : RN_EPARSE, "load %s: %s", path, msg);
@@ -269,5 +437,6 @@ done:
     cJSON_Delete(root);
     rn_free(header);
     fclose(f);
+    rn_alloc_set(b.prev, b.prev_ud);
     return m;
 }

@@ -264,8 +264,10 @@ size_t rn_model_describe(const rn_model *m, char *buf, size_t size);
 
 /* Writes the parameters and buffers as a safetensors file (F32 tensors under
  * their names; the config as JSON in the metadata under "recnote.config"),
- * to path + ".tmp" and then renamed over path, so a reader never sees half a
- * file. RN_EIO naming the path on failure. */
+ * to a new temporary file beside path (common/atomic_file.h: a unique name,
+ * fsync, rename, folder fsync), so a reader never sees half a file and the
+ * old file survives any failure; a target that is not a regular file is
+ * refused. RN_EIO naming the path on failure. */
 int rn_model_save(const rn_model *m, const char *path);
 
 /* Reads a file written by rn_model_save: rebuilds the model from the config

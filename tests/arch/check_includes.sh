@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Keeps the module boundaries of DESIGN.md true:
 #   engine/ includes no Lua, SDL or readline header; viz/ no engine or Lua header;
-#   repl/ reaches the engine only through lua/ (no engine or viz header).
+#   repl/ reaches the engine only through lua/ (no engine or viz header);
+#   common/ (atomic_file.h) includes system headers only.
 # And within lua/: no include circle among its headers; the aux layer
 # (rec_aux.h) includes no other lua/ header, so no binding helper can call
 # back up into the bindings; rec.c only opens (it defines nothing but
@@ -91,5 +92,9 @@ else
     passed=$((passed + 1))
 fi
 
+# common/ (header-only helpers every layer includes) uses the C library and
+# POSIX only: no project or third-party header at all.
+check common 'lua|lauxlib|lualib|SDL|readline|cmark|cjson|[a-z_]+\.h"' \
+      "anything but C library and POSIX headers"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -43,8 +43,15 @@ static void test_tensors(void)
     CHECK(rn_tensor_new(2, S(3, 0)) == NULL);
     CHECK_STR(rn_error(), "dimension 2 of a tensor must be at least 1, got 0");
     CHECK(rn_tensor_new(3, S(1 << 20, 1 << 20, 1 << 20)) == NULL); /* no overflow */
-    CHECK_STR(rn_error(), "a tensor holds at most 2147483647 elements; the shape asks for more");
+    CHECK_STR(rn_error(), "a tensor of shape 1048576x1048576x1048576 would hold "
+                          "1152921504606846976 elements (4611686018.4 GB); the cap is "
+                          "268435456 elements (1 GiB of float32)");
     CHECK(rn_error_code() == RN_ESHAPE);
+    /* the review's {46340, 46340}: 8.6 GB refused before anything is allocated */
+    CHECK(rn_tensor_new(2, S(46340, 46340)) == NULL);
+    CHECK(strstr(rn_error(), "shape 46340x46340 would hold 2147395600 elements (8.6 GB)") != NULL);
+    CHECK(rn_ids_new(RN_I64, 1, S(1 << 29)) == NULL && rn_error_code() == RN_ESHAPE);
+    CHECK(rn_tensor_new(2, S((1 << 14) + 1, 1 << 14)) == NULL); /* one row above the cap */
     rn_tensor *c = rn_tensor_clone(t);
     CHECK(c != NULL && rn_shape_equal(c, t));
     rn_tensor_free(c);

@@ -224,8 +224,8 @@ static void test_sklearn_fixture(void)
         CHECK(fscanf(f, "%lld", &v) == 1);
         g[i] = v;
     }
-    double want, got;
-    size_t used, extra;
+    double want = 0, got;
+    size_t used = 0, extra = 0;
     CHECK(expect_word(f, "auc") && fscanf(f, "%lf", &want) == 1);
     CHECK(rn_auc(y, s, n, &got) == RN_OK);
     CHECK_NEAR(got, want, 1e-9);

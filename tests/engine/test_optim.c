@@ -265,8 +265,39 @@ static void test_bad_configs(void)
     CHECK(rn_error_code() == RN_EARG);
 }
 
+/* The review's reproducer 10: lr NaN, 0, -1 (and inf) trained silently at a
+ * default. Every optimizer refuses each, naming the value; so does a NaN
+ * schedule, which would turn every later lr into NaN. */
+static void test_bad_lr_every_optimizer(void)
+{
+    const float bad[] = {NAN, 0.0f, -1.0f, INFINITY, -INFINITY, -0.0f};
+    const char *shown[] = {"nan", "0", "-1", "inf", "-inf", "-0"};
+    for (int kind = RN_SGD; kind <= RN_FTRL; kind++)
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+            rn_optim_config c = rn_optim_defaults(kind);
+            c.lr = bad[i];
+            CHECK(rn_optim_new(&c) == NULL);
+            CHECK(rn_error_code() == RN_EARG);
+            char want[96];
+            snprintf(want, sizeof want, "%s: lr must be a positive number, got %s",
+                     rn_optim_name(kind), shown[i]);
+            CHECK_STR(rn_error(), want);
+        }
+    rn_optim_config c = rn_optim_defaults(RN_SGD);
+    c.lr = 1e-30f; /* tiny but positive: allowed */
+    rn_optim *o = rn_optim_new(&c);
+    CHECK(o != NULL);
+    rn_optim_free(o);
+    c.schedule.kind = RN_LR_STEP, c.schedule.step_size = 2, c.schedule.gamma = NAN;
+    CHECK(rn_optim_new(&c) == NULL);
+    CHECK_STR(rn_error(), "sgd: schedule min_lr and gamma must be finite numbers >= 0, got 0 and nan");
+    c.schedule.gamma = 0.5f, c.schedule.min_lr = INFINITY;
+    CHECK(rn_optim_new(&c) == NULL && rn_error_code() == RN_EARG);
+}
+
 int main(void)
 {
+    RUN(test_bad_lr_every_optimizer);
     RUN(test_ftrl_matches_paper);
     RUN(test_ftrl_l1_exact_zeros);
     RUN(test_lazy_sparse_rows);

@@ -237,7 +237,7 @@ T.cases {
     for name, fn in pairs(getmetatable(ml).__index) do
       fields[#fields + 1] = {"rec.Dataset:" .. name, fn}
     end
-    T.eq(#fields, 4 + 5 + 12, "documented functions (loaders, synthetic data, methods)")
+    T.eq(#fields, 4 + 5 + 13, "documented functions (loaders, synthetic data, methods)")
     for _, f in ipairs(fields) do
       local doc, example = help.get(f[2])
       T.ok(doc and #doc > 40, f[1] .. " has a docstring")

@@ -158,6 +158,23 @@ int main(void)
     CHECK(vz_figure_show(g) == 1);
     settle();
     CHECK(vz_pump() == 2);
+    /* cascaded: the second window opens 32 pixels right of and below the
+     * first (the review found them exactly on top of each other) */
+    {
+        int pos[2][2] = {{-1, -1}, {-1, -1}}, found = 0;
+        Uint32 fid = SDL_GetWindowID(win);
+        for (Uint32 id = 1; id < 64 && found < 2; id++) {
+            SDL_Window *sw = SDL_GetWindowFromID(id);
+            if (sw == NULL) continue;
+            int k = id == fid ? 0 : 1;
+            SDL_GetWindowPosition(sw, &pos[k][0], &pos[k][1]);
+            found++;
+        }
+        fprintf(stderr, "windows at (%d, %d) and (%d, %d)\n", pos[0][0], pos[0][1], pos[1][0],
+                pos[1][1]);
+        CHECK(found == 2);
+        CHECK(pos[1][0] - pos[0][0] == 32 && pos[1][1] - pos[0][1] == 32);
+    }
     vz_figure_hide(g);
     CHECK(vz_pump() == 1);
     vz_figure_free(g);
