@@ -183,7 +183,10 @@ static int check_labels(const rn_model *m, const rn_samples *b)
             if (bad)
                 return rn_fail(RN_EARG, "%s: row %zu: label %g of task '%s' is %s", k, r,
                                (double)y, task->name,
-                               task->loss == RN_LOSS_BCE ? "not in [0, 1]" : "not finite");
+                               task->loss == RN_LOSS_BCE
+                                   ? "not in [0, 1] (a bce task learns 0/1 labels: choose a 0/1 "
+                                     "label column, or loss = 'mse' for ratings)"
+                                   : "not finite");
         }
     }
     return RN_OK;

@@ -42,6 +42,15 @@ T.cases{
     local after = rec.models.fm{data = ml, label = "like"}:config()
     T.ok(after:find('"n_dense":0', 1, true) ~= nil, "a dropped column is not read")
   end},
+  {"a data set with two labels asks which (reliability review A.6)", function()
+    local ml = rec.data.movielens{rows = 300, history = 0}
+    T.err(function() rec.models.deepfm{data = ml, embed_dim = 4} end,
+          "2 label columns ('rating', 'like'): choose one with label = ...", "no silent stars")
+    local m = rec.models.deepfm{data = ml, label = "like", embed_dim = 4}
+    T.ok(m:evaluate(ml).auc ~= nil, "label = 'like' trains and evaluates")
+    T.err(function() rec.models.fm{data = ml, label = "rating", embed_dim = 2}:fit(ml, {progress = false}) end,
+          "of task 'click' is not in [0, 1] (a bce task learns 0/1 labels", "stars are not clicks: named at fit")
+  end},
   {"errors name the column", function()
     local ml = rec.data.movielens{rows = 200, history = 0}
     T.err(function() ml:transform{item = "standardize"} end,
