@@ -719,9 +719,31 @@ static int d_transform(lua_State *L)
     while (lua_next(L, 2)) {
         if (lua_type(L, -2) != LUA_TSTRING)
             luaL_error(L, "transform: give {column = 'standardize' | 'minmax' | 'log1p' | 'drop'}");
-        const char *name = lua_tostring(L, -2), *how_s = lua_tostring(L, -1);
+        const char *name = lua_tostring(L, -2);
         int col = rn_dataset_find(ds, name);
         if (col < 0) luaL_error(L, "transform: the data set has no column '%s'", name);
+        if (lua_istable(L, -1)) { /* {bucketize = {edges...}} */
+            static const char *const bkeys[] = {"bucketize", NULL};
+            rec_check_options(L, lua_gettop(L), "transform", bkeys);
+            double edges[RN_BUCKETIZE_MAX_EDGES];
+            lua_getfield(L, -1, "bucketize");
+            int ne = lua_istable(L, -1) ? (int)lua_rawlen(L, -1) : -1;
+            if (ne < 1 || ne > RN_BUCKETIZE_MAX_EDGES)
+                luaL_error(L, "transform: column '%s': bucketize = {edge, ...} (1 to %d edges)",
+                           name, RN_BUCKETIZE_MAX_EDGES);
+            for (int i = 0; i < ne; i++) {
+                lua_rawgeti(L, -1, i + 1);
+                int ok;
+                edges[i] = lua_tonumberx(L, -1, &ok);
+                if (!ok) luaL_error(L, "transform: column '%s': edge %d is not a number", name, i + 1);
+                lua_pop(L, 1);
+            }
+            lua_pop(L, 1);
+            if (rn_dataset_bucketize(ds, col, edges, ne) != RN_OK) return rec_engine_error(L);
+            lua_pop(L, 1);
+            continue;
+        }
+        const char *how_s = lua_tostring(L, -1);
         int how = how_s != NULL ? rn_transform_from(how_s) : -1;
         if (how < 0)
             luaL_error(L, "transform: column '%s': unknown transform '%s'%s", name,
@@ -956,8 +978,9 @@ void rec_open_data(lua_State *L)
         {"transform",
          "ds:transform{col = how, ...} [, {stats = train}] transforms dense columns in place, "
          "for the whole data set and every view of it: 'standardize' ((x - mean) / std), "
-         "'minmax' ((x - min) / (max - min)), 'log1p' (log(1 + x)) or 'drop' (models no longer "
-         "read it). The statistics come from the rows of stats only (the training split: "
+         "'minmax' ((x - min) / (max - min)), 'log1p' (log(1 + x)), 'drop' (models no longer "
+         "read it) or {bucketize = {e1, e2, ...}} (a categorical column of the buckets < e1, "
+         "[e1, e2), ..., >= en: a field of the models, as Wide & Deep's age buckets). The statistics come from the rows of stats only (the training split: "
          "nothing of the validation rows leaks into the features) and are returned, "
          "{col = {mean =, std =}}, to apply to new data.",
          "local ml = rec.data.movielens{rows = 1000}\nlocal train, test = ml:split(0.9)\n"

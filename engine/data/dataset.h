@@ -149,6 +149,14 @@ enum { RN_TF_STANDARDIZE, RN_TF_MINMAX, RN_TF_LOG1P, RN_TF_DROP, RN_TF_N };
 int rn_dataset_transform(rn_dataset *ds, int col, int how, const size_t *rows, size_t start,
                          size_t n, double stats[2]);
 const char *rn_transform_name(int how); /* "standardize", "minmax", "log1p", "drop" */
+
+/* Turns DENSE column col into a CAT column of buckets by edges (increasing,
+ * finite, 1..RN_BUCKETIZE_MAX_EDGES): id 1 for x < edges[0], id k + 1 for
+ * edges[k-1] <= x < edges[k], id n + 1 for x >= edges[n-1]; the vocabulary
+ * names them "< 1960", "[1960, 1980)", ">= 2000". In place, like
+ * rn_dataset_transform; the column becomes a field of the models. */
+#define RN_BUCKETIZE_MAX_EDGES 1000
+int rn_dataset_bucketize(rn_dataset *ds, int col, const double *edges, int n_edges);
 int rn_transform_from(const char *name); /* -1 when unknown */
 
 /* Row building, for loaders and generators: push one value into every column,

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../alloc.h"
 #include "../error.h"
 
 static const char *const names[RN_TF_N] = {"standardize", "minmax", "log1p", "drop"};
@@ -87,5 +88,63 @@ int rn_dataset_transform(rn_dataset *ds, int col, int how, const size_t *rows, s
     c->fill = (float)(((double)c->fill - a) / b);
     stats[0] = a;
     stats[1] = b;
+    return RN_OK;
+}
+
+int rn_dataset_bucketize(rn_dataset *ds, int col, const double *edges, int n_edges)
+{
+    if (col < 0 || (size_t)col >= ds->n_cols)
+        return rn_fail(RN_EARG, "bucketize: %s has no column %d", ds->source, col);
+    rn_column *c = &ds->cols[col];
+    if (c->kind != RN_COL_DENSE || c->dropped)
+        return rn_fail(RN_EARG, "bucketize: column '%s' is not a dense (numeric) column", c->name);
+    if (n_edges < 1 || n_edges > RN_BUCKETIZE_MAX_EDGES)
+        return rn_fail(RN_EARG, "bucketize: column '%s': give 1 to %d edges, got %d", c->name,
+                       RN_BUCKETIZE_MAX_EDGES, n_edges);
+    for (int i = 0; i < n_edges; i++)
+        if (!isfinite(edges[i]) || (i > 0 && !(edges[i] > edges[i - 1])))
+            return rn_fail(RN_EARG,
+                           "bucketize: column '%s': the edges must be finite and increasing "
+                           "(edge %d is %g)",
+                           c->name, i + 1, edges[i]);
+    int32_t *ids = rn_malloc((ds->n_rows ? ds->n_rows : 1) * sizeof *ids, "bucket ids");
+    rn_vocab *v = rn_vocab_new();
+    int rc = ids != NULL && v != NULL ? RN_OK : RN_ENOMEM;
+    /* bucket k (1-based id) holds [edge k-1, edge k): names "< e1", "[e1, e2)", ..., ">= en" */
+    for (int k = 0; rc == RN_OK && k <= n_edges; k++) {
+        char name[96];
+        if (k == 0)
+            snprintf(name, sizeof name, "< %g", edges[0]);
+        else if (k == n_edges)
+            snprintf(name, sizeof name, ">= %g", edges[n_edges - 1]);
+        else
+            snprintf(name, sizeof name, "[%g, %g)", edges[k - 1], edges[k]);
+        int32_t id;
+        rc = rn_vocab_add(v, name, strlen(name), &id);
+    }
+    for (size_t r = 0; rc == RN_OK && r < ds->n_rows; r++) {
+        double x = (double)c->f[r];
+        int lo = 0, hi = n_edges; /* the number of edges <= x */
+        while (lo < hi) {
+            int mid = (lo + hi) / 2;
+            if (edges[mid] <= x)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        ids[r] = (int32_t)lo + 1;
+    }
+    if (rc != RN_OK) {
+        rn_free(ids);
+        rn_vocab_free(v);
+        return rc;
+    }
+    rn_free(c->f);
+    c->f = NULL;
+    c->ids = ids;
+    c->vocab = v;
+    c->vocab_of = -1;
+    c->kind = RN_COL_CAT;
+    c->cardinality = n_edges + 2; /* id 0 stays the "missing" id of every CAT column */
     return RN_OK;
 }

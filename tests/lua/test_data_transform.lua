@@ -51,6 +51,25 @@ T.cases{
     T.err(function() rec.models.fm{data = ml, label = "rating", embed_dim = 2}:fit(ml, {progress = false}) end,
           "of task 'click' is not in [0, 1] (a bce task learns 0/1 labels", "stars are not clicks: named at fit")
   end},
+  {"bucketize: a numeric column becomes a field", function()
+    local ml = rec.data.movielens{rows = 2000, history = 0}
+    local years = ml:column("year")
+    ml:transform{year = {bucketize = {1970, 1990, 2000}}}
+    local ids, names = ml:vocab("year")
+    T.eq(#ids, 4, "four buckets")
+    local b = ml:column("year")
+    local function want(y) return y < 1970 and 1 or y < 1990 and 2 or y < 2000 and 3 or 4 end
+    local ok = true
+    for i = 1, #years do ok = ok and b[i] == want(years[i]) end
+    T.ok(ok, "every row in its bucket")
+    local m = rec.models.fm{data = ml, label = "like", embed_dim = 2}
+    T.ok(m:config():find('"cardinality":[', 1, true) ~= nil and m:config():find('"n_dense":0', 1, true) ~= nil,
+         "the bucket column is a field, no dense feature left")
+    T.err(function() ml:transform{year = {bucketize = {2000, 1990}}} end, "not a dense", "twice")
+    local d = rec.data.movielens{rows = 50, history = 0}
+    T.err(function() d:transform{year = {bucketize = {2000, 1990}}} end,
+          "the edges must be finite and increasing (edge 2 is 1990)", "decreasing edges")
+  end},
   {"errors name the column", function()
     local ml = rec.data.movielens{rows = 200, history = 0}
     T.err(function() ml:transform{item = "standardize"} end,
