@@ -70,6 +70,10 @@ T.cases{
     T.err(function() d:transform{year = {bucketize = {2000, 1990}}} end,
           "the edges must be finite and increasing (edge 2 is 1990)", "decreasing edges")
   end},
+  {"reliability review, reproducer 11: split of one row names the rows, not '%g'", function()
+    T.err(function() rec.data.synthetic_ctr{rows = 1}:split(0.5) end,
+          "split: 1 rows cannot be split 0.5 (each part needs a row)", "one row")
+  end},
   {"errors name the column", function()
     local ml = rec.data.movielens{rows = 200, history = 0}
     T.err(function() ml:transform{item = "standardize"} end,
