@@ -287,6 +287,7 @@ static void push_model(lua_State *L, rn_model *m)
     u->m = m;
     u->pud.ps = rn_model_params(m);
     memset(&u->labels, 0, sizeof u->labels);
+    if (rn_model_label_columns(m) > 1) u->labels.n = -1; /* every label column, in order */
     u->busy = 0;
     u->n_cols = 0;
     char mt[48];
