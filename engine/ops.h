@@ -71,6 +71,9 @@ rn_tensor *rn_softplus(rn_graph *g, rn_tensor *x);
 rn_tensor *rn_exp(rn_graph *g, rn_tensor *x);
 /* log(x) for x > 0; clamp first where x may reach 0 (e.g. a product of probabilities). */
 rn_tensor *rn_log(rn_graph *g, rn_tensor *x);
+/* The logit of sigmoid(a) sigmoid(b) (a, b of one shape): log p - log(1 - p), stable for
+ * any a, b (ESMM's pCTCVR = pCTR x pCVR as a logit; see ops/logit_prod.c). */
+rn_tensor *rn_logit_prod(rn_graph *g, rn_tensor *a, rn_tensor *b);
 
 /* Dice (Zhou et al. 2018, DIN): x (B x H); p = sigmoid((x - E[x]) / sqrt(Var[x] + eps)),
  * y = p x + (1 - p) alpha x. Training: batch statistics, running ones updated

@@ -38,24 +38,69 @@ void rec_ctrdata_push(lua_State *L, rn_samples *b)
     luaL_setmetatable(L, REC_DATA);
 }
 
-const rn_dataset *rec_dataset_map(lua_State *L, int i, const char *label, int T, rn_data_map *map,
-                                  const size_t **rows, size_t *start, size_t *n)
+const rn_dataset *rec_dataset_map(lua_State *L, int i, const rec_labels *lab, int T,
+                                  rn_data_map *map, const size_t **rows, size_t *start,
+                                  size_t *n)
 {
     const rn_dataset *ds = rec_check_dataset(L, i, rows, start, n);
-    if (rn_data_map_infer(ds, label && label[0] ? label : NULL, T > 0 ? T : 50, map) != RN_OK)
-        rec_engine_error(L);
+    int rc, maxT = T > 0 ? T : 50;
+    if (lab == NULL || lab->n == 0) {
+        rc = rn_data_map_infer(ds, NULL, maxT, map);
+    } else if (lab->n < 0) {
+        rc = rn_data_map_infer_labels(ds, NULL, 0, maxT, map);
+    } else {
+        const char *names[RN_MODEL_MAX_TASKS];
+        for (int k = 0; k < lab->n; k++)
+            names[k] = lab->name[k];
+        rc = rn_data_map_infer_labels(ds, names, lab->n, maxT, map);
+    }
+    if (rc != RN_OK) rec_engine_error(L);
     if (T > 0) map->seq_len = T;
     return ds;
 }
 
-rn_samples *rec_samples_arg(lua_State *L, int i, const char *label, int T)
+void rec_read_labels(lua_State *L, int i, const char *fn, rec_labels *lab)
+{
+    memset(lab, 0, sizeof *lab);
+    int t = lua_getfield(L, i, "label");
+    if (t == LUA_TSTRING) {
+        size_t len;
+        const char *s = lua_tolstring(L, -1, &len);
+        if (len == 0 || len >= sizeof lab->name[0])
+            luaL_error(L, "%s: label must name a label column (1..31 characters)", fn);
+        memcpy(lab->name[0], s, len + 1);
+        lab->n = 1;
+    } else if (t == LUA_TTABLE) {
+        int n = (int)lua_rawlen(L, -1);
+        if (n < 1 || n > RN_MODEL_MAX_TASKS)
+            luaL_error(L, "%s: label = {...} must list 1 to %d label columns", fn,
+                       RN_MODEL_MAX_TASKS);
+        for (int k = 0; k < n; k++) {
+            size_t len = 0;
+            const char *s = lua_rawgeti(L, -1, k + 1) == LUA_TSTRING ? lua_tolstring(L, -1, &len)
+                                                                      : NULL;
+            if (s == NULL || len == 0 || len >= sizeof lab->name[0])
+                luaL_error(L, "%s: label[%d] must name a label column (1..31 characters)", fn,
+                           k + 1);
+            memcpy(lab->name[k], s, len + 1);
+            lua_pop(L, 1);
+        }
+        lab->n = n;
+    } else if (t != LUA_TNIL) {
+        luaL_error(L, "%s: label must be a column name or a list of them, got %s", fn,
+                   luaL_typename(L, -1));
+    }
+    lua_pop(L, 1);
+}
+
+rn_samples *rec_samples_arg(lua_State *L, int i, const rec_labels *lab, int T)
 {
     i = lua_absindex(L, i);
     if (luaL_testudata(L, i, REC_DATASET) == NULL) return check_data(L, i);
     rn_data_map map;
     const size_t *rows;
     size_t start, n;
-    const rn_dataset *ds = rec_dataset_map(L, i, label, T, &map, &rows, &start, &n);
+    const rn_dataset *ds = rec_dataset_map(L, i, lab, T, &map, &rows, &start, &n);
     rn_samples *b = rn_samples_from_dataset(ds, &map, rows, start, n);
     if (b == NULL) rec_engine_error(L);
     rec_ctrdata_push(L, b);

@@ -257,7 +257,7 @@ int rec_model_fit(lua_State *L)
                              "one of its callbacks)");
     rn_model *m = u->m;
     int T = rn_model_config_of(m)->seq_len;
-    rn_samples *data = rec_samples_arg(L, 2, u->label, T);
+    rn_samples *data = rec_samples_arg(L, 2, &u->labels, T);
     lua_settop(L, 3);
     if (lua_isnil(L, 3)) {
         lua_newtable(L);
@@ -275,7 +275,7 @@ int rec_model_fit(lua_State *L)
     float lr = (float)rec_opt_positive(L, 3, "lr", 0); /* 0: each optimizer's default */
 
     lua_getfield(L, 3, "valid"); /* 4 */
-    if (!lua_isnil(L, 4)) fc.valid = rec_samples_arg(L, 4, u->label, T);
+    if (!lua_isnil(L, 4)) fc.valid = rec_samples_arg(L, 4, &u->labels, T);
 
     /* the optimizers, owned by a userdata so that an error frees them */
     optim_set *os = lua_newuserdatauv(L, sizeof *os, 0); /* 5 */

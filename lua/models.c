@@ -167,10 +167,11 @@ static void push_data_schema(lua_State *L, int i, int *sf, int *n_cols, int *col
         rn_data_map map;
         const size_t *rows;
         size_t start, n;
-        lua_getfield(L, 1, "label");
-        const char *label = lua_tostring(L, -1); /* kept alive by the config table */
-        lua_pop(L, 1);
-        rec_dataset_map(L, i, label, (int)rec_opt_integer(L, 1, "seq_len", 0, 0, 256), &map,
+        /* the schema reads no label: without label = ..., any label columns do */
+        rec_labels lab;
+        rec_read_labels(L, 1, "rec.models", &lab);
+        if (lab.n == 0) lab.n = -1;
+        rec_dataset_map(L, i, &lab, (int)rec_opt_integer(L, 1, "seq_len", 0, 0, 256), &map,
                         &rows, &start, &n);
         lua_createtable(L, 0, 4);
         lua_createtable(L, map.n_fields, 0);
@@ -242,7 +243,7 @@ static void read_config(lua_State *L, int kind, rn_model_config *c, int *n_cols,
         lua_pop(L, 1);
         if (set) read_key(L, fn, &keys[i], c);
     }
-    if (c->n_fields < 1)
+    if (c->n_fields < 1 && c->n_dense < 1)
         luaL_error(L, "%s: give fields = {cardinality of each field} (or data = a rec.CtrData or "
                       "rec.Dataset)", fn);
     /* a sequence reads the candidate's field: seq_field 1 unless the data says otherwise */
@@ -285,7 +286,8 @@ static void push_model(lua_State *L, rn_model *m)
     model_ud *u = lua_newuserdatauv(L, sizeof *u, 1);
     u->m = m;
     u->pud.ps = rn_model_params(m);
-    u->label[0] = '\0';
+    memset(&u->labels, 0, sizeof u->labels);
+    if (rn_model_label_columns(m) > 1) u->labels.n = -1; /* every label column, in order */
     u->busy = 0;
     u->n_cols = 0;
     char mt[48];
@@ -298,16 +300,28 @@ static int make_model(lua_State *L, int kind)
     rn_model_config c;
     int n_cols, cols[RN_MODEL_MAX_FIELDS];
     read_config(L, kind, &c, &n_cols, cols);
-    lua_getfield(L, 1, "label");
-    const char *label = lua_isnil(L, -1) ? "" : luaL_checkstring(L, -1);
-    if (strlen(label) >= sizeof(((model_ud *)0)->label))
-        return luaL_error(L, "rec.models: label '%s' is too long", label);
+    char fn[40];
+    snprintf(fn, sizeof fn, "rec.models.%s", rn_model_kind_name(kind));
+    rec_labels lab;
+    rec_read_labels(L, 1, fn, &lab);
     rn_model *m = rn_model_new(&c);
     if (m == NULL) return rec_engine_error(L);
     push_model(L, m);
     model_ud *u = lua_touserdata(L, -1);
-    snprintf(u->label, sizeof u->label, "%s", label);
-    if (n_cols == c.n_fields) { /* remember the rec.Dataset for m:embeddings' names */
+    /* no label chosen: a model reading several label columns takes the data
+     * set's in order; one reading one column needs the only one (a data set
+     * with several is an error naming them, now rather than at fit) */
+    if (lab.n == 0 && rn_model_label_columns(m) > 1) lab.n = -1;
+    u->labels = lab;
+    if (lab.n == 0 && lua_getfield(L, 1, "data") != LUA_TNIL &&
+        luaL_testudata(L, -1, REC_DATASET) != NULL) {
+        rn_data_map map;
+        const size_t *rows;
+        size_t start, n;
+        rec_dataset_map(L, lua_gettop(L), &lab, 1, &map, &rows, &start, &n);
+    }
+    lua_settop(L, 2);
+    if (n_cols > 0 && n_cols == c.n_fields) { /* remember the rec.Dataset for m:embeddings' names */
         u->n_cols = n_cols;
         memcpy(u->col, cols, (size_t)n_cols * sizeof *cols);
         lua_getfield(L, 1, "data");
@@ -435,7 +449,7 @@ static int m_predict(lua_State *L)
 {
     rn_model *m = check_model(L, 1);
     rn_samples *b =
-        rec_samples_arg(L, 2, check_model_ud(L, 1)->label, rn_model_config_of(m)->seq_len);
+        rec_samples_arg(L, 2, &check_model_ud(L, 1)->labels, rn_model_config_of(m)->seq_len);
     const rn_model_config *c = rn_model_config_of(m);
     size_t T = (size_t)c->n_tasks;
     float *z = lua_newuserdatauv(L, b->n * T * sizeof *z, 0);
@@ -483,7 +497,7 @@ static int m_evaluate(lua_State *L)
 {
     rn_model *m = check_model(L, 1);
     rn_samples *b =
-        rec_samples_arg(L, 2, check_model_ud(L, 1)->label, rn_model_config_of(m)->seq_len);
+        rec_samples_arg(L, 2, &check_model_ud(L, 1)->labels, rn_model_config_of(m)->seq_len);
     rn_metrics e;
     if (rn_model_evaluate(m, b, 1024, &e) != RN_OK) return rec_engine_error(L);
     rec_push_eval(L, &e);
@@ -509,7 +523,7 @@ static int view_rows(lua_State *L, const char *view)
 {
     rn_model *m = check_model(L, 1);
     rn_samples *b =
-        rec_samples_arg(L, 2, check_model_ud(L, 1)->label, rn_model_config_of(m)->seq_len);
+        rec_samples_arg(L, 2, &check_model_ud(L, 1)->labels, rn_model_config_of(m)->seq_len);
     int shape[3], nd = 0;
     if (rn_model_view(m, view, b, NULL, shape, &nd) != RN_OK) return rec_engine_error(L);
     size_t total = 1;
@@ -538,6 +552,11 @@ static int m_interactions(lua_State *L)
 static int m_attention(lua_State *L)
 {
     return view_rows(L, "attention");
+}
+
+static int m_gates(lua_State *L)
+{
+    return view_rows(L, "gates");
 }
 
 /* A view without a method of its own: the closure's upvalue names it. */
@@ -598,7 +617,7 @@ static const luaL_Reg model_methods[] = {{"fit", rec_model_fit},
 
 /* The views that have a method of their own, with their docstrings. */
 static const luaL_Reg view_methods[] = {
-    {"interactions", m_interactions}, {"attention", m_attention}, {NULL, NULL}};
+    {"interactions", m_interactions}, {"attention", m_attention}, {"gates", m_gates}, {NULL, NULL}};
 static const rec_doc_entry view_docs[] = {
     {"interactions",
      "fm:interactions(data) (fm, deepfm) gives, per row, every pairwise contribution "
@@ -611,6 +630,15 @@ static const rec_doc_entry view_docs[] = {
      "item (0 at padding). With attention = 'none' (DIN's default) they need not sum to 1.",
      "local d = rec.data.synthetic_seq{rows = 200}\n"
      "print(rec.models.din{data = d}:attention(d:slice(1, 2))[1][1])"},
+    {"gates",
+     "m:gates(data) (moe, mmoe, cgc, ple) gives, per row, each task's softmax weights over the "
+     "experts it mixes: gates[row][task][expert], each task's row summing to 1 (cgc, ple: the "
+     "last level's gates, the task's own experts first, then the shared ones; moe: its one "
+     "gate on every task's row). A task whose weights sit on one expert has collapsed its gate.",
+     "local d = rec.data.synthetic_multitask{rows = 50}\n"
+     "local m = rec.models.mmoe{data = d, n_experts = 3, tasks = {{name = 'y1', loss = 'mse'}, "
+     "{name = 'y2', loss = 'mse'}}}\n"
+     "local g = m:gates(d)\nprint(g[1][1][1] + g[1][1][2] + g[1][1][3])  --> 1"},
     {NULL, NULL, NULL}};
 
 static const rec_doc_entry model_docs[] = {
@@ -646,7 +674,7 @@ static const rec_doc_entry model_docs[] = {
      "rec.models.lr{fields = {3}}:save(os.tmpname())"},
     {"view",
      "m:view(name, data) gives the view named name (m:views() lists them) for each row of data: "
-     "'interactions' (fm, deepfm), 'attention' (din, dien).",
+     "'interactions' (fm, deepfm), 'attention' (din, dien), 'gates' (moe, mmoe, cgc, ple).",
      "local d = rec.data.synthetic_seq{rows = 50}\n"
      "print(#rec.models.din{data = d}:view('attention', d:slice(1, 2)))"},
     {"embeddings", rec_embeddings_doc, rec_embeddings_example},
@@ -654,7 +682,9 @@ static const rec_doc_entry model_docs[] = {
      "print(rec.models.fm{fields = {3, 3}}:views()[1])"},
     {"config", "m:config() is the model's config as a JSON string (as saved).",
      "print(rec.models.lr{fields = {3}}:config())"},
-    {"kind", "m:kind() is 'lr', 'fm', 'mlp', 'wide_deep', 'deepfm', 'din' or 'dien'.",
+    {"kind",
+     "m:kind() is 'lr', 'fm', 'mlp', 'wide_deep', 'deepfm', 'din', 'dien', 'shared_bottom', "
+     "'moe', 'mmoe', 'esmm', 'cgc' or 'ple'.",
      "print(rec.models.lr{fields = {3}}:kind())"},
     {"close", "m:close() frees the model now; its parameter tensors become unusable.",
      "local m <close> = rec.models.lr{fields = {3}}"},
@@ -694,6 +724,42 @@ static const struct {
      "DIEN (Zhou et al. 2019): a GRU interest extractor with the auxiliary next-item loss, "
      "attention to the candidate, and an interest-evolution layer.",
      "rec.models.dien{fields = {50, 5}, seq_len = 8, gru = 'agru'}:summary()"},
+    {"shared_bottom",
+     "Shared-Bottom (Caruana 1997; the baseline of Ma et al. 2018): y_k = h_k(f(x)), one bottom "
+     "MLP (expert_hidden) shared by every task, a tower h_k per task. Tasks default to y1, y2: "
+     "BCE on the data's first two label columns.",
+     "rec.models.shared_bottom{fields = {10, 20}, expert_hidden = {32}}:summary()"},
+    {"moe",
+     "one-gate MoE (Ma et al. 2018, eq. 4): y_k = h_k(sum_i g(x)_i E_i(x)), g = softmax(W_g x): "
+     "n_experts MLP experts and ONE softmax gate shared by the tasks; m:gates shows it.",
+     "rec.models.moe{dense = 16, n_experts = 4}:summary()"},
+    {"mmoe",
+     "MMoE (Ma et al., KDD 2018): y_k = h_k(f_k(x)), f_k(x) = sum_i g_k(x)_i E_i(x), "
+     "g_k(x) = softmax(W_gk x): experts with independent initialisation, one softmax gate per "
+     "task, a tower per task, the weighted sum of the task losses (BCE or MSE per task); "
+     "m:gates shows each task's weights over the experts.",
+     "local d = rec.data.synthetic_multitask{rows = 2000, correlation = 0.5}\n"
+     "local m = rec.models.mmoe{data = d, tasks = {{name = 'y1', loss = 'mse'}, "
+     "{name = 'y2', loss = 'mse'}}}\n"
+     "m:fit(d, {epochs = 2, progress = false}); print(m:evaluate(d).y1.rmse)"},
+    {"esmm",
+     "ESMM (Ma et al., SIGIR 2018): CTR and CVR towers on one embedding table; losses on CTR "
+     "and on CTCVR = pCTR x pCVR over all impressions; the cvr head has no loss of its own. "
+     "Heads ctr (label column 1), cvr (loss 'none'), ctcvr (label column 2, the click-and-"
+     "conversion label); ctcvr is kept a logit of a probability in [0, 1].",
+     "local f = rec.data.synthetic_funnel{rows = 4000}\n"
+     "local m = rec.models.esmm{data = f, embed_dim = 4}\n"
+     "m:fit(f, {epochs = 1, progress = false}); print(m:predict(f).cvr[1])"},
+    {"cgc",
+     "CGC (Tang et al., RecSys 2020): n_experts experts per task and n_shared shared experts; "
+     "task k's gate mixes its own and the shared experts, g_k(x) = w_k(x)^T [E_k(x), E_s(x)]; "
+     "a tower per task. m:gates shows the weights (own experts first).",
+     "rec.models.cgc{dense = 16, n_experts = 2, n_shared = 2}:summary()"},
+    {"ple",
+     "PLE (Tang et al., RecSys 2020): n_levels extraction levels of CGC; in each non-final "
+     "level a shared gate mixes ALL the level's experts for the next level's shared experts "
+     "(shared_gate = 'shared_only': only the shared ones, a library variant).",
+     "rec.models.ple{dense = 16, n_levels = 2, shared_gate = 'all'}:summary()"},
 };
 
 /* rec.models.<kind>'s help: what it is, then each key it reads with its
@@ -705,11 +771,14 @@ static void kind_doc(int kind, const char *what, char *doc, size_t size)
     rn_model_config d = rn_model_defaults(kind);
     snprintf(doc, size,
              "rec.models.%s{config} builds %s Config: data = a rec.CtrData or rec.Dataset (its "
-             "schema gives fields, dense and the sequence; label = the Dataset's label column)",
+             "schema gives fields, dense and the sequence; label = the Dataset's label column, or a "
+             "list of them for several tasks, {'click', 'conversion'}, batch label column k "
+             "being the k-th; without it a model with several tasks reads every label column "
+             "in order)",
              rn_model_kind_name(kind), what);
     for (size_t i = 0; i < n; i++) {
         if (!rn_config_key_reads(&keys[i], kind)) continue;
-        char def[96];
+        char def[256];
         rn_config_key_format(&keys[i], &d, def, sizeof def);
         used = strlen(doc);
         snprintf(doc + used, size - used, "; %s = %s: %s", key_name(&keys[i]), def, keys[i].doc);
@@ -775,10 +844,11 @@ void rec_open_models(lua_State *L)
     lua_setfield(L, LUA_REGISTRYINDEX, "rec.models"); /* for plot = true */
     rec_doc_set(L, -1, "rec.models",
                 "rec.models: the CTR model zoo of the interview notes (lr, fm, mlp, wide_deep, "
-                "deepfm, din, dien), trainable in one line, inspectable (m:views(): "
-                "fm:interactions, din:attention), saved as safetensors; hand-made batches "
-                "(batch). Synthetic data with a known truth: rec.data.synthetic_ctr and "
-                "rec.data.synthetic_seq.",
+                "deepfm, din, dien) and its multi-task models (shared_bottom, moe, mmoe, esmm, "
+                "cgc, ple), trainable in one line, inspectable (m:views(): fm:interactions, "
+                "din:attention, mmoe:gates), saved as safetensors; hand-made batches (batch). "
+                "Synthetic data with a known truth: rec.data.synthetic_ctr, synthetic_seq, "
+                "synthetic_funnel and synthetic_multitask.",
                 "local d = rec.data.synthetic_ctr{rows = 4000}\n"
                 "local m = rec.models.deepfm{data = d, embed_dim = 4, hidden = {32, 16}}\n"
                 "m:fit(d, {epochs = 2, lr = 0.01}); print(m:evaluate(d).auc)");

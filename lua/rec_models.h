@@ -24,10 +24,17 @@
 #define REC_MODEL "rec.Model"
 #define REC_DATA  "rec.CtrData"
 
+/* The label columns a model reads from a rec.Dataset: label = 'like' or
+ * label = {'click', 'conversion'} (batch label column k is name[k]). */
+typedef struct {
+    int n; /* names given; 0: the data set's only label column; -1: every one, in order */
+    char name[RN_MODEL_MAX_TASKS][32];
+} rec_labels;
+
 typedef struct {
     rec_params_ud pud; /* first: the owner of the parameter tensors handed to Lua */
     rn_model *m;       /* NULL once closed */
-    char label[64];    /* the label column read from a rec.Dataset ("" : the first) */
+    rec_labels labels; /* the label columns read from a rec.Dataset */
     int n_cols;        /* built from a rec.Dataset (its user value 1): the column of each */
     int col[RN_MODEL_MAX_FIELDS]; /* field, so m:embeddings names rows by its vocabulary */
     int busy;          /* > 0 while fit trains it */
@@ -47,14 +54,19 @@ data_ud *rec_ctrdata_check(lua_State *L, int i);
 void rec_ctrdata_push(lua_State *L, rn_samples *b);
 
 /* The map of the rec.Dataset at i (sequences padded to T when T > 0, else to
- * the longest list, at most 50). */
-const rn_dataset *rec_dataset_map(lua_State *L, int i, const char *label, int T, rn_data_map *map,
-                                  const size_t **rows, size_t *start, size_t *n);
+ * the longest list, at most 50), reading the label columns lab names. */
+const rn_dataset *rec_dataset_map(lua_State *L, int i, const rec_labels *lab, int T,
+                                  rn_data_map *map, const size_t **rows, size_t *start,
+                                  size_t *n);
+
+/* Reads label = 'name' | {'name', ...} of the config table at i into lab (n = 0
+ * when absent). */
+void rec_read_labels(lua_State *L, int i, const char *fn, rec_labels *lab);
 
 /* The samples at i: a rec.CtrData as it is, or a rec.Dataset read through
  * its inferred map into a new rec.CtrData that replaces it at i (a copy: the
  * data set may be closed afterwards). T: the model's sequence length. */
-rn_samples *rec_samples_arg(lua_State *L, int i, const char *label, int T);
+rn_samples *rec_samples_arg(lua_State *L, int i, const rec_labels *lab, int T);
 
 /* Pushes d:schema() of b: {fields = {cardinality...}, dense, seq_len, seq_field}. */
 void rec_ctrdata_schema(lua_State *L, const rn_samples *b, int seq_field);

@@ -20,6 +20,7 @@ static const char *const act_names[] = {"relu", "prelu", "dice", "sigmoid", NULL
 static const char *const att_names[] = {"none", "softmax", "scaled_softmax", NULL};
 static const char *const gru_names[] = {"augru", "agru", "aigru", "gru", NULL};
 static const char *const loss_names[] = {"bce", "mse", "none", NULL};
+static const char *const shared_gate_names[] = {"all", "shared_only", NULL};
 
 static int find(const char *const *names, const char *name)
 {
@@ -69,14 +70,20 @@ int rn_loss_from(const char *name)
 /* ---- the table ------------------------------------------------------------------- */
 
 #define B(k)  RN_KIND_BIT(RN_MODEL_##k)
-#define EMB   (B(FM) | B(MLP) | B(WIDE_DEEP) | B(DEEPFM) | B(DIN) | B(DIEN))
-#define DEEP  (B(MLP) | B(WIDE_DEEP) | B(DEEPFM) | B(DIN) | B(DIEN))
+/* the multi-task kinds; those that mix experts with gates; those with towers of tower_hidden */
+#define MT    (B(SHARED_BOTTOM) | B(MOE) | B(MMOE) | B(ESMM) | B(CGC) | B(PLE))
+#define MOE   (B(MOE) | B(MMOE) | B(CGC) | B(PLE))
+#define TOWER MT
+#define EMB   (B(FM) | B(MLP) | B(WIDE_DEEP) | B(DEEPFM) | B(DIN) | B(DIEN) | MT)
+#define DEEP  (B(MLP) | B(WIDE_DEEP) | B(DEEPFM) | B(DIN) | B(DIEN) | MT)
 #define SEQ   (B(MLP) | B(DIN) | B(DIEN))
 #define OFF(f) offsetof(rn_model_config, f)
 #define BELOW_ONE 0.99999999 /* an open upper bound of 1 */
 
 static const int hidden_def[] = {64, 32};
 static const int att_hidden_def[] = {80, 40};
+static const int expert_hidden_def[] = {32};
+static const int tower_hidden_def[] = {16};
 
 /* name, lua, type, offset, count_offset, max_count, lo, hi, def, def_ints, def_count, names,
  * one_based, kinds, doc */
@@ -96,7 +103,8 @@ static const rn_config_key keys[] = {
     {"embed_dim", NULL, RN_KEY_INT, OFF(embed_dim), 0, 0, 1, 1024, 8, NULL, 0, NULL, 0, EMB,
      "embedding dimension D"},
     {"hidden", NULL, RN_KEY_INTS, OFF(hidden), OFF(n_hidden), RN_MODEL_MAX_LAYERS, 1, 65536, 0,
-     hidden_def, 2, NULL, 0, DEEP, "widths of the MLP's hidden layers"},
+     hidden_def, 2, NULL, 0, B(MLP) | B(WIDE_DEEP) | B(DEEPFM) | B(DIN) | B(DIEN),
+     "widths of the MLP's hidden layers"},
     {"activation", NULL, RN_KEY_NAME, OFF(activation), 0, 0, 0, 0, RN_ACT_RELU, NULL, 0,
      act_names, 0, DEEP, "the MLP's activation"},
     {"bn", NULL, RN_KEY_BOOL, OFF(bn), 0, 0, 0, 1, 0, NULL, 0, NULL, 0, DEEP,
@@ -128,6 +136,22 @@ static const rn_config_key keys[] = {
      "the interest-evolution cell"},
     {"aux_weight", NULL, RN_KEY_FLOAT, OFF(aux_weight), 0, 0, 0, 1e6, 1, NULL, 0, NULL, 0,
      B(DIEN), "weight of the auxiliary next-item loss (0 turns it off)"},
+    {"n_experts", NULL, RN_KEY_INT, OFF(n_experts), 0, 0, 1, RN_MODEL_MAX_EXPERTS, 4, NULL, 0,
+     NULL, 0, MOE, "experts (moe, mmoe: in all; cgc, ple: each task's own)"},
+    {"expert_hidden", NULL, RN_KEY_INTS, OFF(expert_hidden), OFF(n_expert_hidden),
+     RN_MODEL_MAX_LAYERS, 1, 65536, 0, expert_hidden_def, 1, NULL, 0, MOE | B(SHARED_BOTTOM),
+     "widths of each expert's MLP, its output the last (shared_bottom: of the one bottom)"},
+    {"tower_hidden", NULL, RN_KEY_INTS, OFF(tower_hidden), OFF(n_tower_hidden),
+     RN_MODEL_MAX_LAYERS, 1, 65536, 0, tower_hidden_def, 1, NULL, 0, TOWER,
+     "widths of each task's tower before its one output (may be {})"},
+    {"n_shared", NULL, RN_KEY_INT, OFF(n_shared), 0, 0, 1, RN_MODEL_MAX_EXPERTS, 1, NULL, 0, NULL,
+     0, B(CGC) | B(PLE), "shared experts per level"},
+    {"n_levels", NULL, RN_KEY_INT, OFF(n_levels), 0, 0, 1, RN_MODEL_MAX_LEVELS, 2, NULL, 0, NULL,
+     0, B(PLE), "extraction levels (1 is CGC)"},
+    {"shared_gate", NULL, RN_KEY_NAME, OFF(shared_gate), 0, 0, 0, 0, RN_SHARED_GATE_ALL, NULL, 0,
+     shared_gate_names, 0, B(PLE),
+     "what the shared gate of a non-final level mixes: 'all' experts (the paper) or "
+     "'shared_only'"},
 };
 
 #define N_KEYS (sizeof keys / sizeof keys[0])
@@ -660,8 +684,8 @@ int rn_model_config_parse(const char *json, rn_model_config *cfg)
     }
     const cJSON *nf = cJSON_GetObjectItemCaseSensitive(o, "n_fields");
     int n_fields = c.n_fields;
-    if (rc == RN_OK && nf != NULL && !json_int(nf, 1, RN_MODEL_MAX_FIELDS, &n_fields))
-        rc = bad_key("n_fields", "an integer in 1..64");
+    if (rc == RN_OK && nf != NULL && !json_int(nf, 0, RN_MODEL_MAX_FIELDS, &n_fields))
+        rc = bad_key("n_fields", "an integer in 0..64");
     if (rc == RN_OK && n_fields != c.n_fields)
         rc = rn_fail(RN_EPARSE, "model config: 'cardinality' has %d entries for %d fields",
                      c.n_fields, n_fields);

@@ -9,32 +9,11 @@
 #include "../alloc.h"
 #include "../error.h"
 
-int rn_data_map_infer(const rn_dataset *ds, const char *label, int max_seq_len, rn_data_map *map)
+/* The columns every map reads: CAT fields, DENSE features, the group. */
+static int map_features(const rn_dataset *ds, rn_data_map *map)
 {
-    memset(map, 0, sizeof *map);
-    map->label = map->seq = map->seq_field = map->group = -1;
-    if (max_seq_len < 1) return rn_fail(RN_EARG, "data map: max_seq_len must be at least 1");
-    /* several label columns and none chosen: never take the first silently
-     * (MovieLens has rating, in stars, and like, 0/1) */
-    if (label == NULL) {
-        char names[160] = "";
-        int n_labels = 0;
-        for (size_t c = 0; c < ds->n_cols; c++)
-            if (ds->cols[c].kind == RN_COL_LABEL) {
-                size_t used = strlen(names);
-                snprintf(names + used, sizeof names - used, "%s'%s'", n_labels ? ", " : "",
-                         ds->cols[c].name);
-                n_labels++;
-            }
-        if (n_labels > 1)
-            return rn_fail(RN_EARG, "%s: %d label columns (%s): choose one with label = ...",
-                           ds->source, n_labels, names);
-    }
     for (size_t c = 0; c < ds->n_cols; c++) {
         const rn_column *col = &ds->cols[c];
-        if (col->kind == RN_COL_LABEL && map->label < 0 &&
-            (label == NULL || strcmp(col->name, label) == 0))
-            map->label = (int)c;
         if (col->kind == RN_COL_DENSE && !col->dropped) {
             if (map->n_dense == RN_MAP_MAX_DENSE)
                 return rn_fail(RN_EARG, "%s: more than %d dense columns", ds->source,
@@ -52,11 +31,104 @@ int rn_data_map_infer(const rn_dataset *ds, const char *label, int max_seq_len, 
             map->cardinality[map->n_fields++] = col->cardinality > 0 ? (int)col->cardinality : 1;
         }
     }
+    if (map->n_fields == 0 && map->n_dense == 0)
+        return rn_fail(RN_EARG, "%s: no categorical or dense column to learn from", ds->source);
+    return RN_OK;
+}
+
+/* The LABEL columns' names, quoted and comma-separated, into names; returns their count. */
+static int label_names(const rn_dataset *ds, char *names, size_t size)
+{
+    int n = 0;
+    names[0] = '\0';
+    for (size_t c = 0; c < ds->n_cols; c++)
+        if (ds->cols[c].kind == RN_COL_LABEL) {
+            size_t used = strlen(names);
+            snprintf(names + used, size - used, "%s'%s'", n ? ", " : "", ds->cols[c].name);
+            n++;
+        }
+    return n;
+}
+
+static void map_reset(rn_data_map *map)
+{
+    memset(map, 0, sizeof *map);
+    map->label = map->seq = map->seq_field = map->group = -1;
+}
+
+static int map_sequence(const rn_dataset *ds, int max_seq_len, rn_data_map *map);
+
+int rn_data_map_infer(const rn_dataset *ds, const char *label, int max_seq_len, rn_data_map *map)
+{
+    map_reset(map);
+    if (max_seq_len < 1) return rn_fail(RN_EARG, "data map: max_seq_len must be at least 1");
+    /* several label columns and none chosen: never take the first silently
+     * (MovieLens has rating, in stars, and like, 0/1) */
+    if (label == NULL) {
+        char names[160];
+        int n_labels = label_names(ds, names, sizeof names);
+        if (n_labels > 1)
+            return rn_fail(RN_EARG, "%s: %d label columns (%s): choose one with label = ...",
+                           ds->source, n_labels, names);
+    }
+    for (size_t c = 0; c < ds->n_cols; c++) {
+        const rn_column *col = &ds->cols[c];
+        if (col->kind == RN_COL_LABEL && map->label < 0 &&
+            (label == NULL || strcmp(col->name, label) == 0))
+            map->label = (int)c;
+    }
     if (map->label < 0 && label != NULL)
         return rn_fail(RN_EARG, "%s: no label column '%s'", ds->source, label);
     if (map->label < 0) return rn_fail(RN_EARG, "%s: no label column to learn", ds->source);
-    if (map->n_fields == 0)
-        return rn_fail(RN_EARG, "%s: no categorical column to embed", ds->source);
+    map->n_labels = 1;
+    map->labels[0] = map->label;
+    if (map_features(ds, map) != RN_OK) return rn_error_code();
+    return map_sequence(ds, max_seq_len, map);
+}
+
+int rn_data_map_infer_labels(const rn_dataset *ds, const char *const *labels, int n_labels,
+                             int max_seq_len, rn_data_map *map)
+{
+    map_reset(map);
+    if (max_seq_len < 1) return rn_fail(RN_EARG, "data map: max_seq_len must be at least 1");
+    if (n_labels < 0 || n_labels > RN_MODEL_MAX_TASKS || (n_labels > 0 && labels == NULL))
+        return rn_fail(RN_EARG, "data map: 1 to %d label columns, got %d", RN_MODEL_MAX_TASKS,
+                       n_labels);
+    if (n_labels == 0) { /* every LABEL column, in order */
+        char names[160];
+        int n = label_names(ds, names, sizeof names);
+        if (n == 0) return rn_fail(RN_EARG, "%s: no label column to learn", ds->source);
+        if (n > RN_MODEL_MAX_TASKS)
+            return rn_fail(RN_EARG, "%s: %d label columns (%s), more than a model's %d tasks: "
+                                    "choose them with label = {...}",
+                           ds->source, n, names, RN_MODEL_MAX_TASKS);
+        for (size_t c = 0; c < ds->n_cols; c++)
+            if (ds->cols[c].kind == RN_COL_LABEL) map->labels[map->n_labels++] = (int)c;
+    } else {
+        for (int k = 0; k < n_labels; k++) {
+            int found = -1;
+            for (size_t c = 0; c < ds->n_cols && found < 0; c++)
+                if (labels[k] != NULL && strcmp(ds->cols[c].name, labels[k]) == 0) found = (int)c;
+            if (found < 0 || ds->cols[found].kind != RN_COL_LABEL) {
+                char names[160];
+                label_names(ds, names, sizeof names);
+                return rn_fail(RN_EARG, "%s: no label column '%s' (label columns: %s)",
+                               ds->source, labels[k] ? labels[k] : "", names[0] ? names : "none");
+            }
+            for (int j = 0; j < k; j++)
+                if (map->labels[j] == found)
+                    return rn_fail(RN_EARG, "%s: label column '%s' is chosen twice", ds->source,
+                                   labels[k]);
+            map->labels[map->n_labels++] = found;
+        }
+    }
+    map->label = map->labels[0];
+    if (map_features(ds, map) != RN_OK) return rn_error_code();
+    return map_sequence(ds, max_seq_len, map);
+}
+
+static int map_sequence(const rn_dataset *ds, int max_seq_len, rn_data_map *map)
+{
     /* the behaviour sequence: a SEQ column sharing a CAT column's vocabulary */
     for (size_t c = 0; c < ds->n_cols && map->seq < 0; c++) {
         const rn_column *col = &ds->cols[c];
@@ -105,12 +177,17 @@ rn_samples *rn_samples_from_dataset(const rn_dataset *ds, const rn_data_map *map
             return NULL;
         }
     }
-    int T = map->seq >= 0 ? map->seq_len : 0;
-    rn_samples *b = rn_samples_new(n, map->n_fields, map->n_dense, T, 1, map->group >= 0);
+    int T = map->seq >= 0 ? map->seq_len : 0, W = map->n_labels > 0 ? map->n_labels : 1;
+    rn_samples *b = rn_samples_new(n, map->n_fields, map->n_dense, T, W, map->group >= 0);
     float *col = rn_malloc(n * sizeof *col, "column");
     int32_t *ids = rn_malloc(n * sizeof *ids, "ids");
     int rc = b != NULL && col != NULL && ids != NULL ? RN_OK : RN_ENOMEM;
-    if (rc == RN_OK) rc = rn_gather_float(ds, map->label, idx, n, b->labels);
+    if (rc == RN_OK && W == 1) rc = rn_gather_float(ds, map->label, idx, n, b->labels);
+    for (int k = 0; rc == RN_OK && W > 1 && k < W; k++) { /* batch label column k */
+        rc = rn_gather_float(ds, map->labels[k], idx, n, col);
+        for (size_t i = 0; rc == RN_OK && i < n; i++)
+            b->labels[i * (size_t)W + (size_t)k] = col[i];
+    }
     for (int f = 0; rc == RN_OK && f < map->n_fields; f++) {
         rc = rn_gather_ids(ds, map->field[f], idx, n, ids);
         for (size_t i = 0; rc == RN_OK && i < n; i++)

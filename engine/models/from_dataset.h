@@ -28,7 +28,9 @@
 #define RN_MAP_MAX_DENSE 1024
 
 typedef struct {
-    int label;                            /* LABEL column */
+    int label;                            /* LABEL column (labels[0]) */
+    int n_labels;                         /* label columns read (>= 1): batch column k */
+    int labels[RN_MODEL_MAX_TASKS];       /* is ds column labels[k] */
     int n_fields;                         /* CAT columns read */
     int field[RN_MODEL_MAX_FIELDS];       /* their column indices */
     int cardinality[RN_MODEL_MAX_FIELDS]; /* rows of each field's embedding */
@@ -47,6 +49,17 @@ typedef struct {
  * column or no CAT column, more CAT
  * columns than a model takes, or a field with more than INT32_MAX values. */
 int rn_data_map_infer(const rn_dataset *ds, const char *label, int max_seq_len, rn_data_map *map);
+
+/* The map with several label columns, for multi-task models: the batch's
+ * label column k is the LABEL column named labels[k] (n_labels of them, 1 to
+ * RN_MODEL_MAX_TASKS), matching the tasks' label indices; labels NULL and
+ * n_labels 0 take every LABEL column of ds in column order (at most
+ * RN_MODEL_MAX_TASKS: more is an error naming them). RN_EARG naming a missing
+ * or repeated column, or one that is not a LABEL column; the rest as
+ * rn_data_map_infer. A data set with no CAT column but DENSE ones maps to dense
+ * features alone (the kinds that read them: mmoe, ...). */
+int rn_data_map_infer_labels(const rn_dataset *ds, const char *const *labels, int n_labels,
+                             int max_seq_len, rn_data_map *map);
 
 /* Fills the data fields of a model config from map (n_fields, cardinality,
  * n_dense, and seq_len / seq_field for the kinds that read sequences). */

@@ -76,6 +76,7 @@ struct rn_model {
 struct rn__kind {
     const char *name;
     int needs_seq;     /* a behaviour sequence is required (seq_len >= 1) */
+    int dense_alone;   /* may read dense features alone (n_fields 0, n_dense >= 1) */
     int max_tasks;     /* heads it can have */
     size_t state_size; /* its state struct */
     void (*defaults)(rn_model_config *c); /* changes to the table's defaults, or NULL */
@@ -89,6 +90,7 @@ struct rn__kind {
 };
 
 extern const rn__kind rn__lr, rn__fm, rn__mlp_model, rn__wide_deep, rn__deepfm, rn__din, rn__dien;
+extern const rn__kind rn__shared_bottom, rn__moe, rn__mmoe, rn__esmm, rn__cgc, rn__ple;
 
 /* The table's defaults into c (config.c), before a kind's own. */
 void rn__config_table_defaults(rn_model_config *c);
@@ -151,5 +153,56 @@ rn_tensor *rn__mask_input(rn_graph *g, const rn_samples *b);
  * when not NULL, and the dense features. */
 rn_tensor *rn__stack(rn_model *m, rn_graph *g, const rn_samples *b, rn_tensor *emb,
                      rn_tensor *extra);
+
+/* ---- multi-task pieces (heads.c) ------------------------------------------------
+ *
+ * The shared input of the multi-task kinds, experts, softmax gates and towers.
+ * Every piece is an rn__mlp drawn from the generator in turn, so n experts
+ * start from n independent draws (never copies: identical experts receive
+ * identical gradients and stay one expert). */
+
+/* The shared input's width: F D + n_dense. */
+int rn__mt_input_width(const rn_model_config *c);
+
+/* The shared embedding table "embed.weight" (m->table), or none when the model
+ * reads dense features alone (n_fields 0). */
+int rn__mt_embed_build(rn_model *m, rn_tensor **table, rn_rng *g);
+
+/* The shared input (B x (F D + n_dense)): the flattened field embeddings from
+ * table (NULL when n_fields is 0) and the dense features. */
+rn_tensor *rn__mt_input(rn_model *m, rn_graph *g, const rn_samples *b, rn_tensor *table);
+
+/* n experts named prefix.first .. prefix.(first + n - 1), each an MLP in ->
+ * expert_hidden (the config's activation, bn, dropout), with nothing after its
+ * last hidden layer: the expert's output is B x expert_hidden[last]. */
+int rn__experts_init(rn_model *m, rn__mlp *experts, const char *prefix, int n, int in,
+                     rn_rng *g);
+
+/* The outputs of n experts on x, each B x H, into outs[0..n). */
+void rn__experts_forward(rn__mlp *experts, int n, rn_graph *g, rn_tensor *x, rn_tensor **outs);
+
+/* Stacks n tensors of B x H into B x n x H. */
+rn_tensor *rn__stack_experts(rn_graph *g, int n, rn_tensor *const *outs);
+
+/* A gate over n experts: one linear layer name.out (in -> n), its softmax the weights. */
+int rn__gate_init(rn_model *m, rn__mlp *gate, const char *name, int in, int n, rn_rng *g);
+
+/* softmax(x W + b) over the experts: B x n. */
+rn_tensor *rn__gate_forward(rn__mlp *gate, rn_graph *g, rn_tensor *x);
+
+/* The mixture sum_i w_i E_i: w (B x n), E (B x n x H) -> B x H. */
+rn_tensor *rn__mix(rn_graph *g, rn_tensor *w, rn_tensor *E);
+
+/* A task's tower name (in -> tower_hidden -> 1): its head's logit. */
+int rn__tower_init(rn_model *m, rn__mlp *tower, const char *name, int in, rn_rng *g);
+
+/* The multi-task kinds' default tasks: "y1" and "y2", BCE on label columns 1 and 2. */
+void rn__default_two_tasks(rn_model_config *c);
+
+/* The check of the kinds with experts: expert_hidden has a width (RN_EARG). */
+int rn__check_experts(const rn_model_config *c);
+
+/* Stacks the tasks' gate weights (each B x n) into the "gates" view B x T x n. */
+rn_tensor *rn__gates_view(rn_graph *g, int n_tasks, rn_tensor *const *w);
 
 #endif

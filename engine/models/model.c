@@ -13,7 +13,8 @@
 #include "config.h"
 
 static const rn__kind *const kinds[RN_MODEL_N_KINDS] = {
-    &rn__lr, &rn__fm, &rn__mlp_model, &rn__wide_deep, &rn__deepfm, &rn__din, &rn__dien};
+    &rn__lr,   &rn__fm,  &rn__mlp_model, &rn__wide_deep, &rn__deepfm, &rn__din, &rn__dien,
+    &rn__shared_bottom, &rn__moe, &rn__mmoe, &rn__esmm, &rn__cgc, &rn__ple};
 
 /* ---- names ------------------------------------------------------------------- */
 
@@ -48,8 +49,9 @@ static int check_config(const rn_model_config *c)
     if (rn_config_check_keys(c) != RN_OK) return rn_error_code();
     const rn__kind *kd = kinds[c->kind];
     const char *k = kd->name;
-    if (c->n_fields < 1)
-        return rn_fail(RN_EARG, "%s: give the cardinality of at least one field", k);
+    if (c->n_fields < 1 && !(kd->dense_alone && c->n_dense > 0))
+        return rn_fail(RN_EARG, "%s: give the cardinality of at least one field%s", k,
+                       kd->dense_alone ? " (or dense features)" : "");
     long rows = 0;
     for (int f = 0; f < c->n_fields; f++)
         rows += c->cardinality[f];
@@ -77,6 +79,16 @@ static int check_config(const rn_model_config *c)
     for (int i = 0; i < c->n_att_hidden; i++)
         est += in * c->att_hidden[i], in = c->att_hidden[i];
     est += 6 * D * D;
+    /* experts (at most each task's own and the shared ones, per level) and towers,
+     * for the kinds that read them */
+    double experts = (double)c->n_experts * (c->n_tasks + 1) + c->n_shared;
+    in = c->n_fields * D + c->n_dense;
+    if (rn_config_key_reads(rn_config_key_find("expert_hidden"), c->kind))
+        for (int i = 0; i < c->n_expert_hidden; i++)
+            est += experts * c->n_levels * in * c->expert_hidden[i], in = c->expert_hidden[i];
+    if (rn_config_key_reads(rn_config_key_find("tower_hidden"), c->kind))
+        for (int i = 0; i < c->n_tower_hidden; i++)
+            est += 2.0 * c->n_tasks * in * c->tower_hidden[i], in = c->tower_hidden[i];
     if (est > RN_MODEL_MAX_PARAMS)
         return rn_fail(RN_EARG, "%s: about %.0f parameters (at most %d)", k, est,
                        RN_MODEL_MAX_PARAMS);
@@ -246,7 +258,7 @@ int rn_model_forward(rn_model *m, rn_graph *g, const rn_samples *b, rn_heads *ou
     size_t width = (size_t)c->n_fields;
     if ((size_t)c->seq_len > width) width = (size_t)c->seq_len;
     if ((size_t)c->n_crosses > width) width = (size_t)c->n_crosses;
-    if (rn__scratch_ids(m, b->n * width) == NULL) return rn_error_code();
+    if (width > 0 && rn__scratch_ids(m, b->n * width) == NULL) return rn_error_code();
     m->n_reg = 0;
     out->n_tasks = c->n_tasks;
     int rc = m->kind->forward(m, g, b, out);

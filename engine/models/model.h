@@ -1,5 +1,6 @@
 /* The CTR model zoo: one interface for LR, FM, Embedding+MLP, Wide & Deep,
- * DeepFM, DIN and DIEN.
+ * DeepFM, DIN and DIEN, and the multi-task models Shared-Bottom, MoE, MMoE,
+ * ESMM, CGC and PLE.
  *
  * A model is built from a config struct (rn_model_defaults fills a kind's
  * defaults; change what you need), holds named parameters ("deep.0.weight")
@@ -31,6 +32,15 @@
  *   deepfm     linear.*, embed.*, deep.N.*, deep.out.*
  *   din        embed.weight, att.N.*, att.out.*, deep.N.*, deep.out.*
  *   dien       embed.weight, gru.*, evo.*, att.weight, deep.N.*, deep.out.*
+ *   shared_bottom  embed.weight, bottom.N.*, tower.K.{N,out}.*   (K: the task's index)
+ *   moe, mmoe  embed.weight, expert.E.N.*, gate.K.out.* (moe: gate.0 only), tower.K.*
+ *   esmm       embed.weight, tower.0.* (ctr), tower.1.* (cvr)
+ *   cgc, ple   embed.weight, level.L.expert.K.E.N.* (task K's own; K = "s": shared),
+ *              level.L.gate.K.out.* (ple: level.L.gate.s for the shared gate of a
+ *              non-final level), tower.K.*
+ *
+ * The multi-task kinds may read dense features alone (n_fields 0), as the MMoE
+ * paper's synthetic benchmark is.
  *
  * Around it: batch.h (the rows a model reads, rn_samples), synth.h (seeded
  * synthetic data with a known truth), from_dataset.h (rows of a columnar
@@ -59,6 +69,12 @@ enum {
     RN_MODEL_DEEPFM,
     RN_MODEL_DIN,
     RN_MODEL_DIEN,
+    RN_MODEL_SHARED_BOTTOM,
+    RN_MODEL_MOE,
+    RN_MODEL_MMOE,
+    RN_MODEL_ESMM,
+    RN_MODEL_CGC,
+    RN_MODEL_PLE,
     RN_MODEL_N_KINDS
 };
 
@@ -78,6 +94,13 @@ enum { RN_GRU_AUGRU, RN_GRU_AGRU, RN_GRU_AIGRU, RN_GRU_GRU, RN_GRU_N };
 #define RN_MODEL_MAX_CROSSES 32
 #define RN_MODEL_MAX_TASKS   4
 #define RN_MODEL_MAX_VIEWS   4
+#define RN_MODEL_MAX_EXPERTS 16 /* n_experts, n_shared */
+#define RN_MODEL_MAX_LEVELS  4  /* PLE's extraction levels */
+
+/* PLE's shared gate in a non-final level: over all the level's experts (the
+ * paper, Tang et al. 2020, eq. 5) or over the shared experts only (a variant
+ * some libraries implement). */
+enum { RN_SHARED_GATE_ALL, RN_SHARED_GATE_SHARED_ONLY, RN_SHARED_GATE_N };
 
 /* Task losses. */
 enum { RN_LOSS_BCE, RN_LOSS_MSE, RN_LOSS_NONE, RN_LOSS_N };
@@ -139,6 +162,16 @@ typedef struct {
     /* DIEN */
     int gru;          /* RN_GRU_* (default augru) */
     float aux_weight; /* weight of the auxiliary loss (default 1; 0 turns it off) */
+
+    /* multi-task: experts, gates and towers */
+    int n_experts;       /* moe, mmoe: experts in all (4); cgc, ple: each task's own (1) */
+    int n_expert_hidden; /* each expert's MLP widths (default 32) */
+    int expert_hidden[RN_MODEL_MAX_LAYERS];
+    int n_tower_hidden;  /* each task's tower: hidden widths, then one output (default 16) */
+    int tower_hidden[RN_MODEL_MAX_LAYERS];
+    int n_shared;        /* cgc, ple: shared experts per level (1) */
+    int n_levels;        /* ple: extraction levels (2; cgc is one) */
+    int shared_gate;     /* ple: RN_SHARED_GATE_* (default all, the paper's) */
 } rn_model_config;
 
 /* One forward's outputs, on g's tape (arena tensors, valid until
@@ -156,7 +189,8 @@ typedef struct {
  * must fill). An unknown kind gives the defaults of LR. */
 rn_model_config rn_model_defaults(int kind);
 
-/* Names: "lr", "fm", "mlp", "wide_deep", "deepfm", "din", "dien" and back
+/* Names: "lr", "fm", "mlp", "wide_deep", "deepfm", "din", "dien", "shared_bottom",
+ * "moe", "mmoe", "esmm", "cgc", "ple" and back
  * (-1 when unknown); "relu", "prelu", "dice", "sigmoid"; "none", "softmax",
  * "scaled_softmax"; "augru", "agru", "aigru", "gru". */
 const char *rn_model_kind_name(int kind);
@@ -218,7 +252,10 @@ rn_tensor *rn_model_loss(rn_model *m, rn_graph *g, const rn_samples *b, rn_heads
  * graph of its own: "interactions" (fm, deepfm: B x P, every pairwise
  * contribution <v_i, v_j> x_i x_j of the fields, categorical then dense,
  * pairs (0,1), (0,2), ..., (1,2), ...; a row sums to the FM term), "attention"
- * (din, dien: B x T, the weight of each history item, exactly 0 at padding).
+ * (din, dien: B x T, the weight of each history item, exactly 0 at padding),
+ * "gates" (moe, mmoe, cgc, ple: B x tasks x experts, each task's softmax
+ * weights over the experts it mixes; cgc and ple: of the last level, over the
+ * task's own experts and then the shared ones; moe: one gate, a row per task).
  * shape receives the view's dimensions (up to 3; unused ones 0) and ndim its
  * count; out NULL asks for the shape only, else out holds the product of the
  * dimensions. RN_EARG naming the views the kind has when it lacks name. */

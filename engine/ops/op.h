@@ -57,6 +57,7 @@ enum {
     RN_OP_BCE_LOGITS,
     RN_OP_MSE,
     RN_OP_SOFTMAX_CE,
+    RN_OP_LOGIT_PROD,
     RN_OP_COUNT
 };
 
@@ -213,6 +214,8 @@ void rn_mse_backward(rn_graph *g, rn_node *nd);
 void rn_softmax_ce_forward(float *loss, float *prob, const float *z, const int64_t *target,
                            const float *w, int B, int C);
 void rn_softmax_ce_backward(rn_graph *g, rn_node *nd);
+void rn_logit_prod_forward(float *z, const float *a, const float *b, size_t n);
+void rn_logit_prod_backward(rn_graph *g, rn_node *nd);
 
 /* Copies ids into the arena as int64 (NULL with the error recorded). */
 int64_t *rn__ids(rn_graph *g, const rn_ids *ids);

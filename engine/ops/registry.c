@@ -38,6 +38,7 @@ static const char *const op_names[] = {
     [RN_OP_BCE_LOGITS] = "bce_logits",
     [RN_OP_MSE] = "mse",
     [RN_OP_SOFTMAX_CE] = "softmax_ce",
+    [RN_OP_LOGIT_PROD] = "logit_prod",
 };
 
 const rn__backward_fn rn__op_backward[] = {
@@ -76,6 +77,7 @@ const rn__backward_fn rn__op_backward[] = {
     [RN_OP_BCE_LOGITS] = rn_bce_logits_backward,
     [RN_OP_MSE] = rn_mse_backward,
     [RN_OP_SOFTMAX_CE] = rn_softmax_ce_backward,
+    [RN_OP_LOGIT_PROD] = rn_logit_prod_backward,
 };
 
 static_assert(sizeof op_names / sizeof op_names[0] == RN_OP_COUNT,

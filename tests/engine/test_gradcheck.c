@@ -439,6 +439,49 @@ static void test_losses(void)
     rn_params_free(ps);
 }
 
+static rn_tensor *b_logit_prod(rn_graph *g, rn_tensor **in, void *c)
+{
+    (void)c;
+    return rn_logit_prod(g, in[0], in[1]);
+}
+
+/* ESMM's pCTCVR as a logit: sigmoid(z) = sigmoid(a) sigmoid(b) in [0, 1], finite and
+ * accurate where a naive log(p) - log(1 - p) is not (p within rounding of 0 or 1). */
+static void test_logit_prod(void)
+{
+    rn_tensor *in[2] = {gc_tensor(&rng, 2, S(4, 3), -6, 6), gc_tensor(&rng, 2, S(4, 3), -6, 6)};
+    CHECK(gc_check("logit_prod", b_logit_prod, 2, in, NULL) < TOL);
+    free_all(2, in);
+    /* far tails: p near 1 (a, b large) and near 0 */
+    in[0] = gc_tensor(&rng, 1, S(4), 0, 1), in[1] = gc_tensor(&rng, 1, S(4), 0, 1);
+    const float ta[4] = {25, 30, -40, 3}, tb[4] = {28, -2, -45, 60};
+    memcpy(in[0]->data, ta, sizeof ta), memcpy(in[1]->data, tb, sizeof tb);
+    CHECK(gc_check("logit_prod (tails)", b_logit_prod, 2, in, NULL) < TOL);
+    rn_graph *g = rn_graph_new(1);
+    rn_tensor *z = rn_logit_prod(g, in[0], in[1]);
+    CHECK(z != NULL);
+    /* references in double: z = log p - log(1 - p) with 1 - p = s(-a) + s(a) s(-b) */
+    for (int i = 0; z != NULL && i < 4; i++) {
+        double a = ta[i], b = tb[i];
+        double sa = 1 / (1 + exp(-a)), sb = 1 / (1 + exp(-b));
+        double q = 1 / (1 + exp(a)) + sa / (1 + exp(b)), ref = log(sa * sb) - log(q);
+        CHECK(isfinite(z->data[i]));
+        CHECK_NEAR(z->data[i], ref, 1e-5 * fmax(1, fabs(ref)));
+    }
+    /* a = b = 0: p = 1/4, z = log(1/3); each gradient 2/3 */
+    const float zero[1] = {0};
+    rn_graph_reset(g);
+    rn_tensor *a0 = rn_graph_tensor(g, 1, S(1), zero), *b0 = rn_graph_tensor(g, 1, S(1), zero);
+    rn_tensor *z0 = rn_logit_prod(g, a0, b0);
+    CHECK(z0 != NULL);
+    if (z0 != NULL) CHECK_NEAR(z0->data[0], log(1.0 / 3.0), 1e-6);
+    rn_tensor *bad = rn_graph_tensor(g, 1, S(2), NULL);
+    CHECK(rn_logit_prod(g, a0, bad) == NULL);
+    CHECK(strstr(rn_error(), "logit_prod: a of shape 1 and b of shape 2 differ") != NULL);
+    rn_graph_free(g);
+    free_all(2, in);
+}
+
 int main(void)
 {
     rn_rng_seed(&rng, 42);
@@ -467,6 +510,7 @@ int main(void)
     RUN(test_softmax_dropout);
     RUN(test_embedding_pool_fm_gru);
     RUN(test_losses);
+    RUN(test_logit_prod);
 
     rn_ids_free(ids_a), rn_ids_free(ids_b), rn_ids_free(neg1), rn_ids_free(neg2);
     return check_report();

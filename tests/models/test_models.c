@@ -19,22 +19,28 @@
 
 /* ---- gradient check --------------------------------------------------------------- */
 
-/* The checked function: a seeded projection of the logits plus B x the loss,
- * sum_i R_i z_i + B L, so gradients are O(1) (the float32 forward's rounding
- * stays far below them) and the loss's own terms (L2, DIEN's auxiliary loss)
- * are checked too. */
+/* The checked function: a seeded projection of every head's logits plus B x
+ * the loss, sum_k sum_i R_ki z_ki + B L, so gradients are O(1) (the float32
+ * forward's rounding stays far below them), every head is checked (ESMM's cvr
+ * head has no loss of its own) and so are the loss's own terms (L2, DIEN's
+ * auxiliary loss). */
 static rn_tensor *probe(rn_model *m, rn_graph *g, const rn_samples *b)
 {
     rn_heads h;
     h.want_views = 0;
-    rn_tensor *l = rn_model_loss(m, g, b, &h), *z = l != NULL ? h.logit[0] : NULL;
-    rn_tensor *R = rn_graph_tensor(g, 2, (const int[]){(int)b->n, 1}, NULL);
-    if (l == NULL || R == NULL) return NULL;
+    rn_tensor *l = rn_model_loss(m, g, b, &h);
+    if (l == NULL) return NULL;
     rn_rng r;
     rn_rng_seed(&r, 1234);
-    for (size_t i = 0; i < R->n; i++)
-        R->data[i] = 2.0f * rn_rng_uniform(&r) - 1.0f;
-    return rn_add(g, rn_sum_all(g, rn_mul(g, z, R)), rn_scale(g, l, (float)(int)b->n));
+    rn_tensor *sum = rn_scale(g, l, (float)(int)b->n);
+    for (int k = 0; k < h.n_tasks; k++) {
+        rn_tensor *R = rn_graph_tensor(g, 2, (const int[]){(int)b->n, 1}, NULL);
+        if (R == NULL) return NULL;
+        for (size_t i = 0; i < R->n; i++)
+            R->data[i] = 2.0f * rn_rng_uniform(&r) - 1.0f;
+        sum = rn_add(g, rn_sum_all(g, rn_mul(g, h.logit[k], R)), sum);
+    }
+    return sum;
 }
 
 static double loss_at(rn_model *m, const rn_samples *b)
@@ -113,10 +119,11 @@ static double gradcheck_model(rn_model *m, const rn_samples *b, const char *name
     return worst;
 }
 
-/* A tiny sequence batch: 6 rows, fields {item 12, cat 3, user 4}, T 4, 1 dense. */
-static rn_samples *tiny_batch(int dense, int seq)
+/* A tiny sequence batch: 6 rows, fields {item 12, cat 3, user 4}, T 4, 1 dense,
+ * n_labels label columns (column c of row i: (i + c) % 2). */
+static rn_samples *tiny_batch_rows(size_t rows, int dense, int seq, int n_labels)
 {
-    rn_samples *b = rn_samples_new(6, 3, dense, seq ? 4 : 0, 1, 1);
+    rn_samples *b = rn_samples_new(rows, 3, dense, seq ? 4 : 0, n_labels, 1);
     rn_rng r;
     rn_rng_seed(&r, 11);
     const int card[3] = {12, 3, 4};
@@ -132,10 +139,21 @@ static rn_samples *tiny_batch(int dense, int seq)
                 b->mask[i * 4 + (size_t)t] = 1;
             }
         }
-        b->labels[i] = (float)(i % 2);
+        for (int c = 0; c < n_labels; c++)
+            b->labels[i * (size_t)n_labels + (size_t)c] = (float)((i + (size_t)c) % 2);
         b->group[i] = (int64_t)(i % 2);
     }
     return b;
+}
+
+static rn_samples *tiny_batch_labels(int dense, int seq, int n_labels)
+{
+    return tiny_batch_rows(6, dense, seq, n_labels);
+}
+
+static rn_samples *tiny_batch(int dense, int seq)
+{
+    return tiny_batch_labels(dense, seq, 1);
 }
 
 static rn_model_config tiny_config(int kind, int dense, int seq)
@@ -151,6 +169,10 @@ static rn_model_config tiny_config(int kind, int dense, int seq)
     c.att_activation = RN_ACT_DICE;
     c.init_std = 0.5f;
     c.l2_embed = 0.01f;
+    c.n_experts = kind == RN_MODEL_CGC || kind == RN_MODEL_PLE ? 1 : 3;
+    c.n_expert_hidden = 1, c.expert_hidden[0] = 4;
+    c.n_tower_hidden = 1, c.tower_hidden[0] = 3;
+    c.n_shared = 1;
     if (seq) c.seq_len = 4, c.seq_field = 0;
     return c;
 }
@@ -191,7 +213,7 @@ static void check_model(int kind, int dense, int seq, int bn, const char *name, 
         if (strstr(t->name, "linear") || strstr(t->name, "wide"))
             rn_tensor_uniform(t, &r, -0.5f, 0.5f);
     }
-    rn_samples *b = tiny_batch(dense, seq);
+    rn_samples *b = tiny_batch_labels(dense, seq, rn_model_label_columns(m));
     double h = kind == RN_MODEL_DIEN ? 0.25 : 8e-2;
     double e = gradcheck_model(m, b, name, h);
     /* DIEN chains two recurrences of T steps in float32: its difference
@@ -200,6 +222,68 @@ static void check_model(int kind, int dense, int seq, int bn, const char *name, 
     CHECK(e < (kind == RN_MODEL_DIEN ? 5e-3 : 1e-3));
     rn_samples_free(b);
     rn_model_free(m);
+}
+
+/* Multi-task kinds: every head's logits and the weighted task losses, with the
+ * config changed by mod (MSE tasks, dense features alone, PLE's shared gate). */
+static void check_multitask(int kind, const char *name, void (*mod)(rn_model_config *c))
+{
+    rn_model_config c = tiny_config(kind, 2, 0);
+    if (mod != NULL) mod(&c);
+    rn_model *m = rn_model_new(&c);
+    CHECK(m != NULL);
+    if (m == NULL) {
+        fprintf(stderr, "%s: %s\n", name, rn_error());
+        return;
+    }
+    /* 12 rows: Dice's batch statistics over 6 rows of a mixture of experts
+     * curve the loss enough that the step's remainder shows at 1e-3 */
+    rn_samples *b = tiny_batch_rows(12, 2, 0, rn_model_label_columns(m));
+    if (c.n_fields == 0) { /* the same rows without their categorical fields */
+        rn_samples *d = rn_samples_new(b->n, 0, 2, 0, b->n_tasks, 0);
+        memcpy(d->dense, b->dense, b->n * 2 * sizeof *d->dense);
+        memcpy(d->labels, b->labels, b->n * (size_t)b->n_tasks * sizeof *d->labels);
+        rn_samples_free(b);
+        b = d;
+    }
+    /* CGC's and PLE's gates sit behind Dice over mixtures (of mixtures): their
+     * small gradients (norms of 3e-3 to 2e-2 against the model's largest, 1.5)
+     * meet about 4e-5 of the float32 forward's rounding in the difference
+     * quotients, and a smaller step only adds rounding (the error rises again
+     * below h = 0.1 while the norms agree to 3-4 digits: rounding, not a
+     * missing path; a dropped path would show at its whole size), so their
+     * bar is 5e-3 */
+    double e = gradcheck_model(m, b, name, 0.15);
+    CHECK(e < (kind == RN_MODEL_PLE || kind == RN_MODEL_CGC ? 5e-3 : 1e-3));
+    rn_samples_free(b);
+    rn_model_free(m);
+}
+
+static void mse_tasks(rn_model_config *c)
+{
+    c->task[0].loss = c->task[1].loss = RN_LOSS_MSE;
+    c->task[1].weight = 0.5f;
+}
+
+static void dense_alone(rn_model_config *c)
+{
+    c->n_fields = 0;
+}
+
+static void shared_only(rn_model_config *c)
+{
+    c->shared_gate = RN_SHARED_GATE_SHARED_ONLY;
+}
+
+static void three_levels(rn_model_config *c)
+{
+    c->n_levels = 3;
+    c->n_shared = 2;
+}
+
+static void esmm_small_towers(rn_model_config *c)
+{
+    c->n_tower_hidden = 1, c->tower_hidden[0] = 4;
 }
 
 static void test_gradcheck_all(void)
@@ -216,6 +300,16 @@ static void test_gradcheck_all(void)
     check_model(RN_MODEL_DIEN, 1, 1, 0, "dien agru", RN_GRU_AGRU);
     check_model(RN_MODEL_DIEN, 1, 1, 0, "dien aigru", RN_GRU_AIGRU);
     check_model(RN_MODEL_DIEN, 1, 1, 0, "dien gru", RN_GRU_GRU);
+    check_multitask(RN_MODEL_SHARED_BOTTOM, "shared_bottom", NULL);
+    check_multitask(RN_MODEL_MOE, "moe", NULL);
+    check_multitask(RN_MODEL_MMOE, "mmoe", NULL);
+    check_multitask(RN_MODEL_MMOE, "mmoe mse", mse_tasks);
+    check_multitask(RN_MODEL_MMOE, "mmoe dense", dense_alone);
+    check_multitask(RN_MODEL_ESMM, "esmm", esmm_small_towers);
+    check_multitask(RN_MODEL_CGC, "cgc", NULL);
+    check_multitask(RN_MODEL_PLE, "ple", NULL);
+    check_multitask(RN_MODEL_PLE, "ple shared_only", shared_only);
+    check_multitask(RN_MODEL_PLE, "ple 3 levels", three_levels);
 }
 
 /* ---- the notes' FM example ---------------------------------------------------------- */
@@ -702,7 +796,7 @@ static void test_save_load(void)
     write_file("kind.safetensors", bad, n);
     expect_load_error("kind.safetensors",
                       "load kind.safetensors: model config: 'kind' must be one of lr, fm, mlp, "
-                      "wide_deep, deepfm, din, dien");
+                      "wide_deep, deepfm, din, dien, shared_bottom, moe, mmoe, esmm, cgc, ple");
     expect_load_error("no/such/file.safetensors",
                       "load no/such/file.safetensors: No such file or directory");
     CHECK(rn_model_save(m, "no/such/dir/m.safetensors") == RN_EIO);
@@ -746,7 +840,7 @@ static void test_warm_step_allocates_nothing(void)
         rn_optim *o[2];
         int n = 0;
         CHECK(rn_model_default_optims(m, 0.01f, 0.01f, o, &n) == RN_OK);
-        rn_samples *b = tiny_batch(1, seq);
+        rn_samples *b = tiny_batch_labels(1, seq, rn_model_label_columns(m));
         rn_graph *g = rn_graph_new(1);
         long counted = -1;
         for (int step = 0; step < 3; step++) {

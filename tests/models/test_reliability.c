@@ -36,6 +36,12 @@
 #include "optim.h"
 #include "rng.h"
 
+/* The sweeps cover the single-task CTR kinds (lr .. dien), whose data these
+ * tests build. The multi-task kinds (shared_bottom .. ple) read several label
+ * columns; sweeping them too is still to do (test_multitask.c checks their
+ * gradients, learning and save/load round trips). */
+#define CTR_KINDS (RN_MODEL_DIEN + 1)
+
 static char dir[256];
 
 static const char *at(const char *name)
@@ -521,7 +527,7 @@ static void test_interrupt_sweep_fit(void)
     rn_rng g;
     rn_rng_seed(&g, 2024);
     int runs = 0, stopped = 0;
-    for (int kind = 0; kind < RN_MODEL_N_KINDS; kind++) {
+    for (int kind = 0; kind < CTR_KINDS; kind++) {
         rn_model_config c = ctr_config(kind, 20, 4);
         rn_samples *data = ctr_data(300, 20, needs_seq(kind));
         rn_fit_config fc = rn_fit_defaults();
@@ -540,7 +546,7 @@ static void test_interrupt_sweep_fit(void)
         rn_model_free(m);
         CHECK(polls > 10);
         if (polls <= 10) continue;
-        int per_kind = kind < RN_MODEL_N_KINDS - 2 ? 14 : 15; /* 100 in all */
+        int per_kind = kind < CTR_KINDS - 2 ? 14 : 15; /* 100 in all */
         float *pred = malloc(data->n * sizeof *pred);
         for (int r = 0; r < per_kind; r++) {
             long k = (long)rn_rng_below(&g, (uint64_t)polls);
@@ -586,7 +592,7 @@ static void *failing(void *ud, void *ptr, size_t size)
 static void test_failing_allocation_sweep(void)
 {
     long total_n = 0;
-    for (int kind = 0; kind < RN_MODEL_N_KINDS; kind++) {
+    for (int kind = 0; kind < CTR_KINDS; kind++) {
         rn_model_config c = ctr_config(kind, 10, 3);
         rn_samples *data = ctr_data(64, 10, needs_seq(kind));
         rn_model *src = rn_model_new(&c);
@@ -633,7 +639,7 @@ static void test_failing_allocation_sweep(void)
         CHECK(count_temps() == 0);
     }
     printf("allocation sweep: %ld failed allocations over %d kinds, each a clean error\n",
-           total_n - RN_MODEL_N_KINDS, RN_MODEL_N_KINDS);
+           total_n - CTR_KINDS, CTR_KINDS);
 }
 
 /* ---- kill -9 during a save -------------------------------------------------------------- */
