@@ -80,12 +80,7 @@ static int build(rn_model *m, rn_rng *g)
     int rc = rn__mt_embed_build(m, &st->embed, g);
     if (rc != RN_OK) return rc;
     int in = rn__mt_input_width(c);
-    for (int k = 0; k < 2; k++) {
-        char name[32];
-        snprintf(name, sizeof name, "tower.%d", k);
-        if ((rc = rn__tower_init(m, &st->tower[k], name, in, g)) != RN_OK) return rc;
-        rn__mlp_describe(m, &st->tower[k], name, "B");
-    }
+    if ((rc = rn__towers_init(m, st->tower, 2, in, g)) != RN_OK) return rc;
     rn__layer(m, "ctcvr", "Product pCTR x pCVR", "B x 1");
     return RN_OK;
 }

@@ -96,6 +96,18 @@ int rn__tower_init(rn_model *m, rn__mlp *tower, const char *name, int in, rn_rng
                         c->activation, c->bn, c->dropout, c->bn_momentum, c->dice_eps, g);
 }
 
+int rn__towers_init(rn_model *m, rn__mlp *towers, int n, int in, rn_rng *g)
+{
+    for (int k = 0; k < n; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "tower.%d", k);
+        int rc = rn__tower_init(m, &towers[k], name, in, g);
+        if (rc != RN_OK) return rc;
+        rn__mlp_describe(m, &towers[k], name, "B");
+    }
+    return RN_OK;
+}
+
 rn_tensor *rn__gates_view(rn_graph *g, int n_tasks, rn_tensor *const *w)
 {
     return rn__stack_experts(g, n_tasks, w);

@@ -196,6 +196,9 @@ rn_tensor *rn__mix(rn_graph *g, rn_tensor *w, rn_tensor *E);
 /* A task's tower name (in -> tower_hidden -> 1): its head's logit. */
 int rn__tower_init(rn_model *m, rn__mlp *tower, const char *name, int in, rn_rng *g);
 
+/* n towers "tower.0" .. "tower.<n-1>" on input width in, with their describe rows. */
+int rn__towers_init(rn_model *m, rn__mlp *towers, int n, int in, rn_rng *g);
+
 /* The multi-task kinds' default tasks: "y1" and "y2", BCE on label columns 1 and 2. */
 void rn__default_two_tasks(rn_model_config *c);
 

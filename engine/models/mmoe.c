@@ -54,12 +54,7 @@ static int build_gates(rn_model *m, rn_rng *g, int n_gates)
         rn__layer(m, name, "Dense+Softmax (gate)", "B x %d", n);
     }
     rn__layer(m, "mix", n_gates > 1 ? "Mixture (per task)" : "Mixture (one gate)", "B x %d", H);
-    for (int k = 0; k < c->n_tasks; k++) {
-        char name[32];
-        snprintf(name, sizeof name, "tower.%d", k);
-        if ((rc = rn__tower_init(m, &st->tower[k], name, H, g)) != RN_OK) return rc;
-        rn__mlp_describe(m, &st->tower[k], name, "B");
-    }
+    if ((rc = rn__towers_init(m, st->tower, c->n_tasks, H, g)) != RN_OK) return rc;
     return RN_OK;
 }
 

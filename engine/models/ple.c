@@ -92,12 +92,7 @@ static int build_levels(rn_model *m, rn_rng *g, int levels)
             rn__layer(m, name, "Dense+Softmax (gate)", "B x %d", n);
         }
     }
-    for (int k = 0; k < T; k++) {
-        char name[32];
-        snprintf(name, sizeof name, "tower.%d", k);
-        if ((rc = rn__tower_init(m, &st->tower[k], name, H, g)) != RN_OK) return rc;
-        rn__mlp_describe(m, &st->tower[k], name, "B");
-    }
+    if ((rc = rn__towers_init(m, st->tower, T, H, g)) != RN_OK) return rc;
     return RN_OK;
 }
 

@@ -36,12 +36,7 @@ static int build(rn_model *m, rn_rng *g)
     if (rc != RN_OK) return rc;
     rn__mlp_describe(m, &st->bottom, "bottom", "B");
     int H = c->expert_hidden[c->n_expert_hidden - 1];
-    for (int k = 0; k < c->n_tasks; k++) {
-        char name[32];
-        snprintf(name, sizeof name, "tower.%d", k);
-        if ((rc = rn__tower_init(m, &st->tower[k], name, H, g)) != RN_OK) return rc;
-        rn__mlp_describe(m, &st->tower[k], name, "B");
-    }
+    if ((rc = rn__towers_init(m, st->tower, c->n_tasks, H, g)) != RN_OK) return rc;
     return RN_OK;
 }
 
