@@ -218,7 +218,11 @@ rn_tensor *rn_model_loss(rn_model *m, rn_graph *g, const rn_samples *b, rn_heads
  * graph of its own: "interactions" (fm, deepfm: B x P, every pairwise
  * contribution <v_i, v_j> x_i x_j of the fields, categorical then dense,
  * pairs (0,1), (0,2), ..., (1,2), ...; a row sums to the FM term), "attention"
- * (din, dien: B x T, the weight of each history item, exactly 0 at padding).
+ * (din, dien: B x T, the weight of each history item, exactly 0 at padding),
+ * "update_gate" (dien with gru = 'augru': B x T, the mean over the hidden
+ * units of the evolution cell's update gate 1 - z_t, 0 at padding) and
+ * "effective_gate" (augru: the mean of a_t (1 - z_t), the gate applied; agru:
+ * a_t). A view the config leaves empty is RN_EARG saying why.
  * shape receives the view's dimensions (up to 3; unused ones 0) and ndim its
  * count; out NULL asks for the shape only, else out holds the product of the
  * dimensions. RN_EARG naming the views the kind has when it lacks name. */
