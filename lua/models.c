@@ -674,7 +674,9 @@ static const rec_doc_entry model_docs[] = {
      "rec.models.lr{fields = {3}}:save(os.tmpname())"},
     {"view",
      "m:view(name, data) gives the view named name (m:views() lists them) for each row of data: "
-     "'interactions' (fm, deepfm), 'attention' (din, dien), 'gates' (moe, mmoe, cgc, ple).",
+     "'interactions' (fm, deepfm), 'attention' (din, dien), 'gates' (moe, mmoe, cgc, ple), "
+     "'update_gate' and 'effective_gate' (dien's evolution cell: means over hidden units, by "
+     "step).",
      "local d = rec.data.synthetic_seq{rows = 50}\n"
      "print(#rec.models.din{data = d}:view('attention', d:slice(1, 2)))"},
     {"embeddings", rec_embeddings_doc, rec_embeddings_example},

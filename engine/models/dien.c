@@ -95,9 +95,11 @@ static rn_tensor *blend(rn_graph *g, rn_tensor *h, rn_tensor *n, rn_tensor *gate
     return rn_add(g, h, rn_mul(g, gate, rn_sub(g, n, h)));
 }
 
-/* One AUGRU (a_t scales the update gate) or AGRU (a_t is the update gate) step. */
+/* One AUGRU (a_t scales the update gate) or AGRU (a_t is the update gate)
+ * step. For AUGRU, *u receives the update gate 1 - z_t (B x H) when u is not
+ * NULL. */
 static rn_tensor *attention_cell(rn_model *m, rn_graph *g, rn_tensor *x, rn_tensor *h, rn_tensor *a,
-                                 rn_tensor *one, int augru)
+                                 rn_tensor *one, int augru, rn_tensor **u)
 {
     const dien_state *st = m->state;
     int H = m->cfg.embed_dim;
@@ -112,8 +114,9 @@ static rn_tensor *attention_cell(rn_model *m, rn_graph *g, rn_tensor *x, rn_tens
         rn_tensor *r = rn_sigmoid(g, rn_add(g, pi[0], ph[0]));
         rn_tensor *z = rn_sigmoid(g, rn_add(g, pi[1], ph[1]));
         n = rn_tanh(g, rn_add(g, pi[2], rn_mul(g, r, ph[2])));
-        rn_tensor *u = rn_mul(g, a, rn_sub(g, one, z)); /* u' = a (1 - z) */
-        return blend(g, h, n, u);
+        rn_tensor *uz = rn_sub(g, one, z);
+        if (u != NULL) *u = uz;
+        return blend(g, h, n, rn_mul(g, a, uz)); /* u' = a (1 - z) */
     }
     rn_tensor *r = rn_sigmoid(g, rn_add(g, pi[0], ph[0]));
     n = rn_tanh(g, rn_add(g, pi[2], rn_mul(g, r, ph[2])));
@@ -189,15 +192,24 @@ static int forward(rn_model *m, rn_graph *g, const rn_samples *b, rn_heads *out)
     if (out->want_views) out->view[0] = a;
     rn_tensor *one = rn_graph_tensor(g, 2, (const int[]){1, 1}, (const float[]){1.0f});
     rn_tensor *he = rn_graph_tensor(g, 2, (const int[]){B, H}, NULL);
+    rn_tensor *ug[DIEN_MAX_T], *eg[DIEN_MAX_T]; /* the gate views' steps, B x 1 */
+    int gates = out->want_views && c->gru == RN_GRU_AUGRU;
     for (int t = 0; t < T; t++) {
         rn_tensor *x = rn_reshape(g, hs[t], 2, (const int[]){B, H});
         rn_tensor *at = rn_slice(g, a, 1, t, 1); /* B x 1, 0 at padding */
         switch (c->gru) {
-        case RN_GRU_AUGRU:
-            he = attention_cell(m, g, x, he, at, one, 1);
+        case RN_GRU_AUGRU: {
+            rn_tensor *u = NULL;
+            he = attention_cell(m, g, x, he, at, one, 1, gates ? &u : NULL);
+            if (gates) { /* the means over the hidden units of 1 - z_t and a_t (1 - z_t) */
+                rn_tensor *mu = rn_mean(g, u, 1, 1); /* B x 1 */
+                ug[t] = rn_mul(g, mu, ms[t]);
+                eg[t] = rn_mul(g, mu, at);
+            }
             break;
+        }
         case RN_GRU_AGRU:
-            he = attention_cell(m, g, x, he, at, one, 0);
+            he = attention_cell(m, g, x, he, at, one, 0, NULL);
             break;
         default: {
             if (c->gru == RN_GRU_AIGRU) x = rn_mul(g, x, at);
@@ -206,11 +218,22 @@ static int forward(rn_model *m, rn_graph *g, const rn_samples *b, rn_heads *out)
         }
         }
     }
+    if (gates) {
+        out->view[1] = T == 1 ? ug[0] : rn_concat(g, T, ug, 1); /* B x T */
+        out->view[2] = T == 1 ? eg[0] : rn_concat(g, T, eg, 1);
+    } else if (out->want_views && c->gru == RN_GRU_AGRU) {
+        out->view[2] = a; /* AGRU's gate is the attention itself */
+        rn_fail(RN_EARG, "dien with gru = 'agru' has no update_gate view: the attention is its "
+                         "update gate (augru has one; effective_gate is the attention)");
+    } else if (out->want_views) { /* read by rn_model_view only when a gate view is asked */
+        rn_fail(RN_EARG, "dien with gru = '%s' has no update_gate or effective_gate view (augru "
+                         "has both, agru has effective_gate)", rn_gru_name(c->gru));
+    }
     out->logit[0] = rn__mlp_forward(&st->deep, g, rn__stack(m, g, b, emb, he));
     return RN_OK;
 }
 
-static const char *const views[] = {"attention", NULL};
+static const char *const views[] = {"attention", "update_gate", "effective_gate", NULL};
 
 const rn__kind rn__dien = {.name = "dien",
                            .needs_seq = 1,

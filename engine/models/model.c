@@ -379,11 +379,12 @@ int rn_model_view(rn_model *m, const char *name, const rn_samples *b, float *out
     rn_graph_set_training(g, 0);
     rn_heads h;
     h.want_views = 1;
+    rn_error_clear(); /* a kind may say why it leaves a view empty */
     int rc = rn_model_forward(m, g, b, &h);
     if (rc == RN_OK && h.view[which] == NULL)
-        rc = rn_error_code() != RN_OK ? rn_error_code()
-                                      : rn_fail(RN_EARG, "%s: view '%s' is empty for this data (%s)",
-                                                k, name, "one field has no pairs");
+        rc = rn_error_code() != RN_OK
+                 ? rn_error_code()
+                 : rn_fail(RN_EARG, "%s: view '%s' is not available with this config", k, name);
     if (rc == RN_OK) {
         const rn_tensor *t = h.view[which];
         if (t->ndim > 3) {

@@ -256,6 +256,10 @@ rn_tensor *rn_model_loss(rn_model *m, rn_graph *g, const rn_samples *b, rn_heads
  * "gates" (moe, mmoe, cgc, ple: B x tasks x experts, each task's softmax
  * weights over the experts it mixes; cgc and ple: of the last level, over the
  * task's own experts and then the shared ones; moe: one gate, a row per task).
+ * "update_gate" (dien with gru = 'augru': B x T, the mean over the hidden
+ * units of the evolution cell's update gate 1 - z_t, 0 at padding) and
+ * "effective_gate" (augru: the mean of a_t (1 - z_t), the gate applied; agru:
+ * a_t). A view the config leaves empty is RN_EARG saying why.
  * shape receives the view's dimensions (up to 3; unused ones 0) and ndim its
  * count; out NULL asks for the shape only, else out holds the product of the
  * dimensions. RN_EARG naming the views the kind has when it lacks name. */

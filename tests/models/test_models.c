@@ -524,6 +524,85 @@ static void test_din_attention(void)
     rn_samples_free(b);
 }
 
+/* ---- DIEN: the evolution cell's gates as views --------------------------------------- */
+
+static double sigm(double x)
+{
+    return 1.0 / (1.0 + exp(-x));
+}
+
+static void test_dien_gates(void)
+{
+    rn_samples *b = tiny_batch(1, 1);
+    rn_model_config c = tiny_config(RN_MODEL_DIEN, 1, 1);
+    c.embed_dim = 1; /* H = 1: the mean over hidden units is the gate itself */
+    c.init_std = 1.0f;
+    rn_model *m = rn_model_new(&c);
+    CHECK(m != NULL);
+    float a[24], u[24], e[24];
+    int shape[3], nd = 0;
+    CHECK(rn_model_view(m, "attention", b, a, shape, &nd) == RN_OK);
+    CHECK(rn_model_view(m, "update_gate", b, u, shape, &nd) == RN_OK);
+    CHECK(nd == 2 && shape[0] == 6 && shape[1] == 4);
+    CHECK(rn_model_view(m, "effective_gate", b, e, shape, &nd) == RN_OK);
+    CHECK(nd == 2 && shape[0] == 6 && shape[1] == 4);
+    int pad_zero = 1, in_range = 1;
+    double worst = 0;
+    for (size_t i = 0; i < 24; i++) {
+        if (b->mask[i] == 0.0f) {
+            pad_zero &= u[i] == 0.0f && e[i] == 0.0f; /* exactly 0 */
+        } else {
+            in_range &= u[i] > 0.0f && u[i] < 1.0f;
+            worst = fmax(worst, fabs((double)e[i] - (double)a[i] * (double)u[i]));
+        }
+    }
+    CHECK(pad_zero);
+    CHECK(in_range);
+    CHECK(worst < 1e-7); /* u' = a_t (1 - z_t), elementwise */
+    /* the first step by hand, from the weights: the extractor's h_0 from
+     * h = 0 (torch's GRUCell: h' = (1 - z) n), then the evolution cell's 1 - z
+     * from h'_{-1} = 0 */
+    rn_params *ps = rn_model_params(m);
+    const char *names[6] = {"gru.w_ih", "gru.b_ih", "gru.b_hh", "evo.w_ih", "evo.b_ih", "evo.b_hh"};
+    double w[6][3]; /* the gates r, z, n of each (3H = 3 rows, I = 1) */
+    for (int k = 0; k < 6; k++)
+        for (int j = 0; j < 3; j++)
+            w[k][j] = (double)rn_params_find(ps, names[k])->data[j];
+    const float *E = rn_params_find(ps, "embed.weight")->data;
+    double first = 0;
+    for (size_t i = 0; i < 6; i++) {
+        double x = (double)E[b->seq[i * 4]]; /* the item field is field 0: offset 0 */
+        double r = sigm(w[0][0] * x + w[1][0] + w[2][0]), z = sigm(w[0][1] * x + w[1][1] + w[2][1]);
+        double h0 = (1.0 - z) * tanh(w[0][2] * x + w[1][2] + r * w[2][2]);
+        double u0 = 1.0 - sigm(w[3][1] * h0 + w[4][1] + w[5][1]);
+        first = fmax(first, fabs(u0 - (double)u[i * 4]));
+    }
+    printf("dien gates: |e - a u| <= %.1e; step 1's update gate by hand within %.1e\n", worst,
+           first);
+    CHECK(first < 1e-5);
+    rn_model_free(m);
+
+    /* AGRU applies the attention itself; GRU and AIGRU have no gate to show */
+    c.gru = RN_GRU_AGRU;
+    m = rn_model_new(&c);
+    CHECK(rn_model_view(m, "effective_gate", b, e, shape, &nd) == RN_OK);
+    float a2[24];
+    CHECK(rn_model_view(m, "attention", b, a2, shape, &nd) == RN_OK);
+    CHECK(memcmp(e, a2, sizeof e) == 0);
+    CHECK(rn_model_view(m, "update_gate", b, u, shape, &nd) == RN_EARG);
+    CHECK_STR(rn_error(), "dien with gru = 'agru' has no update_gate view: the attention is its "
+                          "update gate (augru has one; effective_gate is the attention)");
+    rn_model_free(m);
+    c.gru = RN_GRU_GRU;
+    m = rn_model_new(&c);
+    CHECK(rn_model_view(m, "update_gate", b, u, shape, &nd) == RN_EARG);
+    CHECK_STR(rn_error(), "dien with gru = 'gru' has no update_gate or effective_gate view (augru "
+                          "has both, agru has effective_gate)");
+    CHECK(rn_model_view(m, "attention", b, a2, shape, &nd) == RN_OK);
+    rn_model_free(m);
+    rn_samples_free(b);
+}
+
 /* ---- fit: callbacks, Ctrl-C, NaN, determinism, bad batches ---------------------------- */
 
 static volatile sig_atomic_t flag;
@@ -916,6 +995,7 @@ int main(void)
     RUN(test_seq_learning);
     RUN(test_drift_learning);
     RUN(test_din_attention);
+    RUN(test_dien_gates);
     RUN(test_fit_control);
     RUN(test_describe);
     RUN(test_save_load);

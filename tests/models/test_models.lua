@@ -140,6 +140,19 @@ T.cases{
     local a = dien:attention(b)
     T.eq(a[1][3], 0.0, "dien padding")
     T.near(a[1][1] + a[1][2], 1, 1e-6, "dien softmax")
+    T.eq(dien:views(), {"attention", "update_gate", "effective_gate"}, "dien's views")
+    local u, e = dien:update_gate(b), dien:view("effective_gate", b)
+    T.eq(u[1][3], 0.0, "update gate: padding")
+    T.eq(e[2][4], 0.0, "effective gate: padding")
+    for i = 1, 2 do
+      for t = 1, i + 1 do
+        T.ok(u[i][t] > 0 and u[i][t] < 1, "the update gate is a sigmoid's complement")
+        T.near(e[i][t], a[i][t] * u[i][t], 1e-6, "effective = attention x update gate")
+      end
+    end
+    local plain = rec.models.dien{fields = {8, 2}, seq_len = 4, embed_dim = 4, hidden = {8}, gru = "gru"}
+    T.err(function() plain:view("effective_gate", b) end,
+          "dien with gru = 'gru' has no update_gate or effective_gate view", "gru has no gates")
   end},
   {"save and load", function()
     local d = rec.data.synthetic_seq{rows = 300}
