@@ -678,7 +678,8 @@ static int l_emb_plot(lua_State *L)
     if (lua_getfield(L, -1, "scatter") != LUA_TFUNCTION)
         luaL_error(L, "%s: rec.plot.scatter is missing", fn);
     lua_createtable(L, 0, 8);
-    lua_createtable(L, 1, 0); /* a placeholder point; the data is set below */
+    lua_createtable(L, 1, 0); /* one point at the origin, so that scatter makes the panel; the
+                                 projected points replace it below */
     lua_createtable(L, 2, 0);
     lua_pushnumber(L, 0);
     lua_rawseti(L, -2, 1);

@@ -8,6 +8,7 @@
 #include "host.h"
 #include "plot.h"
 #include "rec.h"
+#include "rec_aux.h"
 
 #include <lauxlib.h>
 
@@ -17,15 +18,7 @@ static lua_Integer next_order = 1;
 
 static void push_tracked(lua_State *L)
 {
-    if (lua_getfield(L, LUA_REGISTRYINDEX, TRACK_KEY) == LUA_TTABLE) return;
-    lua_pop(L, 1);
-    lua_newtable(L);
-    lua_createtable(L, 0, 1);
-    lua_pushliteral(L, "k");
-    lua_setfield(L, -2, "__mode");
-    lua_setmetatable(L, -2);
-    lua_pushvalue(L, -1);
-    lua_setfield(L, LUA_REGISTRYINDEX, TRACK_KEY);
+    rec_weak_keys(L, TRACK_KEY);
 }
 
 /* A constructor wrapper: calls upvalue 1 and tracks a figure it returns as new

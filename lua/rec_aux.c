@@ -42,18 +42,22 @@ const char *rec_did_you_mean(lua_State *L, const char *name, const char *const *
 }
 
 /* Records fn for the table at i (absolute). */
+void rec_weak_keys(lua_State *L, const char *key)
+{
+    if (lua_getfield(L, LUA_REGISTRYINDEX, key) == LUA_TTABLE) return;
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "k");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, key);
+}
+
 static void remember_fn(lua_State *L, int i, const char *fn)
 {
-    if (lua_getfield(L, LUA_REGISTRYINDEX, KEY_OPTS_FN) != LUA_TTABLE) {
-        lua_pop(L, 1);
-        lua_newtable(L);
-        lua_createtable(L, 0, 1);
-        lua_pushliteral(L, "k");
-        lua_setfield(L, -2, "__mode");
-        lua_setmetatable(L, -2);
-        lua_pushvalue(L, -1);
-        lua_setfield(L, LUA_REGISTRYINDEX, KEY_OPTS_FN);
-    }
+    rec_weak_keys(L, KEY_OPTS_FN);
     lua_pushvalue(L, i);
     lua_pushstring(L, fn);
     lua_rawset(L, -3);

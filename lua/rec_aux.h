@@ -111,6 +111,10 @@ void *rec_check_open(lua_State *L, int i, const char *tname, const char *what);
 
 /* ---- errors ----------------------------------------------------------------------- */
 
+/* Pushes the registry's weak-keyed table under key, made on first use (side
+ * tables keyed by Lua values: options tables, figures). */
+void rec_weak_keys(lua_State *L, const char *key);
+
 /* Raises a Lua error carrying the engine's last message, rn_error() (never
  * returns; `return rec_engine_error(L);` reads as the exit it is). */
 int rec_engine_error(lua_State *L);
