@@ -59,6 +59,16 @@ static int little_endian(void)
 
 /* ---- save --------------------------------------------------------------------------- */
 
+/* Adds name: [v...] to o; 0 when out of memory (nothing leaks: cJSON does not
+ * take an item it failed to add). */
+static int add_array(cJSON *o, const char *name, const double *v, int n)
+{
+    cJSON *a = cJSON_CreateDoubleArray(v, n);
+    if (a != NULL && cJSON_AddItemToObject(o, name, a)) return 1;
+    cJSON_Delete(a);
+    return 0;
+}
+
 static int add_entries(cJSON *root, const rn_params *ps, uint64_t *offset)
 {
     for (size_t i = 0; i < rn_params_count(ps); i++) {
@@ -72,8 +82,7 @@ static int add_entries(cJSON *root, const rn_params *ps, uint64_t *offset)
         for (int d = 0; d < t->ndim; d++)
             shape[d] = t->shape[d];
         if (!cJSON_AddStringToObject(e, "dtype", "F32") ||
-            !cJSON_AddItemToObject(e, "shape", cJSON_CreateDoubleArray(shape, t->ndim)) ||
-            !cJSON_AddItemToObject(e, "data_offsets", cJSON_CreateDoubleArray(off, 2)))
+            !add_array(e, "shape", shape, t->ndim) || !add_array(e, "data_offsets", off, 2))
             return RN_ENOMEM;
         *offset += t->n * 4;
     }

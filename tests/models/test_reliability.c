@@ -36,11 +36,10 @@
 #include "optim.h"
 #include "rng.h"
 
-/* The sweeps cover the single-task CTR kinds (lr .. dien), whose data these
- * tests build. The multi-task kinds (shared_bottom .. ple) read several label
- * columns; sweeping them too is still to do (test_multitask.c checks their
- * gradients, learning and save/load round trips). */
-#define CTR_KINDS (RN_MODEL_DIEN + 1)
+/* The sweeps cover every kind: the single-task CTR kinds (lr .. dien) and the
+ * multi-task ones (shared_bottom .. ple), whose extra label columns
+ * kind_data makes. */
+#define ALL_KINDS RN_MODEL_N_KINDS
 
 static char dir[256];
 
@@ -123,6 +122,11 @@ static rn_model_config ctr_config(int kind, int card, int D)
     return c;
 }
 
+static int needs_seq(int kind)
+{
+    return kind == RN_MODEL_DIN || kind == RN_MODEL_DIEN;
+}
+
 static rn_samples *ctr_data(size_t rows, int card, int seq)
 {
     if (seq) {
@@ -135,10 +139,44 @@ static rn_samples *ctr_data(size_t rows, int card, int seq)
     return rn_synth_ctr(&sc);
 }
 
-static int needs_seq(int kind)
+/* The outputs per row of predict (ESMM: pCTR, pCVR, pCTCVR from 2 labels). */
+static size_t n_outputs(const rn_model_config *c)
 {
-    return kind == RN_MODEL_DIN || kind == RN_MODEL_DIEN;
+    rn_model *m = rn_model_new(c);
+    size_t n = m != NULL ? (size_t)rn_model_config_of(m)->n_tasks : 1;
+    rn_model_free(m);
+    return n;
 }
+
+/* The data of kind: a multi-task kind reads rn_model_label_columns label
+ * columns; the first is the CTR label, each further one the click ANDed with
+ * a seeded coin (a conversion under a click, as ESMM's funnel wants, and a
+ * second 0/1 task for the others). */
+static rn_samples *kind_data(int kind, const rn_model_config *c, size_t rows, int card)
+{
+    rn_samples *one = ctr_data(rows, card, needs_seq(kind));
+    rn_model *m = rn_model_new(c);
+    int W = m != NULL ? rn_model_label_columns(m) : 1;
+    rn_model_free(m);
+    if (one == NULL || W <= 1) return one;
+    rn_samples *b = rn_samples_new(one->n, one->n_fields, one->n_dense, one->seq_len, W, 0);
+    rn_rng g;
+    rn_rng_seed(&g, 77);
+    for (size_t i = 0; b != NULL && i < one->n; i++) {
+        memcpy(b->sparse + i * (size_t)one->n_fields, one->sparse + i * (size_t)one->n_fields,
+               (size_t)one->n_fields * sizeof *b->sparse);
+        if (one->n_dense > 0)
+            memcpy(b->dense + i * (size_t)one->n_dense, one->dense + i * (size_t)one->n_dense,
+                   (size_t)one->n_dense * sizeof *b->dense);
+        float click = one->labels[i * (size_t)one->n_tasks];
+        b->labels[i * (size_t)W] = click;
+        for (int k = 1; k < W; k++)
+            b->labels[i * (size_t)W + (size_t)k] = click * (float)rn_rng_below(&g, 2);
+    }
+    rn_samples_free(one);
+    return b;
+}
+
 
 /* ---- what a save may replace (reproducer 4) ------------------------------------------ */
 
@@ -527,9 +565,9 @@ static void test_interrupt_sweep_fit(void)
     rn_rng g;
     rn_rng_seed(&g, 2024);
     int runs = 0, stopped = 0;
-    for (int kind = 0; kind < CTR_KINDS; kind++) {
+    for (int kind = 0; kind < ALL_KINDS; kind++) {
         rn_model_config c = ctr_config(kind, 20, 4);
-        rn_samples *data = ctr_data(300, 20, needs_seq(kind));
+        rn_samples *data = kind_data(kind, &c, 300, 20);
         rn_fit_config fc = rn_fit_defaults();
         fc.epochs = 2, fc.batch_size = 32, fc.valid = data;
         /* count the polls of a whole fit */
@@ -546,8 +584,9 @@ static void test_interrupt_sweep_fit(void)
         rn_model_free(m);
         CHECK(polls > 10);
         if (polls <= 10) continue;
-        int per_kind = kind < CTR_KINDS - 2 ? 14 : 15; /* 100 in all */
-        float *pred = malloc(data->n * sizeof *pred);
+        int per_kind = kind < 9 ? 8 : 7; /* 9 x 8 + 4 x 7 = 100 in all */
+        size_t n_out = data->n * n_outputs(&c); /* predict: n x tasks */
+        float *pred = malloc(n_out * sizeof *pred);
         for (int r = 0; r < per_kind; r++) {
             long k = (long)rn_rng_below(&g, (uint64_t)polls);
             m = rn_model_new(&c);
@@ -560,11 +599,11 @@ static void test_interrupt_sweep_fit(void)
             CHECK(rc == RN_EINTR);
             CHECK(strstr(rn_error(), "interrupted (Ctrl-C)") != NULL);
             CHECK(rn_model_predict(m, data, 64, pred) == RN_OK);
-            CHECK(all_finite(pred, data->n));
+            CHECK(all_finite(pred, n_out));
             fc.epochs = 1;
             CHECK(rn_model_fit(m, data, &o, 1, &fc, NULL) == RN_OK); /* trains on */
             fc.epochs = 2;
-            CHECK(rn_model_predict(m, data, 64, pred) == RN_OK && all_finite(pred, data->n));
+            CHECK(rn_model_predict(m, data, 64, pred) == RN_OK && all_finite(pred, n_out));
             rn_optim_free(o);
             rn_model_free(m);
         }
@@ -592,13 +631,14 @@ static void *failing(void *ud, void *ptr, size_t size)
 static void test_failing_allocation_sweep(void)
 {
     long total_n = 0;
-    for (int kind = 0; kind < CTR_KINDS; kind++) {
+    for (int kind = 0; kind < ALL_KINDS; kind++) {
         rn_model_config c = ctr_config(kind, 10, 3);
-        rn_samples *data = ctr_data(64, 10, needs_seq(kind));
+        rn_samples *data = kind_data(kind, &c, 64, 10);
         rn_model *src = rn_model_new(&c);
         CHECK(rn_model_save(src, at("sweep.st")) == RN_OK);
         rn_model_free(src);
-        float *pred = malloc(data->n * sizeof *pred);
+        size_t n_out = data->n * n_outputs(&c); /* predict: n x tasks */
+        float *pred = malloc(n_out * sizeof *pred);
         long N;
         int clean = 1;
         for (N = 1; N < 5000; N++) {
@@ -627,7 +667,7 @@ static void test_failing_allocation_sweep(void)
             rn_optim_free(o);
             rn_model_free(m);
             if (rc == RN_OK) {
-                CHECK(all_finite(pred, data->n));
+                CHECK(all_finite(pred, n_out));
                 break;
             }
         }
@@ -639,7 +679,7 @@ static void test_failing_allocation_sweep(void)
         CHECK(count_temps() == 0);
     }
     printf("allocation sweep: %ld failed allocations over %d kinds, each a clean error\n",
-           total_n - CTR_KINDS, CTR_KINDS);
+           total_n - ALL_KINDS, ALL_KINDS);
 }
 
 /* ---- kill -9 during a save -------------------------------------------------------------- */
