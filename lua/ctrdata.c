@@ -151,7 +151,7 @@ static int d_tostring(lua_State *L)
 /* A copy of the rows [from, from + n) of b (or the rows listed). */
 static rn_samples *copy_rows(lua_State *L, const rn_samples *b, const size_t *rows, size_t n)
 {
-    rn_samples *c = rn_samples_new(n, b->n_fields, b->n_dense, b->seq_len, b->n_tasks, 1);
+    rn_samples *c = rn_samples_like(b, n, 1);
     if (c == NULL) rec_engine_error(L);
     if (rn_samples_gather(c, b, rows, n) != RN_OK) {
         rn_samples_free(c);
@@ -230,6 +230,13 @@ void rec_ctrdata_schema(lua_State *L, const rn_samples *b, int seq_field)
     lua_setfield(L, -2, "dense");
     lua_pushinteger(L, b->seq_len);
     lua_setfield(L, -2, "seq_len");
+    if (b->bag_len > 0) { /* the sparse bag's rows: its largest id + 1 */
+        int32_t mx = 0;
+        for (size_t i = 0; i < b->n * (size_t)b->bag_len; i++)
+            if (b->bag[i] > mx) mx = b->bag[i];
+        lua_pushinteger(L, (lua_Integer)mx + 1);
+        lua_setfield(L, -2, "bag");
+    }
     if (b->seq_len > 0) {
         lua_pushinteger(L, seq_field);
         lua_setfield(L, -2, "seq_field");

@@ -184,6 +184,8 @@ static void push_data_schema(lua_State *L, int i, int *sf, int *n_cols, int *col
         lua_setfield(L, -2, "dense");
         lua_pushinteger(L, map.seq >= 0 ? map.seq_len : 0);
         lua_setfield(L, -2, "seq_len");
+        lua_pushinteger(L, map.bag >= 0 ? map.bag_cardinality : 0);
+        lua_setfield(L, -2, "bag");
         if (map.seq >= 0) *sf = map.seq_field + 1; /* the history's item column */
         *n_cols = map.n_fields;
         memcpy(cols, map.field, (size_t)map.n_fields * sizeof *cols);
@@ -236,6 +238,13 @@ static void read_config(lua_State *L, int kind, rn_model_config *c, int *n_cols,
             c->seq_len = (int)rec_opt_integer(L, sch, "seq_len", 0, 0, 256);
             c->seq_field = c->seq_len > 0 ? sf - 1 : -1;
         }
+        int bag = (int)rec_opt_integer(L, sch, "bag", 0, 0, 100000000);
+        if (rn_config_key_reads(rn_config_key_find("bag_cardinality"), kind))
+            c->bag_cardinality = bag;
+        else if (bag > 0 && c->n_fields < 1 && c->n_dense < 1)
+            luaL_error(L, "%s: the data's features are a sparse bag (libsvm / libffm index:value "
+                          "pairs), which %s does not read: lr and fm do",
+                       fn, kname);
     }
     for (size_t i = 0; i < nk; i++) {
         lua_getfield(L, 1, key_name(&keys[i]));
@@ -243,7 +252,7 @@ static void read_config(lua_State *L, int kind, rn_model_config *c, int *n_cols,
         lua_pop(L, 1);
         if (set) read_key(L, fn, &keys[i], c);
     }
-    if (c->n_fields < 1 && c->n_dense < 1)
+    if (c->n_fields < 1 && c->n_dense < 1 && c->bag_cardinality < 1)
         luaL_error(L, "%s: give fields = {cardinality of each field} (or data = a rec.CtrData or "
                       "rec.Dataset)", fn);
     /* a sequence reads the candidate's field: seq_field 1 unless the data says otherwise */

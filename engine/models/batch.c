@@ -50,18 +50,49 @@ void rn_samples_free(rn_samples *b)
     rn_free(b->mask);
     rn_free(b->labels);
     rn_free(b->group);
+    rn_free(b->bag);
+    rn_free(b->bag_val);
     rn_free(b);
+}
+
+rn_samples *rn_samples_like(const rn_samples *src, size_t cap, int with_group)
+{
+    rn_samples *b =
+        rn_samples_new(cap, src->n_fields, src->n_dense, src->seq_len, src->n_tasks, with_group);
+    if (b != NULL && src->bag_len > 0 && rn_samples_add_bag(b, src->bag_len) != RN_OK) {
+        rn_samples_free(b);
+        return NULL;
+    }
+    return b;
+}
+
+int rn_samples_add_bag(rn_samples *b, int bag_len)
+{
+    if (bag_len < 1 || bag_len > 65536 || b->bag_len != 0)
+        return rn_fail(RN_EARG, "batch: a sparse bag of 1..65536 entries per row, once (got %d)",
+                       bag_len);
+    size_t n = b->cap * (size_t)bag_len;
+    b->bag = rn_calloc(n, 4, "batch sparse bag");
+    b->bag_val = b->bag != NULL ? rn_calloc(n, 4, "batch sparse bag values") : NULL;
+    if (b->bag_val == NULL) {
+        rn_free(b->bag);
+        b->bag = NULL;
+        return rn_error_code();
+    }
+    b->bag_len = bag_len;
+    return RN_OK;
 }
 
 int rn_samples_gather(rn_samples *dst, const rn_samples *src, const size_t *rows, size_t n)
 {
     if (dst->n_fields != src->n_fields || dst->n_dense != src->n_dense ||
-        dst->seq_len != src->seq_len || dst->n_tasks != src->n_tasks)
+        dst->seq_len != src->seq_len || dst->n_tasks != src->n_tasks ||
+        dst->bag_len != src->bag_len)
         return rn_fail(RN_ESHAPE,
                        "batch gather: widths differ (fields %d/%d, dense %d/%d, "
-                       "seq_len %d/%d, tasks %d/%d)",
+                       "seq_len %d/%d, tasks %d/%d, bag %d/%d)",
                        dst->n_fields, src->n_fields, dst->n_dense, src->n_dense, dst->seq_len,
-                       src->seq_len, dst->n_tasks, src->n_tasks);
+                       src->seq_len, dst->n_tasks, src->n_tasks, dst->bag_len, src->bag_len);
     if (n > dst->cap)
         return rn_fail(RN_EARG, "batch gather: %zu rows do not fit a batch of %zu", n, dst->cap);
     for (size_t i = 0; i < n; i++)
@@ -69,7 +100,7 @@ int rn_samples_gather(rn_samples *dst, const rn_samples *src, const size_t *rows
             return rn_fail(RN_EARG, "batch gather: row %zu is out of range (%zu rows)", rows[i],
                            src->n);
     size_t F = (size_t)src->n_fields, Dn = (size_t)src->n_dense, T = (size_t)src->seq_len,
-           K = (size_t)src->n_tasks;
+           K = (size_t)src->n_tasks, L = (size_t)src->bag_len;
     for (size_t i = 0; i < n; i++) {
         size_t r = rows[i];
         if (F) memcpy(dst->sparse + i * F, src->sparse + r * F, F * 4);
@@ -77,6 +108,10 @@ int rn_samples_gather(rn_samples *dst, const rn_samples *src, const size_t *rows
         if (T) {
             memcpy(dst->seq + i * T, src->seq + r * T, T * 4);
             memcpy(dst->mask + i * T, src->mask + r * T, T * 4);
+        }
+        if (L) {
+            memcpy(dst->bag + i * L, src->bag + r * L, L * 4);
+            memcpy(dst->bag_val + i * L, src->bag_val + r * L, L * 4);
         }
         memcpy(dst->labels + i * K, src->labels + r * K, K * 4);
         if (dst->group != NULL) dst->group[i] = src->group != NULL ? src->group[r] : 0;
@@ -89,11 +124,12 @@ rn_samples rn_samples_view(const rn_samples *src, size_t start, size_t n)
 {
     rn_samples v = *src;
     size_t F = (size_t)src->n_fields, Dn = (size_t)src->n_dense, T = (size_t)src->seq_len,
-           K = (size_t)src->n_tasks;
+           K = (size_t)src->n_tasks, L = (size_t)src->bag_len;
     v.n = v.cap = n;
     if (v.sparse) v.sparse += start * F;
     if (v.dense) v.dense += start * Dn;
     if (v.seq) v.seq += start * T, v.mask += start * T;
+    if (v.bag) v.bag += start * L, v.bag_val += start * L;
     v.labels += start * K;
     if (v.group) v.group += start;
     return v;

@@ -14,6 +14,10 @@
  *   mask    n x seq_len    1 for a real item, 0 for padding
  *   labels  n x n_tasks    float labels in [0, 1]
  *   group   n              int64 group (user) per row, or NULL
+ *   bag     n x bag_len    int32 ids of a weighted sparse bag (the features of
+ *                          a libsvm or libffm row: any number per row),
+ *                          left-aligned then padded with id 0
+ *   bag_val n x bag_len    each id's value x (0 for padding)
  *
  * An array whose width is 0 is NULL. The sequence's item ids share the
  * embedding table of one sparse field (the candidate item, the model's
@@ -38,6 +42,9 @@ typedef struct {
     float *mask;     /* n x seq_len */
     float *labels;   /* n x n_tasks */
     int64_t *group;  /* n, or NULL */
+    int bag_len;     /* width of the sparse bag (0: none; rn_samples_add_bag) */
+    int32_t *bag;    /* n x bag_len */
+    float *bag_val;  /* n x bag_len */
 } rn_samples;
 
 /* A zero-filled batch of cap rows (n = cap) with the given widths (each >= 0,
@@ -46,6 +53,14 @@ typedef struct {
 rn_samples *rn_samples_new(size_t cap, int n_fields, int n_dense, int seq_len, int n_tasks,
                            int with_group);
 void rn_samples_free(rn_samples *b);
+
+/* An empty batch of cap rows with src's widths, its sparse bag's included
+ * (a group column when with_group). NULL with RN_EARG / RN_ENOMEM. */
+rn_samples *rn_samples_like(const rn_samples *src, size_t cap, int with_group);
+
+/* Gives b a zero-filled sparse bag of bag_len (1..65536) entries per row (b
+ * must have none yet). RN_EARG, RN_ENOMEM. */
+int rn_samples_add_bag(rn_samples *b, int bag_len);
 
 /* Copies rows[0..n) of src into dst (dst->n = n). The widths must agree and n
  * must fit dst's capacity (RN_ESHAPE / RN_EARG naming them); each row index

@@ -97,6 +97,10 @@ static const rn_config_key keys[] = {
      "length T of the behaviour sequence (0: none)"},
     {"seq_field", NULL, RN_KEY_INT, OFF(seq_field), 0, 0, -1, RN_MODEL_MAX_FIELDS - 1, -1, NULL,
      0, NULL, 1, SEQ, "the candidate item's field, whose embedding rows the history shares"},
+    {"bag_cardinality", "bag", RN_KEY_INT, OFF(bag_cardinality), 0, 0, 0, 1e8, 0, NULL, 0,
+     NULL, 0, B(LR) | B(FM),
+     "rows of the weighted sparse bag (a libsvm / libffm row's index:value features; "
+     "data = a data set sets it; 0: none)"},
     {"tasks", NULL, RN_KEY_TASKS, OFF(task), OFF(n_tasks), RN_MODEL_MAX_TASKS, 0, 0, 0, NULL, 0,
      NULL, 0, RN_ALL_KINDS,
      "the heads: {{name = 'click', label = 1, loss = 'bce' | 'mse', weight = 1}}"},

@@ -7,7 +7,9 @@
  *   sum_{i<j} <v_i, v_j> x_i x_j = 1/2 sum_f [(sum_i v_if x_i)^2 - sum_i v_if^2 x_i^2]
  *
  * (rn_fm). A categorical field contributes its value's vector (x = 1), a
- * dense feature j its vector v_j scaled by x_j ("embed.dense"). Each pairwise
+ * dense feature j its vector v_j scaled by x_j ("embed.dense"), and each
+ * entry i of a sparse bag (a libsvm row's index:value pairs) its row's vector
+ * scaled by x_i, from the rows after the fields' in embed.weight. Each pairwise
  * contribution <v_i, v_j> x_i x_j is exposed by rn_model_interactions. */
 #include "internal.h"
 
@@ -49,9 +51,20 @@ static int forward(rn_model *m, rn_graph *g, const rn_samples *b, rn_heads *out)
 {
     fm_state *st = m->state;
     rn_tensor *lin = rn__linear_term(m, g, b, &st->lin);
-    rn_tensor *v = rn__fm_vectors(m, g, b, rn__field_embed(m, g, st->v.table, b), &st->v);
-    out->logit[0] = rn_add(g, lin, rn_fm(g, v));
-    if (out->want_views) out->view[0] = rn_pairwise(g, v);
+    rn_tensor *emb = m->cfg.n_fields > 0 ? rn__field_embed(m, g, st->v.table, b) : NULL;
+    rn_tensor *v = rn__fm_vectors(m, g, b, emb, &st->v); /* fields and dense: B x F' x D */
+    rn_tensor *all = v;
+    if (b->bag_len > 0) { /* the sparse bag's x_i v_i join them; padding is a zero vector */
+        rn_tensor *bag = rn__bag_embed(m, g, st->v.table, b);
+        rn_tensor *parts[2] = {v, bag};
+        all = v != NULL ? rn_concat(g, 2, parts, 1) : bag;
+    }
+    out->logit[0] = rn_add(g, lin, rn_fm(g, all));
+    /* the view names fields; a bag's entries differ from row to row */
+    if (out->want_views && v != NULL) out->view[0] = rn_pairwise(g, v);
+    if (out->want_views && v == NULL)
+        rn_fail(RN_EARG, "fm: the interactions view pairs fields and dense features; this model "
+                         "reads only a sparse bag");
     return RN_OK;
 }
 

@@ -31,8 +31,36 @@ static int map_features(const rn_dataset *ds, rn_data_map *map)
             map->cardinality[map->n_fields++] = col->cardinality > 0 ? (int)col->cardinality : 1;
         }
     }
-    if (map->n_fields == 0 && map->n_dense == 0)
-        return rn_fail(RN_EARG, "%s: no categorical or dense column to learn from", ds->source);
+    return RN_OK;
+}
+
+/* The most entries a row of the sparse bag may hold (a batch's width). */
+#define MAX_BAG 65536
+
+/* Without a history: the first SEQ column with a value per id is the bag. */
+static int map_bag(const rn_dataset *ds, rn_data_map *map)
+{
+    for (size_t c = 0; c < ds->n_cols && map->seq < 0 && map->bag < 0; c++) {
+        const rn_column *col = &ds->cols[c];
+        if (col->kind != RN_COL_SEQ || col->val == NULL) continue;
+        size_t longest = 1;
+        for (size_t r = 0; r < ds->n_rows; r++)
+            if (col->off[r + 1] - col->off[r] > longest) longest = col->off[r + 1] - col->off[r];
+        if (longest > MAX_BAG)
+            return rn_fail(RN_EARG, "%s: column '%s' has a row of %zu features (at most %d)",
+                           ds->source, col->name, longest, MAX_BAG);
+        if (col->cardinality > 100000000)
+            return rn_fail(RN_EARG,
+                           "%s: column '%s' has feature ids up to %lld (at most 100000000: "
+                           "renumber or hash them)",
+                           ds->source, col->name, (long long)col->cardinality - 1);
+        map->bag = (int)c;
+        map->bag_len = (int)longest;
+        map->bag_cardinality = col->cardinality > 0 ? (int)col->cardinality : 1;
+    }
+    if (map->n_fields == 0 && map->n_dense == 0 && map->bag < 0)
+        return rn_fail(RN_EARG, "%s: no categorical, dense or sparse feature column to learn from",
+                       ds->source);
     return RN_OK;
 }
 
@@ -53,7 +81,7 @@ static int label_names(const rn_dataset *ds, char *names, size_t size)
 static void map_reset(rn_data_map *map)
 {
     memset(map, 0, sizeof *map);
-    map->label = map->seq = map->seq_field = map->group = -1;
+    map->label = map->seq = map->seq_field = map->group = map->bag = -1;
 }
 
 static int map_sequence(const rn_dataset *ds, int max_seq_len, rn_data_map *map);
@@ -149,7 +177,7 @@ static int map_sequence(const rn_dataset *ds, int max_seq_len, rn_data_map *map)
         map->seq_len = longest < (size_t)max_seq_len ? (int)longest : max_seq_len;
     }
     map->group = ds->group;
-    return RN_OK;
+    return map_bag(ds, map);
 }
 
 void rn_data_map_config(const rn_data_map *map, rn_model_config *cfg)
@@ -160,6 +188,19 @@ void rn_data_map_config(const rn_data_map *map, rn_model_config *cfg)
     int seq = rn_config_key_reads(rn_config_key_find("seq_len"), cfg->kind);
     cfg->seq_len = seq && map->seq >= 0 ? map->seq_len : 0;
     cfg->seq_field = cfg->seq_len > 0 ? map->seq_field : -1;
+    int bag = rn_config_key_reads(rn_config_key_find("bag_cardinality"), cfg->kind);
+    cfg->bag_cardinality = bag && map->bag >= 0 ? map->bag_cardinality : 0;
+}
+
+/* Rows idx[0..n) of the bag column into b's bag: every entry, left-aligned. */
+static void gather_bag(const rn_column *col, const size_t *idx, size_t n, rn_samples *b)
+{
+    size_t L = (size_t)b->bag_len;
+    for (size_t i = 0; i < n; i++) {
+        size_t from = col->off[idx[i]], len = col->off[idx[i] + 1] - from;
+        memcpy(b->bag + i * L, col->ids + from, len * sizeof *b->bag);
+        memcpy(b->bag_val + i * L, col->val + from, len * sizeof *b->bag_val);
+    }
 }
 
 rn_samples *rn_samples_from_dataset(const rn_dataset *ds, const rn_data_map *map,
@@ -182,6 +223,8 @@ rn_samples *rn_samples_from_dataset(const rn_dataset *ds, const rn_data_map *map
     float *col = rn_malloc(n * sizeof *col, "column");
     int32_t *ids = rn_malloc(n * sizeof *ids, "ids");
     int rc = b != NULL && col != NULL && ids != NULL ? RN_OK : RN_ENOMEM;
+    if (rc == RN_OK && map->bag >= 0 && (rc = rn_samples_add_bag(b, map->bag_len)) == RN_OK)
+        gather_bag(&ds->cols[map->bag], idx, n, b);
     if (rc == RN_OK && W == 1) rc = rn_gather_float(ds, map->label, idx, n, b->labels);
     for (int k = 0; rc == RN_OK && W > 1 && k < W; k++) { /* batch label column k */
         rc = rn_gather_float(ds, map->labels[k], idx, n, col);

@@ -7,8 +7,11 @@
  * SEQ column that shares a CAT column's vocabulary (a history of items, as
  * rn_dataset_add_history and the MovieLens loader make) is the behaviour
  * sequence, that CAT column its candidate field (seq_field); the data set's
- * group column gives the groups. SEQ columns with a vocabulary of their own
- * (genres, multi-hot) and INT columns are not read.
+ * group column gives the groups. Without a history, the first SEQ column
+ * with a value per id (libsvm's and libffm's "features") is the sparse bag,
+ * read whole (every index:value pair of a row) by the kinds that read one (lr,
+ * fm: bag_cardinality). Other SEQ columns (genres, multi-hot) and INT columns
+ * are not read.
  *
  *     rn_data_map map;
  *     rn_data_map_infer(ds, "like", 20, &map);        // sequences padded to 20
@@ -40,13 +43,16 @@ typedef struct {
     int seq_len;                 /* T: the last T items of each list */
     int seq_field;               /* the candidate's index in field[], or -1 */
     int group;                   /* the group column, or -1 */
+    int bag;                     /* the sparse bag's SEQ column, or -1 */
+    int bag_len;                 /* its longest row: the batch's bag width */
+    int bag_cardinality;         /* its ids lie in [0, bag_cardinality) */
 } rn_data_map;
 
 /* Infers the map of ds, padding sequences to min(longest list, max_seq_len)
  * (max_seq_len >= 1); label names the label column (NULL: the only LABEL
  * column; with several, an error naming them, so MovieLens's star ratings are
  * never learned as clicks by accident). RN_EARG when ds has no such LABEL
- * column or no CAT column, more CAT
+ * column or no CAT, DENSE or bag column, more CAT
  * columns than a model takes, or a field with more than INT32_MAX values. */
 int rn_data_map_infer(const rn_dataset *ds, const char *label, int max_seq_len, rn_data_map *map);
 
@@ -62,7 +68,8 @@ int rn_data_map_infer_labels(const rn_dataset *ds, const char *const *labels, in
                              int max_seq_len, rn_data_map *map);
 
 /* Fills the data fields of a model config from map (n_fields, cardinality,
- * n_dense, and seq_len / seq_field for the kinds that read sequences). */
+ * n_dense, seq_len / seq_field for the kinds that read sequences, and
+ * bag_cardinality for those that read a sparse bag). */
 void rn_data_map_config(const rn_data_map *map, rn_model_config *cfg);
 
 /* A new batch (caller frees) holding rows[0..n) of ds (or, when rows is NULL,

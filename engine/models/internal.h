@@ -51,7 +51,8 @@ struct rn_model {
     const rn__kind *kind;
     rn_params *ps, *bufs;
     int offset[RN_MODEL_MAX_FIELDS]; /* first row of each field in the embedding tables */
-    int rows;                        /* sum of cardinalities */
+    int rows;                        /* sum of cardinalities, the sparse bag's included */
+    int bag_offset;                  /* first row of the sparse bag in the tables */
     rn_tensor *table;                /* the field embedding table (rows x D) m:embeddings reads,
                                         or NULL: set by the kind's build */
 
@@ -140,6 +141,10 @@ int32_t *rn__scratch_ids(rn_model *m, size_t n);
  * shifted by each field's offset), or NULL on the graph's error. Records the
  * result for the L2 term. */
 rn_tensor *rn__field_embed(rn_model *m, rn_graph *g, rn_tensor *table, const rn_samples *b);
+
+/* The sparse bag's vectors scaled by their values, x_i v_i (B x L x D, L the
+ * batch's bag_len), from table rows after bag_offset. */
+rn_tensor *rn__bag_embed(rn_model *m, rn_graph *g, rn_tensor *table, const rn_samples *b);
 
 /* The sequence's embeddings (B x T x D) from table rows of seq_field. */
 rn_tensor *rn__seq_embed(rn_model *m, rn_graph *g, rn_tensor *table, const rn_samples *b);

@@ -216,6 +216,21 @@ rn_tensor *rn__seq_embed(rn_model *m, rn_graph *g, rn_tensor *table, const rn_sa
     return e;
 }
 
+rn_tensor *rn__bag_embed(rn_model *m, rn_graph *g, rn_tensor *table, const rn_samples *b)
+{
+    int B = (int)b->n, L = b->bag_len;
+    int32_t *id = rn__scratch_ids(m, (size_t)B * (size_t)L);
+    if (id == NULL) return NULL;
+    for (size_t i = 0; i < (size_t)B * (size_t)L; i++)
+        id[i] = b->bag[i] + m->bag_offset;
+    rn_ids ids = {id, (size_t)B * (size_t)L, 2, {B, L}, RN_I32};
+    rn_tensor *x = rn_graph_tensor(g, 3, (const int[]){B, L, 1}, b->bag_val);
+    /* x_i v_i: padding has x = 0 and adds nothing to a sum, an FM, or the L2 term */
+    rn_tensor *e = rn_mul(g, rn_embedding(g, table, &ids), x);
+    if (e != NULL && table->shape[1] > 1 && keep_reg(m, g, e) != RN_OK) return NULL;
+    return e;
+}
+
 rn_tensor *rn__dense_input(rn_graph *g, const rn_samples *b)
 {
     return rn_graph_tensor(g, 2, (const int[]){(int)b->n, b->n_dense}, b->dense);
@@ -244,11 +259,19 @@ int rn__linear_build(rn_model *m, rn__linear *lin, const char *prefix, rn_rng *g
 rn_tensor *rn__linear_term(rn_model *m, rn_graph *g, const rn_samples *b, const rn__linear *l)
 {
     int B = (int)b->n;
-    rn_tensor *lin = rn__field_embed(m, g, l->w, b); /* B x F x 1 */
-    rn_tensor *y = rn_sum(g, rn_reshape(g, lin, 2, (const int[]){B, m->cfg.n_fields}), 1, 1);
+    rn_tensor *y = l->bias; /* 1, broadcast to B x 1 */
+    if (m->cfg.n_fields > 0) {
+        rn_tensor *lin = rn__field_embed(m, g, l->w, b); /* B x F x 1 */
+        y = rn_add(g, y, rn_sum(g, rn_reshape(g, lin, 2, (const int[]){B, m->cfg.n_fields}), 1, 1));
+    }
     if (m->cfg.n_dense > 0 && l->dense != NULL)
         y = rn_add(g, y, rn_matmul(g, rn__dense_input(g, b), l->dense, 0, 0));
-    return rn_add(g, y, l->bias); /* B x 1 */
+    if (b->bag_len > 0) { /* sum_i w_i x_i over the sparse bag */
+        rn_tensor *w = rn__bag_embed(m, g, l->w, b); /* B x L x 1 */
+        y = rn_add(g, y, rn_sum(g, rn_reshape(g, w, 2, (const int[]){B, b->bag_len}), 1, 1));
+    }
+    if (y == l->bias) y = rn_add(g, rn_graph_tensor(g, 2, (const int[]){B, 1}, NULL), y);
+    return y; /* B x 1 */
 }
 
 rn_tensor *rn__fm_vectors(rn_model *m, rn_graph *g, const rn_samples *b, rn_tensor *emb,
@@ -260,6 +283,7 @@ rn_tensor *rn__fm_vectors(rn_model *m, rn_graph *g, const rn_samples *b, rn_tens
     rn_tensor *x = rn_reshape(g, rn__dense_input(g, b), 3, (const int[]){B, nd, 1});
     rn_tensor *v = rn_mul(g, x, vecs->dense);
     (void)D;
+    if (emb == NULL) return v; /* no categorical field */
     rn_tensor *parts[2] = {emb, v};
     return rn_concat(g, 2, parts, 1);
 }

@@ -1,5 +1,6 @@
-/* Logistic regression: logit = b + sum_f w[id_f] + sum_j u_j x_j, the first-order
- * term of every CTR model, with one weight per categorical value (a sparse
+/* Logistic regression: logit = b + sum_f w[id_f] + sum_j u_j x_j (+ sum_i w_i x_i
+ * over a sparse bag: a libsvm row's index:value pairs), the first-order term of
+ * every CTR model, with one weight per categorical value (a sparse
  * table "linear.weight", rows x 1, so a step touches only the batch's rows). */
 #include "internal.h"
 

@@ -49,10 +49,14 @@ static int check_config(const rn_model_config *c)
     if (rn_config_check_keys(c) != RN_OK) return rn_error_code();
     const rn__kind *kd = kinds[c->kind];
     const char *k = kd->name;
-    if (c->n_fields < 1 && !(kd->dense_alone && c->n_dense > 0))
+    if (c->n_fields < 1 && !(kd->dense_alone && c->n_dense > 0) && c->bag_cardinality < 1)
         return rn_fail(RN_EARG, "%s: give the cardinality of at least one field%s", k,
-                       kd->dense_alone ? " (or dense features)" : "");
-    long rows = 0;
+                       kd->dense_alone                   ? " (or dense features)"
+                       : c->bag_cardinality == 0 &&
+                               rn_config_key_reads(rn_config_key_find("bag_cardinality"), c->kind)
+                           ? " (or a sparse bag: bag = n)"
+                           : "");
+    long rows = c->bag_cardinality;
     for (int f = 0; f < c->n_fields; f++)
         rows += c->cardinality[f];
     if (rows > 100000000L)
@@ -114,6 +118,8 @@ rn_model *rn_model_new(const rn_model_config *cfg)
         m->offset[f] = m->rows;
         m->rows += cfg->cardinality[f];
     }
+    m->bag_offset = m->rows; /* the sparse bag's rows follow the fields' */
+    m->rows += c.bag_cardinality;
     m->ps = rn_params_new();
     m->bufs = rn_params_new();
     if (m->ps == NULL || m->bufs == NULL) {
@@ -220,7 +226,27 @@ int rn_model_check_batch(const rn_model *m, const rn_samples *b)
     if (c->seq_len > 0 && b->seq_len != c->seq_len)
         return rn_fail(RN_ESHAPE, "%s: the batch's sequences have length %d, the model %d", k,
                        b->seq_len, c->seq_len);
+    if (b->bag_len > 0 && c->bag_cardinality == 0)
+        return rn_fail(RN_ESHAPE,
+                       "%s: the batch has a sparse bag (libsvm / libffm features) and the model "
+                       "none%s",
+                       k,
+                       rn_config_key_reads(rn_config_key_find("bag_cardinality"), c->kind)
+                           ? ": build it with bag = n (or data = the data set)"
+                           : "; lr and fm read one");
+    if (c->n_fields == 0 && c->n_dense == 0 && b->bag_len == 0)
+        return rn_fail(RN_ESHAPE, "%s: the model reads only a sparse bag and the batch has none",
+                       k);
     if (check_labels(m, b) != RN_OK) return rn_error_code();
+    for (size_t i = 0; i < b->n * (size_t)b->bag_len; i++) {
+        size_t L = (size_t)b->bag_len;
+        if (b->bag[i] < 0 || b->bag[i] >= c->bag_cardinality)
+            return rn_fail(RN_EARG, "%s: row %zu, sparse feature %zu: id %d outside [0, %d)", k,
+                           i / L, i % L, (int)b->bag[i], c->bag_cardinality);
+        if (!isfinite(b->bag_val[i]))
+            return rn_fail(RN_EARG, "%s: row %zu, sparse feature %zu: value %g is not finite", k,
+                           i / L, i % L, (double)b->bag_val[i]);
+    }
     size_t F = (size_t)c->n_fields;
     for (size_t r = 0; r < b->n; r++)
         for (size_t f = 0; f < F; f++) {
@@ -258,6 +284,7 @@ int rn_model_forward(rn_model *m, rn_graph *g, const rn_samples *b, rn_heads *ou
     size_t width = (size_t)c->n_fields;
     if ((size_t)c->seq_len > width) width = (size_t)c->seq_len;
     if ((size_t)c->n_crosses > width) width = (size_t)c->n_crosses;
+    if ((size_t)b->bag_len > width) width = (size_t)b->bag_len;
     if (width > 0 && rn__scratch_ids(m, b->n * width) == NULL) return rn_error_code();
     m->n_reg = 0;
     out->n_tasks = c->n_tasks;
@@ -486,8 +513,11 @@ size_t rn_model_describe(const rn_model *m, char *buf, size_t size)
         }                                                                                          \
     } while (0)
     if (size > 0) buf[0] = '\0';
-    EMIT("Model: %s (%d fields, %d dense%s, embed_dim %d)\n", m->kind->name, m->cfg.n_fields,
-         m->cfg.n_dense, m->cfg.seq_len > 0 ? ", sequence" : "", m->cfg.embed_dim);
+    char bag[48] = "";
+    if (m->cfg.bag_cardinality > 0)
+        snprintf(bag, sizeof bag, ", sparse bag of %d", m->cfg.bag_cardinality);
+    EMIT("Model: %s (%d fields, %d dense%s%s, embed_dim %d)\n", m->kind->name, m->cfg.n_fields,
+         m->cfg.n_dense, m->cfg.seq_len > 0 ? ", sequence" : "", bag, m->cfg.embed_dim);
     EMIT("%-16s %-24s %-18s %12s\n", "Layer", "Kind", "Output shape", "Param #");
     EMIT("%.*s\n", 73,
          "==========================================================================");

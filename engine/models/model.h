@@ -130,6 +130,8 @@ typedef struct {
     int n_dense;                          /* dense features (>= 0) */
     int seq_len;   /* behaviour-sequence length T (0: none; mlp, din, dien) */
     int seq_field; /* the field whose rows the sequence items share (-1: none) */
+    int bag_cardinality; /* rows of the weighted sparse bag's weights: ids of a libsvm or
+                            libffm row lie in [0, bag_cardinality) (0: none; lr, fm) */
 
     /* the tasks (default: one, {"click", 0, BCE, 1, -1}) */
     int n_tasks;

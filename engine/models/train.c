@@ -191,7 +191,7 @@ int rn_model_fit(rn_model *m, const rn_samples *data, rn_optim *const *opts, int
     j.n_opts = n_opts;
     size_t bs = c->batch_size < data->n ? c->batch_size : data->n;
     j.eval_batch = bs;
-    j.batch = rn_samples_new(bs, data->n_fields, data->n_dense, data->seq_len, data->n_tasks, 0);
+    j.batch = rn_samples_like(data, bs, 0);
     j.g = rn_graph_new(c->seed);
     if (j.batch == NULL || j.g == NULL) {
         rc = rn_error_code() != RN_OK ? rn_error_code() : RN_ENOMEM;
