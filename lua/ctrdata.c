@@ -236,6 +236,11 @@ void rec_ctrdata_schema(lua_State *L, const rn_samples *b, int seq_field)
             if (b->bag[i] > mx) mx = b->bag[i];
         lua_pushinteger(L, (lua_Integer)mx + 1);
         lua_setfield(L, -2, "bag");
+        int32_t top = -1;
+        for (size_t i = 0; b->bag_fld != NULL && i < b->n * (size_t)b->bag_len; i++)
+            if (b->bag_fld[i] > top) top = b->bag_fld[i];
+        lua_pushinteger(L, (lua_Integer)top + 1);
+        lua_setfield(L, -2, "bag_fields");
     }
     if (b->seq_len > 0) {
         lua_pushinteger(L, seq_field);

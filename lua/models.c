@@ -186,6 +186,8 @@ static void push_data_schema(lua_State *L, int i, int *sf, int *n_cols, int *col
         lua_setfield(L, -2, "seq_len");
         lua_pushinteger(L, map.bag >= 0 ? map.bag_cardinality : 0);
         lua_setfield(L, -2, "bag");
+        lua_pushinteger(L, map.bag >= 0 ? map.bag_fields : 0);
+        lua_setfield(L, -2, "bag_fields");
         if (map.seq >= 0) *sf = map.seq_field + 1; /* the history's item column */
         *n_cols = map.n_fields;
         memcpy(cols, map.field, (size_t)map.n_fields * sizeof *cols);
@@ -241,9 +243,11 @@ static void read_config(lua_State *L, int kind, rn_model_config *c, int *n_cols,
         int bag = (int)rec_opt_integer(L, sch, "bag", 0, 0, 100000000);
         if (rn_config_key_reads(rn_config_key_find("bag_cardinality"), kind))
             c->bag_cardinality = bag;
+        if (rn_config_key_reads(rn_config_key_find("bag_fields"), kind))
+            c->bag_fields = (int)rec_opt_integer(L, sch, "bag_fields", 0, 0, 999);
         else if (bag > 0 && c->n_fields < 1 && c->n_dense < 1)
             luaL_error(L, "%s: the data's features are a sparse bag (libsvm / libffm index:value "
-                          "pairs), which %s does not read: lr and fm do",
+                          "pairs), which %s does not read: lr, fm and ffm do",
                        fn, kname);
     }
     for (size_t i = 0; i < nk; i++) {
@@ -695,7 +699,7 @@ static const rec_doc_entry model_docs[] = {
      "print(rec.models.lr{fields = {3}}:config())"},
     {"kind",
      "m:kind() is 'lr', 'fm', 'mlp', 'wide_deep', 'deepfm', 'din', 'dien', 'shared_bottom', "
-     "'moe', 'mmoe', 'esmm', 'cgc' or 'ple'.",
+     "'moe', 'mmoe', 'esmm', 'cgc', 'ple' or 'ffm'.",
      "print(rec.models.lr{fields = {3}}:kind())"},
     {"close", "m:close() frees the model now; its parameter tensors become unusable.",
      "local m <close> = rec.models.lr{fields = {3}}"},
@@ -771,6 +775,11 @@ static const struct {
      "level a shared gate mixes ALL the level's experts for the next level's shared experts "
      "(shared_gate = 'shared_only': only the shared ones, a library variant).",
      "rec.models.ple{dense = 16, n_levels = 2, shared_gate = 'all'}:summary()"},
+    {"ffm",
+     "a field-aware FM (Juan et al., RecSys 2016): y = w0 + sum_i w_i x_i + sum_{i<j} "
+     "<v_{i,f_j}, v_{j,f_i}> x_i x_j, each feature keeping one vector per field; trains on "
+     "categorical fields, dense features and libffm files (field:index:value).",
+     "rec.models.ffm{fields = {10, 20, 5}, embed_dim = 4}:summary()"},
 };
 
 /* rec.models.<kind>'s help: what it is, then each key it reads with its

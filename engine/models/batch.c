@@ -52,6 +52,7 @@ void rn_samples_free(rn_samples *b)
     rn_free(b->group);
     rn_free(b->bag);
     rn_free(b->bag_val);
+    rn_free(b->bag_fld);
     rn_free(b);
 }
 
@@ -59,14 +60,15 @@ rn_samples *rn_samples_like(const rn_samples *src, size_t cap, int with_group)
 {
     rn_samples *b =
         rn_samples_new(cap, src->n_fields, src->n_dense, src->seq_len, src->n_tasks, with_group);
-    if (b != NULL && src->bag_len > 0 && rn_samples_add_bag(b, src->bag_len) != RN_OK) {
+    if (b != NULL && src->bag_len > 0 &&
+        rn_samples_add_bag(b, src->bag_len, src->bag_fld != NULL) != RN_OK) {
         rn_samples_free(b);
         return NULL;
     }
     return b;
 }
 
-int rn_samples_add_bag(rn_samples *b, int bag_len)
+int rn_samples_add_bag(rn_samples *b, int bag_len, int with_fields)
 {
     if (bag_len < 1 || bag_len > 65536 || b->bag_len != 0)
         return rn_fail(RN_EARG, "batch: a sparse bag of 1..65536 entries per row, once (got %d)",
@@ -74,9 +76,12 @@ int rn_samples_add_bag(rn_samples *b, int bag_len)
     size_t n = b->cap * (size_t)bag_len;
     b->bag = rn_calloc(n, 4, "batch sparse bag");
     b->bag_val = b->bag != NULL ? rn_calloc(n, 4, "batch sparse bag values") : NULL;
-    if (b->bag_val == NULL) {
+    if (b->bag_val != NULL && with_fields)
+        b->bag_fld = rn_calloc(n, 4, "batch sparse bag fields");
+    if (b->bag_val == NULL || (with_fields && b->bag_fld == NULL)) {
         rn_free(b->bag);
-        b->bag = NULL;
+        rn_free(b->bag_val);
+        b->bag = NULL, b->bag_val = NULL;
         return rn_error_code();
     }
     b->bag_len = bag_len;
@@ -112,6 +117,10 @@ int rn_samples_gather(rn_samples *dst, const rn_samples *src, const size_t *rows
         if (L) {
             memcpy(dst->bag + i * L, src->bag + r * L, L * 4);
             memcpy(dst->bag_val + i * L, src->bag_val + r * L, L * 4);
+            if (dst->bag_fld != NULL) {
+                if (src->bag_fld != NULL) memcpy(dst->bag_fld + i * L, src->bag_fld + r * L, L * 4);
+                else memset(dst->bag_fld + i * L, 0, L * 4);
+            }
         }
         memcpy(dst->labels + i * K, src->labels + r * K, K * 4);
         if (dst->group != NULL) dst->group[i] = src->group != NULL ? src->group[r] : 0;
@@ -130,6 +139,7 @@ rn_samples rn_samples_view(const rn_samples *src, size_t start, size_t n)
     if (v.dense) v.dense += start * Dn;
     if (v.seq) v.seq += start * T, v.mask += start * T;
     if (v.bag) v.bag += start * L, v.bag_val += start * L;
+    if (v.bag_fld) v.bag_fld += start * L;
     v.labels += start * K;
     if (v.group) v.group += start;
     return v;

@@ -18,6 +18,7 @@
  *                          a libsvm or libffm row: any number per row),
  *                          left-aligned then padded with id 0
  *   bag_val n x bag_len    each id's value x (0 for padding)
+ *   bag_fld n x bag_len    each id's field (libffm), or NULL
  *
  * An array whose width is 0 is NULL. The sequence's item ids share the
  * embedding table of one sparse field (the candidate item, the model's
@@ -45,6 +46,7 @@ typedef struct {
     int bag_len;     /* width of the sparse bag (0: none; rn_samples_add_bag) */
     int32_t *bag;    /* n x bag_len */
     float *bag_val;  /* n x bag_len */
+    int32_t *bag_fld; /* n x bag_len, or NULL (libsvm: no fields) */
 } rn_samples;
 
 /* A zero-filled batch of cap rows (n = cap) with the given widths (each >= 0,
@@ -59,8 +61,9 @@ void rn_samples_free(rn_samples *b);
 rn_samples *rn_samples_like(const rn_samples *src, size_t cap, int with_group);
 
 /* Gives b a zero-filled sparse bag of bag_len (1..65536) entries per row (b
- * must have none yet). RN_EARG, RN_ENOMEM. */
-int rn_samples_add_bag(rn_samples *b, int bag_len);
+ * must have none yet), with a field per entry when with_fields. RN_EARG,
+ * RN_ENOMEM. */
+int rn_samples_add_bag(rn_samples *b, int bag_len, int with_fields);
 
 /* Copies rows[0..n) of src into dst (dst->n = n). The widths must agree and n
  * must fit dst's capacity (RN_ESHAPE / RN_EARG naming them); each row index

@@ -74,7 +74,7 @@ int rn_loss_from(const char *name)
 #define MT    (B(SHARED_BOTTOM) | B(MOE) | B(MMOE) | B(ESMM) | B(CGC) | B(PLE))
 #define MOE   (B(MOE) | B(MMOE) | B(CGC) | B(PLE))
 #define TOWER MT
-#define EMB   (B(FM) | B(MLP) | B(WIDE_DEEP) | B(DEEPFM) | B(DIN) | B(DIEN) | MT)
+#define EMB   (B(FM) | B(FFM) | B(MLP) | B(WIDE_DEEP) | B(DEEPFM) | B(DIN) | B(DIEN) | MT)
 #define DEEP  (B(MLP) | B(WIDE_DEEP) | B(DEEPFM) | B(DIN) | B(DIEN) | MT)
 #define SEQ   (B(MLP) | B(DIN) | B(DIEN))
 #define OFF(f) offsetof(rn_model_config, f)
@@ -98,9 +98,11 @@ static const rn_config_key keys[] = {
     {"seq_field", NULL, RN_KEY_INT, OFF(seq_field), 0, 0, -1, RN_MODEL_MAX_FIELDS - 1, -1, NULL,
      0, NULL, 1, SEQ, "the candidate item's field, whose embedding rows the history shares"},
     {"bag_cardinality", "bag", RN_KEY_INT, OFF(bag_cardinality), 0, 0, 0, 1e8, 0, NULL, 0,
-     NULL, 0, B(LR) | B(FM),
+     NULL, 0, B(LR) | B(FM) | B(FFM),
      "rows of the weighted sparse bag (a libsvm / libffm row's index:value features; "
      "data = a data set sets it; 0: none)"},
+    {"bag_fields", NULL, RN_KEY_INT, OFF(bag_fields), 0, 0, 0, 999, 0, NULL, 0, NULL, 0, B(FFM),
+     "fields of a libffm bag (field:index:value; data = a data set sets it; 0: one field)"},
     {"tasks", NULL, RN_KEY_TASKS, OFF(task), OFF(n_tasks), RN_MODEL_MAX_TASKS, 0, 0, 0, NULL, 0,
      NULL, 0, RN_ALL_KINDS,
      "the heads: {{name = 'click', label = 1, loss = 'bce' | 'mse', weight = 1}}"},

@@ -57,6 +57,13 @@ static int map_bag(const rn_dataset *ds, rn_data_map *map)
         map->bag = (int)c;
         map->bag_len = (int)longest;
         map->bag_cardinality = col->cardinality > 0 ? (int)col->cardinality : 1;
+        int32_t top = -1;
+        for (size_t i = 0; col->fld != NULL && i < col->n_ids; i++)
+            if (col->fld[i] > top) top = col->fld[i];
+        if (top >= 1000)
+            return rn_fail(RN_EARG, "%s: column '%s' has fields up to %d (at most 999)", ds->source,
+                           col->name, (int)top);
+        map->bag_fields = (int)top + 1;
     }
     if (map->n_fields == 0 && map->n_dense == 0 && map->bag < 0)
         return rn_fail(RN_EARG, "%s: no categorical, dense or sparse feature column to learn from",
@@ -190,6 +197,8 @@ void rn_data_map_config(const rn_data_map *map, rn_model_config *cfg)
     cfg->seq_field = cfg->seq_len > 0 ? map->seq_field : -1;
     int bag = rn_config_key_reads(rn_config_key_find("bag_cardinality"), cfg->kind);
     cfg->bag_cardinality = bag && map->bag >= 0 ? map->bag_cardinality : 0;
+    int fields = rn_config_key_reads(rn_config_key_find("bag_fields"), cfg->kind);
+    cfg->bag_fields = fields && map->bag >= 0 ? map->bag_fields : 0;
 }
 
 /* Rows idx[0..n) of the bag column into b's bag: every entry, left-aligned. */
@@ -200,6 +209,7 @@ static void gather_bag(const rn_column *col, const size_t *idx, size_t n, rn_sam
         size_t from = col->off[idx[i]], len = col->off[idx[i] + 1] - from;
         memcpy(b->bag + i * L, col->ids + from, len * sizeof *b->bag);
         memcpy(b->bag_val + i * L, col->val + from, len * sizeof *b->bag_val);
+        if (b->bag_fld != NULL) memcpy(b->bag_fld + i * L, col->fld + from, len * sizeof *b->bag_fld);
     }
 }
 
@@ -223,7 +233,7 @@ rn_samples *rn_samples_from_dataset(const rn_dataset *ds, const rn_data_map *map
     float *col = rn_malloc(n * sizeof *col, "column");
     int32_t *ids = rn_malloc(n * sizeof *ids, "ids");
     int rc = b != NULL && col != NULL && ids != NULL ? RN_OK : RN_ENOMEM;
-    if (rc == RN_OK && map->bag >= 0 && (rc = rn_samples_add_bag(b, map->bag_len)) == RN_OK)
+    if (rc == RN_OK && map->bag >= 0 && (rc = rn_samples_add_bag(b, map->bag_len, ds->cols[map->bag].fld != NULL)) == RN_OK)
         gather_bag(&ds->cols[map->bag], idx, n, b);
     if (rc == RN_OK && W == 1) rc = rn_gather_float(ds, map->label, idx, n, b->labels);
     for (int k = 0; rc == RN_OK && W > 1 && k < W; k++) { /* batch label column k */

@@ -46,6 +46,7 @@ typedef struct {
     int bag;                     /* the sparse bag's SEQ column, or -1 */
     int bag_len;                 /* its longest row: the batch's bag width */
     int bag_cardinality;         /* its ids lie in [0, bag_cardinality) */
+    int bag_fields;              /* libffm: its fields lie in [0, bag_fields); 0: none */
 } rn_data_map;
 
 /* Infers the map of ds, padding sequences to min(longest list, max_seq_len)

@@ -92,6 +92,7 @@ struct rn__kind {
 
 extern const rn__kind rn__lr, rn__fm, rn__mlp_model, rn__wide_deep, rn__deepfm, rn__din, rn__dien;
 extern const rn__kind rn__shared_bottom, rn__moe, rn__mmoe, rn__esmm, rn__cgc, rn__ple;
+extern const rn__kind rn__ffm;
 
 /* The table's defaults into c (config.c), before a kind's own. */
 void rn__config_table_defaults(rn_model_config *c);

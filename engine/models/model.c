@@ -14,7 +14,7 @@
 
 static const rn__kind *const kinds[RN_MODEL_N_KINDS] = {
     &rn__lr,   &rn__fm,  &rn__mlp_model, &rn__wide_deep, &rn__deepfm, &rn__din, &rn__dien,
-    &rn__shared_bottom, &rn__moe, &rn__mmoe, &rn__esmm, &rn__cgc, &rn__ple};
+    &rn__shared_bottom, &rn__moe, &rn__mmoe, &rn__esmm, &rn__cgc, &rn__ple, &rn__ffm};
 
 /* ---- names ------------------------------------------------------------------- */
 
@@ -233,7 +233,7 @@ int rn_model_check_batch(const rn_model *m, const rn_samples *b)
                        k,
                        rn_config_key_reads(rn_config_key_find("bag_cardinality"), c->kind)
                            ? ": build it with bag = n (or data = the data set)"
-                           : "; lr and fm read one");
+                           : "; lr, fm and ffm read one");
     if (c->n_fields == 0 && c->n_dense == 0 && b->bag_len == 0)
         return rn_fail(RN_ESHAPE, "%s: the model reads only a sparse bag and the batch has none",
                        k);
@@ -243,6 +243,10 @@ int rn_model_check_batch(const rn_model *m, const rn_samples *b)
         if (b->bag[i] < 0 || b->bag[i] >= c->bag_cardinality)
             return rn_fail(RN_EARG, "%s: row %zu, sparse feature %zu: id %d outside [0, %d)", k,
                            i / L, i % L, (int)b->bag[i], c->bag_cardinality);
+        if (b->bag_fld != NULL && (b->bag_fld[i] < 0 || b->bag_fld[i] >= c->bag_fields) &&
+            rn_config_key_reads(rn_config_key_find("bag_fields"), c->kind))
+            return rn_fail(RN_EARG, "%s: row %zu, sparse feature %zu: field %d outside [0, %d)", k,
+                           i / L, i % L, (int)b->bag_fld[i], c->bag_fields);
         if (!isfinite(b->bag_val[i]))
             return rn_fail(RN_EARG, "%s: row %zu, sparse feature %zu: value %g is not finite", k,
                            i / L, i % L, (double)b->bag_val[i]);

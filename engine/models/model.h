@@ -75,6 +75,7 @@ enum {
     RN_MODEL_ESMM,
     RN_MODEL_CGC,
     RN_MODEL_PLE,
+    RN_MODEL_FFM,
     RN_MODEL_N_KINDS
 };
 
@@ -131,7 +132,8 @@ typedef struct {
     int seq_len;   /* behaviour-sequence length T (0: none; mlp, din, dien) */
     int seq_field; /* the field whose rows the sequence items share (-1: none) */
     int bag_cardinality; /* rows of the weighted sparse bag's weights: ids of a libsvm or
-                            libffm row lie in [0, bag_cardinality) (0: none; lr, fm) */
+                            libffm row lie in [0, bag_cardinality) (0: none; lr, fm, ffm) */
+    int bag_fields;      /* fields of a libffm bag, [0, bag_fields) (0: none; ffm) */
 
     /* the tasks (default: one, {"click", 0, BCE, 1, -1}) */
     int n_tasks;

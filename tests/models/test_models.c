@@ -294,6 +294,8 @@ static void check_bag(int kind, int with_fields, const char *name)
     rn_model_config c = tiny_config(kind, with_fields ? 1 : 0, 0);
     if (!with_fields) c.n_fields = 0;
     c.bag_cardinality = 9;
+    int ffm = kind == RN_MODEL_FFM; /* libffm: a field per entry */
+    if (ffm) c.bag_fields = 3;
     rn_model *m = rn_model_new(&c);
     CHECK(m != NULL);
     if (m == NULL) {
@@ -314,12 +316,13 @@ static void check_bag(int kind, int with_fields, const char *name)
         rn_samples_free(b);
         b = d;
     }
-    CHECK(rn_samples_add_bag(b, 4) == RN_OK);
+    CHECK(rn_samples_add_bag(b, 4, ffm) == RN_OK);
     for (size_t i = 0; i < b->n; i++) {
         int len = 1 + (int)(i % 4);
         for (int t = 0; t < len; t++) {
             b->bag[i * 4 + (size_t)t] = (int32_t)((i + 2 * (size_t)t) % 9);
             b->bag_val[i * 4 + (size_t)t] = rn_rng_normal(&r);
+            if (ffm) b->bag_fld[i * 4 + (size_t)t] = (int32_t)((i + (size_t)t) % 3);
         }
     }
     double e = gradcheck_model(m, b, name, 8e-2);
@@ -334,6 +337,9 @@ static void test_gradcheck_all(void)
     check_bag(RN_MODEL_LR, 0, "lr bag alone");
     check_bag(RN_MODEL_FM, 1, "fm+bag");
     check_bag(RN_MODEL_FM, 0, "fm bag alone");
+    check_bag(RN_MODEL_FFM, 1, "ffm+libffm bag");
+    check_bag(RN_MODEL_FFM, 0, "ffm libffm alone");
+    check_model(RN_MODEL_FFM, 2, 0, 0, "ffm", 0);
     check_model(RN_MODEL_LR, 2, 0, 0, "lr", 0);
     check_model(RN_MODEL_FM, 2, 0, 0, "fm", 0);
     check_model(RN_MODEL_MLP, 1, 1, 1, "mlp+seq+bn", 0);
@@ -386,7 +392,7 @@ static void test_bag_equals_fields(void)
             memcpy(t->data, a->data, a->n * sizeof *a->data);
         }
         rn_samples *fb = rn_samples_new(20, 3, 0, 0, 1, 0), *bb = rn_samples_new(20, 0, 0, 0, 1, 0);
-        CHECK(rn_samples_add_bag(bb, 3) == RN_OK);
+        CHECK(rn_samples_add_bag(bb, 3, 0) == RN_OK);
         const int off[3] = {0, 4, 7}, card[3] = {4, 3, 5};
         for (size_t i = 0; i < 20; i++)
             for (int f = 0; f < 3; f++) {
@@ -425,6 +431,56 @@ static void test_bag_equals_fields(void)
         rn_model_free(fm);
         rn_model_free(bm);
     }
+}
+
+/* FFM with every feature's per-field vectors equal (v_{i,f} = v_i) is FM: the
+ * same linear weights and v_i give the same logits, fields and dense alike. */
+static void test_ffm_reduces_to_fm(void)
+{
+    rn_model_config c = tiny_config(RN_MODEL_FM, 2, 0);
+    rn_model *fm = rn_model_new(&c);
+    c.kind = RN_MODEL_FFM;
+    rn_model *ffm = rn_model_new(&c);
+    CHECK(fm != NULL && ffm != NULL);
+    if (fm == NULL || ffm == NULL) return;
+    rn_params *fp = rn_model_params(fm), *qp = rn_model_params(ffm);
+    rn_tensor *emb = NULL, *dense = NULL, *v = NULL;
+    rn_rng r;
+    rn_rng_seed(&r, 4);
+    for (size_t k = 0; k < rn_params_count(fp); k++) {
+        rn_tensor *t = rn_params_at(fp, k);
+        rn_tensor_uniform(t, &r, -1.0f, 1.0f);
+        if (strcmp(t->name, "embed.weight") == 0) emb = t;
+        if (strcmp(t->name, "embed.dense") == 0) dense = t;
+        for (size_t q = 0; q < rn_params_count(qp); q++) { /* linear.* alike */
+            rn_tensor *u = rn_params_at(qp, q);
+            if (strcmp(u->name, t->name) == 0 && u->n == t->n)
+                memcpy(u->data, t->data, t->n * sizeof *t->data);
+        }
+    }
+    for (size_t q = 0; q < rn_params_count(qp); q++)
+        if (strcmp(rn_params_at(qp, q)->name, "ffm.weight") == 0) v = rn_params_at(qp, q);
+    CHECK(emb != NULL && dense != NULL && v != NULL);
+    if (emb == NULL || dense == NULL || v == NULL) return;
+    int D = c.embed_dim, rows = emb->shape[0], fz = c.n_fields + c.n_dense;
+    CHECK(v->shape[0] == (rows + c.n_dense) * fz);
+    for (int row = 0; row < rows + c.n_dense; row++)
+        for (int f = 0; f < fz; f++)
+            memcpy(v->data + ((size_t)row * (size_t)fz + (size_t)f) * (size_t)D,
+                   row < rows ? emb->data + (size_t)row * (size_t)D
+                              : dense->data + (size_t)(row - rows) * (size_t)D,
+                   (size_t)D * sizeof *v->data);
+    rn_samples *b = tiny_batch(2, 0);
+    float z0[6], z1[6];
+    CHECK(rn_model_predict(fm, b, 6, z0) == RN_OK && rn_model_predict(ffm, b, 6, z1) == RN_OK);
+    double worst = 0;
+    for (int i = 0; i < 6; i++)
+        worst = fmax(worst, fabs((double)z0[i] - (double)z1[i]));
+    printf("ffm with one vector per feature = fm (max |diff| %.1e)\n", worst);
+    CHECK(worst < 1e-5);
+    rn_samples_free(b);
+    rn_model_free(fm);
+    rn_model_free(ffm);
 }
 
 /* ---- the notes' FM example ---------------------------------------------------------- */
@@ -990,7 +1046,7 @@ static void test_save_load(void)
     write_file("kind.safetensors", bad, n);
     expect_load_error("kind.safetensors",
                       "load kind.safetensors: model config: 'kind' must be one of lr, fm, mlp, "
-                      "wide_deep, deepfm, din, dien, shared_bottom, moe, mmoe, esmm, cgc, ple");
+                      "wide_deep, deepfm, din, dien, shared_bottom, moe, mmoe, esmm, cgc, ple, ffm");
     expect_load_error("no/such/file.safetensors",
                       "load no/such/file.safetensors: No such file or directory");
     CHECK(rn_model_save(m, "no/such/dir/m.safetensors") == RN_EIO);
@@ -1105,6 +1161,7 @@ int main(void)
 {
     RUN(test_gradcheck_all);
     RUN(test_bag_equals_fields);
+    RUN(test_ffm_reduces_to_fm);
     RUN(test_fm_notes_example);
     RUN(test_ctr_learning);
     RUN(test_wide_deep_ftrl_zeros);

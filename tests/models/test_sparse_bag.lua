@@ -77,7 +77,7 @@ T.cases{
     local ds = rec.data.libsvm(svm)
     T.err(function() rec.models.deepfm{data = ds} end,
           "rec.models.deepfm: the data's features are a sparse bag (libsvm / libffm "
-          .. "index:value pairs), which deepfm does not read: lr and fm do", "deepfm")
+          .. "index:value pairs), which deepfm does not read: lr, fm and ffm do", "deepfm")
     local m = rec.models.fm{bag = 10}
     T.err(function() m:fit(ds, {progress = false}) end,
           "outside [0, 10)", "ids beyond the model's bag")
