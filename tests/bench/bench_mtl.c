@@ -1,7 +1,7 @@
 /* Training throughput of the multi-task models MMoE and PLE (a benchmark, not
  * a test).
  *
- *   bench_mtl MODEL BATCH ROWS EPOCHS [--dump FILE]
+ *   bench_mtl MODEL BATCH ROWS EPOCHS [SEED] [--dump FILE]
  *
  * The data is the MMoE paper's synthetic benchmark made binary
  * (rn_synth_multitask: 100 dense inputs, task correlation 0.5, labels
@@ -10,7 +10,8 @@
  * ple (2 extraction levels, per level 2 experts per task and 2 shared ones
  * of widths 64-32, the paper's shared gate over all experts, towers 16-1).
  * Both tasks are BCE, weight 1. Adam (lr 1e-3) on every parameter, shuffled
- * batches of BATCH, EPOCHS epochs; prints one line
+ * batches of BATCH, EPOCHS epochs; SEED (1) draws the initial weights and
+ * the row order (the data stay the same); prints one line
  *
  *   model mmoe batch 1024 samples_per_s 123456.7 auc1 0.9012 auc2 0.8890 params 42498
  *
@@ -58,12 +59,14 @@ static int fail(void)
 int main(int argc, char **argv)
 {
     if (argc < 5) {
-        fprintf(stderr, "usage: bench_mtl mmoe|ple BATCH ROWS EPOCHS [--dump FILE]\n");
+        fprintf(stderr, "usage: bench_mtl mmoe|ple BATCH ROWS EPOCHS [SEED] [--dump FILE]\n");
         return 2;
     }
     const char *kind = argv[1];
     size_t batch = (size_t)atol(argv[2]), rows = (size_t)atol(argv[3]);
-    int epochs = atoi(argv[4]), ple = strcmp(kind, "ple") == 0;
+    int epochs = atoi(argv[4]), ple = strcmp(kind, "ple") == 0, arg = 5;
+    uint64_t seed = 1;
+    if (argc > arg && strcmp(argv[arg], "--dump") != 0) seed = (uint64_t)atol(argv[arg++]);
     rn_synth_multitask_config sc = rn_synth_multitask_defaults();
     sc.rows = rows, sc.dim = 100, sc.correlation = 0.5f, sc.binary = 1, sc.seed = 7;
     rn_dataset *ds = rn_synth_multitask(&sc);
@@ -71,8 +74,8 @@ int main(int argc, char **argv)
     if (ds == NULL || rn_data_map_infer_labels(ds, NULL, 0, 1, &map) != RN_OK) return fail();
     rn_samples *data = rn_samples_from_dataset(ds, &map, NULL, 0, rows);
     if (data == NULL) return fail();
-    if (argc >= 7 && strcmp(argv[5], "--dump") == 0) {
-        dump(argv[6], data);
+    if (argc >= arg + 2 && strcmp(argv[arg], "--dump") == 0) {
+        dump(argv[arg + 1], data);
         rn_samples_free(data);
         rn_dataset_free(ds);
         return 0;
@@ -81,6 +84,7 @@ int main(int argc, char **argv)
     rn_data_map_config(&map, &c);
     c.n_expert_hidden = 2, c.expert_hidden[0] = 64, c.expert_hidden[1] = 32;
     c.n_tower_hidden = 1, c.tower_hidden[0] = 16;
+    c.seed = seed;
     if (ple)
         c.n_levels = 2, c.n_experts = 2, c.n_shared = 2;
     else
@@ -95,6 +99,7 @@ int main(int argc, char **argv)
     rn_fit_config fc = rn_fit_defaults();
     fc.batch_size = batch;
     fc.epochs = epochs;
+    fc.seed = seed;
     double t0 = now();
     if (rn_model_fit(m, &train, o, n_opts, &fc, NULL) != RN_OK) return fail();
     double t = now() - t0;

@@ -15,8 +15,12 @@ experts, the first level's shared gate over every expert (the paper), towers
 32-16-1. Both tasks BCE with weight 1, Adam lr 1e-3, batch 1024, shuffled.
 Runs are interleaved (recnote, torch, recnote, torch, ...), each in a fresh
 process, `repeats` times (default 3); each side keeps its best throughput,
-since a shared machine's load swings single runs. The ratio is recnote's
-samples/s over PyTorch's; AUC is the mean of the two tasks' test AUCs.
+since a shared machine's load swings single runs. Run i draws its initial
+weights and row order from seed i on both sides (the data stay the same), so
+the AUCs compared are each side's mean over the runs: one MMoE run can land
+a few points of AUC away from another by its initialisation alone. The ratio
+is recnote's best samples/s over PyTorch's; AUC is the mean of the two tasks'
+test AUCs, averaged over the runs.
 """
 import json
 import os
@@ -120,10 +124,10 @@ def auc(y, s):
     return (ranks[y == 1].sum() - npos * (npos + 1) / 2) / (npos * (len(y) - npos))
 
 
-def torch_run(kind, path, batch, epochs):
+def torch_run(kind, path, batch, epochs, seed):
     """Training in this process; prints a JSON line."""
     torch.set_num_threads(2)
-    torch.manual_seed(1)
+    torch.manual_seed(seed)
     x, y = load(path)
     n = len(y)
     ntr = n * 9 // 10
@@ -153,21 +157,21 @@ def torch_run(kind, path, batch, epochs):
                       "params": params}))
 
 
-def ours(binary, kind, batch, rows, epochs):
-    out = subprocess.run([binary, kind, str(batch), str(rows), str(epochs)], check=True,
+def ours(binary, kind, batch, rows, epochs, seed):
+    out = subprocess.run([binary, kind, str(batch), str(rows), str(epochs), str(seed)], check=True,
                          capture_output=True, text=True).stdout.split()
     return {out[i]: (float(out[i + 1]) if i > 1 else out[i + 1]) for i in range(0, len(out), 2)}
 
 
-def theirs(kind, path, batch, epochs):
+def theirs(kind, path, batch, epochs, seed):
     out = subprocess.run([sys.executable, __file__, "--torch", kind, path, str(batch),
-                          str(epochs)], check=True, capture_output=True, text=True)
+                          str(epochs), str(seed)], check=True, capture_output=True, text=True)
     return json.loads(out.stdout)
 
 
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "--torch":
-        torch_run(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
+        torch_run(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]))
         return
     binary = sys.argv[1]
     rows = int(sys.argv[2]) if len(sys.argv) > 2 else 100000
@@ -183,16 +187,23 @@ def main():
         subprocess.run([binary, "mmoe", str(batch), str(rows), "1", "--dump", path], check=True)
         for kind in ("mmoe", "ple"):
             runs_r, runs_t = [], []
-            for _ in range(repeats):
-                runs_r.append(ours(binary, kind, batch, rows, epochs))
-                runs_t.append(theirs(kind, path, batch, epochs))
+            for seed in range(1, repeats + 1):
+                runs_r.append(ours(binary, kind, batch, rows, epochs, seed))
+                runs_t.append(theirs(kind, path, batch, epochs, seed))
             r = max(runs_r, key=lambda v: v["samples_per_s"])
             t = max(runs_t, key=lambda v: v["samples_per_s"])
-            ra, ta = (r["auc1"] + r["auc2"]) / 2, (t["auc1"] + t["auc2"]) / 2
+
+            def mean(runs, key):
+                return sum(v[key] for v in runs) / len(runs)
+            r1, r2, t1, t2 = (mean(runs_r, "auc1"), mean(runs_r, "auc2"), mean(runs_t, "auc1"),
+                              mean(runs_t, "auc2"))
+            ra, ta = (r1 + r2) / 2, (t1 + t2) / 2
             print("%-4s  recnote %8.0f/s AUC %.4f %.4f (%d params) | torch %8.0f/s AUC %.4f "
-                  "%.4f (%d params)" % (kind, r["samples_per_s"], r["auc1"], r["auc2"],
-                                        r["params"], t["samples_per_s"], t["auc1"], t["auc2"],
-                                        t["params"]))
+                  "%.4f (%d params)" % (kind, r["samples_per_s"], r1, r2, r["params"],
+                                        t["samples_per_s"], t1, t2, t["params"]))
+            print("      AUC by run (mean of the tasks): recnote %s, torch %s"
+                  % (" ".join("%.4f" % ((v["auc1"] + v["auc2"]) / 2) for v in runs_r),
+                     " ".join("%.4f" % ((v["auc1"] + v["auc2"]) / 2) for v in runs_t)))
             print("      ratio: throughput %.2fx, mean AUC %+.4f (recnote - torch)"
                   % (r["samples_per_s"] / t["samples_per_s"], ra - ta))
     finally:
