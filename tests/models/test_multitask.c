@@ -142,6 +142,103 @@ static void test_gates_view(void)
     rn_model_free(m);
 }
 
+/* H(w) in nats, and softmax of three logits, in double: the hand computation. */
+static double entropy3(const double *w)
+{
+    double h = 0;
+    for (int i = 0; i < 3; i++)
+        h -= w[i] * log(w[i]);
+    return h;
+}
+
+static void softmax3(const double *z, double *w)
+{
+    double s = exp(z[0]) + exp(z[1]) + exp(z[2]);
+    for (int i = 0; i < 3; i++)
+        w[i] = exp(z[i]) / s;
+}
+
+/* Gates forced by hand: task y1's gate ignores x (bias log 1, log 2, log 3:
+ * weights 1/6, 2/6, 3/6 on every row); task y2's is uniform when x1 = 0 and
+ * near one-hot when x1 = 1 (weight 6 on expert 1). Its per-row entropy is
+ * the mean of log 3 and H(softmax(6, 0, 0)); its entropy of the mean is
+ * H of the mean of the two rows' weights. */
+static void test_gate_entropy(void)
+{
+    rn_model_config c = rn_model_defaults(RN_MODEL_MMOE);
+    c.n_fields = 0, c.n_dense = 2, c.n_experts = 3;
+    c.task[0].loss = c.task[1].loss = RN_LOSS_MSE;
+    rn_model *m = rn_model_new(&c);
+    CHECK(m != NULL);
+    rn_params *ps = rn_model_params(m);
+    rn_tensor *w0 = rn_params_find(ps, "gate.0.out.weight"), *b0 = rn_params_find(ps, "gate.0.out.bias");
+    rn_tensor *w1 = rn_params_find(ps, "gate.1.out.weight"), *b1 = rn_params_find(ps, "gate.1.out.bias");
+    CHECK(w0 != NULL && b0 != NULL && w1 != NULL && b1 != NULL && w1->n == 6);
+    for (int i = 0; i < 6; i++)
+        w0->data[i] = w1->data[i] = 0.0f;
+    for (int i = 0; i < 3; i++)
+        b0->data[i] = (float)log(i + 1.0), b1->data[i] = 0.0f;
+    w1->data[0] = 6.0f; /* x1 (row 0 of the in x n weight) pushes expert 1 */
+    rn_samples *b = rn_samples_new(2, 0, 2, 0, 2, 0);
+    b->dense[0] = 0.0f, b->dense[1] = 0.3f; /* x2 has no weight: any value */
+    b->dense[2] = 1.0f, b->dense[3] = -0.7f;
+    double p0[3] = {1.0 / 6, 2.0 / 6, 3.0 / 6}, u[3] = {1.0 / 3, 1.0 / 3, 1.0 / 3}, sharp[3];
+    softmax3((const double[]){6, 0, 0}, sharp);
+    double mean1[3];
+    for (int i = 0; i < 3; i++)
+        mean1[i] = (u[i] + sharp[i]) / 2;
+    double want_h[2] = {entropy3(p0), (log(3.0) + entropy3(sharp)) / 2};
+    double want_hm[2] = {entropy3(p0), entropy3(mean1)};
+    for (size_t bs = 1; bs <= 2; bs++) { /* one forward, or two summed */
+        rn_gate_stats st;
+        CHECK(rn_model_gate_stats(m, b, bs, &st) == RN_OK);
+        CHECK(st.n_tasks == 2 && st.n_experts == 3);
+        CHECK_NEAR(st.max_entropy, log(3.0), 1e-12);
+        for (int k = 0; k < 2; k++) {
+            CHECK_NEAR(st.entropy[k], want_h[k], 1e-6);
+            CHECK_NEAR(st.entropy_of_mean[k], want_hm[k], 1e-6);
+        }
+        for (int i = 0; i < 3; i++) {
+            CHECK_NEAR((double)st.mean[0][i], p0[i], 1e-6);
+            CHECK_NEAR((double)st.mean[1][i], mean1[i], 1e-6);
+        }
+        CHECK_STR(st.expert[2], "e3");
+    }
+    /* in the evaluation, after the tasks' metrics */
+    rn_metrics e;
+    CHECK(rn_model_evaluate(m, b, 2, &e) == RN_OK);
+    CHECK(e.n == 6 && strcmp(e.m[0].name, "y1.rmse") == 0);
+    const rn_metric *h1 = rn_metrics_find(&e, "gate_entropy.y2");
+    const rn_metric *hm1 = rn_metrics_find(&e, "gate_entropy_of_mean.y2");
+    CHECK(h1 != NULL && hm1 != NULL);
+    if (h1 != NULL && hm1 != NULL) {
+        CHECK_NEAR(h1->value, want_h[1], 1e-6);
+        CHECK_NEAR(hm1->value, want_hm[1], 1e-6);
+    }
+    rn_samples_free(b);
+    rn_model_free(m);
+    /* PLE's columns: the task's own experts, then the shared ones */
+    rn_model_config pc = small(RN_MODEL_PLE);
+    rn_model *p = rn_model_new(&pc);
+    rn_samples *pb = small_rows(p);
+    rn_gate_stats st;
+    CHECK(rn_model_gate_stats(p, pb, 4, &st) == RN_OK);
+    CHECK(st.n_experts == 5 && strcmp(st.expert[2], "own 3") == 0 && strcmp(st.expert[4], "shared 2") == 0);
+    for (int k = 0; k < 2; k++)
+        CHECK(st.entropy[k] > 0 && st.entropy[k] <= st.entropy_of_mean[k] + 1e-9 &&
+              st.entropy_of_mean[k] <= log(5.0) + 1e-9); /* H is concave: H(mean) >= mean H */
+    rn_samples_free(pb);
+    rn_model_free(p);
+    /* kinds without gates */
+    rn_model_config ec = small(RN_MODEL_SHARED_BOTTOM);
+    rn_model *sb = rn_model_new(&ec);
+    rn_samples *sbb = small_rows(sb);
+    CHECK(rn_model_gate_stats(sb, sbb, 4, &st) == RN_EARG);
+    CHECK_STR(rn_error(), "shared_bottom has no gates (moe, mmoe, cgc and ple have)");
+    rn_samples_free(sbb);
+    rn_model_free(sb);
+}
+
 /* CGC is PLE with one level: the same draws, the same predictions. */
 static void test_cgc_is_one_level_ple(void)
 {
@@ -280,24 +377,31 @@ static void test_save_load_round_trip(void)
 
 /* ---- the MMoE paper's synthetic benchmark ------------------------------------------------ */
 
+/* The p experiment (Ma et al., KDD 2018, section 4.3 and Fig. 4): two
+ * regression tasks whose weight vectors have cosine p, on the paper's 100
+ * inputs; Shared-Bottom and MMoE with equal widths (a bottom of 128 units
+ * against 8 experts of 16: the paper's equal budgets), the same towers,
+ * optimizer and rows. */
+enum { P_DIM = 100, P_BOTTOM = 128, P_EXPERTS = 8, P_WIDTH = 16, P_TOWER = 8, P_EPOCHS = 10 };
+enum { P_SEEDS = 3 };
+
 static rn_model_config regression_config(int kind, const rn_data_map *map)
 {
     rn_model_config c = rn_model_defaults(kind);
     rn_data_map_config(map, &c);
     c.task[0].loss = c.task[1].loss = RN_LOSS_MSE;
-    c.n_tower_hidden = 1, c.tower_hidden[0] = 8;
+    c.n_tower_hidden = 1, c.tower_hidden[0] = P_TOWER;
     c.n_expert_hidden = 1;
-    c.expert_hidden[0] = 16;
-    c.n_experts = 8;
+    c.expert_hidden[0] = kind == RN_MODEL_SHARED_BOTTOM ? P_BOTTOM : P_WIDTH;
+    c.n_experts = P_EXPERTS;
     return c;
 }
 
-/* Mean test RMSE over the two tasks of kind on the data of correlation p. */
-static double task_rmse(int kind, float p, uint64_t seed, int bottom)
+/* Mean test MSE over the two tasks of kind on the data of correlation p. */
+static double task_mse(int kind, float p, uint64_t seed)
 {
-    int epochs = 20;
     rn_synth_multitask_config sc = rn_synth_multitask_defaults();
-    sc.rows = 12000, sc.correlation = p, sc.seed = seed;
+    sc.rows = 12000, sc.correlation = p, sc.seed = seed, sc.dim = P_DIM;
     rn_dataset *ds = rn_synth_multitask(&sc);
     rn_data_map map;
     double r = NAN;
@@ -308,13 +412,14 @@ static double task_rmse(int kind, float p, uint64_t seed, int bottom)
     }
     rn_samples *tr = rows_of(ds, &map, 0, 10000), *te = rows_of(ds, &map, 10000, 2000);
     rn_model_config c = regression_config(kind, &map);
-    if (kind == RN_MODEL_SHARED_BOTTOM) c.expert_hidden[0] = bottom;
     c.seed = seed;
     rn_model *m = rn_model_new(&c);
     rn_metrics e;
-    if (m != NULL && tr != NULL && te != NULL && train(m, tr, epochs, 0.005f, 128) == RN_OK &&
-        rn_model_evaluate(m, te, 1024, &e) == RN_OK)
-        r = (rn_metrics_find(&e, "y1.rmse")->value + rn_metrics_find(&e, "y2.rmse")->value) / 2;
+    if (m != NULL && tr != NULL && te != NULL && train(m, tr, P_EPOCHS, 0.005f, 128) == RN_OK &&
+        rn_model_evaluate(m, te, 1024, &e) == RN_OK) {
+        double a = rn_metrics_find(&e, "y1.rmse")->value, b = rn_metrics_find(&e, "y2.rmse")->value;
+        r = (a * a + b * b) / 2;
+    }
     rn_model_free(m);
     rn_samples_free(tr);
     rn_samples_free(te);
@@ -322,25 +427,36 @@ static double task_rmse(int kind, float p, uint64_t seed, int bottom)
     return r;
 }
 
+/* What holds of the paper's finding, over seeds: MMoE beats Shared-Bottom
+ * at every correlation (the paper's Fig. 4), by a wide margin on average and
+ * in nearly every seed (17 of 18 runs over seeds 1-6). That its advantage
+ * GROWS as p falls does not hold robustly here: averaged over seeds 1-3 it
+ * is 0.066, 0.043, 0.104 at p = 1, 0.5, 0; over seeds 4-6 0.071, 0.055,
+ * 0.034; with other budgets (16 inputs, 4 experts of 4 units against 16)
+ * it grows over seeds 1-6 and not over seeds 7-12. The table is printed so
+ * that the numbers stay in view. */
 static void test_mmoe_vs_shared_bottom(void)
 {
     const float ps[3] = {1.0f, 0.5f, 0.0f};
-    double adv[3];
-    int bottom = 128, seeds = 3; /* 8 experts x 16 units against a bottom of 128: equal widths */
+    double sb[3] = {0}, mm[3] = {0};
+    int wins = 0;
     for (int i = 0; i < 3; i++) {
-        double sb = 0, mm = 0;
-        for (int s = 0; s < seeds; s++) {
-            double a = task_rmse(RN_MODEL_SHARED_BOTTOM, ps[i], 1 + (uint64_t)s, bottom);
-            double b = task_rmse(RN_MODEL_MMOE, ps[i], 1 + (uint64_t)s, bottom);
-            printf("  p %.1f seed %d: shared_bottom %.4f mmoe %.4f\n", (double)ps[i], s + 1, a, b);
-            sb += a / seeds, mm += b / seeds;
+        for (int s = 0; s < P_SEEDS; s++) {
+            double a = task_mse(RN_MODEL_SHARED_BOTTOM, ps[i], 1 + (uint64_t)s);
+            double b = task_mse(RN_MODEL_MMOE, ps[i], 1 + (uint64_t)s);
+            printf("  p %.1f seed %d: test MSE shared_bottom %.4f mmoe %.4f\n", (double)ps[i], s + 1,
+                   a, b);
+            sb[i] += a / P_SEEDS, mm[i] += b / P_SEEDS;
+            wins += b < a;
         }
-        adv[i] = sb - mm;
-        printf("p %.1f: test RMSE shared_bottom %.4f, mmoe %.4f, advantage %.4f\n",
-               (double)ps[i], sb, mm, adv[i]);
     }
+    printf("p    shared_bottom  mmoe    advantage (mean test MSE over %d seeds)\n", P_SEEDS);
     for (int i = 0; i < 3; i++)
-        CHECK(adv[i] > 0.005);
+        printf("%.1f  %.4f         %.4f  %+.4f\n", (double)ps[i], sb[i], mm[i], sb[i] - mm[i]);
+    printf("mmoe wins %d of %d runs\n", wins, 3 * P_SEEDS);
+    CHECK(wins >= 3 * P_SEEDS - 2);
+    for (int i = 0; i < 3; i++)
+        CHECK(sb[i] - mm[i] > 0.01 && mm[i] < 0.85 * sb[i]);
 }
 
 /* ---- ESMM on the funnel -------------------------------------------------------------------- */
@@ -409,6 +525,7 @@ int main(void)
 {
     RUN(test_experts_start_apart);
     RUN(test_gates_view);
+    RUN(test_gate_entropy);
     RUN(test_cgc_is_one_level_ple);
     RUN(test_esmm_config);
     RUN(test_label_columns);
