@@ -27,7 +27,7 @@
 
 /* A named metric: "auc", "ctr.auc", "recall@50", "rmse". */
 typedef struct {
-    char name[32];
+    char name[48]; /* "ctr.auc", "gate_entropy_of_mean.<task>" */
     double value;
 } rn_metric;
 

@@ -38,6 +38,11 @@ typedef struct {
     int history;                 /* index of the history table */
     int failed;                  /* a callback raised: its message is at the top of the stack */
     double t0, last_draw;
+    /* gated kinds with plot: the batch-mean gates of gate_rows, the table at
+     * index gates ({values, rows, cols, epoch}) handed to plot, or 0 */
+    int gates;
+    rn_model *m;
+    rn_samples gate_rows;
 } fit_state;
 
 static double now(void)
@@ -71,13 +76,19 @@ static int call_back(fit_state *s, int fn, const rn_fit_progress *p, const rn_me
     lua_pushvalue(L, fn);
     int nargs = 1;
     if (plot) {
-        /* plot(step, loss) each step; plot(step, epoch_loss, valid) after an epoch */
+        /* plot(step, loss) each step; plot(step, epoch_loss, valid) after an epoch;
+         * gated kinds: plot(step, loss, valid or nil, gates) */
         lua_pushinteger(L, p->step);
         lua_pushnumber(L, valid != NULL ? (lua_Number)p->epoch_loss : (lua_Number)p->loss);
         nargs = 2;
         if (valid != NULL) {
             rec_push_eval(L, valid);
             nargs = 3;
+        }
+        if (s->gates) {
+            if (valid == NULL) lua_pushnil(L);
+            lua_pushvalue(L, s->gates);
+            nargs = 4;
         }
     } else {
         lua_createtable(L, 0, 8);
@@ -126,13 +137,33 @@ static int fit_step(void *ud, const rn_fit_progress *p)
     return 1;
 }
 
+/* The gates table's values and epoch from the model as it is now; 0 (the
+ * error message on top, as a failed callback's) when the engine fails. */
+static int gates_update(fit_state *s, int epoch)
+{
+    lua_State *L = s->L;
+    rn_gate_stats st;
+    if (rn_model_gate_stats(s->m, &s->gate_rows, 1024, &st) != RN_OK) {
+        lua_pushfstring(L, "fit: the gates for plot: %s", rn_error());
+        s->failed = 1;
+        return 0;
+    }
+    rec_push_gate_mean(L, s->m, &st);
+    lua_getfield(L, -1, "values");
+    lua_setfield(L, s->gates, "values");
+    lua_pop(L, 1);
+    lua_pushinteger(L, epoch);
+    lua_setfield(L, s->gates, "epoch");
+    return 1;
+}
+
 static int fit_epoch(void *ud, const rn_fit_progress *p, const rn_metrics *valid)
 {
     fit_state *s = ud;
     lua_State *L = s->L;
     if (s->failed) return 0; /* keep the callback's error on top of the stack */
     if (s->progress) {
-        char line[320];
+        char line[640];
         bar(line, sizeof line, p, now() - s->t0);
         size_t len = strlen(line);
         for (int i = 0; valid != NULL && i < valid->n && len + 48 < sizeof line; i++) {
@@ -157,6 +188,7 @@ static int fit_epoch(void *ud, const rn_fit_progress *p, const rn_metrics *valid
         lua_pop(L, 1);
     }
     s->t0 = now();
+    if (s->gates && !gates_update(s, p->epoch)) return 0;
     if (s->plot && valid != NULL && !call_back(s, s->plot, p, valid, 1)) return 0;
     if (s->on_epoch && !call_back(s, s->on_epoch, p, valid, 0)) return 0;
     return 1;
@@ -357,6 +389,19 @@ int rec_model_fit(lua_State *L)
         s.plot = 10;
     else if (!lua_isnil(L, 10) && !lua_isboolean(L, 10))
         return luaL_error(L, "fit: plot must be true, false or a function(step, loss)");
+    if (s.plot && rn_model_has_gates(m)) {
+        /* 13: the gates plot draws, of the validation rows (else the first training rows) */
+        size_t n = data->n < 2048 ? data->n : 2048;
+        s.gate_rows = fc.valid != NULL ? *fc.valid : rn_samples_view(data, 0, n);
+        s.m = m;
+        lua_settop(L, 12);
+        rn_gate_stats st;
+        if (rn_model_gate_stats(m, &s.gate_rows, 1024, &st) != RN_OK) return rec_engine_error(L);
+        rec_push_gate_mean(L, m, &st);
+        lua_pushinteger(L, 0);
+        lua_setfield(L, -2, "epoch");
+        s.gates = 13;
+    }
     s.progress = rec_opt_bool(L, 3, "progress", 1);
     s.tty = isatty(fileno(stdout));
     s.history = 11;
@@ -404,12 +449,15 @@ const char rec_fit_doc[] =
     "wide_deep FTRL on wide.* + AdaGrad on deep.*. optimizers = {wide = {kind = 'ftrl', l1 = 1}, "
     "deep = 'adagrad'} gives one per name prefix. lr (a finite number > 0) is the default "
     "learning rate of the specs; valid (data evaluated each epoch: every task's named metrics, "
-    "auc, logloss, gauc, rmse, or ctr.auc, ... for several tasks), early_stop (epochs without a "
+    "auc, logloss, gauc, rmse, or ctr.auc, ... for several tasks; moe, mmoe, cgc, ple add "
+    "gate_entropy.<task> and gate_entropy_of_mean.<task>), early_stop (epochs without a "
     "better watch metric; training ends with the best epoch's weights), watch (the metric early "
     "stopping follows, 'auc' by default: the first metric; 'logloss' and 'rmse' are minimised), "
     "seed, shuffle, on_step(progress) and on_epoch(progress) (return false "
-    "to stop), plot (a function(step, loss [, valid]), or true for rec.models.plot_hook: a live "
-    "figure of the loss and the validation AUC), progress (the bar; default true). Prints a "
+    "to stop), plot (a function(step, loss [, valid [, gates]]), or true for rec.models.plot_hook: "
+    "a live figure of the loss and the validation AUC or RMSE, and for moe, mmoe, cgc and ple "
+    "the gates' heatmap, tasks x experts averaged over the validation rows, each epoch), "
+    "progress (the bar; default true). Prints a "
     "progress bar per epoch (samples/s, loss, ETA). Ctrl-C stops between two steps with an "
     "error, the model keeping the last whole step; a NaN loss stops naming the step. While fit "
     "runs, its callbacks cannot close the model, the data or the optimizer, nor fit the model "

@@ -820,6 +820,7 @@ static void model_metatable(lua_State *L, int kind, int common)
             lua_pushcclosure(L, m_named_view, 1);
         }
         lua_setfield(L, -2, views[v]);
+        if (strcmp(views[v], "gates") == 0) luaL_setfuncs(L, rec_gate_methods, 0);
     }
     lua_setfield(L, -2, "__index");
     static const luaL_Reg meta[] = {
@@ -835,6 +836,10 @@ void rec_open_models(lua_State *L)
     int common = lua_gettop(L);
     luaL_newlib(L, view_methods); /* documented once, by value */
     rec_doc_fields(L, -1, "rec.Model", 1, view_docs);
+    lua_pop(L, 1);
+    lua_newtable(L); /* the gated kinds' summaries, documented once */
+    luaL_setfuncs(L, rec_gate_methods, 0);
+    rec_doc_fields(L, -1, "rec.Model", 1, rec_gate_docs);
     lua_pop(L, 1);
     for (int k = 0; k < RN_MODEL_N_KINDS; k++)
         model_metatable(L, k, common);

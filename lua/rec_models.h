@@ -12,7 +12,10 @@
 #ifndef REC_MODELS_LUA_H
 #define REC_MODELS_LUA_H
 
+#include <lauxlib.h>
 #include <lua.h>
+
+#include "host.h"
 
 #include "rec_engine.h"
 
@@ -87,6 +90,17 @@ extern const char rec_embeddings_example[];
 
 /* Pushes an evaluation {auc, logloss [, gauc]}. */
 void rec_push_eval(lua_State *L, const rn_metrics *e);
+
+/* ---- model_gates.c ---- */
+
+/* m:gate_mean and m:gate_entropy, which the gated kinds' metatables add
+ * (models.c), and their docstrings. */
+extern const luaL_Reg rec_gate_methods[];
+extern const rec_doc_entry rec_gate_docs[];
+
+/* Pushes st as {values = {{...}, ...} (tasks x experts), rows = {task names},
+ * cols = {expert labels}}: the options of a rec.plot.heatmap. */
+void rec_push_gate_mean(lua_State *L, const rn_model *m, const rn_gate_stats *st);
 
 /* ---- fit.c ---- */
 

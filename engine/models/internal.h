@@ -85,6 +85,8 @@ struct rn__kind {
     /* one logit per task into out->logit, out->extra, and out->view[] when out->want_views */
     int (*forward)(rn_model *m, rn_graph *g, const rn_samples *b, rn_heads *out);
     const char *const *views; /* names, NULL-terminated, or NULL */
+    /* the label of column j of the "gates" view ("e1", "own 1", "shared 1"), or NULL */
+    void (*gate_label)(const rn_model_config *c, int j, char *buf, size_t size);
     /* the paper's optimizers (NULL: Adam at lr on every parameter) */
     int (*optims)(rn_model *m, float lr, float l1, rn_optim **opts, int *n);
 };

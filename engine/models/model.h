@@ -271,6 +271,38 @@ int rn_model_view(rn_model *m, const char *name, const rn_samples *b, float *out
 const char *const *rn_model_views(const rn_model *m);
 const char *const *rn_model_kind_views(int kind);
 
+/* ---- the gates a teacher watches (gates.c) ---------------------------------------- */
+
+#define RN_GATE_MAX_WIDTH (2 * RN_MODEL_MAX_EXPERTS) /* cgc, ple: own + shared experts */
+
+/* The "gates" view (moe, mmoe, cgc, ple) summed up over the rows of a data
+ * set: each task's batch-mean gate and two entropies (natural log, nats):
+ *
+ *   entropy[k]         = mean over rows x of H(g_k(x)),  H(w) = -sum_i w_i log w_i
+ *   entropy_of_mean[k] = H(mean over rows x of g_k(x))
+ *
+ * Both lie in [0, log n]. A gate that puts all its weight on one expert for
+ * every row (collapse) has both near 0; a gate that routes each row sharply
+ * to a different expert has entropy near 0 but entropy_of_mean near log n;
+ * a gate that does not route at all (uniform) has both at log n. */
+typedef struct {
+    int n_tasks, n_experts;                              /* the view's T and n */
+    float mean[RN_MODEL_MAX_TASKS][RN_GATE_MAX_WIDTH];    /* batch-mean gate, [task][expert] */
+    double entropy[RN_MODEL_MAX_TASKS];                  /* mean per-row entropy */
+    double entropy_of_mean[RN_MODEL_MAX_TASKS];          /* entropy of the batch-mean gate */
+    double max_entropy;                                  /* log n: a uniform gate */
+    char expert[RN_GATE_MAX_WIDTH][16];                  /* column labels: "e1", "own 1", "shared 1" */
+} rn_gate_stats;
+
+/* Whether the model has the "gates" view. */
+int rn_model_has_gates(const rn_model *m);
+
+/* The gate statistics of data (every row, in inference mode, in batches of
+ * batch_size >= 1) into out. RN_EARG when the kind has no gates (naming the
+ * kinds that have) or data has no rows; the batch's check otherwise. */
+int rn_model_gate_stats(rn_model *m, const rn_samples *data, size_t batch_size,
+                        rn_gate_stats *out);
+
 /* The outputs of every row of data (n x n_tasks floats into out, row-major:
  * logits for BCE tasks, predictions for MSE tasks), in inference mode, in
  * batches of batch_size (>= 1). */

@@ -157,6 +157,15 @@ static int forward(rn_model *m, rn_graph *g, const rn_samples *b, rn_heads *out)
 
 static const char *const views[] = {"gates", NULL};
 
+/* The gates view's columns: the task's own experts, then the shared ones. */
+static void gate_label(const rn_model_config *c, int j, char *buf, size_t size)
+{
+    if (j < c->n_experts)
+        snprintf(buf, size, "own %d", j + 1);
+    else
+        snprintf(buf, size, "shared %d", j - c->n_experts + 1);
+}
+
 const rn__kind rn__cgc = {.name = "cgc",
                           .dense_alone = 1,
                           .max_tasks = RN_MODEL_MAX_TASKS,
@@ -165,7 +174,8 @@ const rn__kind rn__cgc = {.name = "cgc",
                           .check = rn__check_experts,
                           .build = build_cgc,
                           .forward = forward,
-                          .views = views};
+                          .views = views,
+                          .gate_label = gate_label};
 
 const rn__kind rn__ple = {.name = "ple",
                           .dense_alone = 1,
@@ -175,4 +185,5 @@ const rn__kind rn__ple = {.name = "ple",
                           .check = rn__check_experts,
                           .build = build_ple,
                           .forward = forward,
-                          .views = views};
+                          .views = views,
+                          .gate_label = gate_label};

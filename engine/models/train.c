@@ -29,7 +29,7 @@ rn_fit_config rn_fit_defaults(void)
 /* name.what, or what alone for a single-task model. */
 static int add_metric(rn_metrics *out, const rn_model *m, int k, const char *what, double v)
 {
-    char name[32];
+    char name[sizeof out->m[0].name];
     if (m->cfg.n_tasks == 1)
         snprintf(name, sizeof name, "%s", what);
     else
@@ -84,6 +84,26 @@ static int task_metrics(const rn_model *m, int k, const rn_samples *data, const 
     return rc;
 }
 
+/* The gated kinds' gate entropies per task (gates.c): "gate_entropy.<task>",
+ * the mean over rows of each row's gate entropy, and
+ * "gate_entropy_of_mean.<task>", the entropy of the batch-mean gate. */
+static int gate_metrics(rn_model *m, const rn_samples *data, size_t batch_size, rn_metrics *out)
+{
+    rn_gate_stats st;
+    int rc = rn_model_gate_stats(m, data, batch_size, &st);
+    for (int k = 0; rc == RN_OK && k < st.n_tasks; k++) {
+        char name[sizeof out->m[0].name];
+        snprintf(name, sizeof name, "gate_entropy.%s", m->cfg.task[k].name);
+        rc = rn_metrics_add(out, name, st.entropy[k]);
+    }
+    for (int k = 0; rc == RN_OK && k < st.n_tasks; k++) {
+        char name[sizeof out->m[0].name];
+        snprintf(name, sizeof name, "gate_entropy_of_mean.%s", m->cfg.task[k].name);
+        rc = rn_metrics_add(out, name, st.entropy_of_mean[k]);
+    }
+    return rc;
+}
+
 int rn_model_evaluate(rn_model *m, const rn_samples *data, size_t batch_size, rn_metrics *out)
 {
     memset(out, 0, sizeof *out);
@@ -96,6 +116,7 @@ int rn_model_evaluate(rn_model *m, const rn_samples *data, size_t batch_size, rn
     for (int k = 0; rc == RN_OK && k < m->cfg.n_tasks; k++)
         if (m->cfg.task[k].label >= 0) rc = task_metrics(m, k, data, z, out);
     rn_free(z);
+    if (rc == RN_OK && rn_model_has_gates(m)) rc = gate_metrics(m, data, batch_size, out);
     return rc;
 }
 

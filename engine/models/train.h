@@ -58,6 +58,9 @@ int rn_model_fit(rn_model *m, const rn_samples *data, rn_optim *const *opts, int
  * group AUC; for an MSE task RMSE. A single-task model's metrics are named
  * "auc", "logloss", "gauc", "rmse"; a multi-task model's "task.auc", ... A
  * task given another is scored on the rows where that task's label is 1.
+ * The gated kinds (moe, mmoe, cgc, ple) add, after the tasks' metrics,
+ * "gate_entropy.<task>" and "gate_entropy_of_mean.<task>" (rn_gate_stats), so
+ * each epoch of fit shows whether a gate collapses.
  * RN_EARG when a BCE task's rows hold one class only (AUC is undefined). */
 int rn_model_evaluate(rn_model *m, const rn_samples *data, size_t batch_size, rn_metrics *out);
 

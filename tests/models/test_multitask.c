@@ -142,6 +142,103 @@ static void test_gates_view(void)
     rn_model_free(m);
 }
 
+/* H(w) in nats, and softmax of three logits, in double: the hand computation. */
+static double entropy3(const double *w)
+{
+    double h = 0;
+    for (int i = 0; i < 3; i++)
+        h -= w[i] * log(w[i]);
+    return h;
+}
+
+static void softmax3(const double *z, double *w)
+{
+    double s = exp(z[0]) + exp(z[1]) + exp(z[2]);
+    for (int i = 0; i < 3; i++)
+        w[i] = exp(z[i]) / s;
+}
+
+/* Gates forced by hand: task y1's gate ignores x (bias log 1, log 2, log 3:
+ * weights 1/6, 2/6, 3/6 on every row); task y2's is uniform when x1 = 0 and
+ * near one-hot when x1 = 1 (weight 6 on expert 1). Its per-row entropy is
+ * the mean of log 3 and H(softmax(6, 0, 0)); its entropy of the mean is
+ * H of the mean of the two rows' weights. */
+static void test_gate_entropy(void)
+{
+    rn_model_config c = rn_model_defaults(RN_MODEL_MMOE);
+    c.n_fields = 0, c.n_dense = 2, c.n_experts = 3;
+    c.task[0].loss = c.task[1].loss = RN_LOSS_MSE;
+    rn_model *m = rn_model_new(&c);
+    CHECK(m != NULL);
+    rn_params *ps = rn_model_params(m);
+    rn_tensor *w0 = rn_params_find(ps, "gate.0.out.weight"), *b0 = rn_params_find(ps, "gate.0.out.bias");
+    rn_tensor *w1 = rn_params_find(ps, "gate.1.out.weight"), *b1 = rn_params_find(ps, "gate.1.out.bias");
+    CHECK(w0 != NULL && b0 != NULL && w1 != NULL && b1 != NULL && w1->n == 6);
+    for (int i = 0; i < 6; i++)
+        w0->data[i] = w1->data[i] = 0.0f;
+    for (int i = 0; i < 3; i++)
+        b0->data[i] = (float)log(i + 1.0), b1->data[i] = 0.0f;
+    w1->data[0] = 6.0f; /* x1 (row 0 of the in x n weight) pushes expert 1 */
+    rn_samples *b = rn_samples_new(2, 0, 2, 0, 2, 0);
+    b->dense[0] = 0.0f, b->dense[1] = 0.3f; /* x2 has no weight: any value */
+    b->dense[2] = 1.0f, b->dense[3] = -0.7f;
+    double p0[3] = {1.0 / 6, 2.0 / 6, 3.0 / 6}, u[3] = {1.0 / 3, 1.0 / 3, 1.0 / 3}, sharp[3];
+    softmax3((const double[]){6, 0, 0}, sharp);
+    double mean1[3];
+    for (int i = 0; i < 3; i++)
+        mean1[i] = (u[i] + sharp[i]) / 2;
+    double want_h[2] = {entropy3(p0), (log(3.0) + entropy3(sharp)) / 2};
+    double want_hm[2] = {entropy3(p0), entropy3(mean1)};
+    for (size_t bs = 1; bs <= 2; bs++) { /* one forward, or two summed */
+        rn_gate_stats st;
+        CHECK(rn_model_gate_stats(m, b, bs, &st) == RN_OK);
+        CHECK(st.n_tasks == 2 && st.n_experts == 3);
+        CHECK_NEAR(st.max_entropy, log(3.0), 1e-12);
+        for (int k = 0; k < 2; k++) {
+            CHECK_NEAR(st.entropy[k], want_h[k], 1e-6);
+            CHECK_NEAR(st.entropy_of_mean[k], want_hm[k], 1e-6);
+        }
+        for (int i = 0; i < 3; i++) {
+            CHECK_NEAR((double)st.mean[0][i], p0[i], 1e-6);
+            CHECK_NEAR((double)st.mean[1][i], mean1[i], 1e-6);
+        }
+        CHECK_STR(st.expert[2], "e3");
+    }
+    /* in the evaluation, after the tasks' metrics */
+    rn_metrics e;
+    CHECK(rn_model_evaluate(m, b, 2, &e) == RN_OK);
+    CHECK(e.n == 6 && strcmp(e.m[0].name, "y1.rmse") == 0);
+    const rn_metric *h1 = rn_metrics_find(&e, "gate_entropy.y2");
+    const rn_metric *hm1 = rn_metrics_find(&e, "gate_entropy_of_mean.y2");
+    CHECK(h1 != NULL && hm1 != NULL);
+    if (h1 != NULL && hm1 != NULL) {
+        CHECK_NEAR(h1->value, want_h[1], 1e-6);
+        CHECK_NEAR(hm1->value, want_hm[1], 1e-6);
+    }
+    rn_samples_free(b);
+    rn_model_free(m);
+    /* PLE's columns: the task's own experts, then the shared ones */
+    rn_model_config pc = small(RN_MODEL_PLE);
+    rn_model *p = rn_model_new(&pc);
+    rn_samples *pb = small_rows(p);
+    rn_gate_stats st;
+    CHECK(rn_model_gate_stats(p, pb, 4, &st) == RN_OK);
+    CHECK(st.n_experts == 5 && strcmp(st.expert[2], "own 3") == 0 && strcmp(st.expert[4], "shared 2") == 0);
+    for (int k = 0; k < 2; k++)
+        CHECK(st.entropy[k] > 0 && st.entropy[k] <= st.entropy_of_mean[k] + 1e-9 &&
+              st.entropy_of_mean[k] <= log(5.0) + 1e-9); /* H is concave: H(mean) >= mean H */
+    rn_samples_free(pb);
+    rn_model_free(p);
+    /* kinds without gates */
+    rn_model_config ec = small(RN_MODEL_SHARED_BOTTOM);
+    rn_model *sb = rn_model_new(&ec);
+    rn_samples *sbb = small_rows(sb);
+    CHECK(rn_model_gate_stats(sb, sbb, 4, &st) == RN_EARG);
+    CHECK_STR(rn_error(), "shared_bottom has no gates (moe, mmoe, cgc and ple have)");
+    rn_samples_free(sbb);
+    rn_model_free(sb);
+}
+
 /* CGC is PLE with one level: the same draws, the same predictions. */
 static void test_cgc_is_one_level_ple(void)
 {
@@ -409,6 +506,7 @@ int main(void)
 {
     RUN(test_experts_start_apart);
     RUN(test_gates_view);
+    RUN(test_gate_entropy);
     RUN(test_cgc_is_one_level_ple);
     RUN(test_esmm_config);
     RUN(test_label_columns);
