@@ -183,4 +183,34 @@ end""",
   return out
 end""",
     ],
+    "11-mmoe": [
+        # the gates counted with one weight per expert output (h) instead of per expert (n)
+        """function mmoe_weights(d, h, n, k)
+  return n * h * d, k * h * d
+end""",
+        # the mixture without the softmax: raw gate logits as weights
+        """function task_input(x, k)
+  local E = expert_outputs(x)
+  local g = linear(x, P["gate." .. (k - 1) .. ".out.weight"], P["gate." .. (k - 1) .. ".out.bias"])
+  local f = {}
+  for j = 1, #E[1] do
+    f[j] = 0
+    for i = 1, #E do f[j] = f[j] + g[i] * E[i][j] end
+  end
+  return f, g
+end""",
+    ],
+    "12-ple": [
+        # the shared experts first, then the task's own: not the gate's order
+        """function cgc_input(x, k)
+  local S = {}
+  for j = 0, 1 do S[#S + 1] = expert("level.0.expert.s." .. j, x) end
+  S[#S + 1] = expert("level.0.expert." .. (k - 1) .. ".0", x)
+  local w, g = gate_weights(k, x), {0, 0, 0}
+  for i = 1, #S do
+    for d = 1, 3 do g[d] = g[d] + w[i] * S[i][d] end
+  end
+  return g
+end""",
+    ],
 }
