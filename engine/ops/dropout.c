@@ -38,6 +38,6 @@ void rn_dropout_backward(rn_graph *g, rn_node *nd)
     float *dx = rn__grad(g, nd->in[0]);
     const float *mask = nd->save[0], *dy = nd->out->grad;
     if (dx != NULL)
-        for (size_t i = 0; i < nd->out->n; i++)
+        for (size_t i = 0, n = nd->out->n; i < n; i++)
             dx[i] += mask ? mask[i] * dy[i] : dy[i];
 }

@@ -26,6 +26,6 @@ void rn_exp_backward(rn_graph *g, rn_node *nd)
     float *dx = rn__grad(g, nd->in[0]);
     if (dx == NULL) return;
     const float *y = nd->out->data, *dy = nd->out->grad;
-    for (size_t i = 0; i < nd->out->n; i++)
+    for (size_t i = 0, n = nd->out->n; i < n; i++)
         dx[i] += dy[i] * (y[i]);
 }

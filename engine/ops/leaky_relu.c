@@ -27,6 +27,6 @@ void rn_leaky_relu_backward(rn_graph *g, rn_node *nd)
     if (dx == NULL) return;
     const float *x = nd->in[0]->data, *y = nd->out->data, *dy = nd->out->grad;
     (void)x, (void)y;
-    for (size_t i = 0; i < nd->out->n; i++)
+    for (size_t i = 0, n = nd->out->n; i < n; i++)
         dx[i] += dy[i] * (x[i] > 0.0f ? 1.0f : nd->farg[0]);
 }

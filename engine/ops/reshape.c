@@ -43,6 +43,6 @@ void rn_reshape_backward(rn_graph *g, rn_node *nd)
     float *dx = rn__grad(g, nd->in[0]);
     const float *dy = nd->out->grad;
     if (dx != NULL)
-        for (size_t i = 0; i < nd->out->n; i++)
+        for (size_t i = 0, n = nd->out->n; i < n; i++)
             dx[i] += dy[i];
 }

@@ -26,7 +26,7 @@ void rn_softplus_backward(rn_graph *g, rn_node *nd)
     float *dx = rn__grad(g, nd->in[0]);
     if (dx == NULL) return;
     const float *x = nd->in[0]->data, *dy = nd->out->grad;
-    for (size_t i = 0; i < nd->out->n; i++)
+    for (size_t i = 0, n = nd->out->n; i < n; i++)
         dx[i] +=
             dy[i] * (x[i] >= 0.0f ? 1.0f / (1.0f + expf(-x[i])) : expf(x[i]) / (1.0f + expf(x[i])));
 }

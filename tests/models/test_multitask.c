@@ -377,24 +377,31 @@ static void test_save_load_round_trip(void)
 
 /* ---- the MMoE paper's synthetic benchmark ------------------------------------------------ */
 
+/* The p experiment (Ma et al., KDD 2018, section 4.3 and Fig. 4): two
+ * regression tasks whose weight vectors have cosine p, on the paper's 100
+ * inputs; Shared-Bottom and MMoE with equal widths (a bottom of 128 units
+ * against 8 experts of 16: the paper's equal budgets), the same towers,
+ * optimizer and rows. */
+enum { P_DIM = 100, P_BOTTOM = 128, P_EXPERTS = 8, P_WIDTH = 16, P_TOWER = 8, P_EPOCHS = 10 };
+enum { P_SEEDS = 3 };
+
 static rn_model_config regression_config(int kind, const rn_data_map *map)
 {
     rn_model_config c = rn_model_defaults(kind);
     rn_data_map_config(map, &c);
     c.task[0].loss = c.task[1].loss = RN_LOSS_MSE;
-    c.n_tower_hidden = 1, c.tower_hidden[0] = 8;
+    c.n_tower_hidden = 1, c.tower_hidden[0] = P_TOWER;
     c.n_expert_hidden = 1;
-    c.expert_hidden[0] = 16;
-    c.n_experts = 8;
+    c.expert_hidden[0] = kind == RN_MODEL_SHARED_BOTTOM ? P_BOTTOM : P_WIDTH;
+    c.n_experts = P_EXPERTS;
     return c;
 }
 
-/* Mean test RMSE over the two tasks of kind on the data of correlation p. */
-static double task_rmse(int kind, float p, uint64_t seed, int bottom)
+/* Mean test MSE over the two tasks of kind on the data of correlation p. */
+static double task_mse(int kind, float p, uint64_t seed)
 {
-    int epochs = 20;
     rn_synth_multitask_config sc = rn_synth_multitask_defaults();
-    sc.rows = 12000, sc.correlation = p, sc.seed = seed;
+    sc.rows = 12000, sc.correlation = p, sc.seed = seed, sc.dim = P_DIM;
     rn_dataset *ds = rn_synth_multitask(&sc);
     rn_data_map map;
     double r = NAN;
@@ -405,13 +412,14 @@ static double task_rmse(int kind, float p, uint64_t seed, int bottom)
     }
     rn_samples *tr = rows_of(ds, &map, 0, 10000), *te = rows_of(ds, &map, 10000, 2000);
     rn_model_config c = regression_config(kind, &map);
-    if (kind == RN_MODEL_SHARED_BOTTOM) c.expert_hidden[0] = bottom;
     c.seed = seed;
     rn_model *m = rn_model_new(&c);
     rn_metrics e;
-    if (m != NULL && tr != NULL && te != NULL && train(m, tr, epochs, 0.005f, 128) == RN_OK &&
-        rn_model_evaluate(m, te, 1024, &e) == RN_OK)
-        r = (rn_metrics_find(&e, "y1.rmse")->value + rn_metrics_find(&e, "y2.rmse")->value) / 2;
+    if (m != NULL && tr != NULL && te != NULL && train(m, tr, P_EPOCHS, 0.005f, 128) == RN_OK &&
+        rn_model_evaluate(m, te, 1024, &e) == RN_OK) {
+        double a = rn_metrics_find(&e, "y1.rmse")->value, b = rn_metrics_find(&e, "y2.rmse")->value;
+        r = (a * a + b * b) / 2;
+    }
     rn_model_free(m);
     rn_samples_free(tr);
     rn_samples_free(te);
@@ -419,25 +427,36 @@ static double task_rmse(int kind, float p, uint64_t seed, int bottom)
     return r;
 }
 
+/* What holds of the paper's finding, over seeds: MMoE beats Shared-Bottom
+ * at every correlation (the paper's Fig. 4), by a wide margin on average and
+ * in nearly every seed (17 of 18 runs over seeds 1-6). That its advantage
+ * GROWS as p falls does not hold robustly here: averaged over seeds 1-3 it
+ * is 0.066, 0.043, 0.104 at p = 1, 0.5, 0; over seeds 4-6 0.071, 0.055,
+ * 0.034; with other budgets (16 inputs, 4 experts of 4 units against 16)
+ * it grows over seeds 1-6 and not over seeds 7-12. The table is printed so
+ * that the numbers stay in view. */
 static void test_mmoe_vs_shared_bottom(void)
 {
     const float ps[3] = {1.0f, 0.5f, 0.0f};
-    double adv[3];
-    int bottom = 128, seeds = 3; /* 8 experts x 16 units against a bottom of 128: equal widths */
+    double sb[3] = {0}, mm[3] = {0};
+    int wins = 0;
     for (int i = 0; i < 3; i++) {
-        double sb = 0, mm = 0;
-        for (int s = 0; s < seeds; s++) {
-            double a = task_rmse(RN_MODEL_SHARED_BOTTOM, ps[i], 1 + (uint64_t)s, bottom);
-            double b = task_rmse(RN_MODEL_MMOE, ps[i], 1 + (uint64_t)s, bottom);
-            printf("  p %.1f seed %d: shared_bottom %.4f mmoe %.4f\n", (double)ps[i], s + 1, a, b);
-            sb += a / seeds, mm += b / seeds;
+        for (int s = 0; s < P_SEEDS; s++) {
+            double a = task_mse(RN_MODEL_SHARED_BOTTOM, ps[i], 1 + (uint64_t)s);
+            double b = task_mse(RN_MODEL_MMOE, ps[i], 1 + (uint64_t)s);
+            printf("  p %.1f seed %d: test MSE shared_bottom %.4f mmoe %.4f\n", (double)ps[i], s + 1,
+                   a, b);
+            sb[i] += a / P_SEEDS, mm[i] += b / P_SEEDS;
+            wins += b < a;
         }
-        adv[i] = sb - mm;
-        printf("p %.1f: test RMSE shared_bottom %.4f, mmoe %.4f, advantage %.4f\n",
-               (double)ps[i], sb, mm, adv[i]);
     }
+    printf("p    shared_bottom  mmoe    advantage (mean test MSE over %d seeds)\n", P_SEEDS);
     for (int i = 0; i < 3; i++)
-        CHECK(adv[i] > 0.005);
+        printf("%.1f  %.4f         %.4f  %+.4f\n", (double)ps[i], sb[i], mm[i], sb[i] - mm[i]);
+    printf("mmoe wins %d of %d runs\n", wins, 3 * P_SEEDS);
+    CHECK(wins >= 3 * P_SEEDS - 2);
+    for (int i = 0; i < 3; i++)
+        CHECK(sb[i] - mm[i] > 0.01 && mm[i] < 0.85 * sb[i]);
 }
 
 /* ---- ESMM on the funnel -------------------------------------------------------------------- */
