@@ -14,6 +14,7 @@
 #include "error.h"
 #include "metrics.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -21,16 +22,22 @@
 
 /* ---- arguments -------------------------------------------------------------------- */
 
-/* A float array from argument i: a tensor's data (borrowed) or a Lua array
- * copied into a userdata pushed on the stack (collected with it). */
-static const float *check_floats(lua_State *L, int i, const char *what, size_t *n)
+/* A float array from stack slot i (argument arg, named in errors): a tensor's
+ * data (borrowed) or a Lua array copied into a userdata pushed on the stack
+ * (collected with it). */
+static const float *floats_at(lua_State *L, int i, int arg, const char *what, size_t *n)
 {
     if (lua_type(L, i) == LUA_TUSERDATA) {
         rn_tensor *t = rec_check_tensor(L, i);
         *n = t->n;
         return t->data;
     }
-    if (lua_type(L, i) != LUA_TTABLE) luaL_typeerror(L, i, "a table of numbers or a rec.Tensor");
+    if (lua_type(L, i) != LUA_TTABLE) {
+        if (i == arg) luaL_typeerror(L, i, "a table of numbers or a rec.Tensor");
+        luaL_argerror(L, arg,
+                      lua_pushfstring(L, "%s is %s: expected a table of numbers or a rec.Tensor",
+                                      what, luaL_typename(L, i)));
+    }
     size_t len = (size_t)lua_rawlen(L, i);
     float *v = lua_newuserdatauv(L, (len ? len : 1) * sizeof *v, 0);
     for (size_t k = 0; k < len; k++) {
@@ -38,7 +45,7 @@ static const float *check_floats(lua_State *L, int i, const char *what, size_t *
         int ok;
         lua_Number x = lua_tonumberx(L, -1, &ok);
         if (!ok || lua_type(L, -1) != LUA_TNUMBER)
-            luaL_argerror(L, i,
+            luaL_argerror(L, arg,
                           lua_pushfstring(L, "%s[%d] is %s: expected a number", what, (int)k + 1,
                                           luaL_typename(L, -1)));
         v[k] = (float)x;
@@ -46,6 +53,11 @@ static const float *check_floats(lua_State *L, int i, const char *what, size_t *
     }
     *n = len;
     return v;
+}
+
+static const float *check_floats(lua_State *L, int i, const char *what, size_t *n)
+{
+    return floats_at(L, i, i, what, n);
 }
 
 static void same_length(lua_State *L, const char *fn, const char *a, size_t na, const char *b,
@@ -71,11 +83,12 @@ static int l_auc(lua_State *L)
 
 /* Group ids: any numbers or strings, numbered densely in order of first
  * appearance (so 7, 7.0 and "7" are two groups: 7 and "7"). */
-static const int64_t *check_groups(lua_State *L, int i, size_t n)
+static const int64_t *check_groups(lua_State *L, int i, size_t n, const char *fn,
+                                   const char *what)
 {
     luaL_checktype(L, i, LUA_TTABLE);
     if ((size_t)lua_rawlen(L, i) != n)
-        luaL_error(L, "gauc: labels has %d entries but groups has %d", (int)n,
+        luaL_error(L, "%s: labels has %d entries but %s has %d", fn, (int)n, what,
                    (int)lua_rawlen(L, i));
     int64_t *g = lua_newuserdatauv(L, (n ? n : 1) * sizeof *g, 0);
     lua_newtable(L); /* value -> dense id */
@@ -85,10 +98,10 @@ static const int64_t *check_groups(lua_State *L, int i, size_t n)
         int t = lua_rawgeti(L, i, (lua_Integer)k + 1);
         if (t != LUA_TNUMBER && t != LUA_TSTRING)
             luaL_argerror(L, i,
-                          lua_pushfstring(L, "groups[%d] is %s: expected a number or a string",
+                          lua_pushfstring(L, "%s[%d] is %s: expected a number or a string", what,
                                           (int)k + 1, luaL_typename(L, -1)));
         if (t == LUA_TNUMBER && lua_tonumber(L, -1) != lua_tonumber(L, -1))
-            luaL_argerror(L, i, lua_pushfstring(L, "groups[%d] is NaN", (int)k + 1));
+            luaL_argerror(L, i, lua_pushfstring(L, "%s[%d] is NaN", what, (int)k + 1));
         lua_pushvalue(L, -1);
         if (lua_rawget(L, ids) == LUA_TNIL) {
             lua_pop(L, 1);
@@ -104,6 +117,20 @@ static const int64_t *check_groups(lua_State *L, int i, size_t n)
     return g;
 }
 
+/* Pushes {groups =, used =, rows =, weighted =} of one group AUC. */
+static void push_gauc_info(lua_State *L, const rn_gauc_result *r, int weighted)
+{
+    lua_createtable(L, 0, 4);
+    lua_pushinteger(L, (lua_Integer)r->n_groups);
+    lua_setfield(L, -2, "groups");
+    lua_pushinteger(L, (lua_Integer)r->n_used);
+    lua_setfield(L, -2, "used");
+    lua_pushinteger(L, (lua_Integer)r->n_rows_used);
+    lua_setfield(L, -2, "rows");
+    lua_pushboolean(L, weighted);
+    lua_setfield(L, -2, "weighted");
+}
+
 static int l_gauc(lua_State *L)
 {
     static const char *const known[] = {"weighted", NULL};
@@ -115,19 +142,149 @@ static int l_gauc(lua_State *L)
     const float *y = check_floats(L, 1, "labels", &ny);
     const float *s = check_floats(L, 2, "scores", &ns);
     same_length(L, "gauc", "labels", ny, "scores", ns);
-    const int64_t *g = check_groups(L, 3, ny);
+    const int64_t *g = check_groups(L, 3, ny, "gauc", "groups");
     rn_gauc_result r;
     if (rn_gauc(y, s, g, ny, weighted, &r) != RN_OK) return rec_engine_error(L);
     lua_pushnumber(L, r.value);
-    lua_createtable(L, 0, 4);
-    lua_pushinteger(L, (lua_Integer)r.n_groups);
-    lua_setfield(L, -2, "groups");
-    lua_pushinteger(L, (lua_Integer)r.n_used);
-    lua_setfield(L, -2, "used");
-    lua_pushinteger(L, (lua_Integer)r.n_rows_used);
-    lua_setfield(L, -2, "rows");
-    lua_pushboolean(L, weighted);
-    lua_setfield(L, -2, "weighted");
+    push_gauc_info(L, &r, weighted);
+    return 2;
+}
+
+/* rn_gauc's message, named after the Lua function fn (and an action, if any)
+ * instead of the engine's "gauc: ". */
+static int gauc_error(lua_State *L, const char *fn, const char *action)
+{
+    const char *msg = rn_error();
+    if (strncmp(msg, "gauc: ", 6) == 0) msg += 6;
+    if (action) return luaL_error(L, "%s: action '%s': %s", fn, action, msg);
+    return luaL_error(L, "%s: %s", fn, msg);
+}
+
+/* rec.metrics.uauc(labels, scores, users [, {weighted = false}]): gauc under
+ * the name the WeChat challenge uses, its errors naming uauc and users. */
+static int l_uauc(lua_State *L)
+{
+    static const char *const known[] = {"weighted", NULL};
+    lua_settop(L, 4);
+    rec_check_options(L, 4, "uauc", known);
+    int weighted = rec_opt_bool(L, 4, "weighted", 0);
+    size_t ny, ns;
+    const float *y = check_floats(L, 1, "labels", &ny);
+    const float *s = check_floats(L, 2, "scores", &ns);
+    same_length(L, "uauc", "labels", ny, "scores", ns);
+    const int64_t *g = check_groups(L, 3, ny, "uauc", "users");
+    rn_gauc_result r;
+    if (rn_gauc(y, s, g, ny, weighted, &r) != RN_OK) return gauc_error(L, "uauc", NULL);
+    lua_pushnumber(L, r.value);
+    push_gauc_info(L, &r, weighted);
+    return 2;
+}
+
+/* The action names of a weights table {name = w > 0}, sorted (so results and
+ * errors do not depend on the table's order); borrowed from the table. */
+static const char **action_names(lua_State *L, int arg, size_t *n)
+{
+    size_t count = 0;
+    lua_pushnil(L);
+    while (lua_next(L, arg)) {
+        if (lua_type(L, -2) != LUA_TSTRING)
+            luaL_argerror(L, arg,
+                          lua_pushfstring(L, "weights' keys are action names, got a %s key",
+                                          luaL_typename(L, -2)));
+        int ok;
+        double w = lua_tonumberx(L, -1, &ok);
+        if (!ok || lua_type(L, -1) != LUA_TNUMBER || !(w > 0) || w == HUGE_VAL)
+            luaL_argerror(L, arg,
+                          lua_pushfstring(L, "weights.%s is %s: expected a positive number",
+                                          lua_tostring(L, -2),
+                                          lua_type(L, -1) == LUA_TNUMBER ? lua_tostring(L, -1)
+                                                                         : luaL_typename(L, -1)));
+        lua_pop(L, 1);
+        count++;
+    }
+    if (count == 0) luaL_argerror(L, arg, "weights is empty: give {action = weight, ...}");
+    const char **names = lua_newuserdatauv(L, count * sizeof *names, 0);
+    size_t k = 0;
+    lua_pushnil(L);
+    while (lua_next(L, arg)) {
+        const char *name = lua_tostring(L, -2);
+        size_t j = k++;
+        while (j > 0 && strcmp(names[j - 1], name) > 0) { /* insertion sort: a handful */
+            names[j] = names[j - 1];
+            j--;
+        }
+        names[j] = name;
+        lua_pop(L, 1);
+    }
+    *n = count;
+    return names;
+}
+
+/* rec.metrics.weighted_uauc(labels, scores, users, weights [, {weighted}]):
+ * the uAUC of each action, then sum_k w_k uAUC_k / sum_k w_k. */
+static int l_weighted_uauc(lua_State *L)
+{
+    static const char *const fn = "weighted_uauc";
+    static const char *const known[] = {"weighted", NULL};
+    lua_settop(L, 5);
+    rec_check_options(L, 5, fn, known);
+    int weighted = rec_opt_bool(L, 5, "weighted", 0);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    luaL_checktype(L, 4, LUA_TTABLE);
+    size_t n_actions;
+    const char **names = action_names(L, 4, &n_actions);
+    /* every labelled action needs a weight: a forgotten one would silently drop out */
+    lua_pushnil(L);
+    while (lua_next(L, 1)) {
+        lua_pop(L, 1);
+        if (lua_type(L, -1) != LUA_TSTRING)
+            luaL_argerror(L, 1, "labels' keys are action names: {like = {0, 1, ...}, ...}");
+        lua_pushvalue(L, -1);
+        if (lua_rawget(L, 4) == LUA_TNIL)
+            luaL_error(L, "%s: labels has action '%s' but weights has no weight for it", fn,
+                       lua_tostring(L, -2));
+        lua_pop(L, 1);
+    }
+    luaL_checktype(L, 3, LUA_TTABLE);
+    size_t n_rows = (size_t)lua_rawlen(L, 3);
+    const int64_t *g = check_groups(L, 3, n_rows, fn, "users"); /* on the stack below per */
+    lua_createtable(L, 0, (int)n_actions); /* per-action results */
+    int per = lua_gettop(L);
+    double sum = 0, sum_w = 0;
+    for (size_t a = 0; a < n_actions; a++) {
+        int top = lua_gettop(L);
+        const char *name = names[a];
+        if (lua_getfield(L, 1, name) == LUA_TNIL)
+            luaL_error(L, "%s: weights has action '%s' but labels has no column for it", fn, name);
+        const char *lw = lua_pushfstring(L, "labels.%s", name);
+        size_t ny, ns;
+        const float *y = floats_at(L, top + 1, 1, lw, &ny);
+        if (lua_getfield(L, 2, name) == LUA_TNIL)
+            luaL_error(L, "%s: weights has action '%s' but scores has no column for it", fn, name);
+        const char *sw = lua_pushfstring(L, "scores.%s", name);
+        const float *s = floats_at(L, lua_gettop(L) - 1, 2, sw, &ns);
+        if (ny != n_rows)
+            luaL_error(L, "%s: labels.%s has %d entries but users has %d", fn, name, (int)ny,
+                       (int)n_rows);
+        same_length(L, fn, lw, ny, sw, ns);
+        rn_gauc_result r;
+        if (rn_gauc(y, s, g, ny, weighted, &r) != RN_OK) gauc_error(L, fn, name);
+        lua_getfield(L, 4, name);
+        double w = lua_tonumber(L, -1);
+        lua_pop(L, 1);
+        sum += w * r.value;
+        sum_w += w;
+        push_gauc_info(L, &r, weighted);
+        lua_pushnumber(L, r.value);
+        lua_setfield(L, -2, "uauc");
+        lua_pushnumber(L, w);
+        lua_setfield(L, -2, "weight");
+        lua_setfield(L, per, name);
+        lua_settop(L, top);
+    }
+    lua_pushnumber(L, sum / sum_w);
+    lua_pushvalue(L, per);
     return 2;
 }
 
@@ -346,6 +503,8 @@ void rec_open_metrics(lua_State *L)
 {
     static const luaL_Reg fns[] = {{"auc", l_auc},
                                    {"gauc", l_gauc},
+                                   {"uauc", l_uauc},
+                                   {"weighted_uauc", l_weighted_uauc},
                                    {"logloss", l_logloss},
                                    {"rmse", l_rmse},
                                    {"accuracy", l_accuracy},
@@ -356,7 +515,7 @@ void rec_open_metrics(lua_State *L)
                                    {NULL, NULL}};
     luaL_newlib(L, fns);
     rec_doc_set(L, -1, "rec.metrics",
-                "Evaluation metrics: AUC, group AUC, logloss, RMSE, accuracy and the ranking "
+                "Evaluation metrics: AUC, group AUC (gauc, uauc, weighted_uauc), logloss, RMSE, accuracy and the ranking "
                 "metrics recall@K, hit rate@K, NDCG@K and MRR. Scores and labels are Lua arrays "
                 "or rec.Tensor values; help(rec.metrics.auc) and the others say more.",
                 "print(rec.metrics.auc({0, 1, 1}, {0.2, 0.9, 0.4}))");
@@ -377,6 +536,30 @@ void rec_open_metrics(lua_State *L)
          "local v, info = rec.metrics.gauc({1, 0, 0, 1, 1}, {0.9, 0.5, 0.2, 0.3, 0.7},\n"
          "                                 {\"ann\", \"ann\", \"bob\", \"bob\", \"cy\"})\n"
          "print(v, info.used, info.groups)  --> 1.0  2  3"},
+        {"uauc",
+         "rec.metrics.uauc(labels, scores, users [, {weighted = false}]) is user AUC as the "
+         "WeChat Big Data Challenge 2021 (the notes' WeChat Channels case) scores it: the AUC "
+         "of each user's rows, then their plain mean, every user counting the same (not "
+         "weighted by impressions). Users whose rows are all of one class have no AUC and are "
+         "skipped. The same number as gauc; weighted = true gives DIN's impression-weighted "
+         "gAUC instead. Returns the value and {groups =, used =, rows =, weighted =}.",
+         "local v, info = rec.metrics.uauc({1, 0, 1, 0, 1}, {0.8, 0.3, 0.4, 0.6, 0.9},\n"
+         "                                 {'ann', 'ann', 'bob', 'bob', 'cy'})\n"
+         "print(v, info.used)  --> 0.5  2  (ann 1, bob 0; cy has one class)"},
+        {"weighted_uauc",
+         "rec.metrics.weighted_uauc(labels, scores, users, weights [, {weighted = false}]) "
+         "scores several actions at once, as the WeChat challenge does: the uAUC of each "
+         "action, then sum_k w_k uAUC_k / sum_k w_k. labels and scores map each action to its "
+         "column ({like = {...}, forward = {...}}), users holds one id per row, weights maps "
+         "each action to a positive weight: the preliminary round used read_comment 4, like 3, "
+         "click_avatar 2, forward 1; the final added favorite, comment and follow at 1 each "
+         "(4:3:2:1:1:1:1). Returns the score and a table per action {uauc =, weight =, used =, "
+         "groups =, rows =}.",
+         "local users = {1, 1, 2, 2}\n"
+         "local labels = {like = {1, 0, 0, 1}, forward = {0, 1, 1, 0}}\n"
+         "local scores = {like = {0.9, 0.1, 0.2, 0.7}, forward = {0.5, 0.4, 0.3, 0.6}}\n"
+         "local v, per = rec.metrics.weighted_uauc(labels, scores, users, {like = 3, forward = 1})\n"
+         "print(v, per.like.uauc, per.forward.uauc)  --> 0.75  1  0"},
         {"logloss",
          "rec.metrics.logloss(labels, probs [, {eps = 1e-15, logits = false}]) is the mean "
          "binary cross-entropy -(y log p + (1 - y) log(1 - p)), with p clipped to [eps, 1 - "

@@ -31,4 +31,7 @@ void rec_open_plot_notebook(lua_State *L);
  * after rec.models and rec.plot. */
 void rec_open_models_plot(lua_State *L);
 
+/* rec.fusion: multi-objective score fusion, additive and product (lua/fusion.c). */
+void rec_open_fusion(lua_State *L);
+
 #endif

@@ -146,4 +146,71 @@ end""",
   return out
 end""",
     ],
+    "10-esmm": [
+        # the raw purchase flag as the CTCVR label (counts purchases made without a click)
+        """function labels_from_log(click, buy)
+  local ctr_label, ctcvr_label = {}, {}
+  for r = 1, #click do ctr_label[r], ctcvr_label[r] = click[r], buy[r] end
+  return ctr_label, ctcvr_label
+end""",
+        # the CTCVR term compared with pCVR alone instead of pCTR x pCVR
+        """function esmm_loss(y, yz, pctr, pcvr)
+  local function l(t, p) return -(t * math.log(p) + (1 - t) * math.log(1 - p)) end
+  local total = 0
+  for i = 1, #y do total = total + l(y[i], pctr[i]) + l(yz[i], pcvr[i]) end
+  return total / #y
+end""",
+    ],
+    "13-fusion": [
+        # every objective of scores summed, a missing weight taken as 1
+        """function additive(scores, weights)
+  local out = {}
+  for k, col in pairs(scores) do
+    for i = 1, #col do out[i] = (out[i] or 0) + (weights[k] or 1) * col[i] end
+  end
+  return out
+end""",
+        # the exponent used as a factor, as in the notes' (w1 f(t1)) x ... formula
+        """function product(scores, exponents)
+  local out = {}
+  local n
+  for k in pairs(exponents) do n = #scores[k] end
+  for i = 1, n do
+    local s = 1
+    for k, a in pairs(exponents) do s = s * a * scores[k][i] end
+    out[i] = s
+  end
+  return out
+end""",
+    ],
+    "11-mmoe": [
+        # the gates counted with one weight per expert output (h) instead of per expert (n)
+        """function mmoe_weights(d, h, n, k)
+  return n * h * d, k * h * d
+end""",
+        # the mixture without the softmax: raw gate logits as weights
+        """function task_input(x, k)
+  local E = expert_outputs(x)
+  local g = linear(x, P["gate." .. (k - 1) .. ".out.weight"], P["gate." .. (k - 1) .. ".out.bias"])
+  local f = {}
+  for j = 1, #E[1] do
+    f[j] = 0
+    for i = 1, #E do f[j] = f[j] + g[i] * E[i][j] end
+  end
+  return f, g
+end""",
+    ],
+    "12-ple": [
+        # the shared experts first, then the task's own: not the gate's order
+        """function cgc_input(x, k)
+  local S = {}
+  for j = 0, 1 do S[#S + 1] = expert("level.0.expert.s." .. j, x) end
+  S[#S + 1] = expert("level.0.expert." .. (k - 1) .. ".0", x)
+  local w, g = gate_weights(k, x), {0, 0, 0}
+  for i = 1, #S do
+    for d = 1, 3 do g[d] = g[d] + w[i] * S[i][d] end
+  end
+  return g
+end""",
+    ],
 }

@@ -101,6 +101,73 @@ T.cases {
           "bad argument #2 to 'mrr' (relevant[1] is string: expected a list of item ids, a set "
           .. "{[id] = true} or one id)", "relevant type")
   end},
+  {"uauc: WeChat's per-user mean, users with one class skipped", function()
+    -- ann: 1 (0.8 > 0.3); bob: 0 (0.4 < 0.6); cy: one class, skipped; dan: a tie, 0.5
+    local y = {1, 0, 1, 0, 1, 1, 0}
+    local s = {0.8, 0.3, 0.4, 0.6, 0.9, 0.5, 0.5}
+    local u = {"ann", "ann", "bob", "bob", "cy", "dan", "dan"}
+    local v, info = M.uauc(y, s, u)
+    T.eq(v, 0.5, "(1 + 0 + 0.5) / 3")
+    T.eq(info, {groups = 4, used = 3, rows = 6, weighted = false}, "info")
+    -- user 1: AUC 1 over 2 rows; user 2: 0.5 over 3 rows
+    local y2, s2, u2 = {1, 0, 1, 0, 1}, {0.9, 0.1, 0.1, 0.15, 0.2}, {1, 1, 2, 2, 2}
+    T.near(M.uauc(y2, s2, u2), 0.75, 1e-15, "every user counts the same")
+    T.near(M.uauc(y2, s2, u2, {weighted = true}), (2 * 1 + 3 * 0.5) / 5, 1e-15,
+           "impression-weighted on request")
+    T.eq(M.uauc(y, s, u), (M.gauc(y, s, u)), "the same number as gauc")
+    T.err(function() M.uauc({1, 1}, {0.2, 0.3}, {1, 2}) end,
+          "uauc: no group has both classes (2 groups, 2 rows)", "no usable user")
+    T.err(function() M.uauc({1, 0}, {0.2, 0.3}, {1}) end,
+          "uauc: labels has 2 entries but users has 1", "lengths")
+    T.err(function() M.uauc({1, 0}, {0.2, 0.3}, {1, {}}) end,
+          "bad argument #3 to 'uauc' (users[2] is table: expected a number or a string)",
+          "user type")
+  end},
+  {"weighted_uauc: sum_k w_k uAUC_k / sum_k w_k", function()
+    local users = {1, 1, 2, 2, 3, 3}
+    local labels = {like = {1, 0, 0, 1, 1, 1}, forward = {0, 1, 1, 0, 0, 1}}
+    local scores = {like = {0.9, 0.1, 0.2, 0.7, 0.5, 0.5}, forward = {0.5, 0.4, 0.3, 0.6, 0.1, 0.2}}
+    -- like: users 1 and 2 (1, 1), user 3 one class -> 1; forward: 0, 0, 1 -> 1/3
+    local v, per = M.weighted_uauc(labels, scores, users, {like = 3, forward = 1})
+    T.near(v, (3 * 1 + 1 / 3) / 4, 1e-15, "3:1")
+    T.eq(per.like, {uauc = 1, weight = 3, groups = 3, used = 2, rows = 4, weighted = false},
+         "like")
+    T.near(per.forward.uauc, 1 / 3, 1e-15, "forward")
+    T.eq(per.forward.used, 3, "forward uses every user")
+    T.near(M.weighted_uauc(labels, scores, users, {like = 1, forward = 1}), (1 + 1 / 3) / 2,
+           1e-15, "equal weights: the mean")
+    T.near(M.weighted_uauc(labels, scores, users, {like = 6, forward = 2}), v, 1e-15,
+           "only the ratio of the weights counts")
+    local t = M.weighted_uauc({like = rec.tensor(labels.like), forward = labels.forward},
+                              {like = rec.tensor(scores.like), forward = scores.forward}, users,
+                              {like = 3, forward = 1})
+    T.near(t, v, 1e-15, "tensors as columns")
+    T.err(function() M.weighted_uauc(labels, scores, users, {like = 3}) end,
+          "weighted_uauc: labels has action 'forward' but weights has no weight for it",
+          "a forgotten weight")
+    T.err(function() M.weighted_uauc(labels, scores, users, {like = 3, forward = 1, share = 1}) end,
+          "weighted_uauc: weights has action 'share' but labels has no column for it", "no labels")
+    T.err(function() M.weighted_uauc(labels, {like = scores.like}, users, {like = 3, forward = 1}) end,
+          "weighted_uauc: weights has action 'forward' but scores has no column for it", "no scores")
+    T.err(function() M.weighted_uauc(labels, scores, users, {like = 0, forward = 1}) end,
+          "bad argument #4 to 'weighted_uauc' (weights.like is 0: expected a positive number)",
+          "a zero weight")
+    T.err(function() M.weighted_uauc(labels, scores, users, {}) end,
+          "bad argument #4 to 'weighted_uauc' (weights is empty: give {action = weight, ...})",
+          "no weights")
+    T.err(function() M.weighted_uauc(labels, scores, {1, 1, 2}, {like = 3, forward = 1}) end,
+          "weighted_uauc: labels.forward has 6 entries but users has 3", "users' length")
+    T.err(function() M.weighted_uauc(labels, {like = {1, 2, 3, 4, 5, "x"}, forward = scores.forward},
+                                     users, {like = 3, forward = 1}) end,
+          "bad argument #2 to 'weighted_uauc' (scores.like[6] is string: expected a number)",
+          "a bad score")
+    T.err(function() M.weighted_uauc({like = {1, 1, 1, 1, 1, 1}, forward = labels.forward}, scores,
+                                     users, {like = 3, forward = 1}) end,
+          "weighted_uauc: action 'like': no group has both classes (3 groups, 6 rows)",
+          "an action no user can score")
+    T.err(function() M.weighted_uauc({labels.like}, scores, users, {like = 1}) end,
+          "bad argument #1 to 'weighted_uauc' (labels' keys are action names", "a list of columns")
+  end},
   {"every docstring example runs", function()
     local n = 0
     for name, fn in pairs(M) do
@@ -117,7 +184,7 @@ T.cases {
       end
       n = n + 1
     end
-    T.eq(n, 9, "nine metrics")
+    T.eq(n, 11, "eleven metrics")
   end},
 }
 T.done()
