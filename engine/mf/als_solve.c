@@ -15,9 +15,14 @@
 
 #include "../error.h"
 
-/* Below this many ratings a row's Gram is summed by hand: an ssyrk call
- * costs more than the few multiply-adds (most MovieLens items have < 10). */
-#define GRAM_BLAS_MIN 16
+/* Per-row products are summed by hand, not by BLAS: the rows are small
+ * (K = 33 at k = 32; most MovieLens items have < 10 ratings) and solved on
+ * our own threads, where OpenBLAS calls cost more than they save (measured
+ * on MovieLens at k = 32: one iteration 0.11 s with ssyrk/sgemv per row
+ * against 0.06 s by hand, as OpenBLAS's own threads fight ours). BLAS
+ * computes the whole side's YᵀY (rn__als_gram), a single large product.
+ * Rows with many ratings take ssyrk above this count. */
+#define GRAM_BLAS_MIN 4096
 
 /* G (K x K, upper triangle) = FᵀF for F n x K. */
 static void gram_upper(const float *F, size_t n, int K, float *G)
@@ -93,8 +98,11 @@ static double explicit_row(rn_als *m, rn__als_scratch *sc, int s, size_t q)
         }
     }
     gram_upper(sc->F, n, K, sc->G);
-    float *rf = sc->cg;
-    cblas_sgemv(CblasRowMajor, CblasTrans, (int)n, K, 1.0f, sc->F, K, sc->t, 1, 0.0f, rf, 1);
+    float *rf = sc->cg; /* Fᵀt */
+    memset(rf, 0, (size_t)K * sizeof *rf);
+    for (size_t j = 0; j < n; j++)
+        for (int a = 0; a < K; a++)
+            rf[a] += sc->t[j] * sc->F[j * (size_t)K + a];
     double reg = m->c.lambda * (double)n;
     for (int a = 0; a < K; a++) {
         for (int b = a; b < K; b++)
@@ -121,12 +129,23 @@ static double explicit_row(rn_als *m, rn__als_scratch *sc, int s, size_t q)
 
 /* ---- implicit ------------------------------------------------------------------------- */
 
+/* out = G v for the full symmetric k x k G. */
+static void symv(const float *G, int k, const float *v, float *out)
+{
+    for (int a = 0; a < k; a++) {
+        float s = 0;
+        for (int b = 0; b < k; b++)
+            s += G[a * k + b] * v[b];
+        out[a] = s;
+    }
+}
+
 /* y = (G + lambda I + sum_j (c_j - 1) y_j y_jᵀ) v, without forming it. */
 static void implicit_apply(const rn_als *m, const float *G, const float *Y, const uint32_t *other,
                            const float *val, size_t n, const float *v, float *out)
 {
     int k = m->c.k;
-    cblas_ssymv(CblasRowMajor, CblasUpper, k, 1.0f, G, k, v, 1, 0.0f, out, 1);
+    symv(G, k, v, out);
     for (int a = 0; a < k; a++)
         out[a] += (float)m->c.lambda * v[a];
     for (size_t j = 0; j < n; j++) {
@@ -217,7 +236,7 @@ static double implicit_loss(const rn_als *m, const float *G, const float *Y, con
                             const float *val, size_t n, const float *x, float *tmp)
 {
     int k = m->c.k;
-    cblas_ssymv(CblasRowMajor, CblasUpper, k, 1.0f, G, k, x, 1, 0.0f, tmp, 1);
+    symv(G, k, x, tmp);
     double l = dot(x, tmp, k);
     for (size_t j = 0; j < n; j++) {
         double s = dot(x, Y + (size_t)other[j] * (size_t)k, k), c = 1 + m->c.alpha * (double)val[j];
@@ -234,7 +253,7 @@ void rn__als_gram(rn_als *m, int s)
     float *G = m->gram[s];
     cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, k, (int)m->side[s].n, 1.0f, m->side[s].f,
                 k, 0.0f, G, k);
-    for (int a = 0; a < k; a++) /* the lower triangle too (ssymv reads the upper) */
+    for (int a = 0; a < k; a++) /* the lower triangle too: symv reads it whole */
         for (int b = 0; b < a; b++)
             G[a * k + b] = G[b * k + a];
 }
