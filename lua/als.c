@@ -37,6 +37,7 @@
 #include <lauxlib.h>
 
 #define REC_ALS "rec.ALS"
+#define REC_RECOMMENDATIONS "rec.Recommendations"
 
 typedef struct {
     rn_als *m; /* first (rec_check_open): NULL once closed */
@@ -414,7 +415,46 @@ static int l_als_recommend(lua_State *L)
         lua_setfield(L, -2, "score");
         lua_rawseti(L, -2, j + 1);
     }
-    luaL_setmetatable(L, "rec.Neighbors"); /* prints as an aligned list (lua/embeddings.c) */
+    lua_pushinteger(L, user);
+    lua_setfield(L, -2, "user");
+    lua_pushstring(L, rn_als_config_of(u->m)->implicit ? "preference" : "predicted rating");
+    lua_setfield(L, -2, "score_is");
+    luaL_setmetatable(L, REC_RECOMMENDATIONS);
+    return 1;
+}
+
+/* A recommendation list as an aligned table:
+ *   5 recommendations for user 42 (predicted rating; items rated in training skipped)
+ *     1  4.8810  Wicker Man, The (1973)  (id 4754) */
+static int l_recs_tostring(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 1);
+    lua_Integer n = luaL_len(L, 1);
+    lua_getfield(L, 1, "user");
+    lua_getfield(L, 1, "score_is");
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    lua_pushfstring(L, "%I recommendations for user %I (%s; items rated in training skipped)", n,
+                    (lua_Integer)lua_tointeger(L, 2), lua_tostring(L, 3) ? lua_tostring(L, 3) : "score");
+    luaL_addvalue(&b);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, 1, i);
+        lua_getfield(L, -1, "score");
+        lua_getfield(L, -2, "id");
+        lua_getfield(L, -3, "label");
+        char head[48];
+        snprintf(head, sizeof head, "\n%3d  %8.4f  ", (int)i, (double)lua_tonumber(L, -3));
+        if (lua_type(L, -1) == LUA_TSTRING)
+            lua_pushfstring(L, "%s%s  (id %I)", head, lua_tostring(L, -1),
+                            (lua_Integer)lua_tointeger(L, -2));
+        else
+            lua_pushfstring(L, "%sid %I", head, (lua_Integer)lua_tointeger(L, -2));
+        lua_replace(L, -5); /* the row := the line */
+        lua_pop(L, 3);
+        luaL_addvalue(&b);
+    }
+    luaL_pushresult(&b);
     return 1;
 }
 
@@ -568,7 +608,7 @@ static const rec_doc_entry method_docs[] = {
      "m:fit{iterations = 3, progress = false}\nprint(m:predict(1, 1029))"},
     {"recommend",
      "m:recommend(user, k = 10) lists the k best items the user did not rate in training, "
-     "best first, as {id =, label = title, score =} (printed as a table).",
+     "best first, as {id =, label = title, score =} (printed as an aligned list).",
      "local m = rec.als{data = rec.data.movielens{rows = 5000}, k = 8}\n"
      "m:fit{iterations = 3, progress = false}\nprint(m:recommend(1, 5))"},
     {"user_embeddings",
@@ -611,6 +651,11 @@ void rec_open_als(lua_State *L)
         luaL_newlib(L, methods);
         rec_doc_fields(L, -1, "m", 1, method_docs);
         lua_setfield(L, -2, "__index");
+    }
+    lua_pop(L, 1);
+    if (luaL_newmetatable(L, REC_RECOMMENDATIONS)) {
+        lua_pushcfunction(L, l_recs_tostring);
+        lua_setfield(L, -2, "__tostring");
     }
     lua_pop(L, 1);
     lua_pushcfunction(L, l_als_new);

@@ -31,8 +31,7 @@ void rec_open_plot_notebook(lua_State *L);
  * after rec.models and rec.plot. */
 void rec_open_models_plot(lua_State *L);
 
-/* rec.als and rec.ALS: matrix factorisation by ALS (lua/als.c); after
- * rec_open_embeddings (recommend lists print as rec.Neighbors). */
+/* rec.als and rec.ALS: matrix factorisation by ALS (lua/als.c). */
 void rec_open_als(lua_State *L);
 
 #endif
