@@ -111,6 +111,16 @@ static void test_closed_form_biases(void)
         }
         CHECK_NEAR(res, 0, 1e-5);
     }
+    /* user 2 has 1 rating for 3 unknowns: solved through the n x n system
+     * (the push-through identity); the same normal equations must hold */
+    size_t row1 = 1;
+    CHECK(rn__als_solve_rows(m, 0, &row1, 0, 1, &loss, &count) == RN_OK);
+    double y[3] = {m->side[0].f[2], m->side[0].f[3], m->side[0].b[1]};
+    double f0[3] = {Q[0][0], Q[0][1], 1}, t0 = 3 - 3.5 - (double)bi[0];
+    double fy = f0[0] * y[0] + f0[1] * y[1] + f0[2] * y[2];
+    for (int a = 0; a < 3; a++)
+        CHECK_NEAR(0.1 * 1 * y[a] + f0[a] * (fy - t0), 0, 1e-6);
+    CHECK_NEAR(loss, (t0 - fy) * (t0 - fy), 1e-6);
     rn_als_free(m);
 }
 
