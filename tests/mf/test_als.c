@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "error.h"
+#include "interrupt.h"
 #include "mf/als_internal.h"
 #include "rng.h"
 
@@ -341,6 +342,40 @@ static void test_errors(void)
     rn_als_free(m);
 }
 
+/* Ctrl-C at every poll of a short fit: RN_EINTR naming where, every factor
+ * finite (each row a whole solve), and the model trains on afterwards. */
+static void test_interrupt(void)
+{
+    static ratings d;
+    make_ratings(&d, 30, 20, 0.5f, 0, 4);
+    rn_als_config c = rn_als_defaults();
+    c.k = 3;
+    rn_als_fit_config fc = rn_als_fit_defaults();
+    fc.iterations = 2;
+    fc.block = 8;
+    rn_als *m = rn_als_new(&c, d.u, d.i, d.r, d.n);
+    CHECK(m != NULL);
+    if (m == NULL) return;
+    rn_interrupt_after(1000000);
+    CHECK(rn_als_fit(m, &fc, NULL) == RN_OK);
+    long polls = rn_interrupt_polls();
+    CHECK(polls == 2 * 7); /* 50 rows in blocks of 8, twice */
+    for (long k = 0; k < polls; k++) {
+        rn_interrupt_after(k);
+        CHECK(rn_als_fit(m, &fc, NULL) == RN_EINTR);
+        CHECK(strstr(rn_error(), "interrupted") != NULL);
+        int finite = 1;
+        for (size_t j = 0; j < 30 * 3; j++)
+            finite &= isfinite(m->side[0].f[j]);
+        CHECK(finite);
+    }
+    rn_interrupt_after(-1);
+    double rmse;
+    CHECK(rn_als_fit(m, &fc, NULL) == RN_OK);
+    CHECK(rn_als_rmse(m, d.u, d.i, d.r, d.n, &rmse) == RN_OK && rmse < 0.5);
+    rn_als_free(m);
+}
+
 int main(void)
 {
     RUN(test_closed_form_user);
@@ -351,5 +386,6 @@ int main(void)
     RUN(test_threads_agree);
     RUN(test_recommend);
     RUN(test_errors);
+    RUN(test_interrupt);
     return check_report();
 }
