@@ -164,5 +164,25 @@ T.cases{
     T.err(function() m:fit{iterations = 0} end, "option 'iterations'")
     T.err(function() m:fit{epochs = 3} end, "did you mean")
   end},
+  {"every docstring example runs", function()
+    local m = rec.als{data = rec.data.movielens{rows = 300}, k = 2}
+    local fields = {{"rec.als", rec.als}}
+    for name, fn in pairs(getmetatable(m).__index) do fields[#fields + 1] = {"rec.ALS:" .. name, fn} end
+    T.eq(#fields, 1 + 8, "documented functions (constructor, methods)")
+    for _, f in ipairs(fields) do
+      local doc, example = help.get(f[2])
+      T.ok(doc and #doc > 40, f[1] .. " has a docstring")
+      local chunk, err = load(example or "error('no example')", "example of " .. f[1], "t",
+                              setmetatable({rec = rec, print = function() end}, {__index = _G}))
+      T.ok(chunk ~= nil, err)
+      if chunk then
+        local ok, msg = pcall(chunk)
+        T.ok(ok, "example of " .. f[1] .. ": " .. tostring(msg))
+      end
+    end
+    T.eq(tostring(m):match("^rec.ALS explicit k=2"), "rec.ALS explicit k=2")
+    local listed = tostring(m:recommend(1, 2))
+    T.ok(listed:find("^2 recommendations for user 1 %(predicted rating") ~= nil, listed)
+  end},
 }
 T.done()
