@@ -33,5 +33,7 @@ void rec_open_models_plot(lua_State *L);
 
 /* rec.fusion: multi-objective score fusion, additive and product (lua/fusion.c). */
 void rec_open_fusion(lua_State *L);
+/* rec.als and rec.ALS: matrix factorisation by ALS (lua/als.c). */
+void rec_open_als(lua_State *L);
 
 #endif

@@ -211,6 +211,22 @@ end""",
     for d = 1, 3 do g[d] = g[d] + w[i] * S[i][d] end
   end
   return g
+    "18-als": [
+        # plain ridge: lambda on the diagonal, not lambda * n_u (ALS-WR's weighting)
+        """function als_user_update(Q, r, lambda)
+  local n, k = #Q, #Q[1]
+  local A, b = {}, {}
+  for a = 1, k do
+    A[a], b[a] = {}, 0
+    for c = 1, k do
+      local s = 0
+      for j = 1, n do s = s + Q[j][a] * Q[j][c] end
+      A[a][c] = s
+    end
+    A[a][a] = A[a][a] + lambda
+    for j = 1, n do b[a] = b[a] + Q[j][a] * r[j] end
+  end
+  return solve(A, b)
 end""",
     ],
 }
