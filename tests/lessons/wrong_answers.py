@@ -211,6 +211,8 @@ end""",
     for d = 1, 3 do g[d] = g[d] + w[i] * S[i][d] end
   end
   return g
+end""",
+    ],
     "18-als": [
         # plain ridge: lambda on the diagonal, not lambda * n_u (ALS-WR's weighting)
         """function als_user_update(Q, r, lambda)
