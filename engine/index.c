@@ -184,7 +184,7 @@ static void search_worker(void *ctx, int w, int n_workers)
                         (int)mi);
             for (size_t i = 0; i < mq; i++)
                 rn__topk_push_run(j->heaps[w] + (q0 + i) * j->kk, &j->cnt[w][q0 + i], j->kk,
-                                  S + i * mi, mi, i0, ix->ids);
+                                  S + i * mi, mi, ix->ids + i0, NULL, i0);
         }
     }
 }

@@ -41,10 +41,11 @@ static inline int rn__hit_worse(rn__hit a, rn__hit b)
  * number held. */
 void rn__topk_push(rn__hit *h, size_t *cnt, size_t k, rn__hit x);
 
-/* Feeds m scores s[j] of rows row0 + j (ids[row0 + j]) to the heap: the
- * exact index's inner loop, skipping blocks of 16 scores below the root. */
-void rn__topk_push_run(rn__hit *h, size_t *cnt, size_t k, const float *s, size_t m, size_t row0,
-                       const int64_t *ids);
+/* Feeds m scores s[j] with ids[j] to the heap, their rows rows[j] (or, with
+ * rows NULL, row0 + j): the scans' inner loop, skipping blocks of 16 scores
+ * below the root. */
+void rn__topk_push_run(rn__hit *h, size_t *cnt, size_t k, const float *s, size_t m,
+                       const int64_t *ids, const uint64_t *rows, size_t row0);
 
 /* Empties the heap into out_ids/out_scores best first, and pads slots cnt..k_out
  * with id -1 and score -INFINITY. */

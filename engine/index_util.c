@@ -51,12 +51,12 @@ void rn__topk_push(rn__hit *h, size_t *cnt, size_t k, rn__hit x)
     }
 }
 
-void rn__topk_push_run(rn__hit *h, size_t *cnt, size_t k, const float *s, size_t m, size_t row0,
-                       const int64_t *ids)
+void rn__topk_push_run(rn__hit *h, size_t *cnt, size_t k, const float *s, size_t m,
+                       const int64_t *ids, const uint64_t *rows, size_t row0)
 {
     size_t c = *cnt, j = 0;
     for (; j < m && c < k; j++) { /* filling: every score enters */
-        h[c] = (rn__hit){s[j] == s[j] ? s[j] : -INFINITY, ids[row0 + j], row0 + j};
+        h[c] = (rn__hit){s[j] == s[j] ? s[j] : -INFINITY, ids[j], rows ? (size_t)rows[j] : row0 + j};
         sift_up(h, c++);
     }
     float th = c > 0 ? h[0].s : -INFINITY;
@@ -72,7 +72,7 @@ void rn__topk_push_run(rn__hit *h, size_t *cnt, size_t k, const float *s, size_t
         }
         if (j >= m) break;
         if (!(s[j] >= th)) continue; /* the common case: one comparison */
-        rn__hit x = {s[j], ids[row0 + j], row0 + j};
+        rn__hit x = {s[j], ids[j], rows ? (size_t)rows[j] : row0 + j};
         if (!rn__hit_worse(h[0], x)) continue;
         h[0] = x;
         sift_down(h, c, 0);
