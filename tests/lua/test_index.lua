@@ -128,7 +128,7 @@ local cases = {
 
   {"errors", function()
     T.err(function() rec.index{dim = 4, kind = "annoy"} end,
-          "rec.index: option 'kind' must be one of flat, hnsw, ivf, got 'annoy'", "kind")
+          "rec.index: option 'kind' must be one of 'flat', 'hnsw', 'ivf', got 'annoy'", "kind")
     T.err(function() rec.index{dim = 4, kind = "hnsw", nprobe = 3} end,
           "rec.index: option 'nprobe' is for kind = \"ivf\" (this index is \"hnsw\")", "foreign option")
     T.err(function() rec.index{dim = 4, ef_search = 3} end,
