@@ -6,7 +6,7 @@
 --                             thread), HNSW over ef_search and IVF over
 --                             nprobe, exact as a short vertical mark at 1
 --
--- on 100k seeded clustered unit vectors of dim 32 (300 centres, noise 0.5),
+-- on 100k seeded clustered unit vectors of dim 32 (300 centres, noise 1.0),
 -- 500 queries drawn the same way. Run it under the CPU lock:
 --
 --   flock /tmp/recnote-cpu.lock ./build/recnote tests/bench/index_figures.lua [out_dir]
@@ -27,7 +27,7 @@ local function draw(m)
   local rows = {}
   for i = 1, m do
     local c, r, s = centres[math.random(300)], {}, 0
-    for j = 1, dim do r[j] = c[j] + 0.5 * normal(); s = s + r[j] * r[j] end
+    for j = 1, dim do r[j] = c[j] + 1.0 * normal(); s = s + r[j] * r[j] end
     s = math.sqrt(s)
     for j = 1, dim do r[j] = r[j] / s end
     rows[i] = r
@@ -70,16 +70,16 @@ local Ks = {1, 2, 5, 10, 20, 50, 100}
 local series = {}
 local function add_series(name, ix, settings)
   if settings then ix:set(settings) end
-  local ids = ix:search(q, 100)
   local y = {}
-  for i, K in ipairs(Ks) do y[i] = recall_at(ids, K) end
+  -- each K searched for K results (HNSW then keeps max(ef_search, K) candidates)
+  for i, K in ipairs(Ks) do y[i] = recall_at(ix:search(q, K), K) end
   series[#series + 1] = {name = name, x = Ks, y = y}
 end
 add_series("exact (flat)", flat)
-add_series("HNSW ef_search 16", hnsw, {ef_search = 16})
-add_series("HNSW ef_search 128", hnsw, {ef_search = 128})
+add_series("HNSW ef_search 10", hnsw, {ef_search = 10})
+add_series("HNSW ef_search 40", hnsw, {ef_search = 40})
 add_series("IVF nprobe 1 of 256", ivf, {nprobe = 1})
-add_series("IVF nprobe 8 of 256", ivf, {nprobe = 8})
+add_series("IVF nprobe 4 of 256", ivf, {nprobe = 4})
 local fig = rec.plot.line{series = series, title = "recall@K against K (100k x 32 clustered, 500 queries)",
                           xlabel = "K", ylabel = "recall@K", show = false, width = 900, height = 540}
 fig:save(out .. "/index_recall_k.png")
