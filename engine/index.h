@@ -10,7 +10,8 @@
  * Scores are computed by blocked matrix products (cblas_sgemm over a tile of
  * queries times a tile of vectors), each tile's scores then fed to a bounded
  * heap of K per query, so memory stays O(tiles + nq K) however large the
- * index. For cosine the index keeps normalised copies of the vectors and
+ * index; the vector tiles are split between the cores. Approximate indexes
+ * for large collections: index_hnsw.h (a graph) and index_ivf.h (clusters). For cosine the index keeps normalised copies of the vectors and
  * normalises each query tile.
  *
  *     rn_index *ix = rn_index_new(64, RN_INDEX_COSINE);          // caller frees
@@ -70,6 +71,32 @@ int rn_index_add(rn_index *ix, const float *v, size_t n, int dim, const int64_t 
  * Ctrl-C. A score that overflows to NaN (inf - inf) ranks as -INFINITY. */
 int rn_index_search(const rn_index *ix, const float *q, size_t nq, int dim, int k, int64_t *ids,
                     float *scores);
+
+/* Worker threads of a search: 0 (the default) uses every core online (at
+ * most 8), splitting the vectors between them; 1 keeps it on the calling
+ * thread. Results are the same either way. Searches too small to pay for a
+ * thread stay on the caller. */
+void rn_index_set_threads(rn_index *ix, int threads);
+
+/* Writes the index (vectors, ids, metric) to path atomically, in the index
+ * file format (index_internal.h; HNSW and IVF indexes share it). RN_EIO
+ * naming the path. */
+int rn_index_save(const rn_index *ix, const char *path);
+
+/* Reads an exact index saved by rn_index_save. The file is hostile: its
+ * sizes are checked before anything is allocated, and every error
+ * (RN_EPARSE) names the path and the byte offset. NULL on error. */
+rn_index *rn_index_load(const char *path);
+
+/* The kind of index a file holds: RN_INDEX_FLAT, RN_INDEX_HNSW or
+ * RN_INDEX_IVF, or a negative RN_E* (the file is missing or not an index). */
+enum { RN_INDEX_FLAT = 0, RN_INDEX_HNSW = 1, RN_INDEX_IVF = 2 };
+int rn_index_file_kind(const char *path);
+
+/* The n x dim vectors as stored (unit length under cosine) and their ids;
+ * borrowed, valid until the next add or free. */
+const float *rn_index_vectors(const rn_index *ix);
+const int64_t *rn_index_ids(const rn_index *ix);
 
 /* The number of vectors, their dimension and the metric. */
 size_t rn_index_size(const rn_index *ix);

@@ -1,7 +1,6 @@
-/* rec.index and rec.embeddings: the Lua face of engine/index.h and
- * engine/embeddings.h.
+/* rec.embeddings: the Lua face of engine/embeddings.h, and the readers of
+ * vectors and ids that rec.index (lua/index.c) shares.
  *
- *   rec.Index       vectors in, top-K ids out (rec.index.new{dim =, metric =})
  *   rec.Embeddings  vectors with ids and labels: neighbours, search, files,
  *                   and e:plot{around = ...}, the embedding-neighbourhood
  *                   figure (a PCA projection through rec.plot.scatter, the
@@ -31,10 +30,6 @@ typedef struct {
     rn_embeddings *e; /* NULL once closed */
 } emb_ud;
 
-typedef struct {
-    rn_index *ix; /* NULL once closed */
-} index_ud;
-
 /* ---- reading vectors ---------------------------------------------------------------------- */
 
 /* The number at the top of the stack as a float (popped); an error naming
@@ -60,8 +55,8 @@ static float pop_float(lua_State *L, const char *fn, const char *what, size_t ro
 /* Reads the vectors at index i: a rec.Tensor (1-D: one vector, 2-D: rows),
  * a table of numbers (one vector) or a table of rows. The floats live in a
  * userdata pushed on the stack. *single is set for one vector. */
-static float *check_vectors(lua_State *L, int i, const char *fn, const char *what, size_t *rows,
-                            int *cols, int *single)
+float *rec_check_vectors(lua_State *L, int i, const char *fn, const char *what, size_t *rows,
+                         int *cols, int *single)
 {
     i = lua_absindex(L, i);
     if (luaL_testudata(L, i, REC_TENSOR) != NULL) {
@@ -123,7 +118,7 @@ static float *check_vectors(lua_State *L, int i, const char *fn, const char *wha
 
 /* Reads n integer ids (>= 0) from the table at i into a userdata pushed on
  * the stack. */
-static int64_t *check_ids(lua_State *L, int i, size_t n, const char *fn)
+int64_t *rec_check_vector_ids(lua_State *L, int i, size_t n, const char *fn)
 {
     luaL_checktype(L, i, LUA_TTABLE);
     if ((size_t)luaL_len(L, i) != n)
@@ -145,7 +140,7 @@ static int64_t *check_ids(lua_State *L, int i, size_t n, const char *fn)
 }
 
 /* 1..n, the ids of vectors given without ids. */
-static int64_t *count_ids(lua_State *L, size_t first, size_t n)
+int64_t *rec_count_vector_ids(lua_State *L, size_t first, size_t n)
 {
     int64_t *ids = lua_newuserdatauv(L, n * sizeof *ids, 0);
     for (size_t r = 0; r < n; r++)
@@ -154,7 +149,7 @@ static int64_t *count_ids(lua_State *L, size_t first, size_t n)
 }
 
 /* The metric named by option "metric" of the table at opts (or dflt). */
-static int opt_metric(lua_State *L, int opts, const char *fn, int dflt)
+int rec_opt_metric(lua_State *L, int opts, const char *fn, int dflt)
 {
     if (lua_isnoneornil(L, opts)) return dflt;
     int t = lua_getfield(L, opts, "metric");
@@ -203,112 +198,6 @@ static const char *opt_string(lua_State *L, int opts, const char *key, const cha
     return s;
 }
 
-/* ---- rec.Index ---------------------------------------------------------------------------- */
-
-static rn_index *check_index(lua_State *L, int i)
-{
-    index_ud *u = luaL_checkudata(L, i, REC_INDEX);
-    if (u->ix == NULL) luaL_argerror(L, i, "the index is closed");
-    return u->ix;
-}
-
-/* rec.index.new{dim =, metric = "dot"} */
-static int l_index_new(lua_State *L)
-{
-    static const char *const known[] = {"dim", "metric", NULL};
-    const char *fn = "rec.index.new";
-    luaL_checktype(L, 1, LUA_TTABLE);
-    rec_check_options(L, 1, fn, known);
-    if (lua_getfield(L, 1, "dim") == LUA_TNIL) luaL_error(L, "%s: dim is required", fn);
-    lua_pop(L, 1);
-    int dim = opt_int(L, 1, "dim", 0, 1, RN_EMB_MAX_DIM, fn);
-    int metric = opt_metric(L, 1, fn, RN_INDEX_DOT);
-    index_ud *u = lua_newuserdatauv(L, sizeof *u, 0);
-    u->ix = NULL;
-    luaL_setmetatable(L, REC_INDEX);
-    if ((u->ix = rn_index_new(dim, metric)) == NULL) return rec_engine_error(L);
-    return 1;
-}
-
-/* ix:add(vectors [, ids]) -> ix */
-static int l_index_add(lua_State *L)
-{
-    lua_settop(L, 3);
-    rn_index *ix = check_index(L, 1);
-    size_t n;
-    int d, single;
-    float *v = check_vectors(L, 2, "ix:add", "vectors", &n, &d, &single);
-    int64_t *ids = lua_isnoneornil(L, 3) ? count_ids(L, rn_index_size(ix) + 1, n)
-                                         : check_ids(L, 3, n, "ix:add");
-    if (rn_index_add(ix, v, n, d, ids) != RN_OK) return rec_engine_error(L);
-    lua_settop(L, 1);
-    return 1;
-}
-
-/* ix:search(q, k) -> ids, scores (flat for one query; lists of lists for several) */
-static int l_index_search(lua_State *L)
-{
-    lua_settop(L, 3);
-    rn_index *ix = check_index(L, 1);
-    size_t nq;
-    int d, single;
-    float *q = check_vectors(L, 2, "ix:search", "queries", &nq, &d, &single);
-    lua_Integer k = luaL_checkinteger(L, 3);
-    if (k < 1 || k > 1000000) luaL_argerror(L, 3, "k must be 1..1000000");
-    if ((size_t)k > SIZE_MAX / sizeof(int64_t) / nq) luaL_argerror(L, 3, "k x queries is too large");
-    int64_t *ids = lua_newuserdatauv(L, nq * (size_t)k * sizeof *ids, 0);
-    float *sc = lua_newuserdatauv(L, nq * (size_t)k * sizeof *sc, 0);
-    if (rn_index_search(ix, q, nq, d, (int)k, ids, sc) != RN_OK) return rec_engine_error(L);
-    /* padding (k > size) is left out: each list holds min(k, size) results */
-    size_t m = (size_t)k < rn_index_size(ix) ? (size_t)k : rn_index_size(ix);
-    lua_createtable(L, single ? (int)m : (int)nq, 0);
-    lua_createtable(L, single ? (int)m : (int)nq, 0);
-    int tid = lua_gettop(L) - 1, tsc = lua_gettop(L);
-    for (size_t r = 0; r < nq; r++) {
-        if (!single) {
-            lua_createtable(L, (int)m, 0);
-            lua_createtable(L, (int)m, 0);
-        }
-        int lid = single ? tid : lua_gettop(L) - 1, lsc = single ? tsc : lua_gettop(L);
-        for (size_t j = 0; j < m; j++) {
-            lua_pushinteger(L, (lua_Integer)ids[r * (size_t)k + j]);
-            lua_rawseti(L, lid, (lua_Integer)j + 1);
-            lua_pushnumber(L, (lua_Number)sc[r * (size_t)k + j]);
-            lua_rawseti(L, lsc, (lua_Integer)j + 1);
-        }
-        if (!single) {
-            lua_rawseti(L, tsc, (lua_Integer)r + 1);
-            lua_rawseti(L, tid, (lua_Integer)r + 1);
-        }
-    }
-    return 2;
-}
-
-static int l_index_len(lua_State *L)
-{
-    lua_pushinteger(L, (lua_Integer)rn_index_size(check_index(L, 1)));
-    return 1;
-}
-
-static int l_index_close(lua_State *L)
-{
-    index_ud *u = luaL_checkudata(L, 1, REC_INDEX);
-    rn_index_free(u->ix);
-    u->ix = NULL;
-    return 0;
-}
-
-static int l_index_tostring(lua_State *L)
-{
-    index_ud *u = luaL_checkudata(L, 1, REC_INDEX);
-    if (u->ix == NULL)
-        lua_pushliteral(L, "rec.Index (closed)");
-    else
-        lua_pushfstring(L, "rec.Index: %d vectors of dim %d, %s", (int)rn_index_size(u->ix),
-                        rn_index_dim(u->ix), rn_index_metric_name(rn_index_metric(u->ix)));
-    return 1;
-}
-
 /* ---- rec.Embeddings ----------------------------------------------------------------------- */
 
 rn_embeddings *rec_check_embeddings(lua_State *L, int i)
@@ -339,11 +228,11 @@ static int l_emb_new(lua_State *L)
     rec_check_options(L, 2, fn, known);
     size_t n;
     int d, single;
-    float *v = check_vectors(L, 1, fn, "vectors", &n, &d, &single);
+    float *v = rec_check_vectors(L, 1, fn, "vectors", &n, &d, &single);
     int64_t *ids = NULL;
     const char **labels = NULL;
     if (!lua_isnoneornil(L, 2)) {
-        if (lua_getfield(L, 2, "ids") != LUA_TNIL) ids = check_ids(L, lua_gettop(L), n, fn);
+        if (lua_getfield(L, 2, "ids") != LUA_TNIL) ids = rec_check_vector_ids(L, lua_gettop(L), n, fn);
         if (lua_getfield(L, 2, "labels") != LUA_TNIL) {
             int li = lua_gettop(L);
             luaL_checktype(L, li, LUA_TTABLE);
@@ -431,7 +320,7 @@ static int l_emb_neighbors(lua_State *L)
     lua_Integer k = luaL_optinteger(L, 3, 10);
     if (k < 1 || k > 1000000) luaL_argerror(L, 3, "k must be 1..1000000");
     rec_check_options(L, 4, fn, known);
-    int metric = opt_metric(L, 4, fn, RN_INDEX_COSINE);
+    int metric = rec_opt_metric(L, 4, fn, RN_INDEX_COSINE);
     size_t row = check_row(L, e, 2, fn);
     size_t *rows = lua_newuserdatauv(L, (size_t)k * sizeof *rows, 0);
     float *sc = lua_newuserdatauv(L, (size_t)k * sizeof *sc, 0);
@@ -450,12 +339,12 @@ static int l_emb_search(lua_State *L)
     rn_embeddings *e = rec_check_embeddings(L, 1);
     size_t n;
     int d, single;
-    float *q = check_vectors(L, 2, fn, "vector", &n, &d, &single);
+    float *q = rec_check_vectors(L, 2, fn, "vector", &n, &d, &single);
     if (!single) luaL_error(L, "%s: expected one vector (a table of numbers or a 1-D tensor)", fn);
     lua_Integer k = luaL_optinteger(L, 3, 10);
     if (k < 1 || k > 1000000) luaL_argerror(L, 3, "k must be 1..1000000");
     rec_check_options(L, 4, fn, known);
-    int metric = opt_metric(L, 4, fn, RN_INDEX_COSINE);
+    int metric = rec_opt_metric(L, 4, fn, RN_INDEX_COSINE);
     size_t *rows = lua_newuserdatauv(L, (size_t)k * sizeof *rows, 0);
     float *sc = lua_newuserdatauv(L, (size_t)k * sizeof *sc, 0);
     int m = rn_emb_search(e, q, d, (int)k, metric, rows, sc);
@@ -642,7 +531,7 @@ static int l_emb_plot(lua_State *L)
     int around = lua_gettop(L);
     size_t row = check_row(L, e, around, fn);
     int k = opt_int(L, 2, "k", 10, 1, 1000, fn);
-    int metric = opt_metric(L, 2, fn, RN_INDEX_COSINE);
+    int metric = rec_opt_metric(L, 2, fn, RN_INDEX_COSINE);
     size_t n = rn_emb_count(e);
     if (n > 1000000)
         luaL_error(L, "%s: %d vectors are more than a figure draws (1000000)", fn, (int)n);
@@ -839,34 +728,6 @@ static int l_neighbors_tostring(lua_State *L)
 
 /* ---- docs and opening --------------------------------------------------------------------- */
 
-static const rec_doc_entry index_docs[] = {
-    {"new",
-     "rec.index.new{dim =, metric = \"dot\"} makes an exact top-K index of vectors of dim "
-     "values, scored by dot product or cosine. ix:add adds vectors, ix:search finds the k best "
-     "for one or many queries (blocked matrix products and a heap of k per query; ties go to "
-     "the smaller id).",
-     "local ix = rec.index.new{dim = 2, metric = \"cosine\"}\n"
-     "ix:add({{1, 0}, {0, 1}, {1, 1}}, {10, 20, 30})\n"
-     "print(ix:search({1, 0.2}, 2)[1])  --> 10"},
-    {NULL, NULL, NULL}};
-
-static const rec_doc_entry index_method_docs[] = {
-    {"add",
-     "ix:add(vectors [, ids]) copies vectors (a table of rows, one row, or a rec.Tensor) with "
-     "their ids (integers >= 0; by default the positions size+1, size+2, ...). Returns ix.",
-     "local ix = rec.index.new{dim = 3}\nix:add({{1, 2, 3}, {3, 2, 1}})\nprint(#ix)  --> 2"},
-    {"search",
-     "ix:search(q, k) returns two tables, ids and scores, best first: for one query vector, "
-     "flat lists; for a table of queries (or a 2-D tensor), one list per query. k larger than "
-     "the index gives every vector (the engine pads with id -1 / score -inf; Lua lists stop "
-     "at the index's size).",
-     "local ix = rec.index.new{dim = 2}:add({{1, 0}, {0, 2}, {1, 1}})\n"
-     "local ids, scores = ix:search({{0, 1}, {1, 0}}, 2)\n"
-     "print(ids[1][1], scores[1][1], ids[2][1])  --> 2  2.0  1"},
-    {"close", "ix:close() frees the index now (the garbage collector would later).",
-     "local ix = rec.index.new{dim = 2}\nix:close()"},
-    {NULL, NULL, NULL}};
-
 static const rec_doc_entry emb_docs[] = {
     {"new",
      "rec.embeddings.new(vectors, {ids =, labels =}) holds n vectors (a table of rows or an n x "
@@ -945,21 +806,6 @@ static const rec_doc_entry emb_method_docs[] = {
 void rec_open_embeddings(lua_State *L)
 {
     /* rec at the top, with rec.plot open */
-    static const luaL_Reg index_methods[] = {
-        {"add", l_index_add}, {"search", l_index_search}, {"close", l_index_close}, {NULL, NULL}};
-    static const luaL_Reg index_meta[] = {{"__gc", l_index_close},
-                                          {"__close", l_index_close},
-                                          {"__len", l_index_len},
-                                          {"__tostring", l_index_tostring},
-                                          {NULL, NULL}};
-    if (luaL_newmetatable(L, REC_INDEX)) {
-        luaL_setfuncs(L, index_meta, 0);
-        luaL_newlib(L, index_methods);
-        rec_doc_fields(L, -1, "ix", 1, index_method_docs);
-        lua_setfield(L, -2, "__index");
-    }
-    lua_pop(L, 1);
-
     static const luaL_Reg emb_methods[] = {
         {"neighbors", l_emb_neighbors}, {"search", l_emb_search}, {"vector", l_emb_vector},
         {"label", l_emb_label},         {"id", l_emb_id},         {"ids", l_emb_ids},
@@ -988,15 +834,6 @@ void rec_open_embeddings(lua_State *L)
     }
     lua_pop(L, 1);
 
-    static const luaL_Reg index_fns[] = {{"new", l_index_new}, {NULL, NULL}};
-    luaL_newlib(L, index_fns);
-    rec_doc_set(L, -1, "rec.index",
-                "Exact top-K search: rec.index.new{dim =, metric =} makes a rec.Index; ix:add "
-                "adds vectors with ids, ix:search returns the k best ids and scores per query.",
-                "help(rec.index.new)");
-    rec_doc_fields(L, -1, "rec.index", 0, index_docs);
-    lua_setfield(L, -2, "index");
-
     static const luaL_Reg emb_fns[] = {{"new", l_emb_new}, {"load", l_emb_load}, {NULL, NULL}};
     luaL_newlib(L, emb_fns);
     rec_doc_set(L, -1, "rec.embeddings",
@@ -1006,4 +843,6 @@ void rec_open_embeddings(lua_State *L)
                 "help(rec.embeddings.new)");
     rec_doc_fields(L, -1, "rec.embeddings", 0, emb_docs);
     lua_setfield(L, -2, "embeddings");
+
+    rec_open_index(L); /* rec.index (lua/index.c), with e:index on the embeddings */
 }
