@@ -2,9 +2,10 @@
  * and benchmark: n_topics topics of per_topic words each, plus n_stop
  * "stop words" that every topic uses. Each sentence picks one topic and
  * draws its words from it (Zipf within the topic, p ~ 1 / (rank + 1)) and,
- * with probability stop_share per token, a stop word (Zipf too). So words of
- * one topic share contexts and nothing else does: a good embedding puts a
- * word's nearest neighbours in its own topic.
+ * with probability stop_share per token, a stop word (Zipf too), and with
+ * probability noise a word of a random topic instead of its own. So words
+ * of one topic share contexts far more than others do: a good embedding puts
+ * a word's nearest neighbours in its own topic.
  *
  * Ids: stop words 0 .. n_stop - 1; topic t's words n_stop + t * per_topic + i.
  * Header-only (static functions), seeded by the engine's rng. */
@@ -20,7 +21,7 @@
 
 typedef struct {
     int n_topics, per_topic, n_stop, sentence_len;
-    double stop_share;
+    double stop_share, noise;
     size_t n_seq;
     int64_t *tokens; /* n_seq * sentence_len */
     size_t *offsets; /* n_seq + 1 */
@@ -66,9 +67,13 @@ static void topic_corpus_make(topic_corpus *k, size_t n_tokens, uint64_t seed)
         for (int i = 0; i < k->sentence_len; i++) {
             if (cs != NULL && (double)rn_rng_uniform(&g) < k->stop_share)
                 k->tokens[n++] = topic_zipf_draw(cs, k->n_stop, &g);
-            else
-                k->tokens[n++] = k->n_stop + (int64_t)t * k->per_topic +
+            else {
+                int tt = (double)rn_rng_uniform(&g) < k->noise
+                             ? (int)rn_rng_below(&g, (uint64_t)k->n_topics)
+                             : t;
+                k->tokens[n++] = k->n_stop + (int64_t)tt * k->per_topic +
                                  topic_zipf_draw(ct, k->per_topic, &g);
+            }
         }
     }
     k->offsets[k->n_seq] = n;
