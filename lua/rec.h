@@ -31,4 +31,7 @@ void rec_open_plot_notebook(lua_State *L);
  * after rec.models and rec.plot. */
 void rec_open_models_plot(lua_State *L);
 
+/* rec.word2vec: word2vec and item2vec (lua/word2vec.c); after rec_open_embeddings. */
+void rec_open_word2vec(lua_State *L);
+
 #endif
