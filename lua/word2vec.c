@@ -235,7 +235,11 @@ static void read_dataset(lua_State *L, int idx, int opts, seqs *q)
         size_t r = rows ? rows[i] : start + i;
         if (rating < 0 || (double)ds->cols[rating].f[r] >= min_rating) sub.rows[sub.n++] = r;
     }
-    if (sub.n == 0) luaL_error(L, "%s: no row has %s >= %g", fn, rating_name, min_rating);
+    if (sub.n == 0) {
+        char v[32];
+        snprintf(v, sizeof v, "%g", min_rating);
+        luaL_error(L, "%s: no row has %s >= %s", fn, rating_name, v);
+    }
     rn_histories h;
     if (rn_dataset_histories(ds, &sub, ds->group, item, ds->time, &h) != RN_OK)
         rec_engine_error(L);
