@@ -35,5 +35,7 @@ void rec_open_models_plot(lua_State *L);
 void rec_open_fusion(lua_State *L);
 /* rec.als and rec.ALS: matrix factorisation by ALS (lua/als.c). */
 void rec_open_als(lua_State *L);
+/* rec.word2vec: word2vec and item2vec (lua/word2vec.c); after rec_open_embeddings. */
+void rec_open_word2vec(lua_State *L);
 
 #endif

@@ -231,4 +231,48 @@ end""",
   return solve(A, b)
 end""",
     ],
+    "14-word2vec": [
+        # the centre paired with itself
+        """function skipgram_pairs(words, c)
+  local pairs = {}
+  for i = 1, #words do
+    for j = math.max(1, i - c), math.min(#words, i + c) do
+      pairs[#pairs + 1] = {words[i], words[j]}
+    end
+  end
+  return pairs
+end""",
+        # v updated inside the loop, so the outputs move with the new v
+        """function sigmoid(x) return 1 / (1 + math.exp(-x)) end
+function dot(a, b) local s = 0 for i = 1, #a do s = s + a[i] * b[i] end return s end
+function ns_step(v, u_pos, u_negs, lr)
+  local loss = 0
+  local outs, labels = {u_pos}, {1}
+  for _, u in ipairs(u_negs) do outs[#outs + 1], labels[#labels + 1] = u, 0 end
+  for k, u in ipairs(outs) do
+    local f = dot(u, v)
+    loss = loss - math.log(labels[k] == 1 and sigmoid(f) or sigmoid(-f))
+    local g = lr * (labels[k] - sigmoid(f))
+    for i = 1, #v do v[i] = v[i] + g * u[i]; u[i] = u[i] + g * v[i] end
+  end
+  return loss
+end""",
+    ],
+    "15-item2vec": [
+        # the dot product instead of the cosine: long vectors (popular films) win
+        """function topk(e, title, k)
+  local q, scored = e:vector(title), {}
+  for _, l in ipairs(e:labels()) do
+    if l ~= title then
+      local v, s = e:vector(l), 0
+      for i = 1, #q do s = s + q[i] * v[i] end
+      scored[#scored + 1] = {l, s}
+    end
+  end
+  table.sort(scored, function(a, b) return a[2] > b[2] end)
+  local out = {}
+  for i = 1, k do out[i] = scored[i][1] end
+  return out
+end""",
+    ],
 }
