@@ -1,0 +1,2 @@
+# tests of engine/embed's graphs and walks (included from tests/CMakeLists.txt).
+recnote_c_test(test_embed_graph_walks ${CMAKE_CURRENT_LIST_DIR}/test_graph_walks.c LIBS rn_engine)
