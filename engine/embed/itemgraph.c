@@ -434,6 +434,38 @@ static int add_name(edge_list *el, const field *fd, size_t slot)
     return RN_OK;
 }
 
+rn_itemgraph *rn_itemgraph_from_names(size_t n_edges, const char *const *src,
+                                      const char *const *dst, const float *w, int directed)
+{
+    if (n_edges == 0) return rn_fail(RN_EARG, "graph: no edges"), NULL;
+    if (n_edges > RN_ITEMGRAPH_MAX_ARCS / 2)
+        return rn_fail(RN_EARG, "graph: %zu edges (at most %zu)", n_edges,
+                       RN_ITEMGRAPH_MAX_ARCS / 2),
+               NULL;
+    edge_list el = {0};
+    rn_itemgraph *g = NULL;
+    el.at = rn_malloc(2 * n_edges * sizeof *el.at, "graph edges");
+    el.w = rn_malloc(n_edges * sizeof *el.w, "graph edges");
+    if (el.at == NULL || el.w == NULL) goto done;
+    for (size_t e = 0; e < n_edges; e++) {
+        for (int k = 0; k < 2; k++) {
+            const char *s = k == 0 ? src[e] : dst[e];
+            if (s == NULL || s[0] == '\0') {
+                rn_fail(RN_EARG, "graph: edge %zu has an empty %s", e + 1, k ? "target" : "source");
+                goto done;
+            }
+            field fd = {.f = (char *)s, .len = strlen(s)};
+            if (add_name(&el, &fd, 2 * e + (size_t)k)) goto done;
+        }
+        el.w[e] = w != NULL ? w[e] : 1.0f;
+    }
+    el.n_edges = n_edges;
+    g = edges_to_graph(&el, directed);
+done:
+    rn_free(el.names), rn_free(el.at), rn_free(el.w);
+    return g;
+}
+
 rn_itemgraph *rn_itemgraph_load_csv(const char *path, const rn_itemgraph_csv_config *c)
 {
     rn_itemgraph_csv_config cfg = c != NULL ? *c : rn_itemgraph_csv_defaults();

@@ -74,6 +74,12 @@ rn_itemgraph_csv_config rn_itemgraph_csv_defaults(void);
  * (the defaults). */
 rn_itemgraph *rn_itemgraph_load_csv(const char *path, const rn_itemgraph_csv_config *c);
 
+/* n_edges edges src[e] -> dst[e] named by strings, numbered as the CSV
+ * loader numbers them (ids when all are plain integers >= 0, else labels in
+ * order of first appearance); w may be NULL. Errors name the edge (1-based). */
+rn_itemgraph *rn_itemgraph_from_names(size_t n_edges, const char *const *src,
+                                      const char *const *dst, const float *w, int directed);
+
 void rn_itemgraph_free(rn_itemgraph *g);
 
 size_t rn_itemgraph_n_nodes(const rn_itemgraph *g);
