@@ -670,10 +670,10 @@ static void fill_graph(lua_State *L, vz_panel *p, int opts, const char *fname)
         for (int e = 0; e < n_edges; e++) {
             if (lua_rawgeti(L, et, e + 1) != LUA_TTABLE || lua_rawlen(L, -1) != 2)
                 luaL_error(L, "%s: edges[%d] must be a pair {a, b}", fname, e + 1);
-            int len;
+            int len, base = lua_gettop(L) - 1; /* the pair, then node_list's two buffers */
             int *pair = node_list(L, lua_gettop(L), fname, "edge", &len);
             edges[2 * e] = pair[0], edges[2 * e + 1] = pair[1];
-            lua_pop(L, 2);
+            lua_settop(L, base); /* popping two left one value per edge: the stack overflowed */
         }
     }
     float *xy = NULL;

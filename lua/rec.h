@@ -31,4 +31,8 @@ void rec_open_plot_notebook(lua_State *L);
  * after rec.models and rec.plot. */
 void rec_open_models_plot(lua_State *L);
 
+/* rec.graph, rec.deepwalk, rec.node2vec (lua/graph.c); after rec.plot and
+ * rec.embeddings. */
+void rec_open_graph(lua_State *L);
+
 #endif
