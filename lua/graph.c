@@ -477,6 +477,7 @@ static int l_graph_plot(lua_State *L)
                 }
                 lua_rawseti(L, nums, (lua_Integer)i + 1);
             } else if (t == LUA_TNUMBER && lua_isinteger(L, -1)) {
+                lua_pushvalue(L, -1); /* the copy is stored; the value is popped below */
                 lua_rawseti(L, nums, (lua_Integer)i + 1);
             } else {
                 return luaL_error(L, "%s: classes[%d] must be a string or an integer, got %s", fn,

@@ -80,6 +80,9 @@ T.cases{
     local e = rec.deepwalk{graph = karate, dim = 16, progress = false}
     local fig = karate:plot{embeddings = e, classes = c, walk = karate:walk(0, {length = 5}), show = false}
     T.ok(fig ~= nil)
+    local numbered = {}
+    for i = 1, 34 do numbered[i] = i % 3 end  -- integer classes (0: none)
+    T.ok(karate:plot{classes = numbered, show = false} ~= nil, "integer classes")
     local fig2 = rec.plot.graph{nodes = 2, edges = {{1, 2}}, positions = {{0, 0}, {1, 0}},
                                 classes = {1, 2}, show = false, width = 300, height = 200}
     T.err(function() fig2:set{step = 0} end, "fig:set: walk step: set a walk first")
