@@ -2,7 +2,7 @@
  * item graphs, random walks and walk embeddings (itemgraph.h, walks.h,
  * walks_embed.h).
  *
- *   rec.Graph     a weighted graph, directed or not: nodes, degrees,
+ *   rec.ItemGraph     a weighted graph, directed or not: nodes, degrees,
  *                 neighbours with weights, walks, and g:plot (rec.plot.graph
  *                 with a walk, classes, positions from embeddings)
  *   rec.deepwalk  walks (p = q = 1) -> word2vec -> rec.Embeddings
@@ -28,7 +28,7 @@
 
 #include <lauxlib.h>
 
-#define REC_GRAPH "rec.Graph"
+#define REC_GRAPH "rec.ItemGraph"
 
 typedef struct {
     rn_itemgraph *g; /* NULL once closed */
@@ -544,11 +544,11 @@ static int l_graph_tostring(lua_State *L)
 {
     graph_ud *u = luaL_checkudata(L, 1, REC_GRAPH);
     if (u->g == NULL) {
-        lua_pushliteral(L, "rec.Graph (closed)");
+        lua_pushliteral(L, "rec.ItemGraph (closed)");
         return 1;
     }
     rn_itemgraph *g = u->g;
-    lua_pushfstring(L, "rec.Graph: %I nodes, %I %s edges%s", (lua_Integer)rn_itemgraph_n_nodes(g),
+    lua_pushfstring(L, "rec.ItemGraph: %I nodes, %I %s edges%s", (lua_Integer)rn_itemgraph_n_nodes(g),
                     (lua_Integer)rn_itemgraph_n_edges(g),
                     rn_itemgraph_directed(g) ? "directed" : "undirected",
                     rn_itemgraph_has_labels(g) ? ", labelled" : "");
@@ -616,7 +616,7 @@ static int walk_embed(lua_State *L, const char *fn, int node2vec)
 {
     luaL_argexpected(L, lua_type(L, 1) == LUA_TTABLE, 1, "an options table {graph = g, ...}");
     rec_check_options(L, 1, fn, embed_keys);
-    if (lua_getfield(L, 1, "graph") == LUA_TNIL) return luaL_error(L, "%s: graph = a rec.Graph is required", fn);
+    if (lua_getfield(L, 1, "graph") == LUA_TNIL) return luaL_error(L, "%s: graph = a rec.ItemGraph is required", fn);
     rn_itemgraph *g = check_graph(L, -1);
     lua_pop(L, 1);
     if (!node2vec && (lua_getfield(L, 1, "p") != LUA_TNIL || lua_getfield(L, 1, "q") != LUA_TNIL))
@@ -678,7 +678,7 @@ static int l_node2vec(lua_State *L)
 static const rec_doc_entry graph_docs[] = {
     {"from_edges",
      "rec.graph.from_edges(path | edges [, {directed = false, weighted =, header = true}]) "
-     "makes a rec.Graph from an edge list: a CSV file with source,target[,weight] columns and a "
+     "makes a rec.ItemGraph from an edge list: a CSV file with source,target[,weight] columns and a "
      "header line, or a Lua table {{a, b}, {a, b, weight}, ...}. Nodes named by integers keep "
      "them as ids; others are labels. weighted defaults to using a weight column when there is "
      "one; repeated edges add up. Errors name the file, line and column.",
@@ -796,7 +796,7 @@ void rec_open_graph(lua_State *L)
         {"from_edges", l_from_edges}, {"from_sequences", l_from_sequences}, {NULL, NULL}};
     luaL_newlib(L, fns);
     rec_doc_set(L, -1, "rec.graph",
-                "Graphs for DeepWalk and node2vec (rec.Graph): from an edge list or from "
+                "Graphs for DeepWalk and node2vec (rec.ItemGraph): from an edge list or from "
                 "behaviour sequences; nodes, degrees, neighbours, random walks and g:plot.",
                 "help(rec.graph.from_edges)");
     rec_doc_fields(L, -1, "rec.graph", 0, graph_docs);

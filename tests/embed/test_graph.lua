@@ -21,7 +21,7 @@ T.cases{
   {"karate: 34 nodes, 78 edges, ids 0..33", function()
     T.eq(#karate, 34); T.eq(karate:n_edges(), 78); T.eq(karate:directed(), false)
     T.eq(karate:nodes()[1], 0); T.eq(karate:degree(33), 17); T.eq(#karate:edges(), 78)
-    T.eq(tostring(karate), "rec.Graph: 34 nodes, 78 undirected edges")
+    T.eq(tostring(karate), "rec.ItemGraph: 34 nodes, 78 undirected edges")
   end},
   {"Les Miserables: labels and weights", function()
     T.eq(#lesmis, 77); T.eq(lesmis:nodes()[2], "Myriel")
@@ -100,7 +100,7 @@ T.cases{
           "rec.node2vec: option 'p' must be a finite number > 0, got -1")
     T.err(function() rec.deepwalk{graph = karate, q = 2} end, "p and q are node2vec's")
     T.err(function() rec.deepwalk{graph = karate, windw = 2} end, "did you mean 'window'?")
-    T.err(function() rec.deepwalk{} end, "rec.deepwalk: graph = a rec.Graph is required")
+    T.err(function() rec.deepwalk{} end, "rec.deepwalk: graph = a rec.ItemGraph is required")
     T.err(function() karate:degree(99) end, "g:degree: no node has id 99")
     T.err(function() lesmis:degree("Nobody") end, "g:degree: no node is called 'Nobody'")
     T.err(function() karate:plot{classes = {1, 2}} end, "g:plot: classes has 2 values for 34 nodes")
