@@ -352,6 +352,7 @@ static int fig_set(lua_State *L)
         "title",  "xlabel", "ylabel", "logy",   "presentation", "width", "height", "panel",
         "select", "k",      "metric", "values", "sliders",      "walk",  "bins",   "save_path",
         "vmin",   "vmax",   "rows",   "cols",   "labels",       "clabel", "base", "base_label",
+        "step",   "classes", "class_names",
         NULL};
     rec_check_keys(L, 2, fname, keys, 0);
     int np = vz_figure_n_panels(F->fig);
@@ -683,8 +684,11 @@ static const rec_doc_entry plot_docs[] = {
      "fig:save(\"auc.png\")"},
     {"graph",
      "rec.plot.graph{nodes = n | {labels}, edges = {{a, b}, ...}, walk = {...}, positions = "
-     "{{x, y}, ...}, title =} draws a small graph (nodes on a circle unless positions are "
-     "given) with a walk highlighted and its steps numbered. Nodes are 1-based.",
+     "{{x, y}, ...}, classes = {...}, class_names = {...}, step =, title =} draws a small graph "
+     "(a force-directed layout unless positions are given) with a walk highlighted and its "
+     "steps numbered; step = k shows only its first k steps (fig:set{step = k + 1} replays it). "
+     "classes colour the nodes (1-based palette colours, 0 for none) and class_names name "
+     "them in a legend. Nodes are 1-based.",
      "local fig = rec.plot.graph{nodes = {\"u1\", \"i1\", \"u2\", \"i2\"},\n"
      "  edges = {{1, 2}, {2, 3}, {3, 4}, {4, 1}}, walk = {1, 2, 3}, show = false}\n"
      "fig:save(\"walk.png\")"},

@@ -37,7 +37,8 @@ const char *const *plot_panel_keys(vz_kind k)
     static const char *const curve[] = {"fn", "names", "range", "sliders", NULL};
     static const char *const hist[] = {"values", "name", "series", "bins", NULL};
     static const char *const bar[] = {"values", "labels", "series", "base", "base_label", NULL};
-    static const char *const graph[] = {"nodes", "edges", "walk", "positions", NULL};
+    static const char *const graph[] = {"nodes", "edges",   "walk",        "positions",
+                                        "step",  "classes", "class_names", NULL};
     static const char *const none[] = {NULL};
     switch (k) {
     case VZ_PANEL_LINE:
@@ -605,6 +606,37 @@ static void set_walk(lua_State *L, vz_panel *p, int opts, const char *fname)
         int *w = node_list(L, lua_gettop(L), fname, "walk", &len);
         if (vz_graph_set_walk(p, w, len) != VZ_OK) plot_vz_error(L, fname);
     }
+    /* step = k: the walk's first k steps only (replaying it step by step) */
+    if (lua_getfield(L, opts, "step") != LUA_TNIL &&
+        vz_graph_set_walk_step(p, (int)rec_opt_integer(L, opts, "step", -1, 0, 100000)) != VZ_OK)
+        plot_vz_error(L, fname);
+    lua_settop(L, top);
+}
+
+/* classes = {c1, c2, ...} (a class per node: 1-based palette colours, 0 for
+ * none) and class_names = {"Mr. Hi", "Officer"} for the legend. */
+static void set_classes(lua_State *L, vz_panel *p, int opts, const char *fname)
+{
+    int top = lua_gettop(L);
+    int has_c = lua_getfield(L, opts, "classes") != LUA_TNIL;
+    int has_n = lua_getfield(L, opts, "class_names") != LUA_TNIL;
+    if (!has_c && !has_n) {
+        lua_settop(L, top);
+        return;
+    }
+    int *cls = NULL, n = 0;
+    if (has_c) {
+        n = (int)lua_rawlen(L, top + 1);
+        cls = node_list(L, top + 1, fname, "classes", &n); /* 1-based -> 0-based, 0 -> -1 */
+    }
+    const char **names = NULL;
+    int n_names = 0;
+    if (has_n) {
+        luaL_argexpected(L, lua_type(L, top + 2) == LUA_TTABLE, 1, "class_names = a table");
+        n_names = (int)lua_rawlen(L, top + 2);
+        names = rec_strings(L, top + 2, fname, "class_names", n_names);
+    }
+    if (vz_graph_set_classes(p, cls, n, names, n_names) != VZ_OK) plot_vz_error(L, fname);
     lua_settop(L, top);
 }
 
@@ -638,10 +670,10 @@ static void fill_graph(lua_State *L, vz_panel *p, int opts, const char *fname)
         for (int e = 0; e < n_edges; e++) {
             if (lua_rawgeti(L, et, e + 1) != LUA_TTABLE || lua_rawlen(L, -1) != 2)
                 luaL_error(L, "%s: edges[%d] must be a pair {a, b}", fname, e + 1);
-            int len;
+            int len, base = lua_gettop(L) - 1; /* the pair, then node_list's two buffers */
             int *pair = node_list(L, lua_gettop(L), fname, "edge", &len);
             edges[2 * e] = pair[0], edges[2 * e + 1] = pair[1];
-            lua_pop(L, 2);
+            lua_settop(L, base); /* popping two left one value per edge: the stack overflowed */
         }
     }
     float *xy = NULL;
@@ -655,6 +687,7 @@ static void fill_graph(lua_State *L, vz_panel *p, int opts, const char *fname)
     if (vz_graph_set(p, n, xy, labels, edges, n_edges) != VZ_OK) plot_vz_error(L, fname);
     lua_settop(L, top);
     set_walk(L, p, opts, fname);
+    set_classes(L, p, opts, fname);
 }
 
 /* ---- dispatch ---------------------------------------------------------------------- */
@@ -721,6 +754,9 @@ void plot_panel_set(lua_State *L, int fig_idx, vz_panel *p, int opts, const char
     only_for(L, opts, "labels", p, VZ_PANEL_BAR, VZ_PANEL_BAR, fname);
     only_for(L, opts, "sliders", p, VZ_PANEL_CURVE, VZ_PANEL_CURVE, fname);
     only_for(L, opts, "walk", p, VZ_PANEL_GRAPH, VZ_PANEL_GRAPH, fname);
+    only_for(L, opts, "step", p, VZ_PANEL_GRAPH, VZ_PANEL_GRAPH, fname);
+    only_for(L, opts, "classes", p, VZ_PANEL_GRAPH, VZ_PANEL_GRAPH, fname);
+    only_for(L, opts, "class_names", p, VZ_PANEL_GRAPH, VZ_PANEL_GRAPH, fname);
     only_for(L, opts, "bins", p, VZ_PANEL_HIST, VZ_PANEL_HIST, fname);
     switch (vz_panel_kind(p)) {
     case VZ_PANEL_LINE:
@@ -744,6 +780,7 @@ void plot_panel_set(lua_State *L, int fig_idx, vz_panel *p, int opts, const char
         break;
     case VZ_PANEL_GRAPH:
         set_walk(L, p, opts, fname);
+        set_classes(L, p, opts, fname);
         break;
     case VZ_PANEL_HIST:
         if (lua_getfield(L, opts, "bins") != LUA_TNIL &&

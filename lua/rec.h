@@ -37,5 +37,8 @@ void rec_open_fusion(lua_State *L);
 void rec_open_als(lua_State *L);
 /* rec.word2vec: word2vec and item2vec (lua/word2vec.c); after rec_open_embeddings. */
 void rec_open_word2vec(lua_State *L);
+/* rec.graph, rec.deepwalk, rec.node2vec (lua/graph.c); after rec.plot and
+ * rec.embeddings. */
+void rec_open_graph(lua_State *L);
 
 #endif

@@ -127,6 +127,7 @@ static void panel_free(vz_panel *p)
     vz__labels_free(p->node_labels, p->n_nodes);
     free(p->edges);
     free(p->walk);
+    free(p->node_class);
     free(p);
 }
 

@@ -340,6 +340,21 @@ int vz_graph_set(vz_panel *p, int n, const float *xy, const char *const *labels,
 int vz_graph_set_walk(vz_panel *p, const int *walk, int len);
 /* The figure pixel of node i after the last render. */
 int vz_graph_node_pixel(const vz_panel *p, int i, float *px, float *py);
+/* Draws only the walk's first steps steps (0: its start alone; -1 or more
+ * than it has: all), the node reached last ringed: a walk replayed step by
+ * step. A new walk shows all its steps. */
+int vz_graph_set_walk_step(vz_panel *p, int steps);
+/* The steps drawn now (0 without a walk). */
+int vz_graph_walk_step(const vz_panel *p);
+/* Colours node i by classes[i] (n = the node count; -1: uncoloured; NULL
+ * clears) with vz_graph_class_color, and names classes 0..n_names-1 in a
+ * legend (names may be NULL when n_names is 0). Setting the nodes clears it. */
+int vz_graph_set_classes(vz_panel *p, const int *classes, int n, const char *const *names,
+                         int n_names);
+/* The fill of class c: the palette's colour c, or a pale blue for c < 0. */
+vz_color vz_graph_class_color(int c);
+/* The walk's colour over coloured nodes (over plain ones: vz_palette(3)). */
+extern const vz_color vz_graph_walk_dark;
 
 /* ---- interaction and windows -------------------------------------------- */
 

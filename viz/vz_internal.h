@@ -159,6 +159,8 @@ struct vz_panel {
     int n_edges;
     int *walk;
     int walk_len;
+    int walk_shown;      /* steps drawn, 0..walk_len - 1 (vz_graph_set_walk_step) */
+    int *node_class;     /* n_nodes classes (-1: none), or NULL; named by class_names */
 };
 
 #define VZ__CURVE_N 256

@@ -275,4 +275,29 @@ end""",
   return out
 end""",
     ],
+    "16-deepwalk": [
+        # compares the running sum with u, not with u times the total weight
+        """function walk_step(g, v, u)
+  local nbrs, weights = g:neighbors(v)
+  if #nbrs == 0 then return nil end
+  local run = 0
+  for i, w in ipairs(weights) do
+    run = run + w
+    if run > u then return nbrs[i] end
+  end
+  return nbrs[#nbrs]
+end""",
+        # many walks, but each only one step long: the window sees nothing beyond the neighbours
+        """walk_settings = {per_node = 10, length = 2}""",
+    ],
+    "17-node2vec": [
+        # d_tx = 1 read as "x is a neighbour of v" (the current node) instead of "of t"
+        """function alpha(g, t, v, x, p, q)
+  if x == t then return 1 / p end
+  if g:weight(v, x) > 0 then return 1 end
+  return 1 / q
+end""",
+        # BFS and DFS swapped: a large q sends the walk outward
+        """q_community, q_local = 2, 0.5""",
+    ],
 }
