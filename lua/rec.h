@@ -31,4 +31,7 @@ void rec_open_plot_notebook(lua_State *L);
  * after rec.models and rec.plot. */
 void rec_open_models_plot(lua_State *L);
 
+/* rec.two_tower and rec.two_tower_loss: the two-tower recall model (lua/two_tower.c). */
+void rec_open_two_tower(lua_State *L);
+
 #endif
