@@ -58,7 +58,7 @@ static int l_new(lua_State *L)
     const rn_dataset *ds = rec_check_dataset(L, lua_gettop(L), &rows, &start, &n);
     if (rows != NULL || start != 0 || n != ds->n_rows)
         return luaL_error(L, "rec.two_tower: data must be a whole data set (the model makes its own "
-                             "leave-last-out split), not a split or a batch of %zu rows", n);
+                             "leave-last-out split), not a split or a batch of %d rows", (int)n);
     rn_two_tower_config c = rn_two_tower_defaults();
     c.dim = (int)rec_opt_integer(L, 1, "dim", c.dim, 1, 1024);
     c.out_dim = (int)rec_opt_integer(L, 1, "out_dim", c.out_dim, 1, 1024);
@@ -309,6 +309,23 @@ static int l_evaluate(lua_State *L)
     lua_setfield(L, -2, "users");
     lua_pushstring(L, by_names[by]);
     lua_setfield(L, -2, "by");
+    return 1;
+}
+
+/* m:ranks{by = 'u2i'}: the 1-based rank of each test user's held-out item. */
+static int l_ranks(lua_State *L)
+{
+    tt_ud *u = check_tt(L, 1);
+    rec_check_options(L, 2, "m:ranks", eval_keys + 1);
+    int by = rec_opt_enum(L, 2, "by", by_names, RN_TT_U2I);
+    size_t n = rn_two_tower_n_test(u->m);
+    size_t *r = lua_newuserdatauv(L, (n ? n : 1) * sizeof *r, 0);
+    if (rn_two_tower_ranks(u->m, by, r) != RN_OK) return rec_engine_error(L);
+    lua_createtable(L, (int)n, 0);
+    for (size_t k = 0; k < n; k++) {
+        lua_pushinteger(L, (lua_Integer)r[k] + 1);
+        lua_rawseti(L, -2, (lua_Integer)k + 1);
+    }
     return 1;
 }
 
@@ -608,6 +625,12 @@ static const rec_doc_entry method_docs[] = {
      "m:recommend(user, k = 10) gives the k best movies for MovieLens userId user from the whole "
      "history (every rated movie excluded): a list of {id, title, score}, printed as titles.",
      "local m = rec.two_tower{data = rec.data.movielens{}}\nm:fit{epochs = 1}\nprint(m:recommend(42, 10))"},
+    {"ranks",
+     "m:ranks{by = 'u2i' | 'i2i' | 'popularity'} gives, for each test user in turn, the 1-based "
+     "rank of the held-out item among the items the user did not rate in training: recall@K is "
+     "the share of ranks <= K, NDCG@K the mean of 1 / log2(rank + 1) over those.",
+     "local m = rec.two_tower{data = rec.data.movielens{}}\nlocal r = m:ranks{by = 'popularity'}\n"
+     "print(#r, r[1])"},
     {"history", "m:history(user) lists what the user rated, oldest first: {id, title} each.",
      "local m = rec.two_tower{data = rec.data.movielens{}}\nprint(#m:history(42))"},
     {"item_embeddings",
@@ -639,6 +662,7 @@ void rec_open_two_tower(lua_State *L)
 {
     static const luaL_Reg methods[] = {{"fit", l_fit},
                                        {"evaluate", l_evaluate},
+                                       {"ranks", l_ranks},
                                        {"recommend", l_recommend},
                                        {"history", l_history},
                                        {"item_embeddings", l_item_embeddings},

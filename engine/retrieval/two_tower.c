@@ -740,9 +740,9 @@ static size_t rank_of(const float *s, int n_items, int target, const int32_t *se
     return r;
 }
 
-/* ranks[k]: the rank of test user k's held-out item under mode. */
-static int test_ranks(rn_two_tower *m, int mode, size_t *ranks)
+int rn_two_tower_ranks(rn_two_tower *m, int mode, size_t *ranks)
 {
+    if (mode < 0 || mode >= RN_TT_N_MODES) return rn_fail(RN_EARG, "two_tower: unknown mode %d", mode);
     int D = m->cfg.out_dim, N = m->n_items;
     size_t nt = m->n_test;
     float *items = NULL, *users = NULL, *scores = NULL, *work = NULL;
@@ -817,7 +817,7 @@ int rn_two_tower_evaluate(rn_two_tower *m, int mode, int k, rn_two_tower_eval *o
     if (m->n_test == 0) return rn_fail(RN_EARG, "two_tower: no test users (each needs 2 ratings)");
     size_t *ranks = rn_malloc(m->n_test * sizeof *ranks, "two_tower ranks");
     if (ranks == NULL) return RN_ENOMEM;
-    int rc = test_ranks(m, mode, ranks);
+    int rc = rn_two_tower_ranks(m, mode, ranks);
     if (rc == RN_OK) at_k(ranks, m->n_test, k, out);
     rn_free(ranks);
     return rc;
@@ -829,7 +829,7 @@ static int evaluate(void *self, rn_metrics *out)
     if (m->n_test == 0) return RN_OK;
     size_t *ranks = rn_malloc(m->n_test * sizeof *ranks, "two_tower ranks");
     if (ranks == NULL) return RN_ENOMEM;
-    int rc = test_ranks(m, RN_TT_U2I, ranks);
+    int rc = rn_two_tower_ranks(m, RN_TT_U2I, ranks);
     if (rc == RN_OK) {
         rn_two_tower_eval e10, e50;
         at_k(ranks, m->n_test, 10, &e10);

@@ -148,6 +148,11 @@ typedef struct {
  * test user by mode and scores the held-out last item at k. */
 int rn_two_tower_evaluate(rn_two_tower *m, int mode, int k, rn_two_tower_eval *out);
 
+/* ranks[k] (n_test values): the 0-based rank of test user k's held-out item
+ * among the items it did not rate in training, under mode (ties: the
+ * smaller row first). recall@K is the share of ranks below K. */
+int rn_two_tower_ranks(rn_two_tower *m, int mode, size_t *ranks);
+
 /* The item vectors (n_items - 1 rows, item rows 1..; caller frees out with
  * rn_free): out (rows x out_dim). */
 int rn_two_tower_item_vectors(rn_two_tower *m, float **out, size_t *rows);
