@@ -19,6 +19,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -460,7 +461,9 @@ static int l_info(lua_State *L)
     lua_setfield(L, -2, "users");
     lua_pushstring(L, rn_two_tower_loss_name(c->loss));
     lua_setfield(L, -2, "loss");
-    lua_pushnumber(L, c->temperature);
+    char tau[32];
+    snprintf(tau, sizeof tau, "%g", (double)c->temperature); /* 0.05, not 0.0500000007 */
+    lua_pushnumber(L, strtod(tau, NULL));
     lua_setfield(L, -2, "temperature");
     lua_pushinteger(L, c->out_dim);
     lua_setfield(L, -2, "out_dim");
