@@ -472,6 +472,31 @@ static int l_info(lua_State *L)
     return 1;
 }
 
+/* m:save(path) */
+static int l_save(lua_State *L)
+{
+    tt_ud *u = check_tt(L, 1);
+    const char *path = luaL_checkstring(L, 2);
+    if (rn_two_tower_save(u->m, path) != RN_OK) return rec_engine_error(L);
+    lua_settop(L, 1);
+    return 1;
+}
+
+/* rec.two_tower_load(path, data) */
+static int l_load(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    const size_t *rows;
+    size_t start, n;
+    const rn_dataset *ds = rec_check_dataset(L, 2, &rows, &start, &n);
+    tt_ud *u = lua_newuserdatauv(L, sizeof *u, 0);
+    u->m = NULL;
+    u->busy = 0;
+    luaL_setmetatable(L, REC_TWO_TOWER);
+    if ((u->m = rn_two_tower_load(path, ds)) == NULL) return rec_engine_error(L);
+    return 1;
+}
+
 static int l_close(lua_State *L)
 {
     tt_ud *u = luaL_checkudata(L, 1, REC_TWO_TOWER);
@@ -648,6 +673,11 @@ static const rec_doc_entry method_docs[] = {
     {"info", "m:info() gives the split's and the model's sizes: pairs, test_users, items, users, "
              "loss, temperature, out_dim, parameters.",
      "print(rec.two_tower{data = rec.data.movielens{}}:info().pairs)"},
+    {"save",
+     "m:save(path) writes the model (config, the split's sizes, the weights) atomically; "
+     "rec.two_tower_load(path, data) reads it back with the data set it was trained on.",
+     "local ml = rec.data.movielens{}\nlocal m = rec.two_tower{data = ml}\nm:save('/tmp/tt.model')\n"
+     "print(rec.two_tower_load('/tmp/tt.model', ml))"},
     {"close", "m:close() frees the model now (an error while fit uses it).",
      "local m = rec.two_tower{data = rec.data.movielens{}}\nm:close()"},
     {NULL, NULL, NULL}};
@@ -671,6 +701,7 @@ void rec_open_two_tower(lua_State *L)
                                        {"item_embeddings", l_item_embeddings},
                                        {"user_embeddings", l_user_embeddings},
                                        {"info", l_info},
+                                       {"save", l_save},
                                        {"close", l_close},
                                        {NULL, NULL}};
     static const luaL_Reg meta[] = {
@@ -690,6 +721,14 @@ void rec_open_two_tower(lua_State *L)
     lua_pushcfunction(L, l_new);
     rec_doc_set(L, -1, "rec.two_tower", new_doc, new_example);
     lua_setfield(L, -2, "two_tower");
+    lua_pushcfunction(L, l_load);
+    rec_doc_set(L, -1, "rec.two_tower_load",
+                "rec.two_tower_load(path, data) reads a model saved by m:save, rebuilding its "
+                "leave-last-out split from data (the data set it was trained on: the sizes must "
+                "agree).",
+                "local ml = rec.data.movielens{}\nrec.two_tower{data = ml}:save('/tmp/tt.model')\n"
+                "local m = rec.two_tower_load('/tmp/tt.model', ml)");
+    lua_setfield(L, -2, "two_tower_load");
     lua_pushcfunction(L, l_loss);
     rec_doc_set(L, -1, "rec.two_tower_loss", loss_doc, loss_example);
     lua_setfield(L, -2, "two_tower_loss");

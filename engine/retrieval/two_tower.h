@@ -115,6 +115,16 @@ void rn_two_tower_trainer(rn_two_tower *m, rn_trainer *t);
 int rn_two_tower_batch_loss(rn_two_tower *m, const size_t *pairs, size_t n, uint64_t seed,
                             int backward, double *loss);
 
+/* ---- files (two_tower_io.c) ---- */
+
+/* Writes the config, the split's sizes and the parameters to path
+ * (atomically; Ctrl-C between parameters writes nothing: RN_EINTR). */
+int rn_two_tower_save(rn_two_tower *m, const char *path);
+
+/* Reads a saved model, rebuilding its split from ds (the data set it was
+ * trained on: the sizes must agree). NULL with the file and what is wrong. */
+rn_two_tower *rn_two_tower_load(const char *path, const rn_dataset *ds);
+
 /* ---- the three losses on given tower outputs (the model's, and by hand in tests) ----
  * u (B x D), v, vpos (B x D), vneg (S x D): rows already normalised (or not:
  * these do not normalise). Each returns the mean loss, shape [1]. */

@@ -78,6 +78,23 @@ local want = 0.5 * ((lse(r0[1], r0[2]) - r0[1]) + (lse(r1[1], r1[2]) - r1[2]))
 T.near(rec.two_tower_loss{u = {{1, 0}, {0, 1}}, v = {{1, 0}, {0.6, 0.8}}, temperature = tau,
                           logq = {math.log(0.5), math.log(0.25)}}, want, 1e-5, "inbatch with logQ")
 
+-- save and load: the same recommendations and metrics
+local path = os.tmpname()
+m:save(path)
+local back = rec.two_tower_load(path, ml)
+T.near(back:evaluate{k = 10}.ndcg, e10.ndcg, 1e-6, "a loaded model evaluates the same")
+T.eq(back:recommend(42, 5)[1].id, m:recommend(42, 5)[1].id, "and recommends the same")
+T.err(function() rec.two_tower_load(path, rec.data.movielens{rows = 5000}) end,
+      "load it with the data set it was trained on", "another data set")
+local f = io.open(path, "rb"); local bytes = f:read("a"); f:close()
+f = io.open(path, "wb"); f:write(bytes:sub(1, #bytes - 8)); f:close()
+T.err(function() rec.two_tower_load(path, ml) end, "bytes of values, expected", "a truncated file")
+f = io.open(path, "wb"); f:write("hello\n"); f:close()
+T.err(function() rec.two_tower_load(path, ml) end, "not a recnote two-tower file", "not a model file")
+os.remove(path)
+T.err(function() rec.two_tower_load(path, ml) end, "No such file", "a missing file")
+T.err(function() m:save("/") end, "save", "saving onto a folder")
+
 -- the busy guard and bad input
 T.err(function() m:fit{epochs = 1, progress = false, on_epoch = function() m:close() end} end,
       "cannot close the model while fit is using it", "close from a callback")
