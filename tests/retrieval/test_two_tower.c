@@ -17,6 +17,7 @@ static void (*const unused_gc_off_zero)(rn_tensor *, float) __attribute__((unuse
 
 #include "alloc.h"
 #include "error.h"
+#include "interrupt.h"
 #include "loop.h"
 #include "retrieval/two_tower.h"
 
@@ -254,6 +255,17 @@ static void test_learns_and_recommends(void)
     }
     CHECK(clash == 0);
     CHECK(rn_two_tower_item_title(m, rows[0]) != NULL);
+
+    /* Ctrl-C at the 4th poll: training stops between whole steps with RN_EINTR,
+     * and the weights stay those of the last whole step (finite, usable) */
+    rn_loop_config one = rn_loop_defaults();
+    one.epochs = 1;
+    rn_interrupt_after(3);
+    CHECK(rn_train(&t, &one, NULL) == RN_EINTR);
+    rn_interrupt_after(-1);
+    rn_two_tower_eval after;
+    CHECK(rn_two_tower_evaluate(m, RN_TT_U2I, 50, &after) == RN_OK);
+    CHECK(after.recall > pop.recall);
 
     /* bad input */
     CHECK(rn_two_tower_user_row(m, 100000, &row) == RN_EARG);
