@@ -40,5 +40,7 @@ void rec_open_word2vec(lua_State *L);
 /* rec.graph, rec.deepwalk, rec.node2vec (lua/graph.c); after rec.plot and
  * rec.embeddings. */
 void rec_open_graph(lua_State *L);
+/* rec.two_tower and rec.two_tower_loss: the two-tower recall model (lua/two_tower.c). */
+void rec_open_two_tower(lua_State *L);
 
 #endif

@@ -300,4 +300,31 @@ end""",
         # BFS and DFS swapped: a large q sends the walk outward
         """q_community, q_local = 2, 0.5""",
     ],
+    "19-two-tower": [
+        # the logQ correction with the wrong sign: adding log q favours popular items even more
+        """function inbatch_loss(U, V, logq, tau)
+  local B, total = #U, 0
+  for i = 1, B do
+    local s = {}
+    for j = 1, B do
+      local dot = 0
+      for d = 1, #U[i] do dot = dot + U[i][d] * V[j][d] end
+      s[j] = dot / tau + logq[j]
+    end
+    local top = math.max(table.unpack(s))
+    local sum = 0
+    for j = 1, B do sum = sum + math.exp(s[j] - top) end
+    total = total + (top + math.log(sum) - s[i])
+  end
+  return total / B
+end""",
+        # the natural logarithm instead of log base 2
+        """function ndcg_at(r, K)
+  local total = 0
+  for _, rank in ipairs(r) do
+    if rank <= K then total = total + 1 / math.log(rank + 1) end
+  end
+  return total / #r
+end""",
+    ],
 }
