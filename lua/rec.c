@@ -52,6 +52,8 @@ int luaopen_rec(lua_State *L)
     rec_open_plot_notebook(L);
     rec_open_models_plot(L);
     rec_open_embeddings(L);
+    rec_open_tags(L);
+    rec_open_recall(L);
 
     rec_doc_set(L, -1, "rec",
                 "The recnote engine: tensors and autograd, optimizers, losses, metrics, "
