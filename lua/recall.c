@@ -25,7 +25,7 @@ static int64_t *check_id_list(lua_State *L, int i, const char *fn, const char *w
     for (size_t j = 0; j < *n; j++) {
         if (lua_rawgeti(L, i, (lua_Integer)j + 1) != LUA_TNUMBER || !lua_isinteger(L, -1) ||
             lua_tointeger(L, -1) < 0)
-            luaL_error(L, "%s: %s[%zu] must be an integer id >= 0", fn, what, j + 1);
+            luaL_error(L, "%s: %s[%I] must be an integer id >= 0", fn, what, (lua_Integer)(j + 1));
         ids[j] = (int64_t)lua_tointeger(L, -1);
         lua_pop(L, 1);
     }
@@ -88,12 +88,12 @@ static void flatten(lua_State *L, int i, size_t U, const char *fn, const char *w
                     const int64_t **ids_out, const size_t **off_out)
 {
     if (!lua_istable(L, i) || (size_t)luaL_len(L, i) != U)
-        luaL_error(L, "%s: %s must hold one list per user (%zu)", fn, what, U);
+        luaL_error(L, "%s: %s must hold one list per user (%I)", fn, what, (lua_Integer)(U));
     size_t *off = lua_newuserdatauv(L, (U + 1) * sizeof *off, 0);
     off[0] = 0;
     for (size_t u = 0; u < U; u++) {
         if (lua_rawgeti(L, i, (lua_Integer)u + 1) != LUA_TTABLE)
-            luaL_error(L, "%s: %s[%zu] must be a list of ids", fn, what, u + 1);
+            luaL_error(L, "%s: %s[%I] must be a list of ids", fn, what, (lua_Integer)(u + 1));
         off[u + 1] = off[u] + (size_t)luaL_len(L, -1);
         lua_pop(L, 1);
     }
@@ -103,8 +103,7 @@ static void flatten(lua_State *L, int i, size_t U, const char *fn, const char *w
         for (size_t j = off[u]; j < off[u + 1]; j++) {
             if (lua_rawgeti(L, -1, (lua_Integer)(j - off[u]) + 1) != LUA_TNUMBER ||
                 !lua_isinteger(L, -1))
-                luaL_error(L, "%s: %s[%zu][%zu] must be an integer id", fn, what, u + 1,
-                           j - off[u] + 1);
+                luaL_error(L, "%s: %s[%I][%I] must be an integer id", fn, what, (lua_Integer)(u + 1), (lua_Integer)(j - off[u] + 1));
             ids[j] = (int64_t)lua_tointeger(L, -1);
             lua_pop(L, 1);
         }
@@ -222,7 +221,7 @@ static double *field_numbers(lua_State *L, const char *key, size_t *n, const cha
     size_t m;
     float *f = rec_floats(L, lua_gettop(L), fn, key, &m, 0);
     if (*n == 0) *n = m;
-    if (m != *n) luaL_error(L, "%s: %s holds %zu numbers, expected %zu", fn, key, m, *n);
+    if (m != *n) luaL_error(L, "%s: %s holds %I numbers, expected %I", fn, key, (lua_Integer)(m), (lua_Integer)(*n));
     double *d = lua_newuserdatauv(L, (m ? m : 1) * sizeof *d, 0);
     for (size_t j = 0; j < m; j++) d[j] = f[j];
     return d;
@@ -254,8 +253,8 @@ static int l_quality(lua_State *L)
         float *w = rec_floats(L, lua_gettop(L), fn, "weights", &nw, 0);
         if (nw != 3)
             return luaL_error(L, "%s: weights must be 3 numbers (conversion, behaviour, "
-                                 "freshness), got %zu",
-                              fn, nw);
+                                 "freshness), got %I",
+                              fn, (lua_Integer)(nw));
         q.w_conversion = w[0];
         q.w_behaviour = w[1];
         q.w_freshness = w[2];

@@ -125,8 +125,7 @@ static int l_new(lua_State *L)
     size_t n = (size_t)luaL_len(L, items);
     if (n == 0) return luaL_error(L, "%s: items is empty", fn);
     if ((size_t)luaL_len(L, tagl) != n)
-        return luaL_error(L, "%s: %zu items but %zu tag lists", fn, n,
-                          (size_t)luaL_len(L, tagl));
+        return luaL_error(L, "%s: %I items but %I tag lists", fn, (lua_Integer)(n), (lua_Integer)((size_t)luaL_len(L, tagl)));
     int64_t *ids = lua_newuserdatauv(L, n * sizeof *ids, 0);
     size_t *off = lua_newuserdatauv(L, (n + 1) * sizeof *off, 0);
     off[0] = 0;
@@ -136,19 +135,18 @@ static int l_new(lua_State *L)
     int n_tags = 0;
     for (size_t r = 0; r < n; r++) {
         if (lua_rawgeti(L, items, (lua_Integer)r + 1) != LUA_TNUMBER || !lua_isinteger(L, -1))
-            return luaL_error(L, "%s: items[%zu] must be an integer id, got %s", fn, r + 1,
+            return luaL_error(L, "%s: items[%I] must be an integer id, got %s", fn, (lua_Integer)(r + 1),
                               luaL_typename(L, -1));
         ids[r] = (int64_t)lua_tointeger(L, -1);
         lua_pop(L, 1);
         if (lua_rawgeti(L, tagl, (lua_Integer)r + 1) != LUA_TTABLE)
-            return luaL_error(L, "%s: tags[%zu] must be a list of tag names, got %s", fn, r + 1,
+            return luaL_error(L, "%s: tags[%I] must be a list of tag names, got %s", fn, (lua_Integer)(r + 1),
                               luaL_typename(L, -1));
         size_t m = (size_t)luaL_len(L, -1);
         off[r + 1] = off[r] + m;
         for (size_t j = 1; j <= m; j++) {
             if (lua_rawgeti(L, -1, (lua_Integer)j) != LUA_TSTRING)
-                return luaL_error(L, "%s: tags[%zu][%zu] must be a tag name, got %s", fn, r + 1,
-                                  j, luaL_typename(L, -1));
+                return luaL_error(L, "%s: tags[%I][%I] must be a tag name, got %s", fn, (lua_Integer)(r + 1), (lua_Integer)(j), luaL_typename(L, -1));
             if (lua_rawget(L, index) == LUA_TNIL) {
                 lua_pop(L, 1);
                 lua_rawgeti(L, -1, (lua_Integer)j);
@@ -170,8 +168,8 @@ static int l_new(lua_State *L)
         if (has_levels) {
             if (lua_rawgeti(L, levl, (lua_Integer)r + 1) != LUA_TTABLE ||
                 (size_t)luaL_len(L, -1) != off[r + 1] - off[r])
-                return luaL_error(L, "%s: levels[%zu] must be a list of %zu numbers, one per tag",
-                                  fn, r + 1, off[r + 1] - off[r]);
+                return luaL_error(L, "%s: levels[%I] must be a list of %I numbers, one per tag",
+                                  fn, (lua_Integer)(r + 1), (lua_Integer)(off[r + 1] - off[r]));
         }
         for (size_t j = 0; j < off[r + 1] - off[r]; j++) {
             lua_rawgeti(L, has_levels ? -2 : -1, (lua_Integer)j + 1);
@@ -183,8 +181,7 @@ static int l_new(lua_State *L)
             lua_pop(L, 2);
             if (has_levels) {
                 if (lua_rawgeti(L, -1, (lua_Integer)j + 1) != LUA_TNUMBER)
-                    return luaL_error(L, "%s: levels[%zu][%zu] must be a number", fn, r + 1,
-                                      j + 1);
+                    return luaL_error(L, "%s: levels[%I][%I] must be a number", fn, (lua_Integer)(r + 1), (lua_Integer)(j + 1));
                 levels[off[r] + j] = rec_to_float(lua_tonumber(L, -1));
                 lua_pop(L, 1);
             }
@@ -331,16 +328,15 @@ static rn_tags_event *check_events(lua_State *L, int ev, const char *const *tnam
                    fn);
     size_t n = (size_t)luaL_len(L, it);
     if ((size_t)luaL_len(L, ty) != n || (size_t)luaL_len(L, ag) != n)
-        luaL_error(L, "%s: events: %zu items, %zu types and %zu ages (the lists must match)", fn,
-                   n, (size_t)luaL_len(L, ty), (size_t)luaL_len(L, ag));
+        luaL_error(L, "%s: events: %I items, %I types and %I ages (the lists must match)", fn, (lua_Integer)(n), (lua_Integer)((size_t)luaL_len(L, ty)), (lua_Integer)((size_t)luaL_len(L, ag)));
     rn_tags_event *e = lua_newuserdatauv(L, (n ? n : 1) * sizeof *e, 0);
     for (size_t j = 0; j < n; j++) {
         if (lua_rawgeti(L, it, (lua_Integer)j + 1) != LUA_TNUMBER || !lua_isinteger(L, -1))
-            luaL_error(L, "%s: event %zu: the item must be an integer id", fn, j + 1);
+            luaL_error(L, "%s: event %I: the item must be an integer id", fn, (lua_Integer)(j + 1));
         e[j].item = (int64_t)lua_tointeger(L, -1);
         lua_pop(L, 1);
         if (lua_rawgeti(L, ty, (lua_Integer)j + 1) != LUA_TSTRING)
-            luaL_error(L, "%s: event %zu: the type must be a behaviour type name", fn, j + 1);
+            luaL_error(L, "%s: event %I: the type must be a behaviour type name", fn, (lua_Integer)(j + 1));
         const char *s = lua_tostring(L, -1);
         e[j].type = -1;
         for (int b = 0; b < n_types; b++)
@@ -350,13 +346,13 @@ static rn_tags_event *check_events(lua_State *L, int ev, const char *const *tnam
             for (int b = 0; b < n_types; b++) known[b] = tnames[b];
             known[n_types] = NULL;
             const char *hint = rec_did_you_mean(L, s, known);
-            luaL_error(L, "%s: event %zu: unknown behaviour type '%s'%s (the types are the keys of "
+            luaL_error(L, "%s: event %I: unknown behaviour type '%s'%s (the types are the keys of "
                           "option 'weights')",
-                       fn, j + 1, s, hint);
+                       fn, (lua_Integer)(j + 1), s, hint);
         }
         lua_pop(L, 1);
         if (lua_rawgeti(L, ag, (lua_Integer)j + 1) != LUA_TNUMBER)
-            luaL_error(L, "%s: event %zu: the age must be a number of days", fn, j + 1);
+            luaL_error(L, "%s: event %I: the age must be a number of days", fn, (lua_Integer)(j + 1));
         e[j].age_days = lua_tonumber(L, -1);
         lua_pop(L, 1);
     }
@@ -459,8 +455,7 @@ static int l_t_recall(lua_State *L)
         size_t np;
         prior = rec_floats(L, lua_gettop(L), fn, "prior", &np, 0);
         if (np != rn_tags_n_items(tg))
-            luaL_error(L, "%s: option 'prior' needs one number per item (%zu), got %zu", fn,
-                       rn_tags_n_items(tg), np);
+            luaL_error(L, "%s: option 'prior' needs one number per item (%I), got %I", fn, (lua_Integer)(rn_tags_n_items(tg)), (lua_Integer)(np));
     }
     int64_t *ids = lua_newuserdatauv(L, (size_t)k * sizeof *ids, 0);
     float *sc = lua_newuserdatauv(L, (size_t)k * sizeof *sc, 0);
