@@ -560,8 +560,8 @@ static const rec_doc_entry tag_method_docs[] = {
     {"profile",
      "t:profile(events, {weights = {view = 1, rate_high = 3, rate_low = -1}, scale = 90, offset "
      "= 7, decay = 0.5, damp = \"log\"}) returns the user's tag weights {tag = w} and the raw "
-     "sums S_t: S_t = sum over events of type weight x decay(age) x tf x idf, w_t = log(1 + "
-     "max(0, S_t)) (damp = \"none\": max(0, S_t)). events = {items =, types =, ages =}.",
+     "sums S_t: S_t = sum over events of type weight x decay(age) x tf x idf, w_t = max(0, S_t) "
+     "x log(1 + n) / n for n events (damp = \"none\": max(0, S_t)). events = {items =, types =, ages =}.",
      "local t = rec.tags.new{items = {1, 2}, tags = {{\"a\", \"b\"}, {\"a\"}}}\n"
      "local w = t:profile{items = {1, 2}, types = {\"view\", \"rate_high\"}, ages = {0, 30}}\n"
      "print(w.a, w.b)"},

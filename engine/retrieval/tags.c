@@ -434,7 +434,7 @@ int rn_tags_profile(const rn_tags *tg, const rn_tags_event *events, size_t n,
     for (int t = 0; t < tg->n_tags; t++) {
         if (raw) raw[t] = w[t];
         double s = fmax(0.0, w[t]);
-        w[t] = damp == RN_TAGS_DAMP_LOG ? log1p(s) : s;
+        w[t] = damp == RN_TAGS_DAMP_LOG ? s * log1p((double)n) / (double)n : s;
     }
     return RN_OK;
 }

@@ -8,15 +8,18 @@
  * behaviour type b_e and an age a_e in days:
  *
  *   S_t = sum_e  type_weight[b_e] * decay(a_e) * tf(i_e, t) * idf(t)
- *   w_t = log(1 + max(0, S_t))      (damp = RN_TAGS_DAMP_LOG, the default)
- *   w_t = max(0, S_t)               (damp = RN_TAGS_DAMP_NONE)
+ *   w_t = max(0, S_t) * log(1 + n) / n   (damp = RN_TAGS_DAMP_LOG, the default; n events)
+ *   w_t = max(0, S_t)                    (damp = RN_TAGS_DAMP_NONE)
  *
  * "x 行为次数" (times the number of behaviours) is the sum itself: every
  * event adds its own term, so a second play of the same tag counts twice.
  * Multiplying the sum by the count again would count it twice over (the
- * weight would grow as n^2). log(1 + S) damps heavy users: a user with 1000
- * events does not get 100 times the weight of one with 10, and one tag
- * cannot swallow every quota. A negative type weight (a low rating) lowers
+ * weight would grow as n^2). The factor log(1 + n) / n damps heavy users: a
+ * user's total weight grows as log(1 + n), not n, so one with 1000 events
+ * does not weigh 100 times one with 10 wherever weights of different users
+ * meet (a ranker's feature, a shared threshold). It keeps the proportions
+ * of one user's tags, so quotas and cosine scores do not change (a log on
+ * each S_t would flatten them). A negative type weight (a low rating) lowers
  * S_t; a tag whose sum ends <= 0 gets weight 0 and no quota.
  *
  *   decay(a) = exp(ln(decay) / scale * max(0, a - offset))

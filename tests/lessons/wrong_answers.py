@@ -146,4 +146,21 @@ end""",
   return out
 end""",
     ],
+    "20-tag-recall": [
+        # the log applied to each tag's sum instead of the per-user damping
+        """function tag_weights(events, catalogue, type_weight)
+  local S = {}
+  for i, item in ipairs(events.items) do
+    local c = type_weight[events.types[i]] * rec.tags.decay(events.ages[i])
+    for _, tag in ipairs(catalogue:item(item)) do
+      S[tag.tag] = (S[tag.tag] or 0) + c * tag.tf * tag.idf
+    end
+  end
+  local w = {}
+  for tag, s in pairs(S) do
+    if s > 0 then w[tag] = math.log(1 + s) end
+  end
+  return w
+end""",
+    ],
 }

@@ -17,7 +17,7 @@ local w, raw = t:profile(ev)
 -- by hand: Comedy: 3 * 1/2 * ln(4/3) + 1 * 0.5^(193/90) * 1 * ln(4/3)
 local ic = math.log(4 / 3)
 T.near(raw.Comedy, 1.5 * ic + 0.5 ^ (193 / 90) * ic, 1e-12, "raw Comedy weight by hand")
-T.near(w.Drama, math.log(1 + 1.5 * math.log(4 / 2)), 1e-12, "damped Drama weight")
+T.near(w.Drama, 1.5 * math.log(4 / 2) * math.log(3) / 2, 1e-12, "damped Drama weight: S log(1 + n) / n")
 
 -- errors: unknown tag, negative time, empty history, unknown type and item
 T.err(function() t:postings("Comdy") end, "t:postings: unknown tag 'Comdy' (did you mean 'Comedy'?)", "unknown tag")
