@@ -163,4 +163,20 @@ end""",
   return w
 end""",
     ],
+    "21-multi-path-recall": [
+        # a duplicate uses up the path's quota (counting what was looked at, not added)
+        """function merge(lists, quotas)
+  local out, from, taken = {}, {}, {}
+  for p, list in ipairs(lists) do
+    for k, id in ipairs(list) do
+      if k > quotas[p] then break end
+      if not taken[id] then
+        taken[id] = true
+        out[#out + 1], from[#from + 1] = id, p
+      end
+    end
+  end
+  return out, from
+end""",
+    ],
 }
