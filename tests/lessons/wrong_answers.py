@@ -162,6 +162,13 @@ end""",
   end
   return w
 end""",
+        # each share rounded to the nearest integer: the quotas need not sum to k
+        """function quotas_by_hand(w, k)
+  local W, q = 0, {}
+  for _, x in ipairs(w) do W = W + x end
+  for i, x in ipairs(w) do q[i] = math.floor(k * x / W + 0.5) end
+  return q
+end""",
     ],
     "21-multi-path-recall": [
         # a duplicate uses up the path's quota (counting what was looked at, not added)
