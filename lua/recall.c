@@ -46,7 +46,8 @@ static int l_merge(lua_State *L)
     if (rec_opt_int_list(L, 2, "quotas", 64, 0, 1000000, quota) != P)
         return luaL_error(L, "%s: option 'quotas' must hold one quota per path (%d)", fn, P);
     int sum = 0;
-    for (int p = 0; p < P; p++) sum += quota[p];
+    for (int p = 0; p < P; p++)
+        sum += quota[p];
     int k = (int)rec_opt_integer(L, 2, "k", sum > 0 ? sum : 1, 1, 1000000);
     static const char *const modes[] = {"priority", "round_robin", NULL};
     int mode = rec_opt_enum(L, 2, "mode", modes, RN_RECALL_PRIORITY);
@@ -103,7 +104,8 @@ static void flatten(lua_State *L, int i, size_t U, const char *fn, const char *w
         for (size_t j = off[u]; j < off[u + 1]; j++) {
             if (lua_rawgeti(L, -1, (lua_Integer)(j - off[u]) + 1) != LUA_TNUMBER ||
                 !lua_isinteger(L, -1))
-                luaL_error(L, "%s: %s[%I][%I] must be an integer id", fn, what, (lua_Integer)(u + 1), (lua_Integer)(j - off[u] + 1));
+                luaL_error(L, "%s: %s[%I][%I] must be an integer id", fn, what,
+                           (lua_Integer)(u + 1), (lua_Integer)(j - off[u] + 1));
             ids[j] = (int64_t)lua_tointeger(L, -1);
             lua_pop(L, 1);
         }
@@ -127,13 +129,13 @@ static int l_report(lua_State *L)
 {
     const char *fn = "rec.recall.report";
     luaL_checktype(L, 1, LUA_TTABLE);
-    static const char *const known[] = {"paths", "truth", "merged", "merged_paths", "n_items",
-                                        NULL};
+    static const char *const known[] = {"paths",        "truth",   "merged",
+                                        "merged_paths", "n_items", NULL};
     rec_check_options(L, 1, fn, known);
     lua_settop(L, 1);
-    lua_getfield(L, 1, "paths");   /* 2 */
-    lua_getfield(L, 1, "truth");   /* 3 */
-    lua_getfield(L, 1, "merged");  /* 4 */
+    lua_getfield(L, 1, "paths");        /* 2 */
+    lua_getfield(L, 1, "truth");        /* 3 */
+    lua_getfield(L, 1, "merged");       /* 4 */
     lua_getfield(L, 1, "merged_paths"); /* 5 */
     if (!lua_istable(L, 2)) return luaL_error(L, "%s: paths must be a list of per-user lists", fn);
     int P = (int)luaL_len(L, 2);
@@ -161,7 +163,8 @@ static int l_report(lua_State *L)
             if (mo[U] != R.moff[U])
                 return luaL_error(L, "%s: merged_paths must match merged list by list", fn);
             int *path = lua_newuserdatauv(L, (mo[U] ? mo[U] : 1) * sizeof *path, 0);
-            for (size_t j = 0; j < mo[U]; j++) path[j] = (int)mp[j] - 1;
+            for (size_t j = 0; j < mo[U]; j++)
+                path[j] = (int)mp[j] - 1;
             R.merged_path = path;
         }
     }
@@ -221,9 +224,12 @@ static double *field_numbers(lua_State *L, const char *key, size_t *n, const cha
     size_t m;
     float *f = rec_floats(L, lua_gettop(L), fn, key, &m, 0);
     if (*n == 0) *n = m;
-    if (m != *n) luaL_error(L, "%s: %s holds %I numbers, expected %I", fn, key, (lua_Integer)(m), (lua_Integer)(*n));
+    if (m != *n)
+        luaL_error(L, "%s: %s holds %I numbers, expected %I", fn, key, (lua_Integer)(m),
+                   (lua_Integer)(*n));
     double *d = lua_newuserdatauv(L, (m ? m : 1) * sizeof *d, 0);
-    for (size_t j = 0; j < m; j++) d[j] = f[j];
+    for (size_t j = 0; j < m; j++)
+        d[j] = f[j];
     return d;
 }
 
@@ -234,9 +240,9 @@ static int l_quality(lua_State *L)
 {
     const char *fn = "rec.recall.quality";
     luaL_checktype(L, 1, LUA_TTABLE);
-    static const char *const known[] = {"conversions", "exposures", "behaviour", "age",
-                                        "weights",     "smoothing", "prior_strength", "z",
-                                        "scaling",     "scale",     "offset", "decay", NULL};
+    static const char *const known[] = {
+        "conversions", "exposures", "behaviour", "age",    "weights", "smoothing", "prior_strength",
+        "z",           "scaling",   "scale",     "offset", "decay",   NULL};
     rec_check_options(L, 1, fn, known);
     rn_quality_cfg q = rn_quality_defaults();
     static const char *const smooth[] = {"none", "beta", "wilson", NULL};
@@ -252,8 +258,9 @@ static int l_quality(lua_State *L)
         size_t nw;
         float *w = rec_floats(L, lua_gettop(L), fn, "weights", &nw, 0);
         if (nw != 3)
-            return luaL_error(L, "%s: weights must be 3 numbers (conversion, behaviour, "
-                                 "freshness), got %I",
+            return luaL_error(L,
+                              "%s: weights must be 3 numbers (conversion, behaviour, "
+                              "freshness), got %I",
                               fn, (lua_Integer)(nw));
         q.w_conversion = w[0];
         q.w_behaviour = w[1];
@@ -324,10 +331,9 @@ static const rec_doc_entry recall_docs[] = {
 
 void rec_open_recall(lua_State *L)
 {
-    static const luaL_Reg fns[] = {{"merge", l_merge},     {"jaccard", l_jaccard},
-                                   {"report", l_report},   {"quality", l_quality},
-                                   {"beta", l_beta},       {"wilson", l_wilson},
-                                   {NULL, NULL}};
+    static const luaL_Reg fns[] = {
+        {"merge", l_merge}, {"jaccard", l_jaccard}, {"report", l_report}, {"quality", l_quality},
+        {"beta", l_beta},   {"wilson", l_wilson},   {NULL, NULL}};
     luaL_newlib(L, fns);
     rec_open_recall_lua(L); /* rec.recall's and rec.tags' helpers written in Lua */
     rec_doc_set(L, -1, "rec.recall",

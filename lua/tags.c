@@ -45,7 +45,8 @@ static int check_tag(lua_State *L, rn_tags *tg, int i, const char *fn)
     if (rn_tags_find(tg, name, &t) == RN_OK) return t;
     int n = rn_tags_n_tags(tg);
     const char **names = lua_newuserdatauv(L, ((size_t)n + 1) * sizeof *names, 0);
-    for (int s = 0; s < n; s++) names[s] = rn_tags_name(tg, s);
+    for (int s = 0; s < n; s++)
+        names[s] = rn_tags_name(tg, s);
     names[n] = NULL;
     const char *hint = rec_did_you_mean(L, name, names);
     return luaL_error(L, "%s: unknown tag '%s'%s", fn, name, hint);
@@ -95,7 +96,8 @@ static int l_quotas(lua_State *L)
     if (n == 0) return luaL_error(L, "rec.tags.quotas: no weights");
     double *w = lua_newuserdatauv(L, n * sizeof *w, 0);
     int *q = lua_newuserdatauv(L, n * sizeof *q, 0);
-    for (size_t t = 0; t < n; t++) w[t] = wf[t];
+    for (size_t t = 0; t < n; t++)
+        w[t] = wf[t];
     if (rn_tags_quotas(w, (int)n, k, q) != RN_OK) return rec_engine_error(L);
     lua_createtable(L, (int)n, 0);
     for (size_t t = 0; t < n; t++) {
@@ -125,7 +127,8 @@ static int l_new(lua_State *L)
     size_t n = (size_t)luaL_len(L, items);
     if (n == 0) return luaL_error(L, "%s: items is empty", fn);
     if ((size_t)luaL_len(L, tagl) != n)
-        return luaL_error(L, "%s: %I items but %I tag lists", fn, (lua_Integer)(n), (lua_Integer)((size_t)luaL_len(L, tagl)));
+        return luaL_error(L, "%s: %I items but %I tag lists", fn, (lua_Integer)(n),
+                          (lua_Integer)((size_t)luaL_len(L, tagl)));
     int64_t *ids = lua_newuserdatauv(L, n * sizeof *ids, 0);
     size_t *off = lua_newuserdatauv(L, (n + 1) * sizeof *off, 0);
     off[0] = 0;
@@ -135,18 +138,19 @@ static int l_new(lua_State *L)
     int n_tags = 0;
     for (size_t r = 0; r < n; r++) {
         if (lua_rawgeti(L, items, (lua_Integer)r + 1) != LUA_TNUMBER || !lua_isinteger(L, -1))
-            return luaL_error(L, "%s: items[%I] must be an integer id, got %s", fn, (lua_Integer)(r + 1),
-                              luaL_typename(L, -1));
+            return luaL_error(L, "%s: items[%I] must be an integer id, got %s", fn,
+                              (lua_Integer)(r + 1), luaL_typename(L, -1));
         ids[r] = (int64_t)lua_tointeger(L, -1);
         lua_pop(L, 1);
         if (lua_rawgeti(L, tagl, (lua_Integer)r + 1) != LUA_TTABLE)
-            return luaL_error(L, "%s: tags[%I] must be a list of tag names, got %s", fn, (lua_Integer)(r + 1),
-                              luaL_typename(L, -1));
+            return luaL_error(L, "%s: tags[%I] must be a list of tag names, got %s", fn,
+                              (lua_Integer)(r + 1), luaL_typename(L, -1));
         size_t m = (size_t)luaL_len(L, -1);
         off[r + 1] = off[r] + m;
         for (size_t j = 1; j <= m; j++) {
             if (lua_rawgeti(L, -1, (lua_Integer)j) != LUA_TSTRING)
-                return luaL_error(L, "%s: tags[%I][%I] must be a tag name, got %s", fn, (lua_Integer)(r + 1), (lua_Integer)(j), luaL_typename(L, -1));
+                return luaL_error(L, "%s: tags[%I][%I] must be a tag name, got %s", fn,
+                                  (lua_Integer)(r + 1), (lua_Integer)(j), luaL_typename(L, -1));
             if (lua_rawget(L, index) == LUA_TNIL) {
                 lua_pop(L, 1);
                 lua_rawgeti(L, -1, (lua_Integer)j);
@@ -168,8 +172,8 @@ static int l_new(lua_State *L)
         if (has_levels) {
             if (lua_rawgeti(L, levl, (lua_Integer)r + 1) != LUA_TTABLE ||
                 (size_t)luaL_len(L, -1) != off[r + 1] - off[r])
-                return luaL_error(L, "%s: levels[%I] must be a list of %I numbers, one per tag",
-                                  fn, (lua_Integer)(r + 1), (lua_Integer)(off[r + 1] - off[r]));
+                return luaL_error(L, "%s: levels[%I] must be a list of %I numbers, one per tag", fn,
+                                  (lua_Integer)(r + 1), (lua_Integer)(off[r + 1] - off[r]));
         }
         for (size_t j = 0; j < off[r + 1] - off[r]; j++) {
             lua_rawgeti(L, has_levels ? -2 : -1, (lua_Integer)j + 1);
@@ -181,7 +185,8 @@ static int l_new(lua_State *L)
             lua_pop(L, 2);
             if (has_levels) {
                 if (lua_rawgeti(L, -1, (lua_Integer)j + 1) != LUA_TNUMBER)
-                    return luaL_error(L, "%s: levels[%I][%I] must be a number", fn, (lua_Integer)(r + 1), (lua_Integer)(j + 1));
+                    return luaL_error(L, "%s: levels[%I][%I] must be a number", fn,
+                                      (lua_Integer)(r + 1), (lua_Integer)(j + 1));
                 levels[off[r] + j] = rec_to_float(lua_tonumber(L, -1));
                 lua_pop(L, 1);
             }
@@ -328,7 +333,9 @@ static rn_tags_event *check_events(lua_State *L, int ev, const char *const *tnam
                    fn);
     size_t n = (size_t)luaL_len(L, it);
     if ((size_t)luaL_len(L, ty) != n || (size_t)luaL_len(L, ag) != n)
-        luaL_error(L, "%s: events: %I items, %I types and %I ages (the lists must match)", fn, (lua_Integer)(n), (lua_Integer)((size_t)luaL_len(L, ty)), (lua_Integer)((size_t)luaL_len(L, ag)));
+        luaL_error(L, "%s: events: %I items, %I types and %I ages (the lists must match)", fn,
+                   (lua_Integer)(n), (lua_Integer)((size_t)luaL_len(L, ty)),
+                   (lua_Integer)((size_t)luaL_len(L, ag)));
     rn_tags_event *e = lua_newuserdatauv(L, (n ? n : 1) * sizeof *e, 0);
     for (size_t j = 0; j < n; j++) {
         if (lua_rawgeti(L, it, (lua_Integer)j + 1) != LUA_TNUMBER || !lua_isinteger(L, -1))
@@ -336,23 +343,27 @@ static rn_tags_event *check_events(lua_State *L, int ev, const char *const *tnam
         e[j].item = (int64_t)lua_tointeger(L, -1);
         lua_pop(L, 1);
         if (lua_rawgeti(L, ty, (lua_Integer)j + 1) != LUA_TSTRING)
-            luaL_error(L, "%s: event %I: the type must be a behaviour type name", fn, (lua_Integer)(j + 1));
+            luaL_error(L, "%s: event %I: the type must be a behaviour type name", fn,
+                       (lua_Integer)(j + 1));
         const char *s = lua_tostring(L, -1);
         e[j].type = -1;
         for (int b = 0; b < n_types; b++)
             if (strcmp(s, tnames[b]) == 0) e[j].type = b;
         if (e[j].type < 0) {
             const char **known = lua_newuserdatauv(L, ((size_t)n_types + 1) * sizeof *known, 0);
-            for (int b = 0; b < n_types; b++) known[b] = tnames[b];
+            for (int b = 0; b < n_types; b++)
+                known[b] = tnames[b];
             known[n_types] = NULL;
             const char *hint = rec_did_you_mean(L, s, known);
-            luaL_error(L, "%s: event %I: unknown behaviour type '%s'%s (the types are the keys of "
-                          "option 'weights')",
+            luaL_error(L,
+                       "%s: event %I: unknown behaviour type '%s'%s (the types are the keys of "
+                       "option 'weights')",
                        fn, (lua_Integer)(j + 1), s, hint);
         }
         lua_pop(L, 1);
         if (lua_rawgeti(L, ag, (lua_Integer)j + 1) != LUA_TNUMBER)
-            luaL_error(L, "%s: event %I: the age must be a number of days", fn, (lua_Integer)(j + 1));
+            luaL_error(L, "%s: event %I: the age must be a number of days", fn,
+                       (lua_Integer)(j + 1));
         e[j].age_days = lua_tonumber(L, -1);
         lua_pop(L, 1);
     }
@@ -406,7 +417,8 @@ static double *check_profile(lua_State *L, rn_tags *tg, int i, const char *fn)
     luaL_argexpected(L, lua_istable(L, i), i, "tag weights {tag = weight, ...}");
     int nt = rn_tags_n_tags(tg);
     double *w = lua_newuserdatauv(L, (size_t)nt * sizeof *w, 0);
-    for (int t = 0; t < nt; t++) w[t] = 0;
+    for (int t = 0; t < nt; t++)
+        w[t] = 0;
     lua_pushnil(L);
     while (lua_next(L, i)) {
         if (lua_type(L, -2) != LUA_TSTRING || !lua_isnumber(L, -1))
@@ -455,7 +467,8 @@ static int l_t_recall(lua_State *L)
         size_t np;
         prior = rec_floats(L, lua_gettop(L), fn, "prior", &np, 0);
         if (np != rn_tags_n_items(tg))
-            luaL_error(L, "%s: option 'prior' needs one number per item (%I), got %I", fn, (lua_Integer)(rn_tags_n_items(tg)), (lua_Integer)(np));
+            luaL_error(L, "%s: option 'prior' needs one number per item (%I), got %I", fn,
+                       (lua_Integer)(rn_tags_n_items(tg)), (lua_Integer)(np));
     }
     int64_t *ids = lua_newuserdatauv(L, (size_t)k * sizeof *ids, 0);
     float *sc = lua_newuserdatauv(L, (size_t)k * sizeof *sc, 0);
@@ -561,7 +574,8 @@ static const rec_doc_entry tag_method_docs[] = {
      "t:profile(events, {weights = {view = 1, rate_high = 3, rate_low = -1}, scale = 90, offset "
      "= 7, decay = 0.5, damp = \"log\"}) returns the user's tag weights {tag = w} and the raw "
      "sums S_t: S_t = sum over events of type weight x decay(age) x tf x idf, w_t = max(0, S_t) "
-     "x log(1 + n) / n for n events (damp = \"none\": max(0, S_t)). events = {items =, types =, ages =}.",
+     "x log(1 + n) / n for n events (damp = \"none\": max(0, S_t)). events = {items =, types =, "
+     "ages =}.",
      "local t = rec.tags.new{items = {1, 2}, tags = {{\"a\", \"b\"}, {\"a\"}}}\n"
      "local w = t:profile{items = {1, 2}, types = {\"view\", \"rate_high\"}, ages = {0, 30}}\n"
      "print(w.a, w.b)"},
@@ -574,15 +588,15 @@ static const rec_doc_entry tag_method_docs[] = {
      "local ids, scores, via = t:recall({a = 2, b = 1}, {k = 2})\nprint(ids[1], via[1])"},
     {"score", "t:score(weights, id [, \"cosine\" | \"dot\"]) is the user-item score s(u, i).",
      "local t = rec.tags.new{items = {1}, tags = {{\"a\", \"b\"}}}\nprint(t:score({a = 1}, 1))"},
-    {"item",
-     "t:item(id) lists the item's tags with tf, idf and weight (tf x idf x level).",
+    {"item", "t:item(id) lists the item's tags with tf, idf and weight (tf x idf x level).",
      "local t = rec.tags.new{items = {1, 2}, tags = {{\"a\", \"b\"}, {\"a\"}}}\n"
      "print(t:item(1)[2].tag, t:item(1)[2].weight)"},
     {"postings", "t:postings(tag [, n]) returns the first n ids of tag's inverted list.",
      "local t = rec.tags.new{items = {1, 2}, tags = {{\"a\", \"b\"}, {\"a\"}}}\n"
      "print(#t:postings(\"a\"))  --> 2"},
     {"idf", "t:idf(tag) returns the tag's idf, the items carrying it and the tagged items.",
-     "local t = rec.tags.new{items = {1, 2}, tags = {{\"a\", \"b\"}, {\"a\"}}}\nprint(t:idf(\"b\"))"},
+     "local t = rec.tags.new{items = {1, 2}, tags = {{\"a\", \"b\"}, "
+     "{\"a\"}}}\nprint(t:idf(\"b\"))"},
     {"tags", "t:tags() lists the tag names.",
      "print(#rec.tags.new{items = {1}, tags = {{\"a\", \"b\"}}}:tags())  --> 2"},
     {"items", "t:items() lists the item ids in catalogue order.",
@@ -593,11 +607,11 @@ static const rec_doc_entry tag_method_docs[] = {
 
 void rec_open_tags(lua_State *L)
 {
-    static const luaL_Reg methods[] = {
-        {"profile", l_t_profile}, {"recall", l_t_recall}, {"score", l_t_score},
-        {"item", l_t_item},       {"postings", l_t_postings}, {"idf", l_t_idf},
-        {"tags", l_t_tags},       {"items", l_t_items},   {"close", l_t_close},
-        {NULL, NULL}};
+    static const luaL_Reg methods[] = {{"profile", l_t_profile},   {"recall", l_t_recall},
+                                       {"score", l_t_score},       {"item", l_t_item},
+                                       {"postings", l_t_postings}, {"idf", l_t_idf},
+                                       {"tags", l_t_tags},         {"items", l_t_items},
+                                       {"close", l_t_close},       {NULL, NULL}};
     static const luaL_Reg meta[] = {{"__gc", l_t_close},
                                     {"__close", l_t_close},
                                     {"__len", l_t_len},
@@ -610,7 +624,7 @@ void rec_open_tags(lua_State *L)
         lua_setfield(L, -2, "__index");
     }
     lua_pop(L, 1);
-    static const luaL_Reg fns[] = {{"decay", l_decay}, {"tf", l_tf},   {"idf", l_idf},
+    static const luaL_Reg fns[] = {{"decay", l_decay},   {"tf", l_tf},   {"idf", l_idf},
                                    {"quotas", l_quotas}, {"new", l_new}, {NULL, NULL}};
     luaL_newlib(L, fns);
     lua_setfield(L, -2, "tags");

@@ -26,8 +26,8 @@ static int64_t next_id(const int64_t *list, size_t len, size_t *pos, const int64
     return -1;
 }
 
-int rn_recall_merge(int n_paths, const int64_t *const *lists, const size_t *lens,
-                    const int *quota, int mode, int k, int64_t *out, int *out_path)
+int rn_recall_merge(int n_paths, const int64_t *const *lists, const size_t *lens, const int *quota,
+                    int mode, int k, int64_t *out, int *out_path)
 {
     if (n_paths < 1 || n_paths > 64)
         return rn_fail(RN_EARG, "recall merge: need 1 to 64 paths, got %d", n_paths);
@@ -45,7 +45,8 @@ int rn_recall_merge(int n_paths, const int64_t *const *lists, const size_t *lens
     }
     size_t pos[64] = {0};
     int left[64];
-    for (int p = 0; p < n_paths; p++) left[p] = quota[p];
+    for (int p = 0; p < n_paths; p++)
+        left[p] = quota[p];
     int got = 0;
     /* two phases: within the quotas, then beyond them */
     for (int phase = 0; phase < 2 && got < k; phase++) {
@@ -136,8 +137,8 @@ static size_t distinct(const int64_t *ids, size_t n, int64_t *buf)
     return sorted_unique(ids, n, buf);
 }
 
-int rn_recall_report(const rn_recall_lists *L, double *recall, double *coverage,
-                     double *jaccard, double *share)
+int rn_recall_report(const rn_recall_lists *L, double *recall, double *coverage, double *jaccard,
+                     double *share)
 {
     int P = L->n_paths;
     size_t U = L->n_users;
@@ -160,9 +161,12 @@ int rn_recall_report(const rn_recall_lists *L, double *recall, double *coverage,
         rn_free(slen);
         return RN_ENOMEM;
     }
-    for (int p = 0; p <= P; p++) recall[p] = 0;
-    for (int p = 0; p < P * P; p++) jaccard[p] = 0;
-    for (int p = 0; p < P; p++) share[p] = 0;
+    for (int p = 0; p <= P; p++)
+        recall[p] = 0;
+    for (int p = 0; p < P * P; p++)
+        jaccard[p] = 0;
+    for (int p = 0; p < P; p++)
+        share[p] = 0;
     double merged_hits = 0;
     for (size_t u = 0; u < U; u++) {
         for (int p = 0; p < P; p++) {
@@ -189,10 +193,14 @@ int rn_recall_report(const rn_recall_lists *L, double *recall, double *coverage,
                 }
         }
     }
-    for (int p = 0; p <= P; p++) recall[p] /= (double)U;
-    for (int p = 0; p < P * P; p++) jaccard[p] /= (double)U;
-    for (int p = 0; p < P; p++) jaccard[p * P + p] = 1;
-    for (int p = 0; p < P; p++) share[p] = merged_hits > 0 ? share[p] / merged_hits : 0;
+    for (int p = 0; p <= P; p++)
+        recall[p] /= (double)U;
+    for (int p = 0; p < P * P; p++)
+        jaccard[p] /= (double)U;
+    for (int p = 0; p < P; p++)
+        jaccard[p * P + p] = 1;
+    for (int p = 0; p < P; p++)
+        share[p] = merged_hits > 0 ? share[p] / merged_hits : 0;
     for (int p = 0; p < P; p++)
         coverage[p] = (double)distinct(L->ids[p], L->off[p][U], buf) / (double)L->n_items;
     coverage[P] = L->merged ? (double)distinct(L->merged, L->moff[U], buf) / (double)L->n_items : 0;

@@ -33,8 +33,8 @@ enum { RN_RECALL_PRIORITY = 0, RN_RECALL_ROUND_ROBIN = 1 };
  * out[j]), quota[p] >= 0 slots each (their sum may differ from k: the merge
  * stops at k, and fills up beyond the quotas when they fall short). Returns
  * the count, or RN_EARG naming a bad argument. */
-int rn_recall_merge(int n_paths, const int64_t *const *lists, const size_t *lens,
-                    const int *quota, int mode, int k, int64_t *out, int *out_path);
+int rn_recall_merge(int n_paths, const int64_t *const *lists, const size_t *lens, const int *quota,
+                    int mode, int k, int64_t *out, int *out_path);
 
 /* |A n B| / |A u B| of two id lists (duplicates inside a list count once);
  * two empty lists: 0. */
@@ -59,7 +59,7 @@ typedef struct {
 /* recall[p], coverage[p] for p < n_paths and, at index n_paths, the merged
  * list's; jaccard[n_paths x n_paths] (1 on the diagonal); share[n_paths].
  * RN_EARG on a bad argument, RN_ENOMEM. */
-int rn_recall_report(const rn_recall_lists *L, double *recall, double *coverage,
-                     double *jaccard, double *share);
+int rn_recall_report(const rn_recall_lists *L, double *recall, double *coverage, double *jaccard,
+                     double *share);
 
 #endif

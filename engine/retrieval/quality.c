@@ -10,8 +10,8 @@
 
 rn_quality_cfg rn_quality_defaults(void)
 {
-    rn_quality_cfg c = {0.3, 0.4, 0.3, RN_QUALITY_BETA, 20.0, 1.96, RN_QUALITY_RANK,
-                        {365.0, 0.0, 0.5}};
+    rn_quality_cfg c = {
+        0.3, 0.4, 0.3, RN_QUALITY_BETA, 20.0, 1.96, RN_QUALITY_RANK, {365.0, 0.0, 0.5}};
     return c;
 }
 
@@ -29,8 +29,9 @@ int rn_quality_beta(double c, double n, double a, double b, double *out)
     int rc = check_counts(c, n, "quality beta");
     if (rc != RN_OK) return rc;
     if (!(a > 0) || !(b > 0) || !isfinite(a) || !isfinite(b))
-        return rn_fail(RN_EARG, "quality beta: the prior's a and b must be finite and > 0, got "
-                                "%g and %g",
+        return rn_fail(RN_EARG,
+                       "quality beta: the prior's a and b must be finite and > 0, got "
+                       "%g and %g",
                        a, b);
     *out = (c + a) / (n + a + b);
     return RN_OK;
@@ -72,7 +73,8 @@ int rn_quality_scale(const double *x, size_t n, int how, double *out)
             lo = fmin(lo, x[i]);
             hi = fmax(hi, x[i]);
         }
-        for (size_t i = 0; i < n; i++) out[i] = hi > lo ? (x[i] - lo) / (hi - lo) : 0.5;
+        for (size_t i = 0; i < n; i++)
+            out[i] = hi > lo ? (x[i] - lo) / (hi - lo) : 0.5;
         return RN_OK;
     }
     if (how != RN_QUALITY_RANK) return rn_fail(RN_EARG, "quality scale: unknown scaling %d", how);
@@ -82,15 +84,18 @@ int rn_quality_scale(const double *x, size_t n, int how, double *out)
     }
     size_t *idx = rn_malloc(n * sizeof *idx, "quality ranks");
     if (idx == NULL) return RN_ENOMEM;
-    for (size_t i = 0; i < n; i++) idx[i] = i;
+    for (size_t i = 0; i < n; i++)
+        idx[i] = i;
     sort_x = x;
     qsort(idx, n, sizeof *idx, cmp_idx);
     /* ties share the mean of their 0-based ranks, then / (n - 1) */
     for (size_t i = 0; i < n;) {
         size_t j = i;
-        while (j + 1 < n && x[idx[j + 1]] == x[idx[i]]) j++;
+        while (j + 1 < n && x[idx[j + 1]] == x[idx[i]])
+            j++;
         double r = 0.5 * (double)(i + j) / (double)(n - 1);
-        for (size_t m = i; m <= j; m++) out[idx[m]] = r;
+        for (size_t m = i; m <= j; m++)
+            out[idx[m]] = r;
         i = j + 1;
     }
     rn_free(idx);
@@ -144,8 +149,8 @@ int rn_quality_score(size_t n, const double *c, const double *e, const double *b
     if (rc == RN_OK) rc = rn_quality_scale(f, n, q.scaling, sf);
     if (rc == RN_OK)
         for (size_t i = 0; i < n; i++) {
-            score[i] = (q.w_conversion * sr[i] + q.w_behaviour * sb[i] + q.w_freshness * sf[i]) /
-                       wsum;
+            score[i] =
+                (q.w_conversion * sr[i] + q.w_behaviour * sb[i] + q.w_freshness * sf[i]) / wsum;
             if (parts) {
                 parts[3 * i] = sr[i];
                 parts[3 * i + 1] = sb[i];

@@ -13,17 +13,17 @@
 struct rn_tags {
     size_t n_items, n_tagged;
     int n_tags;
-    int64_t *ids;      /* n_items */
-    size_t *by_id;     /* n_items rows sorted by id, for rn_tags_find_item */
-    size_t *ioff;      /* n_items + 1: item r's distinct tags are [ioff[r], ioff[r+1]) */
-    int32_t *itag;     /* distinct tags, in the order first given */
-    double *itf, *iv;  /* tf and v = tf * idf * level of each */
-    double *inorm;     /* n_items: |v_i| */
-    char **names;      /* n_tags */
-    size_t *df;        /* n_tags: items carrying t */
-    double *idf;       /* n_tags */
-    size_t *poff;      /* n_tags + 1 */
-    size_t *prow;      /* postings */
+    int64_t *ids;     /* n_items */
+    size_t *by_id;    /* n_items rows sorted by id, for rn_tags_find_item */
+    size_t *ioff;     /* n_items + 1: item r's distinct tags are [ioff[r], ioff[r+1]) */
+    int32_t *itag;    /* distinct tags, in the order first given */
+    double *itf, *iv; /* tf and v = tf * idf * level of each */
+    double *inorm;    /* n_items: |v_i| */
+    char **names;     /* n_tags */
+    size_t *df;       /* n_tags: items carrying t */
+    double *idf;      /* n_tags */
+    size_t *poff;     /* n_tags + 1 */
+    size_t *prow;     /* postings */
 };
 
 /* ---- the formulas ---------------------------------------------------------------- */
@@ -81,8 +81,8 @@ int rn_tags_quotas(const double *w, int n, int k, int *quota)
     double W = 0;
     for (int t = 0; t < n; t++) {
         if (!(w[t] >= 0) || !isfinite(w[t]))
-            return rn_fail(RN_EARG, "tags quotas: weight %d must be finite and >= 0, got %g",
-                           t + 1, w[t]);
+            return rn_fail(RN_EARG, "tags quotas: weight %d must be finite and >= 0, got %g", t + 1,
+                           w[t]);
         W += w[t];
     }
     int given = 0;
@@ -99,8 +99,7 @@ int rn_tags_quotas(const double *w, int n, int k, int *quota)
         for (int t = 0; t < n; t++) {
             if (w[t] <= 0) continue;
             double r = k * (w[t] / W) - quota[t];
-            if (best < 0 || r > best_r + 1e-12 ||
-                (fabs(r - best_r) <= 1e-12 && w[t] > w[best])) {
+            if (best < 0 || r > best_r + 1e-12 || (fabs(r - best_r) <= 1e-12 && w[t] > w[best])) {
                 best = t;
                 best_r = r;
             }
@@ -118,7 +117,8 @@ void rn_tags_free(rn_tags *tg)
 {
     if (tg == NULL) return;
     if (tg->names)
-        for (int t = 0; t < tg->n_tags; t++) rn_free(tg->names[t]);
+        for (int t = 0; t < tg->n_tags; t++)
+            rn_free(tg->names[t]);
     rn_free(tg->names);
     rn_free(tg->ids);
     rn_free(tg->by_id);
@@ -161,9 +161,8 @@ static int cmp_posting(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-rn_tags *rn_tags_new(size_t n_items, const int64_t *ids, const size_t *offsets,
-                     const int32_t *tags, const float *levels, int n_tags,
-                     const char *const *names)
+rn_tags *rn_tags_new(size_t n_items, const int64_t *ids, const size_t *offsets, const int32_t *tags,
+                     const float *levels, int n_tags, const char *const *names)
 {
     if (n_tags < 1 || n_tags > (1 << 24)) {
         rn_fail(RN_EARG, "tags: need 1 to 16777216 tags, got %d", n_tags);
@@ -190,8 +189,8 @@ rn_tags *rn_tags_new(size_t n_items, const int64_t *ids, const size_t *offsets,
     size_t nnz = offsets[n_items];
     for (size_t j = 0; j < nnz; j++) {
         if (tags[j] < 0 || tags[j] >= n_tags) {
-            rn_fail(RN_EARG, "tags: tag index %d (occurrence %zu) is outside 0..%d", tags[j],
-                    j + 1, n_tags - 1);
+            rn_fail(RN_EARG, "tags: tag index %d (occurrence %zu) is outside 0..%d", tags[j], j + 1,
+                    n_tags - 1);
             return NULL;
         }
         if (levels && (!(levels[j] > 0) || !isfinite(levels[j]))) {
@@ -239,7 +238,8 @@ rn_tags *rn_tags_new(size_t n_items, const int64_t *ids, const size_t *offsets,
             }
     }
     memcpy(tg->ids, ids, n_items * sizeof *ids);
-    for (size_t r = 0; r < n_items; r++) tg->by_id[r] = r;
+    for (size_t r = 0; r < n_items; r++)
+        tg->by_id[r] = r;
     sort_tg = tg;
     qsort(tg->by_id, n_items, sizeof *tg->by_id, cmp_by_id);
     for (size_t r = 1; r < n_items; r++)
@@ -256,7 +256,8 @@ rn_tags *rn_tags_new(size_t n_items, const int64_t *ids, const size_t *offsets,
         for (size_t j = offsets[r]; j < offsets[r + 1]; j++) {
             double l = levels ? (double)levels[j] : 1.0;
             size_t m = start;
-            while (m < k && tg->itag[m] != tags[j]) m++;
+            while (m < k && tg->itag[m] != tags[j])
+                m++;
             if (m == k) {
                 tg->itag[k] = tags[j];
                 count[k] = 0;
@@ -286,14 +287,16 @@ rn_tags *rn_tags_new(size_t n_items, const int64_t *ids, const size_t *offsets,
     }
 
     /* the inverted index */
-    for (int t = 0; t < n_tags; t++) tg->poff[t + 1] = tg->poff[t] + tg->df[t];
+    for (int t = 0; t < n_tags; t++)
+        tg->poff[t + 1] = tg->poff[t] + tg->df[t];
     tg->prow = rn_malloc((k ? k : 1) * sizeof *tg->prow, "tags postings");
     if (tg->prow == NULL) goto fail;
     size_t *fill = rn_malloc((size_t)n_tags * sizeof *fill, "tags postings fill");
     if (fill == NULL) goto fail;
     memcpy(fill, tg->poff, (size_t)n_tags * sizeof *fill);
     for (size_t r = 0; r < n_items; r++)
-        for (size_t m = tg->ioff[r]; m < tg->ioff[r + 1]; m++) tg->prow[fill[tg->itag[m]]++] = r;
+        for (size_t m = tg->ioff[r]; m < tg->ioff[r + 1]; m++)
+            tg->prow[fill[tg->itag[m]]++] = r;
     rn_free(fill);
     for (int t = 0; t < n_tags; t++) {
         sort_tag = t;
@@ -412,7 +415,8 @@ int rn_tags_profile(const rn_tags *tg, const rn_tags_event *events, size_t n,
     double d0;
     int rc = rn_tags_decay(0, decay, &d0); /* checks the cfg once */
     if (rc != RN_OK) return rc;
-    for (int t = 0; t < tg->n_tags; t++) w[t] = 0;
+    for (int t = 0; t < tg->n_tags; t++)
+        w[t] = 0;
     for (size_t e = 0; e < n; e++) {
         size_t row;
         if (rn_tags_find_item(tg, events[e].item, &row) != RN_OK)
@@ -442,14 +446,16 @@ int rn_tags_profile(const rn_tags *tg, const rn_tags_event *events, size_t n,
 static double user_norm(const rn_tags *tg, const double *w)
 {
     double s = 0;
-    for (int t = 0; t < tg->n_tags; t++) s += w[t] * w[t];
+    for (int t = 0; t < tg->n_tags; t++)
+        s += w[t] * w[t];
     return sqrt(s);
 }
 
 static double score_row(const rn_tags *tg, const double *w, double wnorm, size_t row, int metric)
 {
     double s = 0;
-    for (size_t m = tg->ioff[row]; m < tg->ioff[row + 1]; m++) s += w[tg->itag[m]] * tg->iv[m];
+    for (size_t m = tg->ioff[row]; m < tg->ioff[row + 1]; m++)
+        s += w[tg->itag[m]] * tg->iv[m];
     if (metric == RN_INDEX_COSINE) {
         double d = wnorm * tg->inorm[row];
         s = d > 0 ? s / d : 0;
@@ -500,8 +506,9 @@ int rn_tags_recall(const rn_tags *tg, const double *w, const int64_t *exclude, s
     double W = 0;
     for (int t = 0; t < tg->n_tags; t++) {
         if (!(w[t] >= 0) || !isfinite(w[t]))
-            return rn_fail(RN_EARG, "tags recall: the weight of tag '%s' must be finite and "
-                                    ">= 0, got %g",
+            return rn_fail(RN_EARG,
+                           "tags recall: the weight of tag '%s' must be finite and "
+                           ">= 0, got %g",
                            tg->names[t], w[t]);
         W += w[t];
     }
@@ -542,7 +549,8 @@ int rn_tags_recall(const rn_tags *tg, const double *w, const int64_t *exclude, s
     qsort(c, nc, sizeof *c, cmp_cand);
 
     rn_tags_quotas(w, nt, k, quota);
-    for (int t = 0; t < nt; t++) order[t] = t;
+    for (int t = 0; t < nt; t++)
+        order[t] = t;
     sort_w = w;
     qsort(order, (size_t)nt, sizeof *order, cmp_tag_order);
 

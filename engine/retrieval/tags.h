@@ -107,9 +107,8 @@ int rn_tags_quotas(const double *w, int n, int k, int *quota);
  * NULL: all 1). names: n_tags distinct non-empty tag names (copied). An item
  * without tags is allowed (it is never recalled and does not count in N).
  * NULL on error, naming the item or tag. Caller frees with rn_tags_free. */
-rn_tags *rn_tags_new(size_t n_items, const int64_t *ids, const size_t *offsets,
-                     const int32_t *tags, const float *levels, int n_tags,
-                     const char *const *names);
+rn_tags *rn_tags_new(size_t n_items, const int64_t *ids, const size_t *offsets, const int32_t *tags,
+                     const float *levels, int n_tags, const char *const *names);
 void rn_tags_free(rn_tags *tg);
 
 size_t rn_tags_n_items(const rn_tags *tg);

@@ -43,6 +43,28 @@ ids, paths = rec.recall.merge({{1, 2, 3}, {2, 4, 5}}, {quotas = {2, 2}, mode = "
 T.eq(ids, {1, 2, 3, 4}, "round-robin merge ids")
 T.eq(paths, {1, 2, 1, 2}, "round-robin merge paths")
 
+-- the embedding path takes any rec.Embeddings: cosine neighbours of the
+-- mean of the last items, the history left out
+local e3 = rec.embeddings.new({{1, 0}, {0.9, 0.1}, {0, 1}, {0.6, 0.8}}, {ids = {10, 20, 30, 40}})
+T.eq(rec.recall.embedding_path(e3, {{10}, {30, 40}, {99}}, {k = 2}), {{20, 40}, {20, 10}, {}},
+     "embedding path: neighbours of the history's mean, seen items and unknown ids left out")
+local s1 = rec.recall.sketch({{1, 2}, {2, 3}}, {dim = 8, seed = 3})
+local s2 = rec.recall.sketch({{1, 2}, {2, 3}}, {dim = 8, seed = 3})
+T.eq(s1:vector(2), s2:vector(2), "the sketch is seeded")
+T.eq(s1:ids(), {1, 2, 3}, "the sketch has one vector per item")
+-- item 2 is in both users' lists: its vector is the sum of item 1's and item 3's
+local v1, v2, v3 = s1:vector(1), s1:vector(2), s1:vector(3)
+T.near(v2[5], v1[5] + v3[5], 1e-6, "sketch: a vector is the sum of its users' random vectors")
+
+-- the quality score from Lua: smoothing reorders 2/2 and 900/1000
+local raw = rec.recall.quality{conversions = {2, 900, 50}, exposures = {2, 1000, 1000},
+                               behaviour = {0, 0, 0}, age = {0, 0, 0}, smoothing = "none"}
+local _, parts = rec.recall.quality{conversions = {2, 900, 50}, exposures = {2, 1000, 1000},
+                                    behaviour = {0, 0, 0}, age = {0, 0, 0}, smoothing = "wilson"}
+T.ok(raw[1] > raw[2], "raw: 2/2 ranks first")
+T.ok(parts.conversion[1] < parts.conversion[2], "wilson: 900/1000 ranks above 2/2")
+T.near(parts.rate[1], rec.recall.wilson(2, 2), 1e-12, "wilson rate")
+
 -- MovieLens: four paths, K = 50 each, merged with a quota of 50 each
 local ml = rec.tags.movielens{}
 T.eq(#ml.users, 671, "every user keeps a training history")

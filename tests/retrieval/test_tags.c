@@ -3,6 +3,7 @@
  * errors. */
 #include "check.h"
 
+#include "alloc.h"
 #include "error.h"
 #include "index.h"
 #include "retrieval/multipath.h"
@@ -262,6 +263,70 @@ static void test_merge(void)
     CHECK_NEAR(share[1], 0.5, 1e-15);
 }
 
+/* ---- failing allocations: each failure is a clean RN_ENOMEM, and nothing leaks
+ * (ASan's leak checker watches the sanitizer build) ------------------------------- */
+
+static void *failing(void *ud, void *ptr, size_t size)
+{
+    if (size > 0 && --*(int *)ud == 0) return NULL;
+    return rn_alloc_default(NULL, ptr, size);
+}
+
+/* Runs work with the Nth allocation failing, for N = 1, 2, ... until it
+ * succeeds; returns how many allocations it needed. */
+static int sweep(int (*work)(void))
+{
+    for (int nth = 1; nth < 1000; nth++) {
+        int left = nth;
+        rn_alloc_set(failing, &left);
+        int rc = work();
+        rn_alloc_set(rn_alloc_default, NULL);
+        if (rc == RN_OK) return nth - 1;
+        CHECK(rc == RN_ENOMEM);
+        if (rc != RN_ENOMEM) return -1;
+    }
+    return -1;
+}
+
+static int work_catalogue(void)
+{
+    rn_tags *tg = small_catalogue();
+    if (tg == NULL) return rn_error_code();
+    double w[3] = {1, 0.5, 0};
+    int64_t ids[4];
+    float sc[4];
+    int via[4];
+    int m = rn_tags_recall(tg, w, NULL, 0, 4, RN_INDEX_COSINE, NULL, ids, sc, via);
+    rn_tags_free(tg);
+    return m < 0 ? m : RN_OK;
+}
+
+static int work_quality(void)
+{
+    double c[3] = {2, 900, 50}, e[3] = {2, 1000, 1000}, b[3] = {1, 2, 3}, age[3] = {1, 2, 3};
+    double score[3];
+    return rn_quality_score(3, c, e, b, age, NULL, score, NULL, NULL);
+}
+
+static int work_report(void)
+{
+    const int64_t p1[] = {1, 2, 3}, p2[] = {2, 4};
+    const size_t o1[] = {0, 2, 3}, o2[] = {0, 1, 2};
+    const int64_t *ids[] = {p1, p2};
+    const size_t *offs[] = {o1, o2};
+    const int64_t truth[] = {2, 4};
+    rn_recall_lists R = {2, 2, ids, offs, NULL, NULL, NULL, truth, 5};
+    double rec[3], cov[3], jac[4], share[2];
+    return rn_recall_report(&R, rec, cov, jac, share);
+}
+
+static void test_failing_allocations(void)
+{
+    CHECK(sweep(work_catalogue) > 10);
+    CHECK(sweep(work_quality) >= 2);
+    CHECK(sweep(work_report) >= 3);
+}
+
 int main(void)
 {
     RUN(test_decay);
@@ -271,5 +336,6 @@ int main(void)
     RUN(test_profile_and_recall);
     RUN(test_quality);
     RUN(test_merge);
+    RUN(test_failing_allocations);
     return check_report();
 }
