@@ -57,6 +57,8 @@ int luaopen_rec(lua_State *L)
     rec_open_word2vec(L);
     rec_open_graph(L);
     rec_open_two_tower(L);
+    rec_open_tags(L);
+    rec_open_recall(L);
 
     rec_doc_set(L, -1, "rec",
                 "The recnote engine: tensors and autograd, optimizers, losses, metrics, "

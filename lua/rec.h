@@ -42,5 +42,13 @@ void rec_open_word2vec(lua_State *L);
 void rec_open_graph(lua_State *L);
 /* rec.two_tower and rec.two_tower_loss: the two-tower recall model (lua/two_tower.c). */
 void rec_open_two_tower(lua_State *L);
+/* rec.tags and rec.Tags: tag recall (lua/tags.c); rec.recall: multi-path recall and the
+ * quality score (lua/recall.c), after rec_open_tags, rec.data and rec.embeddings; its
+ * helpers written in Lua (lua/recall_lua.c); rec.tags' docstrings (lua/tags.c), once
+ * rec.tags.movielens is in. */
+void rec_open_tags(lua_State *L);
+void rec_open_recall(lua_State *L);
+void rec_open_recall_lua(lua_State *L);
+void rec_doc_tags(lua_State *L);
 
 #endif

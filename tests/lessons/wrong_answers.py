@@ -327,4 +327,44 @@ end""",
   return total / #r
 end""",
     ],
+    "20-tag-recall": [
+        # the log applied to each tag's sum instead of the per-user damping
+        """function tag_weights(events, catalogue, type_weight)
+  local S = {}
+  for i, item in ipairs(events.items) do
+    local c = type_weight[events.types[i]] * rec.tags.decay(events.ages[i])
+    for _, tag in ipairs(catalogue:item(item)) do
+      S[tag.tag] = (S[tag.tag] or 0) + c * tag.tf * tag.idf
+    end
+  end
+  local w = {}
+  for tag, s in pairs(S) do
+    if s > 0 then w[tag] = math.log(1 + s) end
+  end
+  return w
+end""",
+        # each share rounded to the nearest integer: the quotas need not sum to k
+        """function quotas_by_hand(w, k)
+  local W, q = 0, {}
+  for _, x in ipairs(w) do W = W + x end
+  for i, x in ipairs(w) do q[i] = math.floor(k * x / W + 0.5) end
+  return q
+end""",
+    ],
+    "21-multi-path-recall": [
+        # a duplicate uses up the path's quota (counting what was looked at, not added)
+        """function merge(lists, quotas)
+  local out, from, taken = {}, {}, {}
+  for p, list in ipairs(lists) do
+    for k, id in ipairs(list) do
+      if k > quotas[p] then break end
+      if not taken[id] then
+        taken[id] = true
+        out[#out + 1], from[#from + 1] = id, p
+      end
+    end
+  end
+  return out, from
+end""",
+    ],
 }
