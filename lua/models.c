@@ -241,10 +241,10 @@ static void read_config(lua_State *L, int kind, rn_model_config *c, int *n_cols,
             c->seq_field = c->seq_len > 0 ? sf - 1 : -1;
         }
         int bag = (int)rec_opt_integer(L, sch, "bag", 0, 0, 100000000);
-        if (rn_config_key_reads(rn_config_key_find("bag_cardinality"), kind))
-            c->bag_cardinality = bag;
         if (rn_config_key_reads(rn_config_key_find("bag_fields"), kind))
             c->bag_fields = (int)rec_opt_integer(L, sch, "bag_fields", 0, 0, 999);
+        if (rn_config_key_reads(rn_config_key_find("bag_cardinality"), kind))
+            c->bag_cardinality = bag;
         else if (bag > 0 && c->n_fields < 1 && c->n_dense < 1)
             luaL_error(L, "%s: the data's features are a sparse bag (libsvm / libffm index:value "
                           "pairs), which %s does not read: lr, fm and ffm do",

@@ -27,7 +27,7 @@
 #include <lauxlib.h>
 
 #define REC_TWO_TOWER "rec.TwoTower"
-#define REC_RECS      "rec.Recommendations"
+#define REC_RECS      "rec.TwoTower.Recommendations"
 
 typedef struct {
     rn_two_tower *m; /* first (rec_check_open): NULL once closed */

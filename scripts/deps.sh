@@ -21,6 +21,7 @@ RECNOTE_TEST_PKGS=(
     xvfb xauth x11-utils               # a real figure window, from C and from the REPL (xvfb-run needs xauth)
     librsvg2-bin                       # a second SVG renderer to check our SVG against
     python3-gensim                     # reads our word2vec files (rec.Embeddings:save) in a test
+    python3-sklearn                    # the reference uAUC (roc_auc_score per user) in a test
     clang libclang-rt-dev              # clang's UBSan and libFuzzer (tests/fuzz/)
 )
 

@@ -280,7 +280,7 @@ static void test_esmm_config(void)
     c = small(RN_MODEL_LR);
     c.n_fields = 0;
     CHECK(rn_model_new(&c) == NULL);
-    CHECK_STR(rn_error(), "lr: give the cardinality of at least one field");
+    CHECK_STR(rn_error(), "lr: give the cardinality of at least one field (or a sparse bag: bag = n)");
     /* pCTCVR = pCTR x pCVR, a probability, whatever the towers say */
     c = small(RN_MODEL_ESMM);
     rn_model *m = rn_model_new(&c);
