@@ -141,7 +141,8 @@ static int l_csv(lua_State *L)
 {
     static const char *const known[] = {"columns", "group", "time", "delimiter",
                                         "header",  "na",    "rows", NULL};
-    static const char *const col_known[] = {"name", "kind", "hash", "sep", "fill", NULL};
+    static const char *const col_known[] = {"name", "kind", "hash", "sep", "fill", "history_of",
+                                            NULL};
     const char *path = luaL_checkstring(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
     rec_check_keys(L, 2, "rec.data.csv", known, 0);
@@ -205,6 +206,14 @@ static int l_csv(lua_State *L)
             spec[k].has_fill = 1;
             spec[k].fill = (float)lua_tonumber(L, -1);
         }
+        if (lua_getfield(L, e, "history_of") != LUA_TNIL) {
+            if (lua_type(L, -1) != LUA_TSTRING || ki != RN_COL_SEQ)
+                luaL_error(L,
+                           "rec.data.csv: column '%s': history_of must name a cat column, on a "
+                           "seq column",
+                           name);
+            spec[k].history_of = lua_tostring(L, -1); /* lives in the schema table */
+        }
         lua_settop(L, e - 1);
     }
     rn_csv_schema sc = {spec, n, ',', 0, NULL, NULL, NULL, 0};
@@ -239,6 +248,15 @@ static int l_csv(lua_State *L)
         sc.na = na;
     }
     rn_dataset *ds = rn_load_csv(path, &sc);
+    if (ds == NULL) return rec_engine_error(L);
+    push_root(L, ds);
+    return 1;
+}
+
+/* rec.data.load(path): a data set saved by ds:save */
+static int l_load(lua_State *L)
+{
+    rn_dataset *ds = rn_dataset_load_bin(luaL_checkstring(L, 1));
     if (ds == NULL) return rec_engine_error(L);
     push_root(L, ds);
     return 1;
@@ -764,6 +782,21 @@ static int d_transform(lua_State *L)
     return 1;
 }
 
+/* ds:save(path): the whole data set as a binary columnar file */
+static int d_save(lua_State *L)
+{
+    rec_ds *d = to_ds(L, 1);
+    const char *path = luaL_checkstring(L, 2);
+    if (d->root != d)
+        return luaL_error(L,
+                          "ds:save: this is a view (a split, shuffle or batch) of %d of the %d "
+                          "rows: save the whole data set",
+                          (int)d->n, (int)d->root->ds->n_rows);
+    if (rn_dataset_save_bin(d->ds, path) != RN_OK) return rec_engine_error(L);
+    lua_pushvalue(L, 1);
+    return 1;
+}
+
 static int d_close(lua_State *L)
 {
     rec_ds *d = luaL_checkudata(L, 1, REC_DATASET);
@@ -894,7 +927,7 @@ static const luaL_Reg methods[] = {
     {"split", d_split},   {"shuffle", d_shuffle}, {"batches", d_batches},     {"column", d_column},
     {"schema", d_schema}, {"head", d_head},       {"vocab", d_vocab},         {"rows", d_rows},
     {"tensor", d_tensor}, {"padded", d_padded},   {"histories", d_histories}, {"close", d_close},
-    {"transform", d_transform},
+    {"transform", d_transform}, {"save", d_save},
     {NULL, NULL}};
 
 void rec_open_data(lua_State *L)
@@ -985,6 +1018,14 @@ void rec_open_data(lua_State *L)
          "{col = {mean =, std =}}, to apply to new data.",
          "local ml = rec.data.movielens{rows = 1000}\nlocal train, test = ml:split(0.9)\n"
          "print(ml:transform({year = 'standardize'}, {stats = train}).year.mean)"},
+        {"save",
+         "ds:save(path) writes the whole data set as a binary columnar file (every column, "
+         "vocabularies and their labels, group and time columns; a header with checksums; "
+         "written atomically); rec.data.load(path) reads it back, much faster than parsing the "
+         "CSV again (a million CTR rows in a fraction of a second). A view (a split) cannot be "
+         "saved: save the data set it came from.",
+         "local ml = rec.data.movielens{rows = 1000}\nlocal path = os.tmpname()\n"
+         "ml:save(path)\nprint(#rec.data.load(path)) os.remove(path)"},
         {"close",
          "ds:close() frees the data set now instead of at garbage collection; its views then "
          "refuse to be used. local ds <close> = ... does it at the end of the scope.",
@@ -997,7 +1038,7 @@ void rec_open_data(lua_State *L)
                 "A columnar data set or a view of some of its rows (a split, a shuffle, a "
                 "batch): #ds rows, print(ds) shows the schema and first rows, and methods "
                 ":split, :shuffle, :batches, :column, :schema, :head, :vocab, "
-                ":rows, :tensor, :padded, :histories, :close; help(ds.split) (or "
+                ":rows, :tensor, :padded, :histories, :transform, :save, :close; help(ds.split) (or "
                 "help(\"rec.Dataset:split\")) "
                 "documents one.",
                 "local ml = rec.data.movielens{rows = 1000}\nprint(ml)");
@@ -1007,11 +1048,12 @@ void rec_open_data(lua_State *L)
                                    {"libsvm", l_libsvm},
                                    {"libffm", l_libffm},
                                    {"movielens", l_movielens},
+                                   {"load", l_load},
                                    {NULL, NULL}};
     luaL_newlib(L, fns);
     rec_doc_set(L, -1, "rec.data",
-                "Data sets: rec.data.csv, rec.data.libsvm, rec.data.libffm and "
-                "rec.data.movielens load one as a rec.Dataset (help(\"rec.Dataset\") lists its "
+                "Data sets: rec.data.csv, rec.data.libsvm, rec.data.libffm, "
+                "rec.data.movielens and rec.data.load (a file ds:save wrote) load one as a rec.Dataset (help(\"rec.Dataset\") lists its "
                 "methods). Columns are labels, dense floats, categorical ids with a vocabulary "
                 "(or hashing), variable-length id lists, and integers such as timestamps.",
                 "print(rec.data.movielens{rows = 1000})");
@@ -1019,13 +1061,16 @@ void rec_open_data(lua_State *L)
         {"csv",
          "rec.data.csv(path, schema) reads an RFC 4180 CSV file (quoted fields with commas, "
          "line breaks and doubled quotes; LF or CRLF; a UTF-8 BOM is skipped). schema = "
-         "{columns = {{name, kind [, hash = buckets] [, sep = \"|\"] [, fill = 0]}, ...}, "
+         "{columns = {{name, kind [, hash = buckets] [, sep = \"|\"] [, fill = 0] [, "
+         "history_of = \"item\"]}, ...}, "
          "group =, time =, delimiter = \",\", header = true, na = {\"\", \"NA\"}, rows = 0}: "
          "kinds label, dense, cat (ids by vocabulary, or hashed into buckets), seq (a "
          "sep-separated list of ids, e.g. genres) and int; with a header columns are found by "
          "name and others are skipped. Missing entries (na) become fill for dense, id 0 for "
-         "cat, an empty list for seq; labels cannot be missing. Errors name "
-         "file:line:column, the column and what was expected.",
+         "cat, an empty list for seq; labels cannot be missing. A seq column with history_of = "
+         "\"item\" is a behaviour history of the cat column item: its ids are item's ids (one "
+         "shared vocabulary). Errors name file:line:column, the column and what was expected. "
+         "ds:save / rec.data.load keep a loaded set as a binary file that reloads far faster.",
          "local path = os.tmpname()\n"
          "local f = io.open(path, \"w\")\n"
          "f:write('click,city,tags\\n1,\"Paris, FR\",a|b\\n0,NA,b\\n') f:close()\n"
@@ -1046,6 +1091,12 @@ void rec_open_data(lua_State *L)
          "local path = os.tmpname()\n"
          "local f = io.open(path, \"w\") f:write(\"1 0:1:0.5 1:3:1\\n\") f:close()\n"
          "print(rec.data.libffm(path)) os.remove(path)"},
+        {"load",
+         "rec.data.load(path) reads a data set that ds:save wrote (a binary columnar file): "
+         "the same columns, ids, vocabularies and group/time columns. A damaged or truncated "
+         "file is an error naming what and where, never a crash.",
+         "local ml = rec.data.movielens{rows = 500}\nlocal path = os.tmpname()\nml:save(path)\n"
+         "local back = rec.data.load(path)\nprint(back) os.remove(path)"},
         {"movielens",
          "rec.data.movielens{dir =, like = 4, history = 20, rows = 0} loads MovieLens "
          "(latest-small, 100,004 ratings of 671 users; shipped in assets/movielens, see its "

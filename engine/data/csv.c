@@ -1,355 +1,348 @@
-/* Reading files for the loaders (data_internal.h) and the RFC 4180 CSV loader
- * with a schema (dataset.h).
+/* The RFC 4180 CSV loader with a schema (dataset.h).
  *
- * The whole file is read into memory (bounded by RN_DATA_MAX_FILE) and parsed
- * in place; a field's text is unescaped into one growing buffer, so memory is
- * proportional to the file. Errors stop at the first problem and name
+ * The whole file is read at once (text.c, bounded by RN_DATA_MAX_FILE) and
+ * scanned by byte offsets: a field is a slice of the buffer, so nothing is
+ * allocated per field (a quoted field with doubled quotes is unescaped into
+ * one scratch buffer). Only line numbers are tracked while scanning; an error
+ * finds its column by rescanning its record from the start with the cursor
+ * rules of text.c (rn__advance), so every message still names
  * file:line:column (of the field's first character), the column and what was
- * expected. */
+ * expected.
+ *
+ * Large files are read by two threads: the second starts at the first record
+ * boundary after the middle of the file, with vocabularies of its own; the
+ * first reads up to there. The halves are joined only when the first half's
+ * last record ends exactly where the second half began (a quoted field with
+ * line breaks across the middle makes them disagree); then the second half's
+ * new strings are added to the first half's vocabularies in their order of
+ * first appearance and its ids renumbered, which gives exactly the ids of a
+ * sequential read. Otherwise, or when the second half met an error, the first
+ * thread simply reads on to the end, so errors and their locations are those
+ * of a sequential read. */
 #include "data/data_internal.h"
 #include "data/dataset.h"
 
 #include "alloc.h"
 #include "error.h"
 
-#include <errno.h>
-#include <float.h>
-#include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-/* ---- files ------------------------------------------------------------------------ */
+/* Files below this size are read by one thread (two cost more than they save). */
+#define CSV_PARALLEL_MIN ((size_t)4 << 20)
 
-int rn__text_open(rn__text *t, const char *path)
-{
-    memset(t, 0, sizeof *t);
-    t->path = path;
-    t->line = t->col = 1;
-    /* O_NONBLOCK: opening a FIFO with no writer must not wait for one (a
-     * script would hang for ever); only regular files are read, and on
-     * those O_NONBLOCK changes nothing */
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) return rn_fail(RN_EIO, "%s: cannot open: %s", path, strerror(errno));
-    /* only regular files: a directory, a device (/dev/zero) or a pipe has no
-     * size to bound what we read */
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return rn_fail(RN_EIO, "%s: not a regular file", path);
-    }
-    if ((uintmax_t)st.st_size > (uintmax_t)RN_DATA_MAX_FILE) {
-        close(fd);
-        return rn_fail(RN_EIO, "%s: the file is larger than %zu bytes", path, RN_DATA_MAX_FILE);
-    }
-    size_t size = (size_t)st.st_size;
-    t->buf = rn_malloc(size + 1, "file contents");
-    if (t->buf == NULL) {
-        close(fd);
-        return RN_ENOMEM;
-    }
-    /* a file that shrank meanwhile reads short; one that grew is cut at size */
-    int bad = 0;
-    t->len = 0;
-    while (t->len < size) {
-        ssize_t k = read(fd, t->buf + t->len, size - t->len);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) {
-            bad = k < 0;
-            break;
-        }
-        t->len += (size_t)k;
-    }
-    close(fd);
-    if (bad) {
-        rn__text_close(t);
-        return rn_fail(RN_EIO, "%s: cannot read: an input error", path);
-    }
-    t->buf[t->len] = '\0';
-    const unsigned char *u = (const unsigned char *)t->buf;
-    if (t->len >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF))) {
-        rn__text_close(t);
-        return rn_fail(RN_EPARSE,
-                       "%s:1:1: the file is UTF-16 (it starts with a UTF-16 byte order mark): "
-                       "expected UTF-8 text",
-                       path);
-    }
-    if (t->len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF) t->pos = 3;
-    return RN_OK;
-}
-
-void rn__text_close(rn__text *t)
-{
-    rn_free(t->buf);
-    t->buf = NULL;
-    t->len = t->pos = 0;
-}
-
-void rn__advance(rn__text *t)
-{
-    if (t->pos >= t->len) return;
-    char b = t->buf[t->pos++];
-    if (b == '\n' || (b == '\r' && rn__peek(t) != '\n')) {
-        t->line++;
-        t->col = 1;
-    } else if (b != '\r' && (rn__peek(t) & 0xC0) != 0x80) {
-        t->col++;
-    }
-}
-
-void rn__quote(char *out, size_t size, const char *s, size_t len)
-{
-    size_t o = 0;
-    if (size < 8) {
-        if (size) out[0] = '\0';
-        return;
-    }
-    out[o++] = '"';
-    for (size_t i = 0; i < len; i++) {
-        if (i == 40 || o + 8 >= size) {
-            memcpy(out + o, "...", 3);
-            o += 3;
-            break;
-        }
-        unsigned char ch = (unsigned char)s[i];
-        if (ch == '"' || ch == '\\') {
-            out[o++] = '\\';
-            out[o++] = (char)ch;
-        } else if (ch < 0x20 || ch == 0x7F) {
-            o += (size_t)snprintf(out + o, size - o, "\\x%02x", ch);
-        } else {
-            out[o++] = (char)ch;
-        }
-    }
-    out[o++] = '"';
-    out[o] = '\0';
-}
-
-/* Copies the field without surrounding spaces and tabs into buf (NUL
- * terminated); -1 when empty or too long to be a number. */
-static int trimmed(const char *s, size_t len, char *buf, size_t size)
-{
-    while (len > 0 && (*s == ' ' || *s == '\t'))
-        s++, len--;
-    while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
-        len--;
-    if (len == 0 || len >= size) return -1;
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    return 0;
-}
-
-int rn__parse_double(const char *s, size_t len, double *out)
-{
-    char buf[128], *end;
-    if (trimmed(s, len, buf, sizeof buf)) return -1;
-    /* strtod would take hex floats and "nan"/"inf" words: numbers here are decimal */
-    for (const char *p = buf; *p; p++)
-        if (!strchr("0123456789+-.eE", *p)) return -1;
-    errno = 0;
-    double v = strtod(buf, &end);
-    if (end == buf || *end != '\0') return -1;
-    if (!isfinite(v) || (errno == ERANGE && fabs(v) > 1)) return -2;
-    *out = v;
-    return 0;
-}
-
-int rn__parse_float(const char *s, size_t len, float *out)
-{
-    double v;
-    int rc = rn__parse_double(s, len, &v);
-    if (rc) return rc;
-    if (fabs(v) > (double)FLT_MAX) return -2;
-    *out = (float)v;
-    return 0;
-}
-
-int rn__parse_int64(const char *s, size_t len, int64_t *out)
-{
-    char buf[64], *end;
-    if (trimmed(s, len, buf, sizeof buf)) return -1;
-    for (const char *p = buf; *p; p++)
-        if (!strchr("0123456789+-", *p)) return -1;
-    errno = 0;
-    long long v = strtoll(buf, &end, 10);
-    if (end == buf || *end != '\0') return -1;
-    if (errno == ERANGE) return -2;
-    *out = (int64_t)v;
-    return 0;
-}
-
-/* ---- CSV fields ------------------------------------------------------------------- */
+/* ---- scanning --------------------------------------------------------------------- */
 
 typedef struct {
-    rn__text *t;
+    rn__text *t;       /* the file (buf, len, path) */
+    const char *buf;   /* t->buf */
+    size_t len;        /* t->len */
     char delim;
-    char *field; /* the current field, unescaped, NUL-terminated */
-    size_t flen, fcap;
-    size_t line, col;   /* where the current field starts */
-    size_t eline, ecol; /* where the current record ended */
-} csv;
+    unsigned char stop[256]; /* bytes that end an unquoted field's fast scan */
+    size_t pos;        /* the cursor */
+    size_t line;       /* the line at the cursor (exact at record starts) */
+    size_t rec, rec_line; /* where the current record starts */
+    const char *f;     /* the current field (not NUL-terminated) */
+    size_t flen, fpos; /* its length; the offset of its first byte */
+    size_t end_pos;    /* where the current record ended (its line break, or len) */
+    char *scratch;     /* unescaped quoted fields with doubled quotes */
+    size_t cap;
+} scan;
 
-static int field_add(csv *c, char ch)
+static void scan_init(scan *s, rn__text *t, char delim)
 {
-    if (c->flen + 2 > c->fcap &&
-        rn__grow((void **)&c->field, &c->fcap, c->flen + 2, 1, "a CSV field"))
-        return RN_ENOMEM;
-    c->field[c->flen++] = ch;
-    c->field[c->flen] = '\0';
-    return RN_OK;
+    memset(s, 0, sizeof *s);
+    s->t = t;
+    s->buf = t->buf;
+    s->len = t->len;
+    s->delim = delim;
+    s->pos = t->pos;
+    s->line = 1;
+    s->stop[(unsigned char)delim] = 1;
+    s->stop['\r'] = s->stop['\n'] = s->stop['"'] = s->stop[0] = 1;
 }
 
-/* "path:line:col: column 'x': " into buf (the column part when name != NULL). */
-static const char *where(char *buf, size_t size, const rn__text *t, size_t line, size_t col,
-                         const char *name)
+/* The line and column of byte off of the current record, by the rules of
+ * rn__advance (columns count characters). */
+static void locate(const scan *s, size_t off, size_t *line, size_t *col)
 {
+    rn__text t = *s->t;
+    t.pos = s->rec;
+    t.line = s->rec_line;
+    t.col = 1;
+    while (t.pos < off && t.pos < t.len)
+        rn__advance(&t);
+    *line = t.line;
+    *col = t.col;
+}
+
+/* "path:line:col: column 'x'" (the column part when name != NULL) for byte off. */
+static const char *where(char *buf, size_t size, const scan *s, size_t off, const char *name)
+{
+    size_t line, col;
+    locate(s, off, &line, &col);
     if (name)
-        snprintf(buf, size, "%s:%zu:%zu: column '%s'", t->path, line, col, name);
+        snprintf(buf, size, "%s:%zu:%zu: column '%s'", s->t->path, line, col, name);
     else
-        snprintf(buf, size, "%s:%zu:%zu", t->path, line, col);
+        snprintf(buf, size, "%s:%zu:%zu", s->t->path, line, col);
     return buf;
+}
+
+/* Whether the byte at i is a line break by rn__advance's rule ("\r\n" counts
+ * once, at its '\n'). */
+static int breaks_line(const scan *s, size_t i)
+{
+    return s->buf[i] == '\n' || (s->buf[i] == '\r' && (i + 1 >= s->len || s->buf[i + 1] != '\n'));
+}
+
+/* Skips blank lines; nonzero when a record follows (its start is then rec). */
+static int next_record(scan *s)
+{
+    while (s->pos < s->len && (s->buf[s->pos] == '\r' || s->buf[s->pos] == '\n')) {
+        s->line += (size_t)breaks_line(s, s->pos);
+        s->pos++;
+    }
+    s->rec = s->pos;
+    s->rec_line = s->line;
+    return s->pos < s->len;
+}
+
+/* The quoted field at the cursor, from its opening quote to past its closing
+ * one: the text between, with doubled quotes unescaped into scratch. */
+static int quoted_field(scan *s, const char *name)
+{
+    const char *buf = s->buf;
+    size_t start = s->pos, i = start + 1;
+    int doubled = 0;
+    char at[512];
+    for (;;) {
+        while (i < s->len && buf[i] != '"' && buf[i] != '\0') {
+            s->line += (size_t)breaks_line(s, i);
+            i++;
+        }
+        if (i >= s->len)
+            return rn_fail(RN_EPARSE,
+                           "%s: unterminated quoted field: the quote opened here is never "
+                           "closed",
+                           where(at, sizeof at, s, start, name));
+        if (buf[i] == '\0')
+            return rn_fail(RN_EPARSE, "%s: binary data (a NUL byte): expected text",
+                           where(at, sizeof at, s, i, name));
+        if (i + 1 < s->len && buf[i + 1] == '"') {
+            doubled = 1;
+            i += 2;
+            continue;
+        }
+        break;
+    }
+    size_t n = i - start - 1;
+    if (!doubled) {
+        s->f = buf + start + 1;
+        s->flen = n;
+    } else {
+        if (n + 1 > s->cap && rn__grow((void **)&s->scratch, &s->cap, n + 1, 1, "a CSV field"))
+            return RN_ENOMEM;
+        size_t o = 0;
+        for (size_t k = start + 1; k < i; k++) {
+            s->scratch[o++] = buf[k];
+            if (buf[k] == '"') k++; /* the second of a doubled quote */
+        }
+        s->f = s->scratch;
+        s->flen = o;
+    }
+    i++;
+    if (i < s->len && buf[i] != s->delim && buf[i] != '\r' && buf[i] != '\n') {
+        char q[64];
+        rn__quote(q, sizeof q, buf + i, 1);
+        return rn_fail(RN_EPARSE,
+                       "%s: expected a delimiter or the end of the line after the closing "
+                       "quote, got %s",
+                       where(at, sizeof at, s, i, name), q);
+    }
+    s->pos = i;
+    return RN_OK;
 }
 
 /* Reads one field at the cursor. Returns 1 when the record goes on after it,
  * 2 when the record ended (line break or end of file), or an RN_E* code. name
  * is the field's column name for messages (NULL if it has none). */
-static int csv_field(csv *c, const char *name)
+static int scan_field(scan *s, const char *name)
 {
-    rn__text *t = c->t;
-    char at[512];
-    if (c->fcap == 0 && rn__grow((void **)&c->field, &c->fcap, 64, 1, "a CSV field"))
-        return RN_ENOMEM;
-    c->flen = 0;
-    c->field[0] = '\0';
-    c->line = t->line;
-    c->col = t->col;
-    if (rn__peek(t) == '"') {
-        rn__advance(t);
-        for (;;) {
-            int ch = rn__peek(t);
-            if (ch < 0)
-                return rn_fail(RN_EPARSE,
-                               "%s: unterminated quoted field: the quote opened here is never "
-                               "closed",
-                               where(at, sizeof at, t, c->line, c->col, name));
-            if (ch == 0)
-                return rn_fail(RN_EPARSE, "%s: binary data (a NUL byte): expected text",
-                               where(at, sizeof at, t, t->line, t->col, name));
-            rn__advance(t);
-            if (ch == '"') {
-                if (rn__peek(t) != '"') break;
-                rn__advance(t);
-            }
-            if (field_add(c, (char)ch)) return RN_ENOMEM;
-        }
-        int ch = rn__peek(t);
-        if (ch >= 0 && ch != c->delim && ch != '\r' && ch != '\n') {
-            char q[64];
-            rn__quote(q, sizeof q, t->buf + t->pos, 1);
-            return rn_fail(RN_EPARSE,
-                           "%s: expected a delimiter or the end of the line after the closing "
-                           "quote, got %s",
-                           where(at, sizeof at, t, t->line, t->col, name), q);
-        }
+    s->fpos = s->pos;
+    if (s->pos < s->len && s->buf[s->pos] == '"') {
+        int rc = quoted_field(s, name);
+        if (rc) return rc;
     } else {
-        for (;;) {
-            int ch = rn__peek(t);
-            if (ch < 0 || ch == c->delim || ch == '\r' || ch == '\n') break;
-            if (ch == 0)
+        const unsigned char *p = (const unsigned char *)s->buf + s->pos;
+        const unsigned char *e = (const unsigned char *)s->buf + s->len;
+        while (p < e && !s->stop[*p])
+            p++;
+        size_t i = (size_t)((const char *)p - s->buf);
+        if (i < s->len && (s->buf[i] == '\0' || s->buf[i] == '"')) {
+            char at[512];
+            if (s->buf[i] == '\0')
                 return rn_fail(RN_EPARSE, "%s: binary data (a NUL byte): expected text",
-                               where(at, sizeof at, t, t->line, t->col, name));
-            if (ch == '"')
-                return rn_fail(RN_EPARSE,
-                               "%s: a double quote inside an unquoted field: quote the whole "
-                               "field and double the quote (\"\")",
-                               where(at, sizeof at, t, t->line, t->col, name));
-            if (field_add(c, (char)ch)) return RN_ENOMEM;
-            rn__advance(t);
+                               where(at, sizeof at, s, i, name));
+            return rn_fail(RN_EPARSE,
+                           "%s: a double quote inside an unquoted field: quote the whole "
+                           "field and double the quote (\"\")",
+                           where(at, sizeof at, s, i, name));
         }
+        s->f = s->buf + s->fpos;
+        s->flen = i - s->fpos;
+        s->pos = i;
     }
-    int ch = rn__peek(t);
-    if (ch == c->delim) {
-        rn__advance(t);
+    if (s->pos < s->len && s->buf[s->pos] == s->delim) {
+        s->pos++;
         return 1;
     }
-    c->eline = t->line;
-    c->ecol = t->col;
-    if (ch == '\r') rn__advance(t);
-    if (rn__peek(t) == '\n' && ch != -1) rn__advance(t);
+    s->end_pos = s->pos;
+    if (s->pos < s->len) {
+        if (s->buf[s->pos] == '\r' && s->pos + 1 < s->len && s->buf[s->pos + 1] == '\n')
+            s->pos++;
+        s->pos++;
+        s->line++;
+    }
     return 2;
 }
 
-/* Skips blank lines; nonzero when a record follows. */
-static int csv_next_record(csv *c)
+/* ---- numbers ----------------------------------------------------------------------- */
+
+/* The common case of a decimal number, fast: [+-]digits[.digits] with at
+ * most 15 digits, so that the mantissa is exact in a double and one division
+ * by an exact power of ten rounds correctly (Clinger's fast path): the same
+ * double strtod gives. -1 for anything else (the caller then takes the slow,
+ * strict path of text.c, which also handles spaces and exponents). */
+static int fast_double(const char *s, size_t len, double *out)
 {
-    while (rn__peek(c->t) == '\r' || rn__peek(c->t) == '\n')
-        rn__advance(c->t);
-    return rn__peek(c->t) >= 0;
+    static const double pow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                   1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    size_t i = 0;
+    int neg = 0, nd = 0, frac = 0;
+    if (i < len && (s[i] == '-' || s[i] == '+')) neg = s[i++] == '-';
+    uint64_t m = 0;
+    while (i < len && (unsigned)(s[i] - '0') < 10 && nd < 16) {
+        m = m * 10 + (unsigned)(s[i++] - '0');
+        nd++;
+    }
+    if (i < len && s[i] == '.') {
+        i++;
+        while (i < len && (unsigned)(s[i] - '0') < 10 && nd < 16) {
+            m = m * 10 + (unsigned)(s[i++] - '0');
+            nd++;
+            frac++;
+        }
+    }
+    if (i != len || nd == 0 || nd > 15) return -1;
+    double v = (double)m / pow10[frac];
+    *out = neg ? -v : v;
+    return 0;
 }
 
-/* ---- the loader ------------------------------------------------------------------- */
+static int parse_float(const char *s, size_t len, float *out)
+{
+    double v;
+    if (fast_double(s, len, &v) == 0) {
+        *out = (float)v;
+        return 0;
+    }
+    return rn__parse_float(s, len, out);
+}
+
+static int parse_int64(const char *s, size_t len, int64_t *out)
+{
+    size_t i = 0;
+    int neg = 0;
+    if (i < len && (s[i] == '-' || s[i] == '+')) neg = s[i++] == '-';
+    if (len - i >= 1 && len - i <= 18) {
+        int64_t v = 0;
+        while (i < len && (unsigned)(s[i] - '0') < 10)
+            v = v * 10 + (s[i++] - '0');
+        if (i == len) {
+            *out = neg ? -v : v;
+            return 0;
+        }
+    }
+    return rn__parse_int64(s, len, out);
+}
+
+/* ---- storing fields ---------------------------------------------------------------- */
 
 static const char *const default_na[] = {"", "NA", NULL};
 
-static int is_na(const char *const *na, const char *s, size_t len)
+/* What every chunk of one load shares (read only while threads run). */
+typedef struct {
+    const char *path;
+    const rn_csv_schema *sc;
+    rn__text *t;
+    char delim;
+    const char *const *na;
+    size_t *na_len;     /* strlen of each na marker */
+    size_t n_na;
+    int *map;           /* file field -> schema column, or -1 */
+    size_t n_fields;    /* fields per record */
+    int *colidx;        /* schema column -> data set column */
+} csv_ctx;
+
+static int is_na(const csv_ctx *x, const char *s, size_t len)
 {
-    for (; *na; na++)
-        if (strlen(*na) == len && memcmp(*na, s, len) == 0) return 1;
+    for (size_t i = 0; i < x->n_na; i++)
+        if (x->na_len[i] == len && memcmp(x->na[i], s, len) == 0) return 1;
     return 0;
 }
 
 /* Converts the current field into column col of the data set. */
-static int csv_store(csv *c, const rn_csv_schema *sc, const rn_csv_col *spec, rn_column *col)
+static int store(const scan *s, const csv_ctx *x, const rn_csv_col *spec, rn_column *col)
 {
-    const char *const *na = sc->na ? sc->na : default_na;
-    const char *s = c->field;
-    size_t len = c->flen;
+    const char *f = s->f;
+    size_t len = s->flen;
     char at[512], q[128];
-    where(at, sizeof at, c->t, c->line, c->col, spec->name);
-    int missing = is_na(na, s, len);
+    int missing = is_na(x, f, len);
     switch (spec->kind) {
     case RN_COL_LABEL:
     case RN_COL_DENSE: {
         if (missing) {
             if (spec->kind == RN_COL_LABEL) {
-                rn__quote(q, sizeof q, s, len);
-                return rn_fail(RN_EPARSE, "%s: a label cannot be missing, got %s", at, q);
+                rn__quote(q, sizeof q, f, len);
+                return rn_fail(RN_EPARSE, "%s: a label cannot be missing, got %s",
+                               where(at, sizeof at, s, s->fpos, spec->name), q);
             }
             return rn_col_push_missing(col);
         }
         float v;
-        int rc = rn__parse_float(s, len, &v);
+        int rc = parse_float(f, len, &v);
         if (rc) {
-            rn__quote(q, sizeof q, s, len);
-            return rn_fail(RN_EPARSE, "%s: expected %s, got %s", at,
+            rn__quote(q, sizeof q, f, len);
+            return rn_fail(RN_EPARSE, "%s: expected %s, got %s",
+                           where(at, sizeof at, s, s->fpos, spec->name),
                            rc == -2 ? "a finite number within float range" : "a number", q);
         }
         return rn_col_push_float(col, v);
     }
     case RN_COL_INT: {
         int64_t v;
-        int rc = missing ? -1 : rn__parse_int64(s, len, &v);
+        int rc = missing ? -1 : parse_int64(f, len, &v);
         if (rc) {
-            rn__quote(q, sizeof q, s, len);
-            return rn_fail(RN_EPARSE, "%s: expected %s, got %s", at,
+            rn__quote(q, sizeof q, f, len);
+            return rn_fail(RN_EPARSE, "%s: expected %s, got %s",
+                           where(at, sizeof at, s, s->fpos, spec->name),
                            rc == -2 ? "an integer within 64 bits" : "an integer", q);
         }
         return rn_col_push_int(col, v);
     }
     case RN_COL_CAT:
         if (missing) return rn_col_push_missing(col);
-        return rn_col_push_text(col, s, len);
+        return rn_col_push_text(col, f, len);
     case RN_COL_SEQ: {
         if (missing) return rn_col_push_missing(col);
         char sep = spec->sep ? spec->sep : '|';
         size_t a = 0;
         for (size_t i = 0; i <= len; i++) {
-            if (i == len || s[i] == sep) {
-                int rc = rn_col_push_seq_text(col, s + a, i - a);
+            if (i == len || f[i] == sep) {
+                int rc = rn_col_push_seq_text(col, f + a, i - a);
                 if (rc) return rc;
                 a = i + 1;
             }
@@ -357,8 +350,75 @@ static int csv_store(csv *c, const rn_csv_schema *sc, const rn_csv_col *spec, rn
         return RN_OK;
     }
     }
-    return rn_fail(RN_EARG, "%s: unknown column kind %d", at, spec->kind);
+    return rn_fail(RN_EARG, "%s: unknown column kind %d",
+                   where(at, sizeof at, s, s->fpos, spec->name), spec->kind);
 }
+
+/* ---- records ------------------------------------------------------------------------ */
+
+/* One run of records: those starting before until, into ds. */
+typedef struct {
+    const csv_ctx *x;
+    rn_dataset *ds;
+    scan s;
+    size_t until;        /* read records that start before this offset */
+    size_t max_rows;     /* 0: no limit */
+    int want_lines;
+    size_t *lines, cap_lines; /* the line where each record starts */
+    int rc;              /* the run's result */
+    char msg[RN_ERROR_MAX]; /* its error message (a thread's own) */
+} run;
+
+static int read_records(run *r)
+{
+    const csv_ctx *x = r->x;
+    const rn_csv_schema *sc = x->sc;
+    scan *s = &r->s;
+    rn_dataset *ds = r->ds;
+    char at[512];
+    while (next_record(s) && s->rec < r->until && (r->max_rows == 0 || ds->n_rows < r->max_rows)) {
+        if (r->want_lines) {
+            int rc = rn__grow((void **)&r->lines, &r->cap_lines, ds->n_rows + 1, sizeof *r->lines,
+                              "CSV line numbers");
+            if (rc) return rc;
+            r->lines[ds->n_rows] = s->rec_line;
+        }
+        size_t f = 0;
+        for (;;) {
+            int m = f < x->n_fields ? x->map[f] : -1;
+            const char *name = m >= 0 ? sc->cols[m].name : NULL;
+            int k = scan_field(s, name);
+            if (k < 0) return k;
+            if (f >= x->n_fields)
+                return rn_fail(RN_EPARSE, "%s: expected %zu fields (%s), got more",
+                               where(at, sizeof at, s, s->fpos, NULL), x->n_fields,
+                               sc->no_header ? "as in the schema" : "as in the header");
+            if (m >= 0) {
+                int rc = store(s, x, &sc->cols[m], &ds->cols[x->colidx[m]]);
+                if (rc) return rc;
+            }
+            f++;
+            if (k == 2) break;
+        }
+        if (f < x->n_fields)
+            return rn_fail(RN_EPARSE, "%s: expected %zu fields (%s), got %zu",
+                           where(at, sizeof at, s, s->end_pos, NULL), x->n_fields,
+                           sc->no_header ? "as in the schema" : "as in the header", f);
+        int rc = rn_dataset_end_row(ds);
+        if (rc) return rc;
+    }
+    return RN_OK;
+}
+
+static void *read_thread(void *arg)
+{
+    run *r = arg;
+    r->rc = read_records(r);
+    if (r->rc) snprintf(r->msg, sizeof r->msg, "%s", rn_error());
+    return NULL;
+}
+
+/* ---- the schema and the data set --------------------------------------------------- */
 
 static int check_schema(const char *path, const rn_csv_schema *sc)
 {
@@ -375,135 +435,334 @@ static int check_schema(const char *path, const rn_csv_schema *sc)
                            "%s: column '%s': the separator cannot be the delimiter or "
                            "a quote",
                            path, s->name);
+        if (s->history_of == NULL) continue;
+        if (s->kind != RN_COL_SEQ)
+            return rn_fail(RN_EARG,
+                           "%s: column '%s' is %s: history_of is for seq columns (a list of "
+                           "the named column's ids)",
+                           path, s->name, rn_col_kind_name(s->kind));
+        size_t j = 0;
+        while (j < sc->n_cols && strcmp(sc->cols[j].name, s->history_of) != 0)
+            j++;
+        if (j == sc->n_cols)
+            return rn_fail(RN_EARG,
+                           "%s: column '%s': history_of names '%s', which is not a column of "
+                           "the schema",
+                           path, s->name, s->history_of);
+        if (sc->cols[j].kind != RN_COL_CAT)
+            return rn_fail(RN_EARG,
+                           "%s: column '%s': history_of names '%s', a %s column: expected a "
+                           "cat column",
+                           path, s->name, s->history_of, rn_col_kind_name(sc->cols[j].kind));
+        if (s->buckets != 0 && s->buckets != sc->cols[j].buckets)
+            return rn_fail(RN_EARG,
+                           "%s: column '%s': a history takes the ids of '%s': give hash "
+                           "there, not here",
+                           path, s->name, s->history_of);
     }
     return RN_OK;
 }
 
-rn_dataset *rn__load_csv(const char *path, const rn_csv_schema *sc, size_t **lines_out)
+/* An empty data set with the schema's columns; colidx receives each schema
+ * column's index. A history_of column borrows its candidate column's
+ * vocabulary (or hashing). */
+static rn_dataset *new_dataset(const char *path, const rn_csv_schema *sc, int *colidx)
 {
-    if (lines_out) *lines_out = NULL;
-    if (check_schema(path, sc)) return NULL;
-    rn__text t;
-    if (rn__text_open(&t, path)) return NULL;
-    csv c = {&t, sc->delimiter ? sc->delimiter : ',', NULL, 0, 0, 0, 0, 0, 0};
     rn_dataset *ds = rn_dataset_new(path);
-    int *map = NULL;     /* file field -> schema column, or -1 */
-    int *colidx = NULL;  /* schema column -> data set column */
-    size_t n_fields = 0; /* fields per record */
-    size_t *lines = NULL, cap_lines = 0;
-    int rc = ds ? RN_OK : RN_ENOMEM;
-    char at[512];
-
-    if (rc == RN_OK && (colidx = rn_malloc(sc->n_cols * sizeof *colidx, "CSV schema")) == NULL)
-        rc = RN_ENOMEM;
-    for (size_t i = 0; rc == RN_OK && i < sc->n_cols; i++) {
-        int k = rn_dataset_add_column(ds, sc->cols[i].name, sc->cols[i].kind, sc->cols[i].buckets);
+    if (ds == NULL) return NULL;
+    for (size_t i = 0; i < sc->n_cols; i++) {
+        const rn_csv_col *spec = &sc->cols[i];
+        int k = rn_dataset_add_column(ds, spec->name, spec->kind, spec->buckets);
         if (k < 0) {
-            rc = k;
-            break;
+            rn_dataset_free(ds);
+            return NULL;
         }
         colidx[i] = k;
-        ds->cols[k].fill = sc->cols[i].has_fill ? sc->cols[i].fill : 0.0f;
+        ds->cols[k].fill = spec->has_fill ? spec->fill : 0.0f;
     }
-    if (rc == RN_OK && sc->group) rc = rn_dataset_set_group(ds, sc->group);
+    for (size_t i = 0; i < sc->n_cols; i++) {
+        if (sc->cols[i].history_of == NULL) continue;
+        rn_column *c = &ds->cols[colidx[i]];
+        int of = rn_dataset_find(ds, sc->cols[i].history_of);
+        const rn_column *cat = &ds->cols[of];
+        rn_vocab_free(c->vocab);
+        c->vocab = cat->vocab;
+        c->vocab_of = of;
+        c->buckets = cat->buckets;
+        c->cardinality = cat->cardinality;
+    }
+    int rc = RN_OK;
+    if (sc->group) rc = rn_dataset_set_group(ds, sc->group);
     if (rc == RN_OK && sc->time) rc = rn_dataset_set_time(ds, sc->time);
-    if (rc == RN_OK && !csv_next_record(&c)) {
-        rc = rn_fail(RN_EPARSE, "%s:1:1: the file is empty: expected %s", path,
-                     sc->no_header ? "CSV records" : "a header row");
-    }
-
-    /* the header: map file fields to schema columns */
-    if (rc == RN_OK && !sc->no_header) {
-        size_t cap_map = 0;
-        int more = 1;
-        while (rc == RN_OK && more) {
-            int r = csv_field(&c, NULL);
-            if (r < 0) {
-                rc = r;
-                break;
-            }
-            more = r == 1;
-            if ((rc = rn__grow((void **)&map, &cap_map, n_fields + 1, sizeof *map, "CSV header")))
-                break;
-            map[n_fields] = -1;
-            for (size_t i = 0; i < sc->n_cols; i++) {
-                if (strlen(sc->cols[i].name) != c.flen ||
-                    memcmp(sc->cols[i].name, c.field, c.flen) != 0)
-                    continue;
-                for (size_t j = 0; j < n_fields; j++)
-                    if (map[j] == (int)i) {
-                        rc = rn_fail(RN_EPARSE,
-                                     "%s: the header names column '%s' twice (fields "
-                                     "%zu and %zu)",
-                                     where(at, sizeof at, &t, c.line, c.col, NULL),
-                                     sc->cols[i].name, j + 1, n_fields + 1);
-                        break;
-                    }
-                map[n_fields] = (int)i;
-            }
-            n_fields++;
-        }
-        for (size_t i = 0; rc == RN_OK && i < sc->n_cols; i++) {
-            size_t j = 0;
-            while (j < n_fields && map[j] != (int)i)
-                j++;
-            if (j == n_fields)
-                rc = rn_fail(RN_EPARSE, "%s:1:1: column '%s' of the schema is not in the header",
-                             path, sc->cols[i].name);
-        }
-    } else if (rc == RN_OK) {
-        n_fields = sc->n_cols;
-        if ((map = rn_malloc(n_fields * sizeof *map, "CSV schema")) == NULL) rc = RN_ENOMEM;
-        for (size_t i = 0; rc == RN_OK && i < n_fields; i++)
-            map[i] = (int)i;
-    }
-
-    /* the records */
-    while (rc == RN_OK && csv_next_record(&c) && (sc->max_rows == 0 || ds->n_rows < sc->max_rows)) {
-        size_t line = t.line;
-        if (lines_out && (rc = rn__grow((void **)&lines, &cap_lines, ds->n_rows + 1, sizeof *lines,
-                                        "CSV line numbers")))
-            break;
-        if (lines) lines[ds->n_rows] = line;
-        size_t f = 0;
-        for (;;) {
-            const char *name = f < n_fields && map[f] >= 0 ? sc->cols[map[f]].name : NULL;
-            int r = csv_field(&c, name);
-            if (r < 0) {
-                rc = r;
-                break;
-            }
-            if (f >= n_fields) {
-                rc = rn_fail(RN_EPARSE, "%s: expected %zu fields (%s), got more",
-                             where(at, sizeof at, &t, c.line, c.col, NULL), n_fields,
-                             sc->no_header ? "as in the schema" : "as in the header");
-                break;
-            }
-            if (map[f] >= 0) {
-                rc = csv_store(&c, sc, &sc->cols[map[f]], &ds->cols[colidx[map[f]]]);
-                if (rc) break;
-            }
-            f++;
-            if (r == 2) break;
-        }
-        if (rc == RN_OK && f < n_fields)
-            rc = rn_fail(RN_EPARSE, "%s: expected %zu fields (%s), got %zu",
-                         where(at, sizeof at, &t, c.eline, c.ecol, NULL), n_fields,
-                         sc->no_header ? "as in the schema" : "as in the header", f);
-        if (rc == RN_OK) rc = rn_dataset_end_row(ds);
-    }
-
-    rn_free(map);
-    rn_free(colidx);
-    rn_free(c.field);
-    rn__text_close(&t);
-    if (rc != RN_OK) {
-        rn_free(lines);
+    if (rc) {
         rn_dataset_free(ds);
         return NULL;
     }
-    if (lines_out) *lines_out = lines;
     return ds;
+}
+
+/* Reads the header (or takes the schema's order) into x->map and x->n_fields. */
+static int read_header(csv_ctx *x, scan *s)
+{
+    const rn_csv_schema *sc = x->sc;
+    char at[512];
+    if (sc->no_header) {
+        x->n_fields = sc->n_cols;
+        if ((x->map = rn_malloc(x->n_fields * sizeof *x->map, "CSV schema")) == NULL)
+            return RN_ENOMEM;
+        for (size_t i = 0; i < x->n_fields; i++)
+            x->map[i] = (int)i;
+        return RN_OK;
+    }
+    size_t cap_map = 0;
+    int more = 1;
+    while (more) {
+        int r = scan_field(s, NULL);
+        if (r < 0) return r;
+        more = r == 1;
+        int rc = rn__grow((void **)&x->map, &cap_map, x->n_fields + 1, sizeof *x->map, "CSV header");
+        if (rc) return rc;
+        x->map[x->n_fields] = -1;
+        for (size_t i = 0; i < sc->n_cols; i++) {
+            if (strlen(sc->cols[i].name) != s->flen ||
+                memcmp(sc->cols[i].name, s->f, s->flen) != 0)
+                continue;
+            for (size_t j = 0; j < x->n_fields; j++)
+                if (x->map[j] == (int)i)
+                    return rn_fail(RN_EPARSE,
+                                   "%s: the header names column '%s' twice (fields %zu and %zu)",
+                                   where(at, sizeof at, s, s->fpos, NULL), sc->cols[i].name,
+                                   j + 1, x->n_fields + 1);
+            x->map[x->n_fields] = (int)i;
+        }
+        x->n_fields++;
+    }
+    for (size_t i = 0; i < sc->n_cols; i++) {
+        size_t j = 0;
+        while (j < x->n_fields && x->map[j] != (int)i)
+            j++;
+        if (j == x->n_fields)
+            return rn_fail(RN_EPARSE, "%s:1:1: column '%s' of the schema is not in the header",
+                           x->path, sc->cols[i].name);
+    }
+    return RN_OK;
+}
+
+/* ---- joining two halves ------------------------------------------------------------- */
+
+/* Grows *p (n items of elem bytes) to exactly need items. */
+static int resize(void **p, size_t need, size_t elem, const char *what)
+{
+    void *q = rn_realloc(*p, (need ? need : 1) * elem, what);
+    if (q == NULL) return RN_ENOMEM;
+    *p = q;
+    return RN_OK;
+}
+
+/* For column c of b with its own vocabulary: map[id of b] = id in a's
+ * vocabulary, adding b's strings in b's order of first appearance. */
+static int vocab_map(rn_vocab *va, const rn_vocab *vb, int32_t **map)
+{
+    size_t n = rn_vocab_size(vb);
+    *map = rn_malloc(n * sizeof **map, "CSV vocabulary map");
+    if (*map == NULL) return RN_ENOMEM;
+    (*map)[0] = 0;
+    for (size_t id = 1; id < n; id++) {
+        const char *name = rn_vocab_name(vb, (int32_t)id);
+        int rc = rn_vocab_add(va, name, strlen(name), &(*map)[id]);
+        if (rc) return rc;
+    }
+    return RN_OK;
+}
+
+/* Appends the rows of b (read after a's, same columns) to a. */
+static int join(rn_dataset *a, const rn_dataset *b)
+{
+    size_t na = a->n_rows, nb = b->n_rows;
+    int32_t **maps = rn_calloc(a->n_cols, sizeof *maps, "CSV vocabulary maps");
+    if (maps == NULL) return RN_ENOMEM;
+    int rc = RN_OK;
+    /* first the vocabularies, in column order: a string new to a gets the id a
+     * sequential read would give it, since b's ids follow b's first appearances */
+    for (size_t k = 0; rc == RN_OK && k < a->n_cols; k++)
+        if (a->cols[k].vocab && a->cols[k].vocab_of < 0)
+            rc = vocab_map(a->cols[k].vocab, b->cols[k].vocab, &maps[k]);
+    for (size_t k = 0; rc == RN_OK && k < a->n_cols; k++) {
+        rn_column *ca = &a->cols[k];
+        const rn_column *cb = &b->cols[k];
+        const int32_t *map = ca->vocab ? maps[ca->vocab_of < 0 ? (int)k : ca->vocab_of] : NULL;
+        ca->n_missing += cb->n_missing;
+        switch (ca->kind) {
+        case RN_COL_LABEL:
+        case RN_COL_DENSE:
+            if ((rc = resize((void **)&ca->f, na + nb, sizeof *ca->f, "column values"))) break;
+            memcpy(ca->f + na, cb->f, nb * sizeof *ca->f);
+            break;
+        case RN_COL_INT:
+            if ((rc = resize((void **)&ca->i64, na + nb, sizeof *ca->i64, "column values"))) break;
+            memcpy(ca->i64 + na, cb->i64, nb * sizeof *ca->i64);
+            break;
+        case RN_COL_CAT:
+            if ((rc = resize((void **)&ca->ids, na + nb, sizeof *ca->ids, "column ids"))) break;
+            for (size_t r = 0; r < nb; r++)
+                ca->ids[na + r] = map ? map[cb->ids[r]] : cb->ids[r];
+            break;
+        case RN_COL_SEQ: {
+            size_t ia = ca->n_ids, ib = cb->n_ids;
+            if ((rc = resize((void **)&ca->ids, ia + ib, sizeof *ca->ids, "sequence ids"))) break;
+            ca->cap_ids = ia + ib;
+            if ((rc = resize((void **)&ca->off, na + nb + 1, sizeof *ca->off, "sequence offsets")))
+                break;
+            for (size_t j = 0; j < ib; j++)
+                ca->ids[ia + j] = map ? map[cb->ids[j]] : cb->ids[j];
+            for (size_t r = 1; r <= nb; r++)
+                ca->off[na + r] = ia + cb->off[r];
+            ca->n_ids = ia + ib;
+            break;
+        }
+        }
+        if (rc) break;
+        ca->rows = ca->cap = na + nb;
+    }
+    for (size_t k = 0; k < a->n_cols; k++)
+        rn_free(maps[k]);
+    rn_free(maps);
+    if (rc == RN_OK) a->n_rows = na + nb;
+    return rc;
+}
+
+/* ---- the loader --------------------------------------------------------------------- */
+
+/* The offset where a second thread would start for a split near at: the first
+ * record boundary after the first line break at or after at (len: none). */
+static size_t split_point(const scan *s, size_t at)
+{
+    size_t i = at < s->pos ? s->pos : at;
+    while (i < s->len && s->buf[i] != '\n' && s->buf[i] != '\r')
+        i++;
+    while (i < s->len && (s->buf[i] == '\n' || s->buf[i] == '\r'))
+        i++;
+    return i;
+}
+
+/* Reads the records after the header into r->ds: with a second thread for
+ * the records from split on when split < len (see the file's comment). */
+static int read_body(const csv_ctx *x, run *r, size_t split, int *colidx2, int *joined_out)
+{
+    run second;
+    memset(&second, 0, sizeof second);
+    pthread_t th;
+    int started = 0, joined = 0;
+    if (split < r->s.len) {
+        second.x = x;
+        second.s = r->s;
+        second.s.pos = split;
+        second.s.line = 1; /* relative: made absolute when joined */
+        second.s.scratch = NULL;
+        second.s.cap = 0;
+        second.until = SIZE_MAX;
+        second.want_lines = r->want_lines;
+        second.ds = new_dataset(x->path, x->sc, colidx2);
+        if (second.ds && pthread_create(&th, NULL, read_thread, &second) == 0) started = 1;
+        r->until = split;
+    }
+    int rc = read_records(r);
+    if (started) {
+        pthread_join(th, NULL);
+        if (rc == RN_OK && second.rc == RN_OK && r->s.pos == split) {
+            size_t n0 = r->ds->n_rows;
+            rc = join(r->ds, second.ds);
+            if (rc == RN_OK && r->want_lines)
+                rc = rn__grow((void **)&r->lines, &r->cap_lines, n0 + second.ds->n_rows + 1,
+                              sizeof *r->lines, "CSV line numbers");
+            for (size_t k = 0; rc == RN_OK && r->want_lines && k < second.ds->n_rows; k++)
+                r->lines[n0 + k] = second.lines[k] - 1 + r->s.line;
+            joined = 1;
+        }
+    }
+    rn_dataset_free(second.ds);
+    rn_free(second.lines);
+    rn_free(second.s.scratch);
+    /* not joined (a quoted line break across the split, an error in the second
+     * half, or no second thread): read on alone, as a sequential read does */
+    if (rc == RN_OK && !joined) {
+        r->until = SIZE_MAX;
+        rc = read_records(r);
+    }
+    if (joined_out) *joined_out = joined;
+    return rc;
+}
+
+rn_dataset *rn__load_csv_split(const char *path, const rn_csv_schema *sc, size_t **lines_out,
+                               size_t split_at, int *joined)
+{
+    if (lines_out) *lines_out = NULL;
+    if (joined) *joined = 0;
+    if (check_schema(path, sc)) return NULL;
+    rn__text t;
+    if (rn__text_open(&t, path)) return NULL;
+    csv_ctx x;
+    memset(&x, 0, sizeof x);
+    x.path = path;
+    x.sc = sc;
+    x.t = &t;
+    x.delim = sc->delimiter ? sc->delimiter : ',';
+    x.na = sc->na ? sc->na : default_na;
+    run r;
+    memset(&r, 0, sizeof r);
+    r.x = &x;
+    r.until = SIZE_MAX;
+    r.max_rows = sc->max_rows;
+    r.want_lines = lines_out != NULL;
+    scan_init(&r.s, &t, x.delim);
+    int *colidx2 = NULL;
+    int rc = RN_OK;
+    while (x.na[x.n_na])
+        x.n_na++;
+    x.na_len = rn_malloc((x.n_na ? x.n_na : 1) * sizeof *x.na_len, "CSV missing markers");
+    x.colidx = rn_malloc(sc->n_cols * sizeof *x.colidx, "CSV schema");
+    colidx2 = rn_malloc(sc->n_cols * sizeof *colidx2, "CSV schema");
+    if (x.na_len == NULL || x.colidx == NULL || colidx2 == NULL) rc = RN_ENOMEM;
+    for (size_t i = 0; rc == RN_OK && i < x.n_na; i++)
+        x.na_len[i] = strlen(x.na[i]);
+    if (rc == RN_OK && (r.ds = new_dataset(path, sc, x.colidx)) == NULL)
+        rc = rn_error_code() != RN_OK ? rn_error_code() : RN_ENOMEM;
+    if (rc == RN_OK && !next_record(&r.s))
+        rc = rn_fail(RN_EPARSE, "%s:1:1: the file is empty: expected %s", path,
+                     sc->no_header ? "CSV records" : "a header row");
+    if (rc == RN_OK) rc = read_header(&x, &r.s);
+    if (rc == RN_OK) {
+        size_t split = t.len;
+        if (split_at > 0)
+            split = split_point(&r.s, split_at);
+        else if (sc->max_rows == 0 && t.len >= CSV_PARALLEL_MIN)
+            split = split_point(&r.s, r.s.pos + (t.len - r.s.pos) / 2);
+        if (sc->max_rows != 0) split = t.len;
+        rc = read_body(&x, &r, split, colidx2, joined);
+    }
+    /* columns sharing a vocabulary all count its ids */
+    for (size_t k = 0; rc == RN_OK && k < r.ds->n_cols; k++)
+        if (r.ds->cols[k].vocab)
+            r.ds->cols[k].cardinality = (int64_t)rn_vocab_size(r.ds->cols[k].vocab);
+    rn_free(x.na_len);
+    rn_free(x.map);
+    rn_free(x.colidx);
+    rn_free(colidx2);
+    rn_free(r.s.scratch);
+    rn__text_close(&t);
+    if (rc != RN_OK) {
+        rn_free(r.lines);
+        rn_dataset_free(r.ds);
+        return NULL;
+    }
+    if (lines_out) *lines_out = r.lines;
+    else rn_free(r.lines);
+    return r.ds;
+}
+
+rn_dataset *rn__load_csv(const char *path, const rn_csv_schema *sc, size_t **lines)
+{
+    return rn__load_csv_split(path, sc, lines, 0, NULL);
 }
 
 rn_dataset *rn_load_csv(const char *path, const rn_csv_schema *schema)

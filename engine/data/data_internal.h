@@ -54,4 +54,17 @@ int rn__parse_int64(const char *s, size_t len, int64_t *out);
  * (*lines: n_rows entries, caller frees with rn_free) when lines != NULL. */
 rn_dataset *rn__load_csv(const char *path, const rn_csv_schema *schema, size_t **lines);
 
+/* rn__load_csv with the split between its two threads forced near byte
+ * split_at (0: the loader's own choice, one thread below a few MB), for
+ * tests that compare the joined halves with a sequential read; *joined (when
+ * not NULL) tells whether the two halves were joined or the first thread
+ * read on alone. */
+rn_dataset *rn__load_csv_split(const char *path, const rn_csv_schema *schema, size_t **lines,
+                               size_t split_at, int *joined);
+
+/* Recomputes the checksums of a binary columnar file held in buf (len
+ * bytes) in place, and its header's file size, so that a fuzzer's mutations
+ * reach the checks behind them (tests/fuzz/fuzz_columnar.c). */
+void rn__columnar_reseal(unsigned char *buf, size_t len);
+
 #endif

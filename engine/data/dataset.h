@@ -186,6 +186,11 @@ typedef struct {
     char sep;         /* SEQ: the separator between ids within the field; 0: '|' */
     int has_fill;     /* DENSE: nonzero to store fill for missing entries (else 0) */
     float fill;
+    /* SEQ: the name of a CAT column of the same schema whose ids the list
+     * holds (a behaviour history of that candidate field: hist_item of item,
+     * hist_cat of cat): the column shares its vocabulary or hashing
+     * (rn_column.vocab_of). NULL: the list has ids of its own. */
+    const char *history_of;
 } rn_csv_col;
 
 /* A CSV schema: which columns to read and how. With a header (the default),
@@ -209,7 +214,10 @@ typedef struct {
  * entries (a field equal to an NA marker): DENSE stores the fill value, CAT
  * id 0, SEQ an empty list; a LABEL or INT entry must not be missing. Numbers
  * may have spaces around them; they must be finite and (LABEL, DENSE) within
- * float range. Caller frees the result; NULL with the error recorded. */
+ * float range. A history_of column must name a CAT column of the schema (else
+ * RN_EARG). Files of several MB are read by two threads with the same result
+ * as one (ids in order of first appearance, the same errors). Caller frees the
+ * result; NULL with the error recorded. */
 rn_dataset *rn_load_csv(const char *path, const rn_csv_schema *schema);
 
 /* Reads libsvm ("label index:value ..."; an optional "qid:N" after the label
@@ -248,6 +256,24 @@ typedef struct {
  * (rn_vocab_label: "Toy Story (1995)"; "movie 108548" when the title is NA). Caller frees; NULL
  * with the error recorded (a rating of a movie absent from movies.csv is an error naming it). */
 rn_dataset *rn_load_movielens(const rn_movielens_config *cfg);
+
+/* ---- binary columnar files (columnar.c) ------------------------------------------------ */
+
+/* Saves ds (whole, every column kind, vocabularies with their labels, shared
+ * vocabularies, group and time, buckets, cardinalities, fills, dropped
+ * flags) as a binary columnar file: a header with magic, version and
+ * checksums, a table of columns, then each column's arrays as they are in
+ * memory. Written atomically (common/atomic_file.h). RN_EIO, RN_ENOMEM,
+ * RN_ESTATE for a data set in the middle of a row. */
+int rn_dataset_save_bin(const rn_dataset *ds, const char *path);
+
+/* Loads a file written by rn_dataset_save_bin: the same data set (gathers
+ * give the same bytes). Every size is checked against the file's before
+ * anything is allocated and every section against its checksum: a damaged or
+ * truncated file is RN_EPARSE naming what and the byte offset ("x.rnd: column
+ * 'C3': its ids fail their checksum (at byte 4096): ..."). Caller frees;
+ * NULL with the error recorded. */
+rn_dataset *rn_dataset_load_bin(const char *path);
 
 /* ---- histories ------------------------------------------------------------- */
 

@@ -54,14 +54,14 @@ rn_dataset *rn_load_movielens(const rn_movielens_config *cfg)
         return NULL;
     }
 
-    static const rn_csv_col mcols[] = {{"movieId", RN_COL_INT, 0, 0, 0, 0},
-                                       {"title", RN_COL_CAT, 0, 0, 0, 0},
-                                       {"year", RN_COL_DENSE, 0, 0, 0, 0},
-                                       {"genres", RN_COL_SEQ, 0, '|', 0, 0}};
-    static const rn_csv_col rcols[] = {{"userId", RN_COL_CAT, 0, 0, 0, 0},
-                                       {"movieId", RN_COL_INT, 0, 0, 0, 0},
-                                       {"rating", RN_COL_LABEL, 0, 0, 0, 0},
-                                       {"timestamp", RN_COL_INT, 0, 0, 0, 0}};
+    static const rn_csv_col mcols[] = {{"movieId", RN_COL_INT, 0, 0, 0, 0, NULL},
+                                       {"title", RN_COL_CAT, 0, 0, 0, 0, NULL},
+                                       {"year", RN_COL_DENSE, 0, 0, 0, 0, NULL},
+                                       {"genres", RN_COL_SEQ, 0, '|', 0, 0, NULL}};
+    static const rn_csv_col rcols[] = {{"userId", RN_COL_CAT, 0, 0, 0, 0, NULL},
+                                       {"movieId", RN_COL_INT, 0, 0, 0, 0, NULL},
+                                       {"rating", RN_COL_LABEL, 0, 0, 0, 0, NULL},
+                                       {"timestamp", RN_COL_INT, 0, 0, 0, 0, NULL}};
     rn_csv_schema ms = {mcols, 4, ',', 0, ml_na, NULL, NULL, 0};
     rn_csv_schema rs = {rcols, 4, ',', 0, NULL, NULL, NULL, cfg->max_rows};
 

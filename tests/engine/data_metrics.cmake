@@ -17,3 +17,8 @@ if(RECNOTE_LUA54)
         set_tests_properties(lua54_${part} PROPERTIES ENVIRONMENT "${REC_LUA_ENV}")
     endforeach()
 endif()
+# bench_csv: recnote's side of tests/bench/bench_csv.py (CSV load, binary save and reload)
+add_executable(bench_csv ${CMAKE_SOURCE_DIR}/tests/bench/bench_csv.c)
+target_link_libraries(bench_csv PRIVATE rn_engine)
+# The fast CSV path (history_of, two threads against one) and the binary columnar file
+recnote_c_test(test_engine_columnar test_columnar.c LIBS rn_engine)

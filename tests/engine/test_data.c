@@ -75,9 +75,9 @@ static void test_vocab(void)
 /* ---- CSV ---------------------------------------------------------------------------- */
 
 static const rn_csv_col good_cols[] = {
-    {"id", RN_COL_INT, 0, 0, 0, 0},       {"name", RN_COL_CAT, 0, 0, 0, 0},
-    {"score", RN_COL_DENSE, 0, 0, 1, -1}, {"click", RN_COL_LABEL, 0, 0, 0, 0},
-    {"tags", RN_COL_SEQ, 0, '|', 0, 0},   {"ts", RN_COL_INT, 0, 0, 0, 0}};
+    {"id", RN_COL_INT, 0, 0, 0, 0, NULL},       {"name", RN_COL_CAT, 0, 0, 0, 0, NULL},
+    {"score", RN_COL_DENSE, 0, 0, 1, -1, NULL}, {"click", RN_COL_LABEL, 0, 0, 0, 0, NULL},
+    {"tags", RN_COL_SEQ, 0, '|', 0, 0, NULL},   {"ts", RN_COL_INT, 0, 0, 0, 0, NULL}};
 
 static void test_csv_good(void)
 {
@@ -112,10 +112,10 @@ static void test_csv_good(void)
 
     /* hashing, no header, and max_rows */
     const rn_csv_col hashed[] = {
-        {"id", RN_COL_INT, 0, 0, 0, 0},      {"name", RN_COL_CAT, 10, 0, 0, 0},
-        {"score", RN_COL_DENSE, 0, 0, 0, 0}, {"click", RN_COL_LABEL, 0, 0, 0, 0},
-        {"tags", RN_COL_SEQ, 7, ';', 0, 0},  {"ts", RN_COL_INT, 0, 0, 0, 0},
-        {"ignored", RN_COL_CAT, 0, 0, 0, 0}};
+        {"id", RN_COL_INT, 0, 0, 0, 0, NULL},      {"name", RN_COL_CAT, 10, 0, 0, 0, NULL},
+        {"score", RN_COL_DENSE, 0, 0, 0, 0, NULL}, {"click", RN_COL_LABEL, 0, 0, 0, 0, NULL},
+        {"tags", RN_COL_SEQ, 7, ';', 0, 0, NULL},  {"ts", RN_COL_INT, 0, 0, 0, 0, NULL},
+        {"ignored", RN_COL_CAT, 0, 0, 0, 0, NULL}};
     rn_csv_schema hs = {hashed, 7, 0, 0, NULL, NULL, NULL, 0};
     ds = rn_load_csv(src("tests/engine/data_fixtures/good.csv"), &hs);
     CHECK(ds != NULL);
@@ -150,9 +150,9 @@ static void test_csv_no_header(void)
     if (f == NULL) return;
     fputs("1\tx|y\t0.5\n2\t\tNA\n3\ty\t1\textra\n", f);
     fclose(f);
-    const rn_csv_col cols[] = {{"id", RN_COL_INT, 0, 0, 0, 0},
-                               {"tags", RN_COL_SEQ, 0, 0, 0, 0},
-                               {"w", RN_COL_DENSE, 0, 0, 1, 7}};
+    const rn_csv_col cols[] = {{"id", RN_COL_INT, 0, 0, 0, 0, NULL},
+                               {"tags", RN_COL_SEQ, 0, 0, 0, 0, NULL},
+                               {"w", RN_COL_DENSE, 0, 0, 1, 7, NULL}};
     rn_csv_schema sc = {cols, 3, '\t', 1, NULL, NULL, NULL, 2};
     rn_dataset *ds = rn_load_csv("noheader.tsv", &sc);
     CHECK(ds != NULL && ds->n_rows == 2);
@@ -169,11 +169,11 @@ static void test_csv_no_header(void)
 
 /* ---- malformed files ------------------------------------------------------------------ */
 
-static const rn_csv_col mcols[] = {{"id", RN_COL_INT, 0, 0, 0, 0},
-                                   {"name", RN_COL_CAT, 0, 0, 0, 0},
-                                   {"score", RN_COL_DENSE, 0, 0, 0, 0},
-                                   {"click", RN_COL_LABEL, 0, 0, 0, 0},
-                                   {"tags", RN_COL_SEQ, 0, '|', 0, 0}};
+static const rn_csv_col mcols[] = {{"id", RN_COL_INT, 0, 0, 0, 0, NULL},
+                                   {"name", RN_COL_CAT, 0, 0, 0, 0, NULL},
+                                   {"score", RN_COL_DENSE, 0, 0, 0, 0, NULL},
+                                   {"click", RN_COL_LABEL, 0, 0, 0, 0, NULL},
+                                   {"tags", RN_COL_SEQ, 0, '|', 0, 0, NULL}};
 
 enum { CSV, SVM, FFM };
 

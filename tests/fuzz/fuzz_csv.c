@@ -8,15 +8,15 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1) return 0;
-    static const rn_csv_col full[] = {{"id", RN_COL_INT, 0, 0, 0, 0},
-                                      {"name", RN_COL_CAT, 0, 0, 0, 0},
-                                      {"score", RN_COL_DENSE, 0, 0, 1, -1.0f},
-                                      {"click", RN_COL_LABEL, 0, 0, 0, 0},
-                                      {"tags", RN_COL_SEQ, 0, '|', 0, 0},
-                                      {"ts", RN_COL_INT, 0, 0, 0, 0}};
-    static const rn_csv_col hashed[] = {{"a", RN_COL_LABEL, 0, 0, 0, 0},
-                                        {"b", RN_COL_CAT, 7, 0, 0, 0},
-                                        {"c", RN_COL_SEQ, 5, ';', 0, 0}};
+    static const rn_csv_col full[] = {{"id", RN_COL_INT, 0, 0, 0, 0, NULL},
+                                      {"name", RN_COL_CAT, 0, 0, 0, 0, NULL},
+                                      {"score", RN_COL_DENSE, 0, 0, 1, -1.0f, NULL},
+                                      {"click", RN_COL_LABEL, 0, 0, 0, 0, NULL},
+                                      {"tags", RN_COL_SEQ, 0, '|', 0, 0, NULL},
+                                      {"ts", RN_COL_INT, 0, 0, 0, 0, NULL}};
+    static const rn_csv_col hashed[] = {{"a", RN_COL_LABEL, 0, 0, 0, 0, NULL},
+                                        {"b", RN_COL_CAT, 7, 0, 0, 0, NULL},
+                                        {"c", RN_COL_SEQ, 5, ';', 0, 0, NULL}};
     rn_csv_schema s = {0};
     switch (data[0] & 3) {
     case 0:

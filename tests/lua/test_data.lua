@@ -230,6 +230,52 @@ T.cases {
     T.ok(auc > 0.97, "test AUC " .. auc)
     T.ok(rec.metrics.accuracy(test:column("click"), logits, {threshold = 0}) > 0.85, "accuracy")
   end},
+  {"history_of: a behaviour history shares its candidate's ids", function()
+    local path = os.tmpname()
+    local f = io.open(path, "w")
+    f:write("click,item,cat,hist_item,hist_cat\n1,3,c1,7|9,c2|c1\n0,7,c2,3|7|9,c1|c2|c3\n")
+    f:close()
+    local ds = D.csv(path, {columns = {{"click", "label"}, {"item", "cat"}, {"cat", "cat"},
+                                       {"hist_item", "seq", history_of = "item"},
+                                       {"hist_cat", "seq", history_of = "cat"}}})
+    T.eq(ds:column("item"), {1, 2}, "items 3 and 7")
+    T.eq(ds:column("hist_item"), {{2, 3}, {1, 2, 3}}, "the history in item's ids")
+    T.eq(ds:column("hist_cat"), {{2, 1}, {1, 2, 3}}, "the category history in cat's ids")
+    T.eq(ds:vocab("hist_item"), {"3", "7", "9"}, "one vocabulary")
+    T.eq(ds:schema()[2].cardinality, 4, "item counts the history's ids too")
+    T.err(function()
+      D.csv(path, {columns = {{"click", "label"}, {"hist_item", "seq", history_of = "itm"}}})
+    end, "history_of names 'itm', which is not a column of the schema", "unknown column")
+    T.err(function()
+      D.csv(path, {columns = {{"item", "cat", history_of = "cat"}, {"cat", "cat"}}})
+    end, "history_of must name a cat column, on a seq column", "not on a cat column")
+    os.remove(path)
+  end},
+  {"ds:save and rec.data.load", function()
+    local ml = D.movielens{rows = 2000}
+    local path = os.tmpname()
+    T.eq(ml:save(path), ml, "save returns the data set")
+    local back = D.load(path)
+    T.eq(#back, #ml, "rows")
+    for _, c in ipairs(ml:schema()) do
+      T.eq(back:column(c.name), ml:column(c.name), "column " .. c.name)
+    end
+    T.eq(back:schema(), ml:schema(), "schema (group, time, cardinalities)")
+    local ids, titles = back:vocab("item")
+    local ids0, titles0 = ml:vocab("item")
+    T.eq(ids, ids0, "item vocabulary")
+    T.eq(titles, titles0, "titles")
+    local train = ml:split(0.5, {seed = 1})
+    T.err(function() train:save(path) end, "this is a view", "a view is refused")
+    local f = io.open(path, "r+b")
+    f:seek("set", 200)
+    f:write("\255\255\255\255")
+    f:close()
+    T.err(function() D.load(path) end, "the file is damaged or not a complete recnote data set",
+          "damaged")
+    os.remove(path)
+    T.err(function() D.load(path) end, "cannot open", "missing")
+  end},
   {"every docstring example runs", function()
     local ml = D.movielens{rows = 10}
     local fields = {}
@@ -237,7 +283,7 @@ T.cases {
     for name, fn in pairs(getmetatable(ml).__index) do
       fields[#fields + 1] = {"rec.Dataset:" .. name, fn}
     end
-    T.eq(#fields, 4 + 5 + 13, "documented functions (loaders, synthetic data, methods)")
+    T.eq(#fields, 5 + 5 + 14, "documented functions (loaders, synthetic data, methods)")
     for _, f in ipairs(fields) do
       local doc, example = help.get(f[2])
       T.ok(doc and #doc > 40, f[1] .. " has a docstring")

@@ -481,7 +481,7 @@ static void test_fifo_paths_do_not_hang(void)
     unlink(at("f"));
     CHECK(mkfifo(at("f"), 0600) == 0);
     alarm(20); /* a hang fails the test instead of blocking ctest for ever */
-    rn_csv_col cols[] = {{"click", RN_COL_LABEL, 0, 0, 0, 0}};
+    rn_csv_col cols[] = {{"click", RN_COL_LABEL, 0, 0, 0, 0, NULL}};
     rn_csv_schema schema = {.cols = cols, .n_cols = 1};
     rn_dataset *ds = rn_load_csv(at("f"), &schema);
     CHECK(ds == NULL);
