@@ -307,7 +307,7 @@ typedef struct {
 
 static int corrupt(const reader *r, const char *fmt, const char *what, uint64_t at)
 {
-    char msg[256];
+    char msg[2048];
     snprintf(msg, sizeof msg, fmt, what);
     return rn_fail(RN_EPARSE, "%s: %s (at byte %llu): the file is damaged or not a complete "
                               "recnote data set",
@@ -454,7 +454,7 @@ static int load_column(reader *r, rn_dataset *ds, int k, const col_entry *e, uin
     for (int s = 1; s < S_N; s++)
         if (want[s] != seen[s])
             return corrupt(r, "column '%s': its sections do not match its kind", c->name, 0);
-    size_t b;
+    size_t b = 0;
     int rc = RN_OK;
     void *p;
     switch (c->kind) {

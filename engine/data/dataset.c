@@ -494,7 +494,7 @@ static int text_id(rn_column *c, const char *s, size_t len, int32_t *id)
 int rn_col_push_text(rn_column *c, const char *s, size_t len)
 {
     if (c->kind != RN_COL_CAT) return not_kind(c, "a category");
-    int32_t id;
+    int32_t id = 0;
     int rc = text_id(c, s, len, &id);
     if (rc) return rc;
     if (len == 0) return rn_col_push_missing(c);
@@ -542,7 +542,7 @@ int rn_col_push_seq_text(rn_column *c, const char *s, size_t len)
 {
     if (c->kind != RN_COL_SEQ) return not_kind(c, "a sequence item");
     if (len == 0) return RN_OK;
-    int32_t id;
+    int32_t id = 0;
     int rc = text_id(c, s, len, &id);
     if (rc) return rc;
     return rn_col_push_seq(c, id, 1.0f, -1);
