@@ -320,6 +320,10 @@ static int store(const scan *s, const csv_ctx *x, const rn_csv_col *spec, rn_col
                            where(at, sizeof at, s, s->fpos, spec->name),
                            rc == -2 ? "a finite number within float range" : "a number", q);
         }
+        if (col->rows < col->cap) { /* the common case, without a call */
+            col->f[col->rows++] = v;
+            return RN_OK;
+        }
         return rn_col_push_float(col, v);
     }
     case RN_COL_INT: {
@@ -335,6 +339,15 @@ static int store(const scan *s, const csv_ctx *x, const rn_csv_col *spec, rn_col
     }
     case RN_COL_CAT:
         if (missing) return rn_col_push_missing(col);
+        if (col->vocab && len > 0 && col->rows < col->cap) {
+            /* the common case without the checks of rn_col_push_text; the
+             * cardinality is set from the vocabulary once the load is done */
+            int32_t id = 0;
+            int rc = rn_vocab_add(col->vocab, f, len, &id);
+            if (rc) return rc;
+            col->ids[col->rows++] = id;
+            return RN_OK;
+        }
         return rn_col_push_text(col, f, len);
     case RN_COL_SEQ: {
         if (missing) return rn_col_push_missing(col);

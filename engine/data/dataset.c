@@ -41,11 +41,16 @@ uint64_t rn__fnv1a(const char *s, size_t len)
 
 /* ---- vocabularies ---------------------------------------------------------------- */
 
-/* A slot of the table: the id (0: empty) and the upper half of its hash, so
- * that a probe rarely reads the string it compares with. */
+/* A slot of the table: the id (0: empty), the upper half of its hash, and
+ * where its string is, so that a probe reads the slot and, on a match, the
+ * string: no per-id array (a CSV load looks up every categorical field, and
+ * with 100k strings each array read was a cache miss). */
 typedef struct {
     int32_t id;
     uint32_t tag;
+    uint32_t len; /* the string's length, or UINT32_MAX: read len[id] */
+    uint32_t pad;
+    size_t start; /* its offset in chars */
 } slot;
 
 struct rn_vocab {
@@ -131,10 +136,11 @@ static size_t slot_of(const rn_vocab *v, const char *s, size_t len, uint64_t h)
     size_t mask = v->n_slots - 1, i = (size_t)h & mask;
     uint32_t tag = (uint32_t)(h >> 32);
     for (;;) {
-        int32_t id = v->slots[i].id;
-        if (id == 0) return i;
-        if (v->slots[i].tag == tag && v->len[id] == len &&
-            memcmp(v->chars + v->start[id], s, len) == 0)
+        const slot *sl = &v->slots[i];
+        if (sl->id == 0) return i;
+        if (sl->tag == tag &&
+            (sl->len != UINT32_MAX ? sl->len == len : v->len[sl->id] == len) &&
+            memcmp(v->chars + sl->start, s, len) == 0)
             return i;
         i = (i + 1) & mask;
     }
@@ -157,6 +163,8 @@ static int rehash(rn_vocab *v)
             i = (i + 1) & (n_slots - 1);
         slots[i].id = (int32_t)id;
         slots[i].tag = (uint32_t)(v->hash[id] >> 32);
+        slots[i].len = v->len[id] < UINT32_MAX ? (uint32_t)v->len[id] : UINT32_MAX;
+        slots[i].start = v->start[id];
     }
     rn_free(v->slots);
     v->slots = slots;
@@ -216,6 +224,8 @@ int rn_vocab_add(rn_vocab *v, const char *s, size_t len, int32_t *id)
     v->hash[new_id] = h;
     v->slots[i].id = new_id;
     v->slots[i].tag = (uint32_t)(h >> 32);
+    v->slots[i].len = len < UINT32_MAX ? (uint32_t)len : UINT32_MAX;
+    v->slots[i].start = at;
     v->n++;
     /* keep the table at most half full */
     if (2 * v->n > v->n_slots && rehash(v)) {

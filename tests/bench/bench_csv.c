@@ -2,15 +2,17 @@
  * (tests/bench/make_ctr_csv.py: label, I1..I13 dense, C1..C26 categorical)
  * with rn_load_csv and prints the seconds it took as JSON; with a second
  * path also saves the data set in the binary columnar format there and times
- * reloading it (rn_dataset_load_bin). Not a test.
+ * reloading it (rn_dataset_load_bin); with a third argument "1thread" also
+ * times the CSV read on one thread. Not a test.
  *
- *     bench_csv FILE.csv [FILE.rnd]
+ *     bench_csv FILE.csv [FILE.rnd [1thread]]
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "data/data_internal.h"
 #include "data/dataset.h"
 #include "error.h"
 
@@ -78,6 +80,12 @@ int main(int argc, char **argv)
         printf(", \"save_s\": %.4f, \"bin_s\": %.4f, \"bin_touch_s\": %.4f, \"checksum\": %lld",
                t_save, t_load, t_touch, (long long)sum);
         rn_dataset_free(back);
+    }
+    if (argc > 3 && strcmp(argv[3], "1thread") == 0) {
+        t0 = now();
+        rn_dataset *one = rn__load_csv_split(argv[1], &sc, NULL, SIZE_MAX, NULL);
+        printf(", \"csv_1thread_s\": %.4f", now() - t0);
+        rn_dataset_free(one);
     }
     printf("}\n");
     rn_dataset_free(ds);

@@ -68,7 +68,7 @@ def numpy_loadtxt(path):
 
 
 def run_recnote(binary, path, rnd=None):
-    args = [binary, path] + ([rnd] if rnd else [])
+    args = [binary, path] + ([rnd, "1thread"] if rnd else [])
     out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
     return json.loads(out)
 
@@ -104,6 +104,7 @@ def main():
     for k in range(rounds):
         r = run_recnote(binary, path, rnd)
         keep("recnote csv", r["csv_s"])
+        keep("recnote csv on 1 thread", r["csv_1thread_s"])
         keep("recnote binary reload", r["bin_s"])
         keep("recnote binary reload + read every id", r["bin_touch_s"])
         keep("recnote binary save", r["save_s"])
