@@ -47,7 +47,8 @@ int main(int argc, char **argv)
     sc.cols = cols;
     sc.n_cols = 40;
     double t0 = now();
-    rn_dataset *ds = rn_load_csv(argv[1], &sc);
+    int joined = 0; /* rn_load_csv, telling whether its two halves were joined */
+    rn_dataset *ds = rn__load_csv_split(argv[1], &sc, NULL, 0, &joined);
     double t_csv = now() - t0;
     if (ds == NULL) {
         fprintf(stderr, "%s\n", rn_error());
@@ -56,7 +57,8 @@ int main(int argc, char **argv)
     size_t ids = 0;
     for (int j = 14; j < 40; j++)
         ids += (size_t)ds->cols[j].cardinality;
-    printf("{\"rows\": %zu, \"ids\": %zu, \"csv_s\": %.4f", ds->n_rows, ids, t_csv);
+    printf("{\"rows\": %zu, \"ids\": %zu, \"csv_s\": %.4f, \"joined\": %d", ds->n_rows, ids,
+           t_csv, joined);
     if (argc > 2) {
         t0 = now();
         if (rn_dataset_save_bin(ds, argv[2]) != RN_OK) {
