@@ -756,11 +756,18 @@ static const struct {
      "rec.models.deepfm{fields = {10, 20, 5}, embed_dim = 4}:summary()"},
     {"din",
      "DIN (Zhou et al. 2018): an activation unit on [q, k, q-k, q*k] weighs each history item "
-     "of the behaviour sequence; padding weighs exactly 0; din:attention shows the weights.",
+     "of the behaviour sequence; padding weighs exactly 0; din:attention shows the weights. "
+     "A behaviour may carry several features (item id, category id): seq_fields = {1, 2} "
+     "embeds each with its candidate field's table and concatenates them, for the candidate "
+     "and each history position; data = a data set whose histories share several fields "
+     "(rec.data.synthetic_seq{cat_history = true}, history columns of a rec.Dataset) sets "
+     "it, and seq_fields = {1} keeps the item alone.",
      "rec.models.din{fields = {50, 5}, seq_len = 8, attention = 'softmax'}:summary()"},
     {"dien",
      "DIEN (Zhou et al. 2019): a GRU interest extractor with the auxiliary next-item loss, "
-     "attention to the candidate, and an interest-evolution layer.",
+     "attention to the candidate, and an interest-evolution layer. seq_fields = {1, 2} (or "
+     "data with item and category histories) concatenates each behaviour's features, the GRUs' "
+     "hidden size their total width.",
      "rec.models.dien{fields = {50, 5}, seq_len = 8, gru = 'agru'}:summary()"},
     {"shared_bottom",
      "Shared-Bottom (Caruana 1997; the baseline of Ma et al. 2018): y_k = h_k(f(x)), one bottom "

@@ -150,11 +150,13 @@ static double gradcheck(rn_model *m, const rn_samples *b, const char *name, doub
 
 static void test_gradients_two_features(void)
 {
-    rn_samples *b = tiny_batch(6);
+    /* 12 rows: Dice's batch statistics over few real positions curve the loss enough
+     * that a central difference's remainder shows at 1e-3 (test_models.c's multi-task note) */
+    rn_samples *b = tiny_batch(12);
     for (int att = 0; att < RN_ATT_N; att++) {
         rn_model_config c = tiny_config(RN_MODEL_DIN);
         c.attention = att;
-        if (att == RN_ATT_SCALED_SOFTMAX) c.init_std = 1.0f;
+        if (att != RN_ATT_NONE) c.init_std = 1.0f; /* softmax shrinks the unit's gradients */
         rn_model *m = rn_model_new(&c);
         CHECK(m != NULL);
         if (m == NULL) {
@@ -163,7 +165,7 @@ static void test_gradients_two_features(void)
         }
         char name[48];
         snprintf(name, sizeof name, "din item+cat %s", rn_att_name(att));
-        CHECK(gradcheck(m, b, name, 0.16) < 1e-3); /* test_models.c's DIN step */
+        CHECK(gradcheck(m, b, name, 8e-2) < 1e-3);
         rn_model_free(m);
     }
     for (int cell = 0; cell < RN_GRU_N; cell++) {
@@ -401,9 +403,9 @@ static double auc_of(rn_model_config c, const rn_samples *train, const rn_sample
     }
     rn_optim *o[2];
     int n = 0;
-    CHECK(rn_model_default_optims(m, 0.005f, 0.0f, o, &n) == RN_OK);
+    CHECK(rn_model_default_optims(m, 0.01f, 0.0f, o, &n) == RN_OK);
     rn_fit_config fc = rn_fit_defaults();
-    fc.epochs = 2, fc.batch_size = 128, fc.seed = 3;
+    fc.epochs = 3, fc.batch_size = 128, fc.seed = 3;
     rn_fit_result res;
     CHECK(rn_model_fit(m, train, o, n, &fc, &res) == RN_OK);
     rn_metrics ev;
@@ -418,7 +420,7 @@ static double auc_of(rn_model_config c, const rn_samples *train, const rn_sample
 static void test_category_helps(void)
 {
     rn_synth_seq_config sc = rn_synth_seq_defaults();
-    sc.rows = 12000, sc.n_items = 3000, sc.n_cats = 30, sc.n_users = 400;
+    sc.rows = 24000, sc.n_items = 1000, sc.n_cats = 20, sc.n_users = 400;
     sc.seq_len = 20, sc.min_len = 5, sc.nearest = 3, sc.strength = 1.5f, sc.cat_history = 1;
     rn_samples *all = rn_synth_seq(&sc);
     CHECK(all != NULL && all->n_seq == 2);
@@ -428,7 +430,7 @@ static void test_category_helps(void)
         pos += (double)all->labels[i];
     printf("nearest-items data: %.1f%% clicks\n", 100 * pos / (double)all->n);
     CHECK(pos / (double)all->n > 0.15 && pos / (double)all->n < 0.5);
-    rn_samples train = rn_samples_view(all, 0, 10000), test = rn_samples_view(all, 10000, 2000);
+    rn_samples train = rn_samples_view(all, 0, 20000), test = rn_samples_view(all, 20000, 4000);
     rn_model_config c = rn_model_defaults(RN_MODEL_DIN);
     c.n_fields = 3, c.cardinality[0] = sc.n_items, c.cardinality[1] = sc.n_cats;
     c.cardinality[2] = sc.n_users;
@@ -439,8 +441,8 @@ static void test_category_helps(void)
     double both = auc_of(c, &train, &test);
     printf("din on nearest-items data: test AUC item only %.4f, item + category %.4f\n", item,
            both);
-    CHECK(both > item + 0.02);
-    CHECK(both > 0.7);
+    CHECK(both > item + 0.05); /* measured: 0.656 and 0.778 */
+    CHECK(both > 0.74);
     rn_samples_free(all);
 }
 
