@@ -141,10 +141,17 @@ static int d_tostring(lua_State *L)
     double pos = 0;
     for (size_t i = 0; i < b->n; i++)
         pos += (double)b->labels[i * (size_t)b->n_tasks];
-    lua_pushfstring(L,
-                    "rec.CtrData: %d rows, %d sparse fields, %d dense, sequence length %d, "
-                    "positive rate %f",
-                    (int)b->n, b->n_fields, b->n_dense, b->seq_len, pos / (double)b->n);
+    if (b->n_seq > 1)
+        lua_pushfstring(L,
+                        "rec.CtrData: %d rows, %d sparse fields, %d dense, sequence length %d "
+                        "(%d features per behaviour), positive rate %f",
+                        (int)b->n, b->n_fields, b->n_dense, b->seq_len, b->n_seq,
+                        pos / (double)b->n);
+    else
+        lua_pushfstring(L,
+                        "rec.CtrData: %d rows, %d sparse fields, %d dense, sequence length %d, "
+                        "positive rate %f",
+                        (int)b->n, b->n_fields, b->n_dense, b->seq_len, pos / (double)b->n);
     return 1;
 }
 
@@ -219,9 +226,11 @@ void rec_ctrdata_schema(lua_State *L, const rn_samples *b, int seq_field)
         for (size_t i = 0; i < b->n; i++)
             if (b->sparse[i * (size_t)b->n_fields + (size_t)f] > mx)
                 mx = b->sparse[i * (size_t)b->n_fields + (size_t)f];
-        if (f == seq_field - 1)
-            for (size_t i = 0; i < b->n * (size_t)b->seq_len; i++)
-                if (b->seq[i] > mx) mx = b->seq[i];
+        size_t W = (size_t)b->n_seq; /* the history features sharing field f's rows */
+        for (size_t s = 0; s < W; s++)
+            if (b->seq_of[s] >= 0 ? b->seq_of[s] == f : s == 0 && f == seq_field - 1)
+                for (size_t i = 0; i < b->n * (size_t)b->seq_len; i++)
+                    if (b->seq[i * W + s] > mx) mx = b->seq[i * W + s];
         lua_pushinteger(L, (lua_Integer)mx + 1);
         lua_rawseti(L, -2, f + 1);
     }
@@ -243,8 +252,16 @@ void rec_ctrdata_schema(lua_State *L, const rn_samples *b, int seq_field)
         lua_setfield(L, -2, "bag_fields");
     }
     if (b->seq_len > 0) {
-        lua_pushinteger(L, seq_field);
+        lua_pushinteger(L, b->seq_of[0] >= 0 ? b->seq_of[0] + 1 : seq_field);
         lua_setfield(L, -2, "seq_field");
+    }
+    if (b->seq_len > 0 && b->n_seq > 1) { /* several behaviour features: the fields they share */
+        lua_createtable(L, b->n_seq, 0);
+        for (int s = 0; s < b->n_seq; s++) {
+            lua_pushinteger(L, b->seq_of[s] >= 0 ? b->seq_of[s] + 1 : s == 0 ? seq_field : 0);
+            lua_rawseti(L, -2, s + 1);
+        }
+        lua_setfield(L, -2, "seq_fields");
     }
 }
 
@@ -385,8 +402,9 @@ static const rec_doc_entry data_docs[] = {
     {"split", "d:split(frac, {seed=}) shuffles and splits into two new data sets.",
      "local a, b = rec.data.synthetic_ctr{rows = 100}:split(0.8); print(#a, #b)"},
     {"schema",
-     "d:schema() is {fields = {cardinality of each field}, dense, seq_len, seq_field}, what a "
-     "model's data = option reads.",
+     "d:schema() is {fields = {cardinality of each field}, dense, seq_len, seq_field, and "
+     "seq_fields = {field of each behaviour feature} when a history position carries several "
+     "(item, category)}, what a model's data = option reads.",
      "print(rec.data.synthetic_seq{rows = 100}:schema().seq_len)"},
     {"labels", "d:labels() returns the labels as a Lua array.",
      "print(#rec.data.synthetic_ctr{rows = 10}:labels())"},

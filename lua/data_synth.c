@@ -124,7 +124,8 @@ static int l_synthetic_ctr(lua_State *L)
 }
 
 static const char *const synth_seq_opts[] = {"rows",    "items", "cats",     "users", "seq_len",
-                                             "min_len", "drift", "strength", "seed",  NULL};
+                                             "min_len", "drift", "strength", "seed",  "nearest",
+                                             "cat_history", NULL};
 
 /* rec.data.synthetic_seq{...} -> rec.CtrData */
 static int l_synthetic_seq(lua_State *L)
@@ -140,6 +141,8 @@ static int l_synthetic_seq(lua_State *L)
     c.drift = rec_opt_bool(L, 1, "drift", 0);
     c.strength = (float)rec_opt_number(L, 1, "strength", (double)c.strength);
     c.seed = (uint64_t)rec_opt_integer(L, 1, "seed", (lua_Integer)c.seed, 0, 9007199254740991);
+    c.nearest = (int)rec_opt_integer(L, 1, "nearest", 0, 0, 256);
+    c.cat_history = rec_opt_bool(L, 1, "cat_history", 0);
     rn_samples *b = rn_synth_seq(&c);
     if (b == NULL) return rec_engine_error(L);
     rec_ctrdata_push(L, b);
@@ -203,10 +206,18 @@ void rec_open_data_synth(lua_State *L)
          "print(rec.data.synthetic_ctr{rows = 1000, seed = 7})"},
         {"synthetic_seq",
          "rec.data.synthetic_seq{rows, items, cats, users, seq_len, min_len, drift, strength, "
-         "seed}: behaviour sequences (a rec.CtrData) where a click depends on the history items "
-         "of the candidate's category (attention matters); drift = true makes only the recent "
-         "half count (for DIEN). Fields: candidate item, its category, user.",
-         "print(rec.data.synthetic_seq{rows = 1000}:schema().seq_len)"},
+         "seed, nearest, cat_history}: behaviour sequences (a rec.CtrData) where a click depends "
+         "on the history items of the candidate's category (attention matters); drift = true "
+         "makes only the recent half count (for DIEN). nearest = k is the DIN paper's kind of "
+         "data instead: items lie on a line within their category, and a click depends on the "
+         "k history items nearest the candidate (same category, close on the line). "
+         "cat_history = true gives each history position a second feature, its item's "
+         "category, sharing the candidate category's embedding: rec.models.din{data = d} "
+         "and dien then embed item and category and concatenate them (schema().seq_fields is "
+         "{1, 2}; seq_fields = {1} keeps the item alone). Fields: candidate item, its "
+         "category, user.",
+         "local d = rec.data.synthetic_seq{rows = 1000, items = 2000, cats = 20, seq_len = 20, "
+         "min_len = 5, nearest = 3, cat_history = true}\nprint(d:schema().seq_fields[2])"},
         {NULL, NULL, NULL}};
     rec_doc_fields(L, data, "rec.data", 0, ctr_docs);
     lua_pop(L, 1);

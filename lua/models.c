@@ -145,8 +145,10 @@ static void read_key(lua_State *L, const char *fn, const rn_config_key *k, rn_mo
         break;
     }
     case RN_KEY_INTS: {
-        int n = rec_opt_int_list(L, 1, nm, k->max_count, (lua_Integer)k->lo, (lua_Integer)k->hi,
-                                 (int *)at);
+        int n = rec_opt_int_list(L, 1, nm, k->max_count, (lua_Integer)k->lo + base,
+                                 (lua_Integer)k->hi + base, (int *)at);
+        for (int j = 0; j < n; j++) /* field numbers count from 1 in Lua */
+            ((int *)at)[j] -= base;
         if (n >= 0) *(int *)((char *)c + k->count_offset) = n;
         break;
     }
@@ -189,6 +191,14 @@ static void push_data_schema(lua_State *L, int i, int *sf, int *n_cols, int *col
         lua_pushinteger(L, map.bag >= 0 ? map.bag_fields : 0);
         lua_setfield(L, -2, "bag_fields");
         if (map.seq >= 0) *sf = map.seq_field + 1; /* the history's item column */
+        if (map.n_seq > 1) { /* several behaviour features: the fields they share */
+            lua_createtable(L, map.n_seq, 0);
+            for (int s = 0; s < map.n_seq; s++) {
+                lua_pushinteger(L, map.seq_fields[s] + 1);
+                lua_rawseti(L, -2, s + 1);
+            }
+            lua_setfield(L, -2, "seq_fields");
+        }
         *n_cols = map.n_fields;
         memcpy(cols, map.field, (size_t)map.n_fields * sizeof *cols);
     } else {
@@ -239,6 +249,13 @@ static void read_config(lua_State *L, int kind, rn_model_config *c, int *n_cols,
         if (rn_config_key_reads(rn_config_key_find("seq_len"), kind)) {
             c->seq_len = (int)rec_opt_integer(L, sch, "seq_len", 0, 0, 256);
             c->seq_field = c->seq_len > 0 ? sf - 1 : -1;
+            /* histories of several features (item, category): every one, unless seq_fields
+               = {...} below chooses */
+            int n = rec_opt_int_list(L, sch, "seq_fields", RN_SEQ_MAX_FEATURES, 1,
+                                     RN_MODEL_MAX_FIELDS, c->seq_fields);
+            c->n_seq_fields = c->seq_len > 0 && n > 1 ? n : 0;
+            for (int s = 0; s < c->n_seq_fields; s++)
+                c->seq_fields[s]--;
         }
         int bag = (int)rec_opt_integer(L, sch, "bag", 0, 0, 100000000);
         if (rn_config_key_reads(rn_config_key_find("bag_fields"), kind))
@@ -259,6 +276,12 @@ static void read_config(lua_State *L, int kind, rn_model_config *c, int *n_cols,
     if (c->n_fields < 1 && c->n_dense < 1 && c->bag_cardinality < 1)
         luaL_error(L, "%s: give fields = {cardinality of each field} (or data = a rec.CtrData or "
                       "rec.Dataset)", fn);
+    /* seq_fields = {...} without seq_field: its first is the candidate item's */
+    lua_getfield(L, 1, "seq_fields");
+    int chose = !lua_isnil(L, -1);
+    lua_getfield(L, 1, "seq_field");
+    if (chose && lua_isnil(L, -1) && c->n_seq_fields > 0) c->seq_field = c->seq_fields[0];
+    lua_pop(L, 2);
     /* a sequence reads the candidate's field: seq_field 1 unless the data says otherwise */
     if (c->seq_len > 0 && c->seq_field < 0) c->seq_field = sf - 1;
     if (c->seq_len == 0) c->seq_field = -1;
@@ -733,11 +756,18 @@ static const struct {
      "rec.models.deepfm{fields = {10, 20, 5}, embed_dim = 4}:summary()"},
     {"din",
      "DIN (Zhou et al. 2018): an activation unit on [q, k, q-k, q*k] weighs each history item "
-     "of the behaviour sequence; padding weighs exactly 0; din:attention shows the weights.",
+     "of the behaviour sequence; padding weighs exactly 0; din:attention shows the weights. "
+     "A behaviour may carry several features (item id, category id): seq_fields = {1, 2} "
+     "embeds each with its candidate field's table and concatenates them, for the candidate "
+     "and each history position; data = a data set whose histories share several fields "
+     "(rec.data.synthetic_seq{cat_history = true}, history columns of a rec.Dataset) sets "
+     "it, and seq_fields = {1} keeps the item alone.",
      "rec.models.din{fields = {50, 5}, seq_len = 8, attention = 'softmax'}:summary()"},
     {"dien",
      "DIEN (Zhou et al. 2019): a GRU interest extractor with the auxiliary next-item loss, "
-     "attention to the candidate, and an interest-evolution layer.",
+     "attention to the candidate, and an interest-evolution layer. seq_fields = {1, 2} (or "
+     "data with item and category histories) concatenates each behaviour's features, the GRUs' "
+     "hidden size their total width.",
      "rec.models.dien{fields = {50, 5}, seq_len = 8, gru = 'agru'}:summary()"},
     {"shared_bottom",
      "Shared-Bottom (Caruana 1997; the baseline of Ma et al. 2018): y_k = h_k(f(x)), one bottom "

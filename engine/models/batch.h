@@ -9,9 +9,13 @@
  *   sparse  n x n_fields   int32 ids; field f's ids lie in [0, cardinality[f])
  *                          (id 0 may mean "missing": it is an ordinary row)
  *   dense   n x n_dense    float features
- *   seq     n x seq_len    int32 item ids of a behaviour sequence, oldest
- *                          first, left-aligned then padded with 0
- *   mask    n x seq_len    1 for a real item, 0 for padding
+ *   seq     n x seq_len x n_seq
+ *                          int32 ids of a behaviour sequence, oldest first,
+ *                          left-aligned then padded with 0: position t of
+ *                          row i holds n_seq behaviour features (item id,
+ *                          category id, ...) at seq[(i * seq_len + t) * n_seq + s]
+ *   mask    n x seq_len    1 for a real behaviour, 0 for padding (one mask for
+ *                          all the features of a position)
  *   labels  n x n_tasks    float labels in [0, 1]
  *   group   n              int64 group (user) per row, or NULL
  *   bag     n x bag_len    int32 ids of a weighted sparse bag (the features of
@@ -20,9 +24,13 @@
  *   bag_val n x bag_len    each id's value x (0 for padding)
  *   bag_fld n x bag_len    each id's field (libffm), or NULL
  *
- * An array whose width is 0 is NULL. The sequence's item ids share the
- * embedding table of one sparse field (the candidate item, the model's
- * seq_field), so they lie in that field's range.
+ * An array whose width is 0 is NULL. Each behaviour feature s shares the
+ * embedding table of one sparse field (the candidate's item id, its
+ * category, ...: the model's seq_fields[s]), so its ids lie in that field's
+ * range. seq_of[s] says which field that is when the data knows it (a
+ * generator, a data set's history columns), else -1: a model then reads
+ * the features in order. With n_seq = 1 the layout is the single history
+ * of n x seq_len ids.
  *
  * The columnar rn_dataset (engine/data/dataset.h) fills one of these through
  * rn_samples_from_dataset (from_dataset.h).
@@ -33,13 +41,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Behaviour features per history position, at most. */
+#define RN_SEQ_MAX_FEATURES 8
+
 typedef struct {
     size_t n;   /* rows held */
     size_t cap; /* rows allocated */
     int n_fields, n_dense, seq_len, n_tasks;
     int32_t *sparse; /* n x n_fields */
     float *dense;    /* n x n_dense */
-    int32_t *seq;    /* n x seq_len */
+    int n_seq;       /* behaviour features per position (1 when seq_len > 0, else 0) */
+    int seq_of[RN_SEQ_MAX_FEATURES]; /* the sparse field feature s shares, or -1 (unknown) */
+    int32_t *seq;    /* n x seq_len x n_seq */
     float *mask;     /* n x seq_len */
     float *labels;   /* n x n_tasks */
     int64_t *group;  /* n, or NULL */
@@ -56,8 +69,15 @@ rn_samples *rn_samples_new(size_t cap, int n_fields, int n_dense, int seq_len, i
                            int with_group);
 void rn_samples_free(rn_samples *b);
 
-/* An empty batch of cap rows with src's widths, its sparse bag's included
- * (a group column when with_group). NULL with RN_EARG / RN_ENOMEM. */
+/* As rn_samples_new with n_seq (1..RN_SEQ_MAX_FEATURES) behaviour features per
+ * history position (ignored when seq_len is 0); seq_of all -1. RN_EARG naming a
+ * bad width. */
+rn_samples *rn_samples_new_seq(size_t cap, int n_fields, int n_dense, int seq_len, int n_seq,
+                               int n_tasks, int with_group);
+
+/* An empty batch of cap rows with src's widths, its sparse bag's and
+ * behaviour features (seq_of) included (a group column when with_group).
+ * NULL with RN_EARG / RN_ENOMEM. */
 rn_samples *rn_samples_like(const rn_samples *src, size_t cap, int with_group);
 
 /* Gives b a zero-filled sparse bag of bag_len (1..65536) entries per row (b

@@ -97,6 +97,10 @@ static const rn_config_key keys[] = {
      "length T of the behaviour sequence (0: none)"},
     {"seq_field", NULL, RN_KEY_INT, OFF(seq_field), 0, 0, -1, RN_MODEL_MAX_FIELDS - 1, -1, NULL,
      0, NULL, 1, SEQ, "the candidate item's field, whose embedding rows the history shares"},
+    {"seq_fields", NULL, RN_KEY_INTS, OFF(seq_fields), OFF(n_seq_fields), RN_SEQ_MAX_FEATURES, 0,
+     RN_MODEL_MAX_FIELDS - 1, 0, NULL, 0, NULL, 1, SEQ,
+     "several features per behaviour: the candidate field each shares its embedding with, "
+     "{item, category, ...} (data = a data set with such histories sets it; {}: seq_field alone)"},
     {"bag_cardinality", "bag", RN_KEY_INT, OFF(bag_cardinality), 0, 0, 0, 1e8, 0, NULL, 0,
      NULL, 0, B(LR) | B(FM) | B(FFM),
      "rows of the weighted sparse bag (a libsvm / libffm row's index:value features; "
@@ -312,7 +316,7 @@ void rn_config_key_format(const rn_config_key *k, const rn_model_config *c, char
     case RN_KEY_INTS:
         PUT("{");
         for (int i = 0; i < COUNT_OF(k, c); i++)
-            PUT("%s%d", i ? ", " : "", int_at(k, c, k->offset)[i]);
+            PUT("%s%d", i ? ", " : "", int_at(k, c, k->offset)[i] + base);
         PUT("}");
         break;
     case RN_KEY_PAIRS:

@@ -2,17 +2,22 @@
  * Evolution Network for Click-Through Rate Prediction"):
  *
  * Interest extractor: a GRU ("gru.*", torch.nn.GRUCell's layout, hidden size
- * H = D) runs over the behaviour embeddings e_1..e_T, giving h_1..h_T; padded
- * steps keep the previous state. Its auxiliary loss (eq. 6) asks h_t to tell
- * the next behaviour e_{t+1} from a negative item drawn uniformly from the
- * item field (the graph's seeded generator):
+ * H = E) runs over the behaviour embeddings e_1..e_T, giving h_1..h_T; padded
+ * steps keep the previous state. A behaviour carries S features (item id,
+ * category id, ...: the seq_fields), each embedded with its candidate field's
+ * rows and concatenated, so e_t and the candidate e_A have E = S D entries (the
+ * official code's item + category, hidden size their sum). Its auxiliary loss
+ * (eq. 6) asks h_t to tell the next behaviour e_{t+1} from a negative drawn
+ * with the graph's seeded generator: an item drawn uniformly from the item
+ * field (S = 1), or a real behaviour of the batch, its features together
+ * (S > 1, so that a negative item keeps its own category):
  *
  *   L_aux = -mean over valid t of [log sigmoid(<h_t, e_{t+1}>) + log(1 - sigmoid(<h_t, e~_{t+1}>))]
  *
  * added to the click loss with weight aux_weight (training only).
  *
  * Attention (eq. 7): a_t = softmax over the valid steps of h_t W e_A, with W
- * "att.weight" (H x D) and e_A the candidate's embedding; 0 at padding.
+ * "att.weight" (H x E) and e_A the candidate's embedding; 0 at padding.
  *
  * Interest evolution ("evo.*"), by the `gru` option, with the GRU's gates
  * r, z, candidate n and u = 1 - z the update gate of the paper's convention
@@ -40,7 +45,7 @@ typedef struct {
 typedef struct {
     rn_tensor *embed;
     gru_w gru, evo;
-    rn_tensor *att_w; /* the bilinear attention (H x D) */
+    rn_tensor *att_w; /* the bilinear attention (H x E) */
     rn__mlp deep;
 } dien_state;
 
@@ -64,20 +69,20 @@ static int build(rn_model *m, rn_rng *g)
 {
     const rn_model_config *c = &m->cfg;
     dien_state *st = m->state;
-    int D = c->embed_dim, H = D, T = c->seq_len;
+    int D = c->embed_dim, E = rn__seq_width(m), H = E, T = c->seq_len;
     if ((st->embed = rn__table(m, "embed.weight", m->rows, D, g)) == NULL) return rn_error_code();
     m->table = st->embed;
-    int rc = gru_params(m, "gru", D, H, &st->gru, g);
+    int rc = gru_params(m, "gru", E, H, &st->gru, g);
     if (rc == RN_OK) rc = gru_params(m, "evo", H, H, &st->evo, g);
     if (rc != RN_OK) return rc;
-    if ((st->att_w = rn__param(m, "att.weight", 2, (const int[]){H, D})) == NULL)
+    if ((st->att_w = rn__param(m, "att.weight", 2, (const int[]){H, E})) == NULL)
         return rn_error_code();
-    rn_tensor_uniform(st->att_w, g, -1.0f / sqrtf((float)D), 1.0f / sqrtf((float)D));
+    rn_tensor_uniform(st->att_w, g, -1.0f / sqrtf((float)E), 1.0f / sqrtf((float)E));
     int in = c->n_fields * D + H + c->n_dense;
     rc = rn__mlp_init(&st->deep, m->ps, m->bufs, "deep", in, c->n_hidden, c->hidden, 1,
                       c->activation, c->bn, c->dropout, c->bn_momentum, c->dice_eps, g);
     if (rc != RN_OK) return rc;
-    rn__layer(m, "embed", "Embedding (shared)", "B x %d x %d", c->n_fields + T, D);
+    rn__layer(m, "embed", "Embedding (shared)", "B x %d x %d", c->n_fields + T * m->n_seq, D);
     rn__layer(m, "gru", "GRU (extractor)", "B x %d x %d", T, H);
     rn__layer(m, "aux", c->aux_weight > 0 ? "Aux loss (next item)" : "Aux loss (off)", "1");
     rn__layer(m, "att", "Bilinear+softmax", "B x %d", T);
@@ -102,7 +107,7 @@ static rn_tensor *attention_cell(rn_model *m, rn_graph *g, rn_tensor *x, rn_tens
                                  rn_tensor *one, int augru, rn_tensor **u)
 {
     const dien_state *st = m->state;
-    int H = m->cfg.embed_dim;
+    int H = rn__seq_width(m);
     rn_tensor *gi = rn_add(g, rn_matmul(g, x, st->evo.wih, 0, 1), st->evo.bih); /* B x 3H */
     rn_tensor *gh = rn_add(g, rn_matmul(g, h, st->evo.whh, 0, 1), st->evo.bhh);
     rn_tensor *pi[3], *ph[3];
@@ -129,17 +134,37 @@ static rn_tensor *aux_loss(rn_model *m, rn_graph *g, const rn_samples *b, rn_ten
                            rn_tensor *k)
 {
     const rn_model_config *c = &m->cfg;
-    int B = (int)b->n, T = c->seq_len, D = c->embed_dim, T1 = T - 1;
+    int B = (int)b->n, T = c->seq_len, T1 = T - 1;
     int card = c->cardinality[c->seq_field], off = m->offset[c->seq_field];
     rn_tensor *prev = rn_slice(g, hs, 1, 0, T1);
     rn_tensor *pos = rn_sum(g, rn_mul(g, prev, rn_slice(g, k, 1, 1, T1)), 2, 0); /* B x T1 */
+    size_t n = (size_t)B * (size_t)T;
     int32_t *id = rn__scratch_ids(m, (size_t)B * (size_t)T1);
     if (id == NULL) return NULL;
     rn_rng *r = rn_graph_rng(g);
-    for (size_t i = 0; i < (size_t)B * (size_t)T1; i++) /* id 0 is padding: draw from 1.. */
-        id[i] = off + (card > 1 ? 1 + (int32_t)rn_rng_below(r, (uint64_t)(card - 1)) : 0);
-    rn_ids ids = {id, (size_t)B * (size_t)T1, 2, {B, T1}, RN_I32};
-    rn_tensor *neg_e = rn_embedding(g, ((const dien_state *)m->state)->embed, &ids);
+    rn_tensor *neg_e;
+    if (m->n_seq == 1) { /* an item drawn uniformly (id 0 is padding: from 1..) */
+        for (size_t i = 0; i < (size_t)B * (size_t)T1; i++)
+            id[i] = off + (card > 1 ? 1 + (int32_t)rn_rng_below(r, (uint64_t)(card - 1)) : 0);
+        rn_ids ids = {id, (size_t)B * (size_t)T1, 2, {B, T1}, RN_I32};
+        neg_e = rn_embedding(g, ((const dien_state *)m->state)->embed, &ids);
+    } else { /* a behaviour of the batch drawn uniformly, all its features together, so a
+                negative's item and category belong together (the paper's data has them) */
+        size_t any = 0;
+        for (size_t i = 0; i < n && any == 0; i++)
+            any = b->mask[i] != 0.0f;
+        if (any == 0) return NULL;
+        for (size_t i = 0; i < (size_t)B * (size_t)T1; i++) {
+            size_t p;
+            do /* rejection: at least one position is real */
+                p = (size_t)rn_rng_below(r, (uint64_t)n);
+            while (b->mask[p] == 0.0f);
+            id[i] = (int32_t)p;
+        }
+        rn_ids ids = {id, (size_t)B * (size_t)T1, 2, {B, T1}, RN_I32};
+        int E = rn__seq_width(m);
+        neg_e = rn_gather_rows(g, rn_reshape(g, k, 2, (const int[]){(int)n, E}), &ids);
+    }
     rn_tensor *neg = rn_sum(g, rn_mul(g, prev, neg_e), 2, 0);
     rn_tensor *both[2] = {pos, neg};
     rn_tensor *z = rn_concat(g, 2, both, 1); /* B x 2 T1 */
@@ -155,7 +180,6 @@ static rn_tensor *aux_loss(rn_model *m, rn_graph *g, const rn_samples *b, rn_ten
             w->data[i * 2 * T1 + T1 + t] = mk;
             valid += 2.0 * (double)mk;
         }
-    (void)D;
     if (valid == 0) return NULL;
     /* bce_logits averages over all 2 B T1 pairs: rescale to the valid ones */
     return rn_scale(g, rn_bce_logits(g, z, y, w), (float)(2.0 * B * T1 / valid));
@@ -165,15 +189,15 @@ static int forward(rn_model *m, rn_graph *g, const rn_samples *b, rn_heads *out)
 {
     const rn_model_config *c = &m->cfg;
     dien_state *st = m->state;
-    int B = (int)b->n, T = c->seq_len, D = c->embed_dim, H = D;
+    int B = (int)b->n, T = c->seq_len, E = rn__seq_width(m), H = E;
     rn_tensor *emb = rn__field_embed(m, g, st->embed, b);
-    rn_tensor *q = rn_reshape(g, rn_slice(g, emb, 1, c->seq_field, 1), 2, (const int[]){B, D});
-    rn_tensor *k = rn__seq_embed(m, g, st->embed, b); /* B x T x D */
+    rn_tensor *q = rn__seq_query(m, g, emb);          /* B x E */
+    rn_tensor *k = rn__seq_embed(m, g, st->embed, b); /* B x T x E */
     rn_tensor *mask = rn__mask_input(g, b);
     rn_tensor *h = rn_graph_tensor(g, 2, (const int[]){B, H}, NULL);
     rn_tensor *hs[DIEN_MAX_T], *ms[DIEN_MAX_T];
     for (int t = 0; t < T; t++) {
-        rn_tensor *x = rn_reshape(g, rn_slice(g, k, 1, t, 1), 2, (const int[]){B, D});
+        rn_tensor *x = rn_reshape(g, rn_slice(g, k, 1, t, 1), 2, (const int[]){B, E});
         ms[t] = rn_slice(g, mask, 1, t, 1); /* B x 1 */
         rn_tensor *hn = rn_gru_cell(g, x, h, st->gru.wih, st->gru.whh, st->gru.bih, st->gru.bhh);
         h = blend(g, h, hn, ms[t]); /* padding keeps the state */
@@ -188,7 +212,7 @@ static int forward(rn_model *m, rn_graph *g, const rn_samples *b, rn_heads *out)
     /* attention a_t = softmax(h_t W e_A) over the valid steps */
     rn_tensor *qw = rn_reshape(g, rn_matmul(g, q, st->att_w, 0, 1), 3, (const int[]){B, 1, H});
     rn_tensor *scores = rn_sum(g, rn_mul(g, hseq, qw), 2, 0);
-    rn_tensor *a = rn__attention_weights(g, b, scores, RN_ATT_SOFTMAX, D);
+    rn_tensor *a = rn__attention_weights(g, b, scores, RN_ATT_SOFTMAX, E);
     if (out->want_views) out->view[0] = a;
     rn_tensor *one = rn_graph_tensor(g, 2, (const int[]){1, 1}, (const float[]){1.0f});
     rn_tensor *he = rn_graph_tensor(g, 2, (const int[]){B, H}, NULL);

@@ -164,24 +164,41 @@ int rn_data_map_infer_labels(const rn_dataset *ds, const char *const *labels, in
 
 static int map_sequence(const rn_dataset *ds, int max_seq_len, rn_data_map *map)
 {
-    /* the behaviour sequence: a SEQ column sharing a CAT column's vocabulary */
-    for (size_t c = 0; c < ds->n_cols && map->seq < 0; c++) {
+    /* the behaviour features: every SEQ column sharing a CAT column's vocabulary */
+    for (size_t c = 0; c < ds->n_cols; c++) {
         const rn_column *col = &ds->cols[c];
         if (col->kind != RN_COL_SEQ || col->vocab_of < 0) continue;
-        for (int f = 0; f < map->n_fields; f++)
-            if (map->field[f] == col->vocab_of) {
-                map->seq = (int)c;
-                map->seq_field = f;
-                if (col->cardinality > map->cardinality[f])
-                    map->cardinality[f] = (int)col->cardinality;
-            }
+        for (int f = 0; f < map->n_fields; f++) {
+            if (map->field[f] != col->vocab_of) continue;
+            if (map->n_seq == RN_SEQ_MAX_FEATURES)
+                return rn_fail(RN_EARG, "%s: more than %d history columns (behaviour features)",
+                               ds->source, RN_SEQ_MAX_FEATURES);
+            map->seqs[map->n_seq] = (int)c;
+            map->seq_fields[map->n_seq++] = f;
+            if (col->cardinality > map->cardinality[f])
+                map->cardinality[f] = (int)col->cardinality;
+        }
     }
-    if (map->seq >= 0) {
+    if (map->n_seq > 0) {
+        map->seq = map->seqs[0];
+        map->seq_field = map->seq_fields[0];
         const rn_column *col = &ds->cols[map->seq];
         size_t longest = 1;
         for (size_t r = 0; r < ds->n_rows; r++)
             if (col->off[r + 1] - col->off[r] > longest) longest = col->off[r + 1] - col->off[r];
         map->seq_len = longest < (size_t)max_seq_len ? (int)longest : max_seq_len;
+        /* one entry per behaviour in every feature: the lists agree in length */
+        for (int s = 1; s < map->n_seq; s++) {
+            const rn_column *o = &ds->cols[map->seqs[s]];
+            for (size_t r = 0; r < ds->n_rows; r++)
+                if (o->off[r + 1] - o->off[r] != col->off[r + 1] - col->off[r])
+                    return rn_fail(RN_EARG,
+                                   "%s: row %zu: history column '%s' has %zu entries and '%s' "
+                                   "%zu (the features of one history need one entry per "
+                                   "behaviour)",
+                                   ds->source, r + 1, col->name, col->off[r + 1] - col->off[r],
+                                   o->name, o->off[r + 1] - o->off[r]);
+        }
     }
     map->group = ds->group;
     return map_bag(ds, map);
@@ -195,6 +212,9 @@ void rn_data_map_config(const rn_data_map *map, rn_model_config *cfg)
     int seq = rn_config_key_reads(rn_config_key_find("seq_len"), cfg->kind);
     cfg->seq_len = seq && map->seq >= 0 ? map->seq_len : 0;
     cfg->seq_field = cfg->seq_len > 0 ? map->seq_field : -1;
+    cfg->n_seq_fields = cfg->seq_len > 0 && map->n_seq > 1 ? map->n_seq : 0;
+    for (int s = 0; s < cfg->n_seq_fields; s++)
+        cfg->seq_fields[s] = map->seq_fields[s];
     int bag = rn_config_key_reads(rn_config_key_find("bag_cardinality"), cfg->kind);
     cfg->bag_cardinality = bag && map->bag >= 0 ? map->bag_cardinality : 0;
     int fields = rn_config_key_reads(rn_config_key_find("bag_fields"), cfg->kind);
@@ -213,6 +233,29 @@ static void gather_bag(const rn_column *col, const size_t *idx, size_t n, rn_sam
     }
 }
 
+/* The history columns of rows idx[0..n) into b: each feature's last T ids,
+ * side by side at each position (b->seq is n x T x S), the mask from the first;
+ * b->seq_of the field each shares. */
+static int gather_history(const rn_dataset *ds, const rn_data_map *map, const size_t *idx,
+                          size_t n, rn_samples *b)
+{
+    size_t T = (size_t)b->seq_len, S = (size_t)b->n_seq;
+    for (size_t s = 0; s < S; s++)
+        b->seq_of[s] = map->seq_fields[s];
+    if (S == 1) return rn_gather_seq(ds, map->seq, idx, n, T, b->seq, b->mask);
+    int32_t *ids = rn_malloc(n * T * sizeof *ids, "history ids");
+    if (ids == NULL) return rn_error_code();
+    int rc = RN_OK;
+    for (size_t s = 0; rc == RN_OK && s < S; s++) {
+        /* the lists agree in length (map_sequence), so the first's mask holds for all */
+        rc = rn_gather_seq(ds, map->seqs[s], idx, n, T, ids, s == 0 ? b->mask : NULL);
+        for (size_t i = 0; rc == RN_OK && i < n * T; i++)
+            b->seq[i * S + s] = ids[i];
+    }
+    rn_free(ids);
+    return rc;
+}
+
 rn_samples *rn_samples_from_dataset(const rn_dataset *ds, const rn_data_map *map,
                                     const size_t *rows, size_t start, size_t n)
 {
@@ -229,7 +272,8 @@ rn_samples *rn_samples_from_dataset(const rn_dataset *ds, const rn_data_map *map
         }
     }
     int T = map->seq >= 0 ? map->seq_len : 0, W = map->n_labels > 0 ? map->n_labels : 1;
-    rn_samples *b = rn_samples_new(n, map->n_fields, map->n_dense, T, W, map->group >= 0);
+    int S = map->n_seq > 0 ? map->n_seq : 1;
+    rn_samples *b = rn_samples_new_seq(n, map->n_fields, map->n_dense, T, S, W, map->group >= 0);
     float *col = rn_malloc(n * sizeof *col, "column");
     int32_t *ids = rn_malloc(n * sizeof *ids, "ids");
     int rc = b != NULL && col != NULL && ids != NULL ? RN_OK : RN_ENOMEM;
@@ -251,7 +295,7 @@ rn_samples *rn_samples_from_dataset(const rn_dataset *ds, const rn_data_map *map
         for (size_t i = 0; rc == RN_OK && i < n; i++)
             b->dense[i * (size_t)map->n_dense + (size_t)j] = col[i];
     }
-    if (rc == RN_OK && T > 0) rc = rn_gather_seq(ds, map->seq, idx, n, (size_t)T, b->seq, b->mask);
+    if (rc == RN_OK && T > 0) rc = gather_history(ds, map, idx, n, b);
     if (rc == RN_OK && map->group >= 0) {
         const rn_column *g = &ds->cols[map->group];
         for (size_t i = 0; i < n; i++)

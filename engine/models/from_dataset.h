@@ -3,11 +3,15 @@
  *
  * A map says which columns feed a model: the LABEL column named label (or
  * the only one) is the label; every CAT column is a categorical field (in column order, its
- * cardinality the column's); every DENSE column a dense feature; the first
- * SEQ column that shares a CAT column's vocabulary (a history of items, as
- * rn_dataset_add_history and the MovieLens loader make) is the behaviour
- * sequence, that CAT column its candidate field (seq_field); the data set's
- * group column gives the groups. Without a history, the first SEQ column
+ * cardinality the column's); every DENSE column a dense feature; every SEQ
+ * column that shares a CAT column's vocabulary (a history of items, as
+ * rn_dataset_add_history and the MovieLens loader make, or of their
+ * categories: a CSV column declared history_of a CAT column) is a behaviour
+ * feature of the one behaviour sequence, that CAT column its candidate field
+ * (seq_fields, in column order; the first is seq_field), so a history
+ * position carries the item id, its category id, ... side by side. Their
+ * lists must have the same length in every row (one entry per behaviour); the
+ * data set's group column gives the groups. Without a history, the first SEQ column
  * with a value per id (libsvm's and libffm's "features") is the sparse bag,
  * read whole (every index:value pair of a row) by the kinds that read one (lr,
  * fm: bag_cardinality). Other SEQ columns (genres, multi-hot) and INT columns
@@ -39,9 +43,12 @@ typedef struct {
     int cardinality[RN_MODEL_MAX_FIELDS]; /* rows of each field's embedding */
     int n_dense;
     int dense[RN_MAP_MAX_DENSE]; /* DENSE column indices */
-    int seq;                     /* the SEQ column, or -1 */
+    int seq;                     /* the (first) history SEQ column, or -1 */
     int seq_len;                 /* T: the last T items of each list */
     int seq_field;               /* the candidate's index in field[], or -1 */
+    int n_seq;                   /* behaviour features (history columns), 0 without */
+    int seqs[RN_SEQ_MAX_FEATURES];       /* their SEQ columns (seqs[0] is seq) */
+    int seq_fields[RN_SEQ_MAX_FEATURES]; /* the index in field[] each shares */
     int group;                   /* the group column, or -1 */
     int bag;                     /* the sparse bag's SEQ column, or -1 */
     int bag_len;                 /* its longest row: the batch's bag width */
@@ -69,13 +76,14 @@ int rn_data_map_infer_labels(const rn_dataset *ds, const char *const *labels, in
                              int max_seq_len, rn_data_map *map);
 
 /* Fills the data fields of a model config from map (n_fields, cardinality,
- * n_dense, seq_len / seq_field for the kinds that read sequences, and
+ * n_dense, seq_len / seq_field / seq_fields for the kinds that read sequences, and
  * bag_cardinality for those that read a sparse bag). */
 void rn_data_map_config(const rn_data_map *map, rn_model_config *cfg);
 
 /* A new batch (caller frees) holding rows[0..n) of ds (or, when rows is NULL,
- * rows start .. start + n - 1), read through map. NULL with RN_EARG for a row
- * out of range, RN_ENOMEM. */
+ * rows start .. start + n - 1), read through map; its behaviour features say
+ * which field each shares (seq_of). NULL with RN_EARG for a row out of range or
+ * a row whose history columns differ in length (naming both), RN_ENOMEM. */
 rn_samples *rn_samples_from_dataset(const rn_dataset *ds, const rn_data_map *map,
                                     const size_t *rows, size_t start, size_t n);
 

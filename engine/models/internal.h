@@ -24,6 +24,10 @@ struct rn_model {
     int offset[RN_MODEL_MAX_FIELDS]; /* first row of each field in the embedding tables */
     int rows;                        /* sum of cardinalities, the sparse bag's included */
     int bag_offset;                  /* first row of the sparse bag in the tables */
+    int n_seq;                       /* behaviour features per history position (0: none) */
+    int seq_fields[RN_SEQ_MAX_FEATURES]; /* the field each shares its embedding rows with */
+    int seq_col[RN_SEQ_MAX_FEATURES]; /* the batch's feature each reads (set per forward) */
+    int seq_stride;                   /* the batch's features per position (set per forward) */
     rn_tensor *table;                /* the field embedding table (rows x D) m:embeddings reads,
                                         or NULL: set by the kind's build */
 
@@ -120,8 +124,19 @@ rn_tensor *rn__field_embed(rn_model *m, rn_graph *g, rn_tensor *table, const rn_
  * batch's bag_len), from table rows after bag_offset. */
 rn_tensor *rn__bag_embed(rn_model *m, rn_graph *g, rn_tensor *table, const rn_samples *b);
 
-/* The sequence's embeddings (B x T x D) from table rows of seq_field. */
+/* The sequence's embeddings (B x T x S D): at each position the S = m->n_seq
+ * behaviour features' embeddings side by side (item, category, ...), each
+ * from table rows of its field (m->seq_fields), one lookup for them all.
+ * Only real positions count in the L2 term. */
 rn_tensor *rn__seq_embed(rn_model *m, rn_graph *g, rn_tensor *table, const rn_samples *b);
+
+/* The candidate as the history's query (B x S D): the embeddings of the fields
+ * the behaviour features share, in the same order, sliced from the field
+ * embeddings emb (B x F x D). */
+rn_tensor *rn__seq_query(rn_model *m, rn_graph *g, rn_tensor *emb);
+
+/* The width of a history position's embedding, S D (0 without a sequence). */
+int rn__seq_width(const rn_model *m);
 
 /* The batch's dense features (B x n_dense) and mask (B x T) as graph tensors
  * (the arena keeps a copy), or NULL. */

@@ -199,13 +199,23 @@ rn_tensor *rn__field_embed(rn_model *m, rn_graph *g, rn_tensor *table, const rn_
 
 rn_tensor *rn__seq_embed(rn_model *m, rn_graph *g, rn_tensor *table, const rn_samples *b)
 {
-    int B = (int)b->n, T = m->cfg.seq_len, off = m->offset[m->cfg.seq_field];
-    int32_t *id = rn__scratch_ids(m, (size_t)B * (size_t)T);
+    int B = (int)b->n, T = m->cfg.seq_len, S = m->n_seq, W = m->seq_stride, D = table->shape[1];
+    size_t n = (size_t)B * (size_t)T;
+    int32_t *id = rn__scratch_ids(m, n * (size_t)S);
     if (id == NULL) return NULL;
-    for (size_t i = 0; i < (size_t)B * (size_t)T; i++)
-        id[i] = b->seq[i] + off;
-    rn_ids ids = {id, (size_t)B * (size_t)T, 2, {B, T}, RN_I32};
-    rn_tensor *e = rn_embedding(g, table, &ids);
+    if (S == 1 && W == 1) {
+        int off = m->offset[m->seq_fields[0]];
+        for (size_t i = 0; i < n; i++)
+            id[i] = b->seq[i] + off;
+    } else { /* position-major: the S features of a position side by side */
+        for (size_t i = 0; i < n; i++)
+            for (int s = 0; s < S; s++)
+                id[i * (size_t)S + (size_t)s] =
+                    b->seq[i * (size_t)W + (size_t)m->seq_col[s]] + m->offset[m->seq_fields[s]];
+    }
+    rn_ids ids = {id, n * (size_t)S, 2, {B, T * S}, RN_I32};
+    rn_tensor *e = rn_embedding(g, table, &ids); /* B x T S x D: the same floats as B x T x S D */
+    if (S > 1) e = rn_reshape(g, e, 3, (const int[]){B, T, S * D});
     /* only real items count in the L2 term */
     if (e != NULL) {
         rn_tensor *mask = rn__mask_input(g, b);
@@ -214,6 +224,24 @@ rn_tensor *rn__seq_embed(rn_model *m, rn_graph *g, rn_tensor *table, const rn_sa
         if (em != NULL && keep_reg(m, g, em) != RN_OK) return NULL;
     }
     return e;
+}
+
+rn_tensor *rn__seq_query(rn_model *m, rn_graph *g, rn_tensor *emb)
+{
+    int B = emb != NULL ? emb->shape[0] : 0, S = m->n_seq, D = m->cfg.embed_dim;
+    int f0 = m->seq_fields[0], run = 1; /* fields f0, f0 + 1, ...: one slice */
+    while (run < S && m->seq_fields[run] == f0 + run)
+        run++;
+    if (run == S) return rn_reshape(g, rn_slice(g, emb, 1, f0, S), 2, (const int[]){B, S * D});
+    rn_tensor *parts[RN_SEQ_MAX_FEATURES];
+    for (int s = 0; s < S; s++)
+        parts[s] = rn_slice(g, emb, 1, m->seq_fields[s], 1); /* B x 1 x D */
+    return rn_reshape(g, rn_concat(g, S, parts, 2), 2, (const int[]){B, S * D});
+}
+
+int rn__seq_width(const rn_model *m)
+{
+    return m->n_seq * m->cfg.embed_dim;
 }
 
 rn_tensor *rn__bag_embed(rn_model *m, rn_graph *g, rn_tensor *table, const rn_samples *b)

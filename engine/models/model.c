@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "../alloc.h"
@@ -71,18 +72,30 @@ static int check_config(const rn_model_config *c)
         return rn_fail(RN_EARG,
                        "%s: seq_field must name the candidate item's field (1..%d), got %d", k,
                        c->n_fields, c->seq_field + 1);
+    for (int s = 0; c->seq_len > 0 && s < c->n_seq_fields; s++)
+        if (c->seq_fields[s] >= c->n_fields)
+            return rn_fail(RN_EARG,
+                           "%s: seq_fields[%d] is field %d, but the model has %d fields (each "
+                           "behaviour feature shares a candidate field's embedding)",
+                           k, s + 1, c->seq_fields[s] + 1, c->n_fields);
+    if (c->seq_len > 0 && c->n_seq_fields > 0 && c->seq_field != c->seq_fields[0])
+        return rn_fail(RN_EARG,
+                       "%s: seq_field (%d) must be the first of seq_fields (%d, ...): the "
+                       "candidate item's field comes first",
+                       k, c->seq_field + 1, c->seq_fields[0] + 1);
     if (kd->check != NULL && kd->check(c) != RN_OK) return rn_error_code();
     /* a bound on the size, so that a typo (hidden = {40000, 40000}) is an error
      * rather than gigabytes allocated */
     double D = c->embed_dim, est = (double)rows * (D + 1) + (double)c->n_dense * (D + 1);
     est += (double)c->n_crosses * c->cross_buckets;
-    double in = c->n_fields * D + c->n_dense + 2 * D;
+    double S = c->n_seq_fields > 1 ? c->n_seq_fields : 1; /* behaviour features */
+    double in = c->n_fields * D + c->n_dense + 2 * S * D;
     for (int i = 0; i < c->n_hidden; i++)
         est += in * c->hidden[i], in = c->hidden[i];
-    in = 4 * D;
+    in = 4 * S * D;
     for (int i = 0; i < c->n_att_hidden; i++)
         est += in * c->att_hidden[i], in = c->att_hidden[i];
-    est += 6 * D * D;
+    est += 6 * S * D * S * D;
     /* experts (at most each task's own and the shared ones, per level) and towers,
      * for the kinds that read them */
     double experts = (double)c->n_experts * (c->n_tasks + 1) + c->n_shared;
@@ -99,6 +112,28 @@ static int check_config(const rn_model_config *c)
     return RN_OK;
 }
 
+int rn_model_seq_features(const rn_model_config *c, int *fields)
+{
+    if (c->seq_len < 1) return 0;
+    int n = c->n_seq_fields > 0 ? c->n_seq_fields : 1;
+    for (int s = 0; fields != NULL && s < n; s++)
+        fields[s] = c->n_seq_fields > 0 ? c->seq_fields[s] : c->seq_field;
+    return n;
+}
+
+/* One history feature is seq_field alone (so a single-feature model's config
+ * and file are what they were before seq_fields); seq_field is the first of
+ * several. */
+static void seq_canonical(rn_model_config *c)
+{
+    if (c->seq_len < 1 || c->n_seq_fields < 0 || c->n_seq_fields > RN_SEQ_MAX_FEATURES) {
+        if (c->seq_len < 1) c->n_seq_fields = 0;
+        return; /* a bad count: rn_config_check_keys names it */
+    }
+    if (c->n_seq_fields >= 1 && c->seq_field < 0) c->seq_field = c->seq_fields[0];
+    if (c->n_seq_fields == 1 && c->seq_field == c->seq_fields[0]) c->n_seq_fields = 0;
+}
+
 /* ---- build ---------------------------------------------------------------------- */
 
 rn_model *rn_model_new(const rn_model_config *cfg)
@@ -109,6 +144,7 @@ rn_model *rn_model_new(const rn_model_config *cfg)
     }
     rn_model_config c = *cfg;
     rn_config_normalize(&c); /* keys the kind does not read take its defaults */
+    seq_canonical(&c);
     if (check_config(&c) != RN_OK) return NULL;
     rn_model *m = rn_calloc(1, sizeof *m, "model");
     if (m == NULL) return NULL;
@@ -119,6 +155,7 @@ rn_model *rn_model_new(const rn_model_config *cfg)
         m->rows += cfg->cardinality[f];
     }
     m->bag_offset = m->rows; /* the sparse bag's rows follow the fields' */
+    m->n_seq = rn_model_seq_features(&c, m->seq_fields);
     m->rows += c.bag_cardinality;
     m->ps = rn_params_new();
     m->bufs = rn_params_new();
@@ -210,6 +247,44 @@ static int check_labels(const rn_model *m, const rn_samples *b)
     return RN_OK;
 }
 
+/* Which of the batch's behaviour features each of the model's reads
+ * (m->seq_col, m->seq_stride): by the field each shares when the batch says
+ * (b->seq_of), so a model of the item history alone reads a batch of item and
+ * category histories; else in order, when the counts agree. */
+static int seq_columns(const rn_model *m, const rn_samples *b, int *col, int *stride)
+{
+    const char *k = m->kind->name;
+    int W = b->n_seq > 0 ? b->n_seq : 1, known = 1, used[RN_SEQ_MAX_FEATURES] = {0};
+    for (int j = 0; j < W && j < RN_SEQ_MAX_FEATURES; j++)
+        known &= b->seq_of[j] >= 0;
+    *stride = W;
+    int matched = known;
+    for (int s = 0; matched && s < m->n_seq; s++) {
+        int found = -1;
+        for (int j = 0; j < W && found < 0; j++)
+            if (!used[j] && b->seq_of[j] == m->seq_fields[s]) found = j;
+        if (found < 0) matched = 0;
+        else used[found] = 1, col[s] = found;
+    }
+    if (matched) return RN_OK;
+    if (W == m->n_seq) { /* unlabelled (or labelled otherwise): in order */
+        for (int s = 0; s < m->n_seq; s++)
+            col[s] = s;
+        return RN_OK;
+    }
+    char have[96] = "", want[96] = "";
+    for (int j = 0; j < W; j++)
+        snprintf(have + strlen(have), sizeof have - strlen(have), "%s%d", j ? ", " : "",
+                 b->seq_of[j] + 1);
+    for (int s = 0; s < m->n_seq; s++)
+        snprintf(want + strlen(want), sizeof want - strlen(want), "%s%d", s ? ", " : "",
+                 m->seq_fields[s] + 1);
+    return rn_fail(RN_ESHAPE,
+                   "%s: the batch has %d behaviour feature%s per history position (sharing "
+                   "fields %s), the model reads %d (seq_fields %s)",
+                   k, W, W == 1 ? "" : "s", known ? have : "unknown", m->n_seq, want);
+}
+
 int rn_model_check_batch(const rn_model *m, const rn_samples *b)
 {
     const rn_model_config *c = &m->cfg;
@@ -260,18 +335,24 @@ int rn_model_check_batch(const rn_model *m, const rn_samples *b)
                                (int)id, c->cardinality[f]);
         }
     if (c->seq_len > 0) {
-        size_t T = (size_t)c->seq_len;
-        int card = c->cardinality[c->seq_field];
-        for (size_t i = 0; i < b->n * T; i++) {
-            if (b->seq[i] < 0 || b->seq[i] >= card)
-                return rn_fail(RN_EARG,
-                               "%s: row %zu, sequence position %zu: item %d outside [0, %d) "
-                               "(the field %d it shares)",
-                               k, i / T, i % T, (int)b->seq[i], card, c->seq_field);
+        int col[RN_SEQ_MAX_FEATURES], stride;
+        if (seq_columns(m, b, col, &stride) != RN_OK) return rn_error_code();
+        size_t T = (size_t)c->seq_len, W = (size_t)stride;
+        for (int s = 0; s < m->n_seq; s++) {
+            int card = c->cardinality[m->seq_fields[s]];
+            const int32_t *id = b->seq + col[s];
+            for (size_t i = 0; i < b->n * T; i++)
+                if (id[i * W] < 0 || id[i * W] >= card)
+                    return rn_fail(RN_EARG,
+                                   "%s: row %zu, sequence position %zu: %s %d outside [0, %d) "
+                                   "(the field %d it shares)",
+                                   k, i / T, i % T, s == 0 ? "item" : "behaviour feature",
+                                   (int)id[i * W], card, m->seq_fields[s] + 1);
+        }
+        for (size_t i = 0; i < b->n * T; i++)
             if (b->mask[i] != 0.0f && b->mask[i] != 1.0f)
                 return rn_fail(RN_EARG, "%s: row %zu, sequence position %zu: mask %g is not 0 or 1",
                                k, i / T, i % T, (double)b->mask[i]);
-        }
     }
     return RN_OK;
 }
@@ -286,10 +367,12 @@ int rn_model_forward(rn_model *m, rn_graph *g, const rn_samples *b, rn_heads *ou
      * leave the graph without its sticky error */
     const rn_model_config *c = &m->cfg;
     size_t width = (size_t)c->n_fields;
-    if ((size_t)c->seq_len > width) width = (size_t)c->seq_len;
+    if ((size_t)c->seq_len * (size_t)(m->n_seq + 1) > width)
+        width = (size_t)c->seq_len * (size_t)(m->n_seq + 1); /* DIN's valid positions and map */
     if ((size_t)c->n_crosses > width) width = (size_t)c->n_crosses;
     if ((size_t)b->bag_len > width) width = (size_t)b->bag_len;
     if (width > 0 && rn__scratch_ids(m, b->n * width) == NULL) return rn_error_code();
+    if (m->n_seq > 0) seq_columns(m, b, m->seq_col, &m->seq_stride); /* checked above */
     m->n_reg = 0;
     out->n_tasks = c->n_tasks;
     int rc = m->kind->forward(m, g, b, out);

@@ -131,6 +131,10 @@ typedef struct {
     int n_dense;                          /* dense features (>= 0) */
     int seq_len;   /* behaviour-sequence length T (0: none; mlp, din, dien) */
     int seq_field; /* the field whose rows the sequence items share (-1: none) */
+    int n_seq_fields; /* behaviour features per history position when more than one (0: one,
+                         seq_field's; din, dien, mlp) */
+    int seq_fields[RN_SEQ_MAX_FEATURES]; /* the field each feature shares (item, category...):
+                                            seq_fields[0] is seq_field */
     int bag_cardinality; /* rows of the weighted sparse bag's weights: ids of a libsvm or
                             libffm row lie in [0, bag_cardinality) (0: none; lr, fm, ffm) */
     int bag_fields;      /* fields of a libffm bag, [0, bag_fields) (0: none; ffm) */
@@ -192,6 +196,11 @@ typedef struct {
 /* The defaults of kind (every field above set; n_fields 0, which the caller
  * must fill). An unknown kind gives the defaults of LR. */
 rn_model_config rn_model_defaults(int kind);
+
+/* The behaviour features per history position c reads (0 without a sequence;
+ * 1: seq_field's ids; else n_seq_fields) and, when fields is not NULL, the
+ * field each shares its embedding rows with (RN_SEQ_MAX_FEATURES entries). */
+int rn_model_seq_features(const rn_model_config *c, int *fields);
 
 /* Names: "lr", "fm", "mlp", "wide_deep", "deepfm", "din", "dien", "shared_bottom",
  * "moe", "mmoe", "esmm", "cgc", "ple" and back
