@@ -4,8 +4,8 @@ benchmark, not a test: it prints tables and writes a figure). Needs Debian's
 python3-torch; without it, it says so and exits 0. Run with /usr/bin/python3
 from the source tree, under the CPU lock:
 
-    /usr/bin/python3 tests/bench/bench_init.py BUILD init [rows [seeds]]
-    /usr/bin/python3 tests/bench/bench_init.py BUILD embed [rows [seeds]]
+    /usr/bin/python3 tests/bench/bench_init.py BUILD init [rows [seeds [recnote|torch]]]
+    /usr/bin/python3 tests/bench/bench_init.py BUILD embed [rows [seeds [recnote|torch]]]
     /usr/bin/python3 tests/bench/bench_init.py BUILD bn [seeds]
 
 BUILD is a build directory holding recnote and tests/models/bench_models.
@@ -262,7 +262,7 @@ BENCH = {"embed_dim": 16, "hidden": [400, 400, 400], "bn": False, "lr": 1e-3, "b
          "epochs": 1, "init_std": 0.05}
 
 
-def main_init(build, rows, seeds, which):
+def main_init(build, rows, seeds, which, side=None):
     data = bench_rows(build, rows)
     with tempfile.NamedTemporaryFile(suffix=".txt", delete=False, mode="w") as f:
         text = f.name
@@ -279,6 +279,8 @@ def main_init(build, rows, seeds, which):
         for s in (0.01, 0.05, 1.0):
             variants.append(("recnote embed N(0,%g)" % s, "recnote", dict(BENCH, init="torch", init_std=s)))
             variants.append(("pytorch embed N(0,%g)" % s, "torch", dict(BENCH, init="torch", init_std=s)))
+    if side is not None:  # one side only (recnote | torch)
+        variants = [v for v in variants if v[1] == side]
     try:
         res = run_variants(build, variants, seeds, data, text)
     finally:
@@ -288,7 +290,7 @@ def main_init(build, rows, seeds, which):
         rs = res[label]
         first = statistics.median(float(np.mean(r["loss"][:100])) for r in rs)
         print("%-28s %-26s %.4f" % (label, spread([r["auc"] for r in rs]), first))
-    if which == "init":
+    if which == "init" and side is None:
         curves = {label: smooth_median([r["loss"] for r in res[label]]) for label, _, _ in variants}
         n = min(len(c) for c in curves.values())
         with open("init_curves.csv", "w") as f:
@@ -345,7 +347,8 @@ def main():
     else:
         rows = int(sys.argv[3]) if len(sys.argv) > 3 else 200000
         n = int(sys.argv[4]) if len(sys.argv) > 4 else 5
-        main_init(build, rows, list(range(1, n + 1)), what)
+        side = sys.argv[5] if len(sys.argv) > 5 else None
+        main_init(build, rows, list(range(1, n + 1)), what, side)
 
 
 if __name__ == "__main__":
