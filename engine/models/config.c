@@ -21,6 +21,7 @@ static const char *const att_names[] = {"none", "softmax", "scaled_softmax", NUL
 static const char *const gru_names[] = {"augru", "agru", "aigru", "gru", NULL};
 static const char *const loss_names[] = {"bce", "mse", "none", NULL};
 static const char *const shared_gate_names[] = {"all", "shared_only", NULL};
+static const char *const init_names[] = {"torch", "xavier", NULL};
 
 static int find(const char *const *names, const char *name)
 {
@@ -129,6 +130,9 @@ static const rn_config_key keys[] = {
      0, DEEP, "Dice's epsilon"},
     {"init_std", NULL, RN_KEY_FLOAT, OFF(init_std), 0, 0, 0, 10, 0.05, NULL, 0, NULL, 0, EMB,
      "embeddings start as N(0, init_std^2)"},
+    {"init", NULL, RN_KEY_NAME, OFF(init), 0, 0, 0, 0, RN_INIT_XAVIER, NULL, 0, init_names, 0,
+     DEEP, "how the MLP's linear layers start: 'xavier' (Glorot uniform weights, zero bias) or "
+     "'torch' (PyTorch's nn.Linear default, weight and bias U(+-1/sqrt(fan_in)))"},
     {"seed", NULL, RN_KEY_SEED, OFF(seed), 0, 0, 0, 0, 42, NULL, 0, NULL, 0, RN_ALL_KINDS,
      "seed of the initialisation"},
     {"crosses", NULL, RN_KEY_PAIRS, OFF(cross), OFF(n_crosses), RN_MODEL_MAX_CROSSES, 0,

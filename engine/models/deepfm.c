@@ -25,7 +25,7 @@ static int build(rn_model *m, rn_rng *g)
     if (rc != RN_OK) return rc;
     int D = c->embed_dim, in = c->n_fields * D + c->n_dense;
     rc = rn__mlp_init(&st->deep, m->ps, m->bufs, "deep", in, c->n_hidden, c->hidden, 1,
-                      c->activation, c->bn, c->dropout, c->bn_momentum, c->dice_eps, g);
+                      c->activation, c->bn, c->dropout, c->bn_momentum, c->dice_eps, c->init, g);
     if (rc != RN_OK) return rc;
     rn__layer(m, "linear", "Linear", "B x 1");
     rn__layer(m, "embed", "Embedding (shared)", "B x %d x %d", c->n_fields + c->n_dense, D);

@@ -80,7 +80,7 @@ static int build(rn_model *m, rn_rng *g)
     rn_tensor_uniform(st->att_w, g, -1.0f / sqrtf((float)E), 1.0f / sqrtf((float)E));
     int in = c->n_fields * D + H + c->n_dense;
     rc = rn__mlp_init(&st->deep, m->ps, m->bufs, "deep", in, c->n_hidden, c->hidden, 1,
-                      c->activation, c->bn, c->dropout, c->bn_momentum, c->dice_eps, g);
+                      c->activation, c->bn, c->dropout, c->bn_momentum, c->dice_eps, c->init, g);
     if (rc != RN_OK) return rc;
     rn__layer(m, "embed", "Embedding (shared)", "B x %d x %d", c->n_fields + T * m->n_seq, D);
     rn__layer(m, "gru", "GRU (extractor)", "B x %d x %d", T, H);

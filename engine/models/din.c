@@ -47,11 +47,11 @@ static int build(rn_model *m, rn_rng *g)
     m->table = st->embed;
     int rc = rn__mlp_init(&st->att_mlp, m->ps, m->bufs, "att", 4 * E, c->n_att_hidden,
                           c->att_hidden, 1, c->att_activation, 0, 0.0f, c->bn_momentum,
-                          c->dice_eps, g);
+                          c->dice_eps, c->init, g);
     if (rc != RN_OK) return rc;
     int in = c->n_fields * D + E + c->n_dense;
     rc = rn__mlp_init(&st->deep, m->ps, m->bufs, "deep", in, c->n_hidden, c->hidden, 1,
-                      c->activation, c->bn, c->dropout, c->bn_momentum, c->dice_eps, g);
+                      c->activation, c->bn, c->dropout, c->bn_momentum, c->dice_eps, c->init, g);
     if (rc != RN_OK) return rc;
     rn__layer(m, "embed", "Embedding (shared)", "B x %d x %d", c->n_fields + c->seq_len * S, D);
     rn__layer(m, "att.input", "Concat [q,k,q-k,q*k]", "B*T x %d", 4 * E);

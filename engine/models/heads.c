@@ -46,7 +46,7 @@ int rn__experts_init(rn_model *m, rn__mlp *experts, const char *prefix, int n, i
         snprintf(name, sizeof name, "%s.%d", prefix, i);
         int rc = rn__mlp_init(&experts[i], m->ps, m->bufs, name, in, c->n_expert_hidden,
                               c->expert_hidden, 0, c->activation, c->bn, c->dropout,
-                              c->bn_momentum, c->dice_eps, g);
+                              c->bn_momentum, c->dice_eps, c->init, g);
         if (rc != RN_OK) return rc;
     }
     return RN_OK;
@@ -72,7 +72,7 @@ int rn__gate_init(rn_model *m, rn__mlp *gate, const char *name, int in, int n, r
 {
     const rn_model_config *c = &m->cfg;
     return rn__mlp_init(gate, m->ps, m->bufs, name, in, 0, NULL, n, RN_ACT_RELU, 0, 0.0f,
-                        c->bn_momentum, c->dice_eps, g);
+                        c->bn_momentum, c->dice_eps, c->init, g);
 }
 
 rn_tensor *rn__gate_forward(rn__mlp *gate, rn_graph *g, rn_tensor *x)
@@ -93,7 +93,7 @@ int rn__tower_init(rn_model *m, rn__mlp *tower, const char *name, int in, rn_rng
 {
     const rn_model_config *c = &m->cfg;
     return rn__mlp_init(tower, m->ps, m->bufs, name, in, c->n_tower_hidden, c->tower_hidden, 1,
-                        c->activation, c->bn, c->dropout, c->bn_momentum, c->dice_eps, g);
+                        c->activation, c->bn, c->dropout, c->bn_momentum, c->dice_eps, c->init, g);
 }
 
 int rn__towers_init(rn_model *m, rn__mlp *towers, int n, int in, rn_rng *g)

@@ -35,23 +35,37 @@ rn_tensor *rn__buffer(rn_model *m, const char *name, int n, float value)
     return t;
 }
 
-/* Glorot & Bengio 2010, uniform: U(-a, a), a = sqrt(6 / (fan_in + fan_out)). */
-static void xavier(rn_tensor *w, rn_rng *g)
+/* The weight (in x out) and bias (out) of a linear layer, by scheme (RN_INIT_*):
+ *   torch   PyTorch's nn.Linear.reset_parameters: Kaiming-uniform with a = sqrt(5),
+ *           gain sqrt(2 / (1 + a^2)) = sqrt(1/3), so W ~ U(-b, b) with
+ *           b = gain sqrt(3 / fan_in) = 1 / sqrt(fan_in), and bias ~ U(-b, b)
+ *   xavier  Glorot & Bengio 2010, uniform: W ~ U(-a, a), a = sqrt(6 / (fan_in + fan_out));
+ *           bias 0
+ * The weight is drawn first, then the bias, from g. */
+static void linear_init(rn_tensor *w, rn_tensor *bias, int scheme, rn_rng *g)
 {
-    float a = sqrtf(6.0f / (float)(w->shape[0] + w->shape[1]));
-    rn_tensor_uniform(w, g, -a, a);
+    int fan_in = w->shape[0], fan_out = w->shape[1];
+    if (scheme == RN_INIT_XAVIER) {
+        float a = sqrtf(6.0f / (float)(fan_in + fan_out));
+        rn_tensor_uniform(w, g, -a, a);
+        rn_tensor_fill(bias, 0.0f);
+        return;
+    }
+    float b = 1.0f / sqrtf((float)fan_in);
+    rn_tensor_uniform(w, g, -b, b);
+    rn_tensor_uniform(bias, g, -b, b);
 }
 
 static int dense_init(rn__dense *d, rn_params *ps, rn_params *bufs, const char *prefix,
-                      const char *tag, int in, int out, int act, int bn, rn_rng *g)
+                      const char *tag, int in, int out, int act, int bn, int init, rn_rng *g)
 {
     char name[96];
     memset(d, 0, sizeof *d);
     snprintf(name, sizeof name, "%s.%s.weight", prefix, tag);
     if ((d->w = rn_param_new(ps, name, 2, (const int[]){in, out})) == NULL) return rn_error_code();
-    xavier(d->w, g);
     snprintf(name, sizeof name, "%s.%s.bias", prefix, tag);
     if ((d->b = rn_param_new(ps, name, 1, &out)) == NULL) return rn_error_code();
+    linear_init(d->w, d->b, init, g);
     if (bn) {
         snprintf(name, sizeof name, "%s.%s.gamma", prefix, tag);
         if ((d->gamma = rn_param_new(ps, name, 1, &out)) == NULL) return rn_error_code();
@@ -81,7 +95,7 @@ static int dense_init(rn__dense *d, rn_params *ps, rn_params *bufs, const char *
 
 int rn__mlp_init(rn__mlp *mlp, rn_params *ps, rn_params *bufs, const char *prefix, int in,
                  int n_hidden, const int *hidden, int out, int act, int bn, float dropout,
-                 float momentum, float eps, rn_rng *g)
+                 float momentum, float eps, int init, rn_rng *g)
 {
     memset(mlp, 0, sizeof *mlp);
     mlp->n = n_hidden;
@@ -97,11 +111,13 @@ int rn__mlp_init(rn__mlp *mlp, rn_params *ps, rn_params *bufs, const char *prefi
         char tag[16];
         snprintf(tag, sizeof tag, "%d", i);
         mlp->width[i] = hidden[i];
-        int rc = dense_init(&mlp->layer[i], ps, bufs, prefix, tag, width, hidden[i], act, bn, g);
+        int rc = dense_init(&mlp->layer[i], ps, bufs, prefix, tag, width, hidden[i], act, bn,
+                            init, g);
         if (rc != RN_OK) return rc;
         width = hidden[i];
     }
-    if (out > 0) return dense_init(&mlp->last, ps, bufs, prefix, "out", width, out, -1, 0, g);
+    if (out > 0)
+        return dense_init(&mlp->last, ps, bufs, prefix, "out", width, out, -1, 0, init, g);
     return RN_OK;
 }
 

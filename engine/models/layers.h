@@ -30,11 +30,13 @@ typedef struct {
     rn__dense last;
 } rn__mlp;
 
-/* Builds the layers' parameters in ps and buffers in bufs, initialised from g
- * (Xavier uniform weights, zero biases, PReLU/Dice alpha 0.25, gamma 1). */
+/* Builds the layers' parameters in ps and buffers in bufs, initialised from g:
+ * each linear layer by init (RN_INIT_TORCH: weight and bias U(+-1/sqrt(fan_in)),
+ * PyTorch's nn.Linear; RN_INIT_XAVIER: Glorot uniform weights, zero biases),
+ * PReLU/Dice alpha 0.25, BN gamma 1 and beta 0. */
 int rn__mlp_init(rn__mlp *mlp, rn_params *ps, rn_params *bufs, const char *prefix, int in,
                  int n_hidden, const int *hidden, int out, int act, int bn, float dropout,
-                 float momentum, float eps, rn_rng *g);
+                 float momentum, float eps, int init, rn_rng *g);
 
 /* x (N x in) -> (N x out), or (N x hidden[n-1]) when out == 0. */
 rn_tensor *rn__mlp_forward(rn__mlp *mlp, rn_graph *g, rn_tensor *x);

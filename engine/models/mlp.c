@@ -21,7 +21,8 @@ static int build(rn_model *m, rn_rng *g)
     m->table = st->embed;
     int in = c->n_fields * D + c->n_dense + rn__seq_width(m); /* the pooled history: S D */
     int rc = rn__mlp_init(&st->deep, m->ps, m->bufs, "deep", in, c->n_hidden, c->hidden, 1,
-                          c->activation, c->bn, c->dropout, c->bn_momentum, c->dice_eps, g);
+                          c->activation, c->bn, c->dropout, c->bn_momentum, c->dice_eps,
+                          c->init, g);
     if (rc != RN_OK) return rc;
     rn__layer(m, "embed", "Embedding", "B x %d x %d", c->n_fields, D);
     if (c->seq_len > 0) rn__layer(m, "pool", "SumPooling", "B x %d", rn__seq_width(m));

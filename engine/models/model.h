@@ -90,6 +90,13 @@ enum { RN_ATT_NONE, RN_ATT_SOFTMAX, RN_ATT_SCALED_SOFTMAX, RN_ATT_N };
 /* DIEN interest-evolution cell (Zhou et al. 2019, section 4.3). */
 enum { RN_GRU_AUGRU, RN_GRU_AGRU, RN_GRU_AIGRU, RN_GRU_GRU, RN_GRU_N };
 
+/* How the MLP's linear layers start (layers.c; ARCHITECTURE.md "Initialisation"):
+ * torch: PyTorch's nn.Linear default, weight and bias ~ U(-1/sqrt(fan_in),
+ *        1/sqrt(fan_in)) (Kaiming-uniform with a = sqrt(5));
+ * xavier: Glorot & Bengio 2010 uniform weights, U(+-sqrt(6 / (fan_in + fan_out))),
+ *         zero biases (the default). */
+enum { RN_INIT_TORCH, RN_INIT_XAVIER, RN_INIT_N };
+
 #define RN_MODEL_MAX_FIELDS  64
 #define RN_MODEL_MAX_LAYERS  8
 #define RN_MODEL_MAX_CROSSES 32
@@ -154,6 +161,7 @@ typedef struct {
     float bn_momentum;               /* batch norm and Dice running statistics: 0.1 */
     float dice_eps;                  /* Dice's epsilon: 1e-8 as the DIN paper */
     float init_std;                  /* embeddings ~ N(0, init_std^2): 0.05 */
+    int init;                        /* RN_INIT_* of the linear layers (default xavier) */
     uint64_t seed;                   /* initialisation */
 
     /* Wide & Deep: crossed features of the wide part */

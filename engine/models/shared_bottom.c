@@ -32,7 +32,7 @@ static int build(rn_model *m, rn_rng *g)
     int in = rn__mt_input_width(c);
     rc = rn__mlp_init(&st->bottom, m->ps, m->bufs, "bottom", in, c->n_expert_hidden,
                       c->expert_hidden, 0, c->activation, c->bn, c->dropout, c->bn_momentum,
-                      c->dice_eps, g);
+                      c->dice_eps, c->init, g);
     if (rc != RN_OK) return rc;
     rn__mlp_describe(m, &st->bottom, "bottom", "B");
     int H = c->expert_hidden[c->n_expert_hidden - 1];

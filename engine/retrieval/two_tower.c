@@ -293,10 +293,11 @@ static int build_towers(rn_two_tower *m)
         *tables[k].t = t;
     }
     int rc = rn__mlp_init(&m->user_mlp, m->ps, m->bufs, "user.mlp", (c->user_id ? 2 : 1) * c->dim,
-                          c->n_hidden, c->hidden, c->out_dim, RN_ACT_RELU, 0, 0.0f, 0.1f, 1e-5f, &g);
+                          c->n_hidden, c->hidden, c->out_dim, RN_ACT_RELU, 0, 0.0f, 0.1f, 1e-5f,
+                          RN_INIT_XAVIER, &g);
     if (rc != RN_OK) return rc;
     rc = rn__mlp_init(&m->item_mlp, m->ps, m->bufs, "item.mlp", 3 * c->dim, c->n_hidden, c->hidden,
-                      c->out_dim, RN_ACT_RELU, 0, 0.0f, 0.1f, 1e-5f, &g);
+                      c->out_dim, RN_ACT_RELU, 0, 0.0f, 0.1f, 1e-5f, RN_INIT_XAVIER, &g);
     if (rc != RN_OK) return rc;
     rn_optim_config oc = rn_optim_defaults(RN_ADAM);
     oc.lr = c->lr;

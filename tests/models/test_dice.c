@@ -76,7 +76,7 @@ static void test_dice_against_torch(void)
     rn_rng_seed(&g, 1);
     int hidden[1] = {H};
     CHECK(rn__mlp_init(&mlp, ps, bufs, "deep", I, 1, hidden, 1, RN_ACT_DICE, 0, 0.0f, 0.1f, 1e-8f,
-                       &g) == RN_OK);
+                       RN_INIT_XAVIER, &g) == RN_OK);
     memcpy(mlp.layer[0].w->data, get("w1", I * H), sizeof(float) * I * H);
     memcpy(mlp.layer[0].b->data, get("b1", H), sizeof(float) * H);
     memcpy(mlp.layer[0].alpha->data, get("alpha", H), sizeof(float) * H);
