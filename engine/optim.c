@@ -228,16 +228,20 @@ static void update(const rn_optim *o, slot *s, size_t start, size_t len, float l
     }
     case RN_ADAMW:
     case RN_ADAM: {
-        float b1 = c->beta1, b2 = c->beta2, decay = c->kind == RN_ADAMW ? c->weight_decay : 0.0f;
-        double bc1 = k.bc1, bc2 = k.bc2, eps = (double)c->eps, dlr = (double)lr;
+        /* PyTorch's float32 form (torch.optim.Adam, foreach=False):
+         *   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2
+         *   w -= (lr / bc1) m / (sqrt(v) / sqrt(bc2) + eps)
+         * in float, so the loop vectorises (double sqrt and division per
+         * element were 15% of a DeepFM step). */
+        float b1 = c->beta1, b2 = c->beta2, eps = c->eps;
+        float step = (float)((double)lr / k.bc1), rs2 = (float)(1.0 / sqrt(k.bc2));
+        float keep = c->kind == RN_ADAMW ? 1.0f - lr * c->weight_decay : 1.0f;
         for (size_t i = 0; i < len; i++) {
             float g = gr[i] * clip + wd * w[i];
-            if (c->kind == RN_ADAMW)
-                w[i] -= lr * decay * w[i]; /* decoupled decay (Loshchilov & Hutter) */
-            s1[i] = b1 * s1[i] + (1.0f - b1) * g;
-            s2[i] = b2 * s2[i] + (1.0f - b2) * g * g;
-            double mh = (double)s1[i] / bc1, vh = (double)s2[i] / bc2;
-            w[i] -= (float)(dlr * mh / (sqrt(vh) + eps));
+            float m = b1 * s1[i] + (1.0f - b1) * g, v = b2 * s2[i] + (1.0f - b2) * g * g;
+            s1[i] = m, s2[i] = v;
+            /* AdamW: the decoupled decay w (1 - lr wd) first (Loshchilov & Hutter) */
+            w[i] = w[i] * keep - step * m / (sqrtf(v) * rs2 + eps);
         }
         break;
     }
@@ -260,6 +264,26 @@ static void update(const rn_optim *o, slot *s, size_t start, size_t len, float l
     }
 }
 
+/* The sum of squares of x[0..n): eight float lanes (which vectorise) over
+ * blocks of 256, each block added up in double. A NaN or infinity still
+ * shows in the result. */
+static double sum_squares(const float *x, size_t n)
+{
+    double total = 0;
+    for (size_t b = 0; b < n; b += 256) {
+        size_t e = n - b < 256 ? n : b + 256, i = b;
+        float lane[8] = {0};
+        for (; i + 8 <= e; i += 8)
+            for (int j = 0; j < 8; j++)
+                lane[j] += x[i + j] * x[i + j];
+        for (; i < e; i++)
+            lane[0] += x[i] * x[i];
+        for (int j = 0; j < 8; j++)
+            total += (double)lane[j];
+    }
+    return total;
+}
+
 int rn_optim_step(rn_optim *o)
 {
     /* One pass for the global norm, which also finds non-finite gradients
@@ -268,10 +292,7 @@ int rn_optim_step(rn_optim *o)
     for (size_t k = 0; k < o->n; k++) {
         rn_tensor *t = o->slots[k].t;
         double part = 0;
-        FOR_RANGES(t, start, len, {
-            for (size_t i = 0; i < len; i++)
-                part += (double)t->grad[start + i] * (double)t->grad[start + i];
-        });
+        FOR_RANGES(t, start, len, { part += sum_squares(t->grad + start, len); });
         if (!isfinite(part))
             return rn_fail(RN_ENAN, "%s step %ld: the gradient of %s is not finite",
                            rn_optim_name(o->c.kind), o->t + 1, t->name ? t->name : "a tensor");

@@ -4,7 +4,11 @@ of the same models on the same generated data, in one script. A benchmark,
 not a test: it prints numbers and ratios. Needs Debian's python3-torch (2
 threads); without it, it says so and exits 0. Run with /usr/bin/python3:
 
-    /usr/bin/python3 tests/bench/bench_models.py BUILD/tests/models/bench_models [rows [repeats]]
+    /usr/bin/python3 tests/bench/bench_models.py BUILD/tests/models/bench_models \
+        [rows [repeats [cases]]]
+
+cases picks what runs, e.g. "deepfm:256,din:2048" (default: both models at
+both batch sizes), so that each invocation under the shared lock stays short.
 
 For each model and batch size (256, 2048): recnote's samples/s, peak RSS and
 test AUC after one epoch (the bench_models binary, one process per run), then
@@ -12,8 +16,8 @@ PyTorch's with dense Adam and with sparse embeddings + SparseAdam, each in a
 fresh process so its peak RSS is its own. Ratios are recnote / PyTorch's
 faster configuration; the GEMM ceiling is sgemm's rate on this machine over
 the model's matrix-product flops per sample. Each configuration runs
-`repeats` times (default 3) and keeps its best throughput, since a shared
-machine's load swings single runs by several times.
+`repeats` times (default 3), the three interleaved, and keeps its best
+throughput, since a shared machine's load swings single runs by several times.
 """
 import json
 import os
@@ -162,25 +166,26 @@ def torch_run(kind, path, batch, sparse):
 REPEATS = 3
 
 
-def best_of(run):
-    return max((run() for _ in range(REPEATS)), key=lambda v: v["samples_per_s"])
-
-
 def ours(binary, kind, batch, rows):
-    def run():
-        out = subprocess.run([binary, kind, str(batch), str(rows)], check=True,
-                             capture_output=True, text=True).stdout.split()
-        return {out[i]: (float(out[i + 1]) if i > 1 else out[i + 1])
-                for i in range(0, len(out), 2)}
-    return best_of(run)
+    out = subprocess.run([binary, kind, str(batch), str(rows)], check=True,
+                         capture_output=True, text=True).stdout.split()
+    return {out[i]: (float(out[i + 1]) if i > 1 else out[i + 1]) for i in range(0, len(out), 2)}
 
 
 def theirs(kind, path, batch, sparse):
-    def run():
-        out = subprocess.run([sys.executable, __file__, "--torch", kind, path, str(batch),
-                              "1" if sparse else "0"], check=True, capture_output=True, text=True)
-        return json.loads(out.stdout)
-    return best_of(run)
+    out = subprocess.run([sys.executable, __file__, "--torch", kind, path, str(batch),
+                          "1" if sparse else "0"], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout)
+
+
+def interleaved(runs):
+    """Each run in turn, REPEATS rounds, so load swings hit all alike; the
+    best throughput of each."""
+    got = [[] for _ in runs]
+    for _ in range(REPEATS):
+        for i, run in enumerate(runs):
+            got[i].append(run())
+    return [max(g, key=lambda v: v["samples_per_s"]) for g in got]
 
 
 def main():
@@ -191,18 +196,22 @@ def main():
     rows = int(sys.argv[2]) if len(sys.argv) > 2 else 200000
     global REPEATS
     REPEATS = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+    cases = ([tuple(c.split(":")) for c in sys.argv[4].split(",")] if len(sys.argv) > 4
+             else [(k, b) for k in ("deepfm", "din") for b in ("256", "2048")])
     print("recnote vs PyTorch %s (2 threads), %d rows (din: %d), one epoch on 90%%, Adam lr "
           "1e-3, best of %d runs" % (torch.__version__, rows, rows // 4, REPEATS))
     for kind in ("deepfm", "din"):
+        if not any(k == kind for k, _ in cases):
+            continue
         n = rows if kind == "deepfm" else rows // 4
         with tempfile.NamedTemporaryFile(suffix=".bin", delete=False) as f:
             path = f.name
         try:
             subprocess.run([binary, kind, "256", str(n), "--dump", path], check=True)
-            for batch in (256, 2048):
-                r = ours(binary, kind, batch, n)
-                d = theirs(kind, path, batch, False)
-                s = theirs(kind, path, batch, True)
+            for batch in (int(b) for k, b in cases if k == kind):
+                r, d, s = interleaved([lambda: ours(binary, kind, batch, n),
+                                       lambda: theirs(kind, path, batch, False),
+                                       lambda: theirs(kind, path, batch, True)])
                 best = max(d, s, key=lambda v: v["samples_per_s"])
                 print("%-6s batch %4d  recnote %8.0f/s %6.1f MB AUC %.4f | torch dense Adam "
                       "%8.0f/s %6.1f MB AUC %.4f | torch SparseAdam %8.0f/s %6.1f MB AUC %.4f"
