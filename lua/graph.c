@@ -15,7 +15,9 @@
 
 #include "host.h"
 #include "rec_aux.h"
+#include "rec_data.h"
 #include "rec_embed.h"
+#include "rec_sequences.h"
 
 #include "embed/walks_embed.h"
 #include "error.h"
@@ -186,11 +188,34 @@ static size_t read_sequences(lua_State *L, int idx, const char *fn, int64_t **to
     return n_seq;
 }
 
-/* rec.graph.from_sequences({{i1, i2, ...}, ...}) */
+/* rec.graph.from_sequences(ds [, {item =, rating =, min_rating =}]): the
+ * users' histories in time order, as rec.word2vec{data = ds} reads them,
+ * with the items' labels (titles) as node labels. */
+static int from_dataset(lua_State *L, const char *fn)
+{
+    static const char *const known[] = {"item", "rating", "min_rating", NULL};
+    if (lua_isnoneornil(L, 2)) {
+        lua_settop(L, 1);
+        lua_newtable(L);
+    }
+    luaL_argexpected(L, lua_type(L, 2) == LUA_TTABLE, 2, "an options table");
+    rec_check_options(L, 2, fn, known);
+    rec_sequences q = {0};
+    rec_dataset_sequences(L, 1, 2, fn, &q);
+    rn_itemgraph *g = rn_itemgraph_from_sequences_labeled(q.tokens, q.offsets, q.n_seq, q.labels,
+                                                          q.n_labels);
+    if (g == NULL) return rec_engine_error(L);
+    push_graph(L, g);
+    return 1;
+}
+
+/* rec.graph.from_sequences({{i1, i2, ...}, ...}) or (ds [, options]) */
 static int l_from_sequences(lua_State *L)
 {
     const char *fn = "rec.graph.from_sequences";
-    luaL_argexpected(L, lua_type(L, 1) == LUA_TTABLE, 1, "a table of sequences of item ids");
+    if (luaL_testudata(L, 1, REC_DATASET) != NULL) return from_dataset(L, fn);
+    luaL_argexpected(L, lua_type(L, 1) == LUA_TTABLE, 1,
+                     "a table of sequences of item ids, or a rec.Dataset");
     int64_t *tokens;
     size_t *offsets;
     size_t n_seq = read_sequences(L, 1, fn, &tokens, &offsets);
@@ -686,7 +711,11 @@ static const rec_doc_entry graph_docs[] = {
     {"from_sequences",
      "rec.graph.from_sequences({{item, item, ...}, ...}) makes the directed item graph of "
      "behaviour sequences (the notes' DeepWalk recipe, from Alibaba's EGES): each time item b "
-     "directly follows item a in a user's sequence, the arc a -> b weighs one more.",
+     "directly follows item a in a user's sequence, the arc a -> b weighs one more. Given a "
+     "rec.Dataset, rec.graph.from_sequences(ds [, {min_rating =, item = \"item\", rating = "
+     "\"rating\"}]) reads each user's items in time order (only rows rated >= min_rating when "
+     "given), as rec.word2vec{data = ds} does; nodes keep the items' ids (movie ids) and are "
+     "named by their labels (titles) when the column has them.",
      "local g = rec.graph.from_sequences{{1, 2, 3}, {2, 3}, {3, 1}}\n"
      "print(g:weight(2, 3), g:weight(3, 2))  --> 2.0  0.0"},
     {NULL, NULL, NULL}};

@@ -26,6 +26,7 @@
 #include "rec_aux.h"
 #include "rec_data.h"
 #include "rec_embed.h"
+#include "rec_sequences.h"
 
 /* ---- progress ---------------------------------------------------------------------------- */
 
@@ -112,14 +113,6 @@ static int on_progress(void *ud, const rn_w2v_progress *p)
 
 /* ---- the sequences ------------------------------------------------------------------------- */
 
-/* The engine's input, as userdata buffers so that a Lua error frees them. */
-typedef struct {
-    int64_t *tokens;
-    size_t *offsets, n_seq, n_tok;
-    const char **labels; /* labels[id], or NULL */
-    size_t n_labels;
-} seqs;
-
 static void *buffer(lua_State *L, size_t bytes)
 {
     return lua_newuserdatauv(L, bytes ? bytes : 1, 0); /* on the stack until we return */
@@ -127,7 +120,7 @@ static void *buffer(lua_State *L, size_t bytes)
 
 /* sentences = {{"a", "b"}, {"c"}} or {{3, 1}, {2}}: strings numbered by a
  * Lua table name -> id (at index map), integers as they are. */
-static void read_sentences(lua_State *L, int list, seqs *q)
+static void read_sentences(lua_State *L, int list, rec_sequences *q)
 {
     const char *fn = "rec.word2vec";
     if (!lua_istable(L, list))
@@ -202,11 +195,10 @@ static void read_sentences(lua_State *L, int list, seqs *q)
     /* map and names stay on the stack (under the buffers) until we return */
 }
 
-/* data = ds: per-user histories in time order of the rows whose `rating`
- * column is >= min_rating (every row when min_rating is nil). */
-static void read_dataset(lua_State *L, int idx, int opts, seqs *q)
+/* data = ds: per-user histories in time order (rec_sequences.h); also
+ * rec.graph.from_sequences's reader. */
+void rec_dataset_sequences(lua_State *L, int idx, int opts, const char *fn, rec_sequences *q)
 {
-    const char *fn = "rec.word2vec";
     const size_t *rows;
     size_t start, n;
     const rn_dataset *ds = rec_check_dataset(L, idx, &rows, &start, &n);
@@ -341,10 +333,10 @@ static int l_word2vec(lua_State *L)
         const char *path = rec_opt_string(L, 1, "file", NULL);
         e = rn_w2v_train_text(path, &c, &hooks);
     } else {
-        seqs q = {0};
+        rec_sequences q = {0};
         lua_getfield(L, 1, "data");
         if (!lua_isnil(L, -1)) {
-            read_dataset(L, lua_gettop(L), 1, &q);
+            rec_dataset_sequences(L, lua_gettop(L), 1, "rec.word2vec", &q);
         } else {
             lua_getfield(L, 1, "sentences");
             read_sentences(L, lua_gettop(L), &q);

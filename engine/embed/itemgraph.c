@@ -226,6 +226,13 @@ static uint32_t i64_find(const int64_t *s, size_t n, int64_t v)
 rn_itemgraph *rn_itemgraph_from_sequences(const int64_t *tokens, const size_t *offsets,
                                           size_t n_seq)
 {
+    return rn_itemgraph_from_sequences_labeled(tokens, offsets, n_seq, NULL, 0);
+}
+
+rn_itemgraph *rn_itemgraph_from_sequences_labeled(const int64_t *tokens, const size_t *offsets,
+                                                  size_t n_seq, const char *const *labels,
+                                                  size_t n_labels)
+{
     size_t total = n_seq > 0 ? offsets[n_seq] - offsets[0] : 0;
     if (total == 0) return rn_fail(RN_EARG, "graph: the sequences hold no items"), NULL;
     for (size_t s = 0; s < n_seq; s++) {
@@ -237,10 +244,16 @@ rn_itemgraph *rn_itemgraph_from_sequences(const int64_t *tokens, const size_t *o
                                         "be >= 0)",
                                s + 1, i - offsets[s] + 1, (long long)tokens[i]),
                        NULL;
+            else if (labels != NULL && (uint64_t)tokens[i] >= n_labels)
+                return rn_fail(RN_EARG, "graph: sequence %zu, position %zu: item %lld has no "
+                                        "label (%zu labels)",
+                               s + 1, i - offsets[s] + 1, (long long)tokens[i], n_labels),
+                       NULL;
     }
     int64_t *ids = rn_malloc(total * sizeof *ids, "graph ids");
     uint32_t *src = rn_malloc(total * sizeof *src, "graph edges");
     uint32_t *dst = rn_malloc(total * sizeof *dst, "graph edges");
+    const char **node_labels = NULL;
     rn_itemgraph *g = NULL;
     if (ids == NULL || src == NULL || dst == NULL) goto done;
     memcpy(ids, tokens + offsets[0], total * sizeof *ids);
@@ -260,9 +273,15 @@ rn_itemgraph *rn_itemgraph_from_sequences(const int64_t *tokens, const size_t *o
                 dst[m] = i64_find(ids, n, tokens[i]);
                 m++;
             }
-    g = rn_itemgraph_new(n, ids, NULL, m, src, dst, NULL, 1);
+    if (labels != NULL) {
+        node_labels = rn_malloc(n * sizeof *node_labels, "graph labels");
+        if (node_labels == NULL) goto done;
+        for (size_t i = 0; i < n; i++)
+            node_labels[i] = labels[ids[i]];
+    }
+    g = rn_itemgraph_new(n, ids, node_labels, m, src, dst, NULL, 1);
 done:
-    rn_free(ids), rn_free(src), rn_free(dst);
+    rn_free(ids), rn_free(src), rn_free(dst), rn_free((void *)node_labels);
     return g;
 }
 

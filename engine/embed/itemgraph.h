@@ -55,6 +55,12 @@ rn_itemgraph *rn_itemgraph_new(size_t n, const int64_t *ids, const char *const *
  * becomes a node (with no arcs). Errors: no items, a negative id. */
 rn_itemgraph *rn_itemgraph_from_sequences(const int64_t *tokens, const size_t *offsets,
                                           size_t n_seq);
+/* The same with labels: labels[id] names item id (every id must be
+ * < n_labels), and node i carries the label of its id (a movie's title).
+ * The nodes keep their ids; from Lua they are then named by label. */
+rn_itemgraph *rn_itemgraph_from_sequences_labeled(const int64_t *tokens, const size_t *offsets,
+                                                  size_t n_seq, const char *const *labels,
+                                                  size_t n_labels);
 
 typedef struct {
     int directed; /* 0 (default): each line is an undirected edge */

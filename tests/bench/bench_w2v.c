@@ -1,7 +1,7 @@
 /* word2vec's benchmark binary (tests/bench/bench_w2v.py drives it against
  * gensim; not a test): trains on a text corpus and writes the vectors.
  *
- *     bench_w2v CORPUS OUT.vec [threads [sg [negative [hs [epochs [dim]]]]]]
+ *     bench_w2v CORPUS OUT.vec [threads [sg [negative [hs [epochs [dim [min_alpha]]]]]]]
  *
  * Prints one JSON line: tokens, training seconds (after the vocabulary and
  * corpus are built, as gensim's train() is timed) and words/s. */
@@ -21,7 +21,7 @@ static int last(void *ud, const rn_w2v_progress *p)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: bench_w2v CORPUS OUT.vec [threads [sg [negative [hs [epochs [dim]]]]]]\n");
+        fprintf(stderr, "usage: bench_w2v CORPUS OUT.vec [threads [sg [negative [hs [epochs [dim [min_alpha]]]]]]]\n");
         return 2;
     }
     rn_w2v_config c = rn_w2v_defaults();
@@ -31,6 +31,7 @@ int main(int argc, char **argv)
     c.hs = argc > 6 ? atoi(argv[6]) : 0;
     c.epochs = argc > 7 ? atoi(argv[7]) : 1;
     c.dim = argc > 8 ? atoi(argv[8]) : 100;
+    c.min_alpha = argc > 9 ? atof(argv[9]) : c.min_alpha;
     rn_w2v_progress p = {0};
     rn_w2v_hooks h = {last, &p};
     rn_embeddings *e = rn_w2v_train_text(argv[1], &c, &h);

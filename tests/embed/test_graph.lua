@@ -88,6 +88,79 @@ T.cases{
     T.err(function() fig2:set{step = 0} end, "fig:set: walk step: set a walk first")
     fig2:set{walk = {1, 2}, step = 0}
   end},
+  {"from_sequences(ds): MovieLens histories in time order, titled", function()
+    local ml = rec.data.movielens{}
+    local g = rec.graph.from_sequences(ml)
+    T.eq(g:directed(), true); T.eq(#g, 9066)
+    T.eq(g:nodes()[1], "Toy Story (1995)", "nodes named by title")
+    -- user 1's first two ratings, in time order: Antz (2294), then The Fly (2455)
+    T.ok(g:weight(2294, 2455) >= 1, "an arc from the earlier film to the later")
+    local liked = rec.graph.from_sequences(ml, {min_rating = 4})
+    T.ok(#liked < #g and liked:n_edges() < g:n_edges(), "min_rating keeps the liked rows only")
+    T.err(function() rec.graph.from_sequences(ml, {min_ratin = 4}) end, "did you mean 'min_rating'?")
+    T.err(function() rec.graph.from_sequences(ml, {min_rating = 6}) end,
+          "rec.graph.from_sequences: no row has rating >= 6")
+    T.err(function() rec.graph.from_sequences(ml, {item = "film"}) end,
+          "rec.graph.from_sequences: the data set has no categorical column 'film' (item =)")
+  end},
+  {"DeepWalk on MovieLens: the next film's hit rate@10 above popularity", function()
+    local ml = rec.data.movielens{}
+    local hist, last = ml:split{by = "leave_last"}
+    local g = rec.graph.from_sequences(hist)
+    local e = rec.deepwalk{graph = g, dim = 32, window = 5, length = 20, per_node = 5,
+                           epochs = 1, seed = 3, progress = false}
+    local names = hist:vocab("item")
+    local function movie(i) return math.tointeger(tonumber(names[i])) end
+    -- each user's films before the last, in time order; the held-out next film
+    local seen, latest, count = {}, {}, {}
+    local users, items = hist:column("user"), hist:column("item")
+    for r = 1, #users do
+      local u, m = users[r], movie(items[r])
+      seen[u] = seen[u] or {}
+      seen[u][m] = true; latest[u] = m
+      count[m] = (count[m] or 0) + 1
+    end
+    local popular = {}
+    for m in pairs(count) do popular[#popular + 1] = m end
+    table.sort(popular, function(a, b) return count[a] > count[b] or (count[a] == count[b] and a < b) end)
+    local held_users, held_items = last:column("user"), last:column("item")
+    local hits_dw, hits_pop, n = 0, 0, 0
+    for r = 1, #held_users do
+      local u, want = held_users[r], movie(held_items[r])
+      if latest[u] then
+        n = n + 1
+        local got = 0
+        for _, nb in ipairs(e:search(e:vector(latest[u]), 10 + 300)) do
+          if not seen[u][nb.id] then
+            got = got + 1
+            if nb.id == want then hits_dw = hits_dw + 1 end
+            if got == 10 then break end
+          end
+        end
+        got = 0
+        for _, m in ipairs(popular) do
+          if not seen[u][m] then
+            got = got + 1
+            if m == want then hits_pop = hits_pop + 1 end
+            if got == 10 then break end
+          end
+        end
+      end
+    end
+    local hr_dw, hr_pop = hits_dw / n, hits_pop / n
+    print(string.format("  hit rate@10 of the next film over %d users: DeepWalk %.3f, popularity %.3f",
+                        n, hr_dw, hr_pop))
+    T.ok(hr_dw > 1.2 * hr_pop, string.format("DeepWalk %.3f > 1.2 x popularity %.3f", hr_dw, hr_pop))
+    -- and the neighbours make sense: Toy Story's nearest films are mostly family films
+    local family = {}
+    for line in io.lines(rec.data_dir .. "/assets/movielens/movies.csv") do
+      local title, year, genres = line:match('^%d+,"(.*)",(%d*),"(.*)"$')
+      if title then family[title .. " (" .. year .. ")"] = genres:find("Animation") or genres:find("Children") end
+    end
+    local k = 0
+    for _, nb in ipairs(e:neighbors("Toy Story (1995)", 10)) do if family[nb.label] then k = k + 1 end end
+    print(string.format("  Toy Story (1995): %d of its 10 nearest films animated or children's", k))
+  end},
   {"errors", function()
     T.err(function() rec.graph.from_edges{{1, 2, -1}} end,
           "rec.graph.from_edges: edges[1][3] (the weight) must be a number > 0")

@@ -119,7 +119,7 @@ static void test_hs_step(void)
     double x[2][4], root[4];
     for (int w = 0; w < 2; w++)
         for (int i = 0; i < 4; i++)
-            x[w][i] = (double)((rn_rng_uniform(&g) - 0.5f) / 4.0f);
+            x[w][i] = (double)((2 * rn_rng_uniform(&g) - 1) / 4.0f); /* [-1, 1) / dim */
     double g1 = c.alpha * (0 - 0.5), f = 0;
     for (int i = 0; i < 4; i++) {
         root[i] = g1 * x[1][i];
