@@ -267,8 +267,8 @@ rn_als *rn_als_load(const char *path, int *iterations, char ***item_labels)
     }
     /* every section's size against the bytes left, before anything is allocated */
     size_t K = (size_t)c.k;
-    if (fits(&r, n, 20, "the ratings") || fits(&r, nu + ni, K * 4 + (c.biases ? 4 : 0),
-                                                 "the factors"))
+    if (fits(&r, n, 20, "the ratings") ||
+        fits(&r, nu + ni, K * 4 + (c.biases && !c.implicit ? 4 : 0), "the factors"))
         goto done;
     ids = rn_malloc(2 * (size_t)n * sizeof *ids, "als load ratings");
     val = rn_malloc((size_t)n * sizeof *val, "als load ratings");
