@@ -39,7 +39,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "loop.h"
+
 typedef struct rn_index rn_index;
+
+/* Progress of a long build, an HNSW add or an IVF training and add: the
+ * shared training loop (loop.h) runs it in blocks of vectors, polling
+ * Ctrl-C between blocks, and calls on_step on the calling thread after each
+ * block (p->seen of p->total vectors; an IVF training's p->epoch is its
+ * k-means iteration). Returning 0 stops the build as Ctrl-C does. */
+typedef struct {
+    int (*on_step)(void *ud, const rn_fit_progress *p);
+    void *ud;
+} rn_index_progress;
 
 enum { RN_INDEX_DOT = 0, RN_INDEX_COSINE = 1 };
 

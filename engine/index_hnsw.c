@@ -12,8 +12,10 @@
  * the workers take new nodes in order from a shared counter. A link list is
  * read and written under its node's spin lock; the entry point and top layer
  * under a mutex, held through the whole insertion of a node that raises the
- * top layer (as hnswlib does). Workers finish the node they hold when Ctrl-C
- * comes, so the inserted nodes are always a prefix of the batch.
+ * top layer (as hnswlib does). The batch goes through the shared loop
+ * (loop.h) in blocks of RN_HNSW_ADD_BLOCK, the workers sharing each block,
+ * so Ctrl-C (polled by the loop between blocks) leaves whole blocks
+ * inserted: a prefix of the batch.
  *
  * Scratch. Each worker marks visited nodes with a generation number in its
  * own array (kept in the index between calls, so a search does not clear n
@@ -61,6 +63,7 @@ struct rn_index_hnsw {
     uint32_t *visited[RN__MAX_THREADS]; /* visited_cap each: generation marks */
     uint32_t gen[RN__MAX_THREADS];
     size_t visited_cap;
+    rn_index_progress progress; /* on_step NULL: none */
 };
 
 typedef struct {
@@ -508,10 +511,11 @@ static void free_scratch(scratch *sc, int workers)
 typedef struct {
     rn_index_hnsw *h;
     scratch *sc;
-    size_t first, count;  /* the batch: nodes first .. first+count */
-    atomic_size_t next;   /* the next node of the batch to take */
-    atomic_int stop;
-    int locked;
+    size_t base;          /* the batch's first node: the loop's row 0 */
+    size_t first, count;  /* the block: nodes first .. first+count */
+    atomic_size_t next;   /* the next node of the block to take */
+    int locked, workers;
+    size_t done;          /* nodes of the batch inserted */
 } add_job;
 
 static void add_worker(void *ctx, int w, int n_workers)
@@ -519,12 +523,29 @@ static void add_worker(void *ctx, int w, int n_workers)
     (void)n_workers;
     add_job *j = ctx;
     for (;;) {
-        if (w == 0 && rn_interrupted()) atomic_store(&j->stop, 1);
-        if (atomic_load_explicit(&j->stop, memory_order_relaxed)) return;
         size_t i = atomic_fetch_add(&j->next, 1);
         if (i >= j->count) return;
         insert(j->h, &j->sc[w], (uint32_t)(j->first + i), j->locked);
     }
+}
+
+/* The loop's step: a block of the batch (its rows consecutive: no shuffle),
+ * shared by the workers. */
+static int add_step(void *self, const size_t *rows, size_t m, double *loss)
+{
+    add_job *j = self;
+    j->first = j->base + rows[0];
+    j->count = m;
+    atomic_store(&j->next, 0);
+    rn__parallel(j->workers, add_worker, j);
+    j->done += m;
+    *loss = 0;
+    return RN_OK;
+}
+
+void rn_index_hnsw_set_progress(rn_index_hnsw *h, const rn_index_progress *p)
+{
+    h->progress = p ? *p : (rn_index_progress){0};
 }
 
 int rn_index_hnsw_add(rn_index_hnsw *h, const float *v, size_t n, int dim, const int64_t *ids)
@@ -596,27 +617,35 @@ int rn_index_hnsw_add(rn_index_hnsw *h, const float *v, size_t n, int dim, const
     }
     h->up_n = up_need;
 
-    add_job j = {.h = h, .sc = sc, .first = h->n, .count = n, .locked = workers > 1};
-    atomic_init(&j.next, 0);
-    atomic_init(&j.stop, 0);
+    add_job j = {.h = h, .sc = sc, .base = h->n, .locked = workers > 1, .workers = workers};
     if (h->entry == NONE && workers > 1) { /* the first node alone: it becomes the entry */
         insert(h, &sc[0], (uint32_t)h->n, 0);
-        atomic_store(&j.next, 1);
+        j.base++, j.done = 1;
     }
-    rn__parallel(workers, add_worker, &j);
-    size_t done = atomic_load(&j.next);
-    if (done > n) done = n;
+    rn_loop_result res = {0};
+    if (j.done < n) {
+        rn_trainer t = {.n_rows = n - j.done, .step = add_step, .self = &j};
+        rn_loop_config c = rn_loop_defaults();
+        c.batch_size = RN_HNSW_ADD_BLOCK;
+        c.shuffle = 0; /* the nodes in order: an interrupted add keeps a prefix */
+        c.on_step = h->progress.on_step;
+        c.ud = h->progress.ud;
+        rc = rn_train(&t, &c, &res);
+    }
+    size_t done = j.done;
     h->n += done;
     free_scratch(sc, workers);
     if (done < n) {
         /* the nodes not inserted were never linked: forget them (and their upper lists) */
-        h->up_n = done < n ? h->up_off[h->n] : h->up_n;
+        h->up_n = h->up_off[h->n];
+        if (rc != RN_OK && rc != RN_EINTR) return rc;
         return rn_fail(RN_EINTR,
-                       "interrupted (Ctrl-C) in hnsw index add after %zu of %zu vectors (the "
-                       "index keeps them: %zu in all)",
+                       "%s in hnsw index add after %zu of %zu vectors (the index keeps them: "
+                       "%zu in all)",
+                       rc == RN_EINTR ? "interrupted (Ctrl-C)" : "stopped by the progress callback",
                        done, n, h->n);
     }
-    return RN_OK;
+    return rc;
 }
 
 /* ---- search ------------------------------------------------------------------------------- */

@@ -56,8 +56,11 @@ rn_index_hnsw *rn_index_hnsw_new(int dim, int metric, int M, int ef_construction
 void rn_index_hnsw_free(rn_index_hnsw *h);
 
 /* Inserts n vectors (as rn_index_add: dim checked, finite, ids >= 0 or NULL
- * for size, size+1, ...). RN_EINTR on Ctrl-C, the vectors inserted so far
- * kept (rn_error says how many). */
+ * for size, size+1, ...), in blocks of RN_HNSW_ADD_BLOCK through the shared
+ * loop (progress: rn_index_hnsw_set_progress). RN_EINTR on Ctrl-C (or a
+ * progress callback returning 0), the vectors inserted so far kept (rn_error
+ * says how many). */
+#define RN_HNSW_ADD_BLOCK 1024
 int rn_index_hnsw_add(rn_index_hnsw *h, const float *v, size_t n, int dim, const int64_t *ids);
 
 /* The k best of the ef_search (at least k) best nodes found, per query, as
@@ -69,6 +72,8 @@ int rn_index_hnsw_search(rn_index_hnsw *h, const float *q, size_t nq, int dim, i
 int rn_index_hnsw_set_ef_search(rn_index_hnsw *h, int ef);
 /* Worker threads, as rn_index_set_threads (0: every core). */
 void rn_index_hnsw_set_threads(rn_index_hnsw *h, int threads);
+/* The progress callback of later adds (index.h; copied; NULL: none). */
+void rn_index_hnsw_set_progress(rn_index_hnsw *h, const rn_index_progress *p);
 
 size_t rn_index_hnsw_size(const rn_index_hnsw *h);
 int rn_index_hnsw_dim(const rn_index_hnsw *h);

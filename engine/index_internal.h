@@ -65,6 +65,18 @@ void rn__normalise(float *x, int dim);
  * the row and the column (1-based); RN_OK when all are finite. */
 int rn__check_finite(const float *v, size_t n, int dim, const char *what);
 
+/* The IVF lists' layout and scan kernel (index_ivf_scan.c): a list keeps
+ * its vectors in blocks of RN__IVF_BLOCK, each block dim x RN__IVF_BLOCK
+ * floats, dimension-major (vector j of block b, value d at
+ * blocks[(b * dim + d) * RN__IVF_BLOCK + j]), the last block zero-padded.
+ * rn__ivf_scores writes the scores of m (1..4) queries q[t] (dim values
+ * each) against the n vectors: query t's to s + t * lds, n rounded up to
+ * whole blocks (the padding's scores are 0). s holds 4 rows whatever m is:
+ * rows m..3 are scratch. */
+#define RN__IVF_BLOCK 16
+void rn__ivf_scores(const float *const *q, int m, const float *blocks, size_t n, int dim, float *s,
+                    size_t lds);
+
 /* ---- parallel for ------------------------------------------------------------------------ */
 
 /* The worker count to use: the cores online, at most RN__MAX_THREADS. */

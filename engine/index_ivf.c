@@ -5,14 +5,18 @@
  * training and adds, and ranking the lists for a query, are the exact
  * index's blocked, parallel top-K search (k = 1, or k = nprobe).
  *
- * Each list keeps its vectors contiguously, with their ids and rows (the
- * order of addition, for the result order's last tie-break).
+ * Each list keeps its vectors in blocks of 16, dimension-major within a
+ * block (index_internal.h: the layout the scan kernel reads), with their ids
+ * and rows (the order of addition, for the result order's last tie-break).
+ * Files keep the vectors row by row, so the layout is the memory's alone.
  *
  * The search turns "each query scans its nprobe lists" around: for a chunk
  * of queries, the (query, list) pairs are bucketed by list, then each
- * list's queries are gathered into one matrix and multiplied with the list
- * (sgemm, tiled), every row of scores feeding that query's k-heap. Workers
- * take contiguous ranges of queries, so no two share a heap.
+ * list is scanned for its queries four at a time by the register-blocked
+ * kernel of index_ivf_scan.c (each block of the list read once per four
+ * queries, while it is in cache), every row of scores feeding that query's
+ * k-heap. Workers take contiguous ranges of queries, so no two share a
+ * heap.
  */
 #include "index_ivf.h"
 
@@ -22,18 +26,18 @@
 #include "interrupt.h"
 #include "rng.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <string.h>
 
 #define SAMPLE_PER_LIST 256 /* training vectors per list at most, as FAISS */
 #define CHUNK           1024 /* queries bucketed at once per worker */
-#define TQ              256  /* queries per sgemm */
-#define TI              1024 /* list vectors per sgemm */
+#define QG              4    /* queries per kernel call (index_ivf_scan.c) */
+#define TI              1024 /* list vectors per kernel call: a multiple of RN__IVF_BLOCK */
 
 typedef struct {
-    float *v;      /* cap x dim */
+    float *v;      /* cap x dim, in blocks of RN__IVF_BLOCK (index_internal.h); cap is a
+                    * multiple of the block, the slots past n zero */
     int64_t *ids;  /* cap */
     uint64_t *rows; /* cap: order of addition */
     size_t n, cap;
@@ -45,7 +49,23 @@ struct rn_index_ivf {
     size_t n;
     rn_index *quant; /* the centroids (NULL until trained) */
     ivf_list *lists; /* nlist */
+    rn_index_progress progress; /* on_step NULL: none */
 };
+
+/* Vector i of list L: into out (dim values), and from x. */
+static void list_get(const ivf_list *L, size_t i, int dim, float *out)
+{
+    const float *blk = L->v + (i / RN__IVF_BLOCK) * (size_t)dim * RN__IVF_BLOCK + i % RN__IVF_BLOCK;
+    for (int d = 0; d < dim; d++)
+        out[d] = blk[(size_t)d * RN__IVF_BLOCK];
+}
+
+static void list_put(ivf_list *L, size_t i, int dim, const float *x)
+{
+    float *blk = L->v + (i / RN__IVF_BLOCK) * (size_t)dim * RN__IVF_BLOCK + i % RN__IVF_BLOCK;
+    for (int d = 0; d < dim; d++)
+        blk[(size_t)d * RN__IVF_BLOCK] = x[d];
+}
 
 /* ---- create, free, describe --------------------------------------------------------------- */
 
@@ -123,8 +143,7 @@ void rn_index_ivf_vectors(const rn_index_ivf *f, float *v, int64_t *ids)
     for (int l = 0; l < f->nlist; l++) {
         const ivf_list *L = &f->lists[l];
         for (size_t i = 0; i < L->n; i++) {
-            memcpy(v + L->rows[i] * (size_t)f->dim, L->v + i * (size_t)f->dim,
-                   (size_t)f->dim * sizeof *v);
+            list_get(L, i, f->dim, v + L->rows[i] * (size_t)f->dim);
             ids[L->rows[i]] = L->ids[i];
         }
     }
@@ -137,6 +156,27 @@ int rn_index_ivf_set_nprobe(rn_index_ivf *f, int nprobe)
                        nprobe);
     f->nprobe = nprobe;
     return RN_OK;
+}
+
+void rn_index_ivf_set_progress(rn_index_ivf *f, const rn_index_progress *p)
+{
+    f->progress = p ? *p : (rn_index_progress){0};
+}
+
+/* Runs job t through the shared loop in blocks of RN_IVF_BLOCK_ROWS over
+ * epochs, with f's progress callback. *stopped: the callback stopped it. */
+static int run_loop(const rn_index_ivf *f, rn_trainer *t, int epochs, int *stopped)
+{
+    rn_loop_config c = rn_loop_defaults();
+    c.epochs = epochs;
+    c.batch_size = RN_IVF_BLOCK_ROWS;
+    c.shuffle = 0; /* k-means updates after an epoch's last block */
+    c.on_step = f->progress.on_step;
+    c.ud = f->progress.ud;
+    rn_loop_result res;
+    int rc = rn_train(t, &c, &res);
+    *stopped = rc == RN_OK && res.stopped == RN_FIT_CALLBACK;
+    return rc;
 }
 
 void rn_index_ivf_set_threads(rn_index_ivf *f, int threads)
@@ -198,6 +238,44 @@ static void update_centroids(rn_index_ivf *f, const float *X, size_t m, const in
             rn__normalise(c + (size_t)k * D, D);
 }
 
+/* k-means as a job of the shared loop: an epoch is one Lloyd iteration over
+ * the sample, a step assigns a block of it to the centroids, and the
+ * epoch's last step moves the centroids. */
+typedef struct {
+    rn_index_ivf *f;
+    const float *X; /* m x dim: the sample */
+    size_t m;
+    float *c;        /* nlist x dim centroids */
+    double *sum;     /* nlist x dim */
+    size_t *count;   /* nlist */
+    int64_t *assign; /* m */
+    float *score;    /* m */
+    rn_rng *g;
+    rn_index *q;   /* this iteration's centroids as an index */
+    int iteration; /* 0-based, the one running */
+} train_job;
+
+static int train_step(void *self, const size_t *rows, size_t n, double *loss)
+{
+    train_job *j = self;
+    rn_index_ivf *f = j->f;
+    size_t D = (size_t)f->dim, r0 = rows[0];
+    if (r0 == 0 && (j->q = centroid_index(f, j->c)) == NULL) return rn_error_code();
+    int rc = rn_index_search(j->q, j->X + r0 * D, n, f->dim, 1, j->assign + r0, j->score + r0);
+    if (rc != RN_OK) return rc;
+    double s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += (double)j->score[r0 + i];
+    *loss = -s / (double)n; /* minus the mean score: it falls as the centroids settle */
+    if (r0 + n == j->m) { /* the iteration's last block: move the centroids */
+        update_centroids(f, j->X, j->m, j->assign, j->c, j->sum, j->count, j->g);
+        rn_index_free(j->q);
+        j->q = NULL;
+        j->iteration++;
+    }
+    return RN_OK;
+}
+
 int rn_index_ivf_train(rn_index_ivf *f, const float *v, size_t n, int dim, int iterations)
 {
     if (dim != f->dim)
@@ -227,7 +305,6 @@ int rn_index_ivf_train(rn_index_ivf *f, const float *v, size_t n, int dim, int i
     size_t *count = rn_malloc(K * sizeof *count, "ivf cluster sizes");
     int64_t *assign = rn_malloc(m * sizeof *assign, "ivf assignments");
     float *score = rn_malloc(m * sizeof *score, "ivf assignment scores");
-    rn_index *q = NULL;
     if (!perm || !X || !c || !sum || !count || !assign || !score) rc = RN_ENOMEM;
     rn_rng g;
     rn_rng_seed(&g, f->seed);
@@ -243,22 +320,19 @@ int rn_index_ivf_train(rn_index_ivf *f, const float *v, size_t n, int dim, int i
         }
         memcpy(c, X, K * D * sizeof *c); /* the first centroids: K distinct sample rows */
     }
-    for (int it = 0; rc == RN_OK && it < iterations; it++) {
-        if ((q = centroid_index(f, c)) == NULL) {
-            rc = rn_error_code();
-            break;
-        }
-        rc = rn_index_search(q, X, m, dim, 1, assign, score);
-        rn_index_free(q);
-        q = NULL;
-        if (rc == RN_EINTR) {
-            rc = rn_fail(RN_EINTR, "interrupted (Ctrl-C) in ivf index train at iteration %d of "
-                                   "%d (the index stays untrained)",
-                         it + 1, iterations);
-            break;
-        }
-        if (rc == RN_OK) update_centroids(f, X, m, assign, c, sum, count, &g);
+    train_job tj = {.f = f, .X = X, .m = m, .c = c, .sum = sum, .count = count,
+                    .assign = assign, .score = score, .g = &g};
+    int stopped = 0;
+    if (rc == RN_OK) {
+        rn_trainer t = {.n_rows = m, .step = train_step, .self = &tj};
+        rc = run_loop(f, &t, iterations, &stopped);
     }
+    rn_index_free(tj.q);
+    if (rc == RN_EINTR || stopped)
+        rc = rn_fail(RN_EINTR, "%s in ivf index train after %d of %d iterations (the index "
+                               "stays untrained)",
+                     stopped ? "stopped by the progress callback" : "interrupted (Ctrl-C)",
+                     tj.iteration, iterations);
     if (rc == RN_OK && (f->quant = centroid_index(f, c)) == NULL) rc = rn_error_code();
     rn_free(perm), rn_free(X), rn_free(c), rn_free(sum), rn_free(count), rn_free(assign);
     rn_free(score);
@@ -270,11 +344,13 @@ int rn_index_ivf_train(rn_index_ivf *f, const float *v, size_t n, int dim, int i
 static int list_reserve(ivf_list *L, size_t need, int dim)
 {
     if (need <= L->cap) return RN_OK;
-    size_t cap = L->cap ? L->cap : 16;
+    size_t cap = L->cap ? L->cap : RN__IVF_BLOCK; /* whole blocks: doubled, still whole */
     while (cap < need)
         cap *= 2;
     float *v = rn_realloc(L->v, cap * (size_t)dim * sizeof *v, "ivf list vectors");
     if (v == NULL) return RN_ENOMEM;
+    /* the new blocks zero: the kernel scores the padding of the last block */
+    memset(v + L->cap * (size_t)dim, 0, (cap - L->cap) * (size_t)dim * sizeof *v);
     L->v = v;
     int64_t *ids = rn_realloc(L->ids, cap * sizeof *ids, "ivf list ids");
     if (ids == NULL) return RN_ENOMEM;
@@ -284,6 +360,24 @@ static int list_reserve(ivf_list *L, size_t need, int dim)
     L->rows = rows;
     L->cap = cap;
     return RN_OK;
+}
+
+/* Adding as a job of the shared loop: a step finds the lists of a block of
+ * vectors; they are filed only when every block is done. */
+typedef struct {
+    rn_index_ivf *f;
+    const float *x; /* n x dim, unit length under cosine */
+    int64_t *assign;
+    float *score;
+} add_job;
+
+static int add_step(void *self, const size_t *rows, size_t n, double *loss)
+{
+    add_job *j = self;
+    size_t r0 = rows[0];
+    *loss = 0;
+    return rn_index_search(j->f->quant, j->x + r0 * (size_t)j->f->dim, n, j->f->dim, 1,
+                           j->assign + r0, j->score + r0);
 }
 
 int rn_index_ivf_add(rn_index_ivf *f, const float *v, size_t n, int dim, const int64_t *ids)
@@ -314,8 +408,13 @@ int rn_index_ivf_add(rn_index_ivf *f, const float *v, size_t n, int dim, const i
         if (f->metric == RN_INDEX_COSINE)
             for (size_t i = 0; i < n; i++)
                 rn__normalise(x + i * D, dim);
-        rc = rn_index_search(f->quant, x, n, dim, 1, assign, score);
-        if (rc == RN_EINTR) rc = rn_interrupt_fail("ivf index add (nothing was added)");
+        add_job aj = {.f = f, .x = x, .assign = assign, .score = score};
+        rn_trainer t = {.n_rows = n, .step = add_step, .self = &aj};
+        int stopped = 0;
+        rc = run_loop(f, &t, 1, &stopped);
+        if (rc == RN_EINTR || stopped)
+            rc = rn_fail(RN_EINTR, "%s in ivf index add (nothing was added)",
+                         stopped ? "stopped by the progress callback" : "interrupted (Ctrl-C)");
     }
     if (rc == RN_OK) {
         for (size_t i = 0; i < n; i++)
@@ -326,7 +425,7 @@ int rn_index_ivf_add(rn_index_ivf *f, const float *v, size_t n, int dim, const i
     if (rc == RN_OK)
         for (size_t i = 0; i < n; i++) {
             ivf_list *L = &f->lists[assign[i]];
-            memcpy(L->v + L->n * D, x + i * D, D * sizeof *x);
+            list_put(L, L->n, dim, x + i * D);
             L->ids[L->n] = ids ? ids[i] : (int64_t)(f->n + i);
             L->rows[L->n] = f->n + i;
             L->n++;
@@ -350,8 +449,7 @@ typedef struct {
     size_t *cnt[RN__MAX_THREADS];    /* CHUNK */
     size_t *bucket[RN__MAX_THREADS]; /* nlist + 1 offsets */
     uint32_t *pairs[RN__MAX_THREADS]; /* CHUNK x np query numbers, by list */
-    float *G[RN__MAX_THREADS];       /* TQ x dim gathered queries */
-    float *S[RN__MAX_THREADS];       /* TQ x TI scores */
+    float *S[RN__MAX_THREADS];       /* QG x TI scores */
     atomic_int stop;
 } search_job;
 
@@ -384,18 +482,18 @@ static void scan_chunk(search_job *j, int w, size_t c0, size_t m)
     for (size_t l = 0; l < K; l++) {
         const ivf_list *L = &f->lists[l];
         if (L->n == 0) continue;
-        for (size_t p0 = b[l]; p0 < b[l + 1]; p0 += TQ) {
-            size_t mq = b[l + 1] - p0 < TQ ? b[l + 1] - p0 : TQ;
-            for (size_t t = 0; t < mq; t++)
-                memcpy(j->G[w] + t * D, j->q + (c0 + pairs[p0 + t]) * D, D * sizeof(float));
+        for (size_t p0 = b[l]; p0 < b[l + 1]; p0 += QG) {
+            int mq = b[l + 1] - p0 < QG ? (int)(b[l + 1] - p0) : QG;
+            const float *qs[QG];
+            for (int t = 0; t < mq; t++)
+                qs[t] = j->q + (c0 + pairs[p0 + (size_t)t]) * D;
             for (size_t i0 = 0; i0 < L->n; i0 += TI) {
                 size_t mi = L->n - i0 < TI ? L->n - i0 : TI;
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)mq, (int)mi, (int)D,
-                            1.0f, j->G[w], (int)D, L->v + i0 * D, (int)D, 0.0f, j->S[w], (int)mi);
-                for (size_t t = 0; t < mq; t++) {
-                    uint32_t qi = pairs[p0 + t];
-                    rn__topk_push_run(heaps + qi * j->kk, &cnt[qi], j->kk, j->S[w] + t * mi, mi,
-                                      L->ids + i0, L->rows + i0, 0);
+                rn__ivf_scores(qs, mq, L->v + i0 * D, mi, f->dim, j->S[w], TI);
+                for (int t = 0; t < mq; t++) {
+                    uint32_t qi = pairs[p0 + (size_t)t];
+                    rn__topk_push_run(heaps + qi * j->kk, &cnt[qi], j->kk, j->S[w] + (size_t)t * TI,
+                                      mi, L->ids + i0, L->rows + i0, 0);
                 }
             }
         }
@@ -457,9 +555,8 @@ int rn_index_ivf_search(rn_index_ivf *f, const float *q, size_t nq, int dim, int
         j.cnt[w] = rn_malloc(chunk * sizeof(size_t), "ivf search counts");
         j.bucket[w] = rn_malloc(((size_t)f->nlist + 1) * sizeof(size_t), "ivf search buckets");
         j.pairs[w] = rn_malloc(chunk * np * sizeof(uint32_t), "ivf search pairs");
-        j.G[w] = rn_malloc(TQ * D * sizeof(float), "ivf search queries");
-        j.S[w] = rn_malloc((size_t)TQ * TI * sizeof(float), "ivf search scores");
-        if (!j.heaps[w] || !j.cnt[w] || !j.bucket[w] || !j.pairs[w] || !j.G[w] || !j.S[w])
+        j.S[w] = rn_malloc((size_t)QG * TI * sizeof(float), "ivf search scores");
+        if (!j.heaps[w] || !j.cnt[w] || !j.bucket[w] || !j.pairs[w] || !j.S[w])
             rc = RN_ENOMEM;
     }
     j.q = qn ? qn : q;
@@ -469,14 +566,12 @@ int rn_index_ivf_search(rn_index_ivf *f, const float *q, size_t nq, int dim, int
         if (rc == RN_EINTR) rc = rn_interrupt_fail("ivf index search");
     }
     if (rc == RN_OK) {
-        int blas = workers > 1 ? rn__blas_threads_begin() : 1;
         rn__parallel(workers, search_worker, &j);
-        if (workers > 1) rn__blas_threads_end(blas);
         if (atomic_load(&j.stop)) rc = rn_interrupt_fail("ivf index search");
     }
     for (int w = 0; w < workers; w++) {
         rn_free(j.heaps[w]), rn_free(j.cnt[w]), rn_free(j.bucket[w]), rn_free(j.pairs[w]);
-        rn_free(j.G[w]), rn_free(j.S[w]);
+        rn_free(j.S[w]);
     }
     rn_free(qn), rn_free(psc), rn_free(probe);
     return rc;
@@ -491,6 +586,8 @@ int rn_index_ivf_search(rn_index_ivf *f, const float *q, size_t nq, int dim, int
 
 int rn_index_ivf_save(const rn_index_ivf *f, const char *path)
 {
+    float *x = rn_malloc((size_t)f->dim * sizeof *x, "ivf save row");
+    if (x == NULL) return RN_ENOMEM;
     rn__writer w = {0};
     rn__w_header(&w, RN__INDEX_FILE_IVF, f->metric, f->dim, f->n);
     rn__w_u32(&w, (uint32_t)f->nlist);
@@ -504,13 +601,17 @@ int rn_index_ivf_save(const rn_index_ivf *f, const char *path)
         for (int l = 0; l < f->nlist; l++) {
             const ivf_list *L = &f->lists[l];
             rn__w_u64(&w, L->n);
-            rn__w_bytes(&w, L->v, L->n * (size_t)f->dim * sizeof *L->v);
+            for (size_t i = 0; i < L->n; i++) { /* row by row: the file's layout */
+                list_get(L, i, f->dim, x);
+                rn__w_bytes(&w, x, (size_t)f->dim * sizeof *x);
+            }
             for (size_t i = 0; i < L->n; i++)
                 rn__w_u64(&w, (uint64_t)L->ids[i]);
             for (size_t i = 0; i < L->n; i++)
                 rn__w_u64(&w, L->rows[i]);
         }
     }
+    rn_free(x);
     return rn__w_finish(&w, path, "ivf index save");
 }
 
@@ -586,7 +687,18 @@ rn_index_ivf *rn_index_ivf_load(const char *path)
             }
             if ((rc = rn__r_fits(&r, m, (size_t)dim * 4 + 16, "a list")) != RN_OK) break;
             if ((rc = list_reserve(L, (size_t)m, dim)) != RN_OK) break;
-            if ((rc = rn__r_vectors(&r, L->v, L->ids, m, dim)) != RN_OK) break;
+            /* the file's rows, then into the list's blocks */
+            float *rows = m > 0 ? rn_malloc((size_t)m * (size_t)dim * sizeof *rows, "ivf list")
+                                : NULL;
+            if (m > 0 && rows == NULL) {
+                rc = RN_ENOMEM;
+                break;
+            }
+            rc = m > 0 ? rn__r_vectors(&r, rows, L->ids, m, dim) : RN_OK;
+            for (size_t i = 0; rc == RN_OK && i < m; i++)
+                list_put(L, i, dim, rows + i * (size_t)dim);
+            rn_free(rows);
+            if (rc != RN_OK) break;
             at = r.off;
             for (size_t i = 0; i < m; i++) {
                 L->rows[i] = rn__r_u64(&r, "a list's rows");

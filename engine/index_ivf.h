@@ -51,13 +51,19 @@ rn_index_ivf *rn_index_ivf_new(int dim, int metric, int nlist, uint64_t seed);
 void rn_index_ivf_free(rn_index_ivf *f);
 
 /* Trains the centroids by iterations (1..1000) of k-means on n training
- * vectors (at least nlist). RN_ESTATE when the index already holds vectors
- * (retraining would misfile them), RN_EINTR on Ctrl-C (the index stays
- * untrained). */
+ * vectors (at least nlist), through the shared loop: an iteration is an
+ * epoch, a step assigns RN_IVF_BLOCK_ROWS sample vectors (progress:
+ * rn_index_ivf_set_progress; the step's loss is minus the block's mean
+ * score to its centroid). RN_ESTATE when the index already holds vectors
+ * (retraining would misfile them), RN_EINTR on Ctrl-C or a progress
+ * callback returning 0 (the index stays untrained). */
+#define RN_IVF_BLOCK_ROWS 4096
 int rn_index_ivf_train(rn_index_ivf *f, const float *v, size_t n, int dim, int iterations);
 int rn_index_ivf_is_trained(const rn_index_ivf *f);
 
-/* Files n vectors into their lists (as rn_index_add; nothing added on failure). */
+/* Files n vectors into their lists (as rn_index_add; nothing added on
+ * failure), finding the lists through the shared loop in blocks of
+ * RN_IVF_BLOCK_ROWS (progress, Ctrl-C: as training). */
 int rn_index_ivf_add(rn_index_ivf *f, const float *v, size_t n, int dim, const int64_t *ids);
 
 /* The k best among the vectors of the nprobe lists best for each query. */
@@ -67,6 +73,8 @@ int rn_index_ivf_search(rn_index_ivf *f, const float *q, size_t nq, int dim, int
 /* nprobe: 1..nlist (RN_EARG otherwise). */
 int rn_index_ivf_set_nprobe(rn_index_ivf *f, int nprobe);
 void rn_index_ivf_set_threads(rn_index_ivf *f, int threads);
+/* The progress callback of later trainings and adds (index.h; copied; NULL: none). */
+void rn_index_ivf_set_progress(rn_index_ivf *f, const rn_index_progress *p);
 
 size_t rn_index_ivf_size(const rn_index_ivf *f);
 int rn_index_ivf_dim(const rn_index_ivf *f);

@@ -529,6 +529,63 @@ static int l_als_info(lua_State *L)
     return 1;
 }
 
+/* ---- files ------------------------------------------------------------------------------ */
+
+/* m:save(path): the model, its training ratings and its item titles */
+static int l_als_save(lua_State *L)
+{
+    als_ud *u = check_als(L, 1);
+    const char *path = luaL_checkstring(L, 2);
+    size_t n = rn_als_n_items(u->m);
+    const char **labels = lua_newuserdatauv(L, n * sizeof *labels + 1, 0);
+    lua_getiuservalue(L, 1, 1); /* titles: keeps the strings alive while on the stack */
+    int any = 0;
+    for (size_t r = 0; r < n; r++) {
+        labels[r] = lua_rawgeti(L, -1, (lua_Integer)rn_als_item_id(u->m, r)) == LUA_TSTRING
+                        ? lua_tostring(L, -1)
+                        : NULL;
+        any |= labels[r] != NULL;
+        lua_pop(L, 1);
+    }
+    if (rn_als_save(u->m, path, u->iterations, any ? labels : NULL) != RN_OK)
+        return rec_engine_error(L);
+    lua_settop(L, 1);
+    return 1;
+}
+
+static const char *const load_keys[] = {"user", "item", "rating", NULL};
+
+/* rec.als_load(path [, {user =, item =, rating =}]): the column names m:rmse
+ * reads (as rec.als takes them) */
+static int l_als_load(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    lua_settop(L, 2);
+    if (lua_isnil(L, 2)) {
+        lua_newtable(L);
+        lua_replace(L, 2);
+    }
+    luaL_checktype(L, 2, LUA_TTABLE);
+    rec_check_options(L, 2, "rec.als_load", load_keys);
+    als_ud *u = lua_newuserdatauv(L, sizeof *u, 1); /* 3 */
+    memset(u, 0, sizeof *u);
+    luaL_setmetatable(L, REC_ALS);
+    read_columns(L, 2, u);
+    char **labels = NULL;
+    if ((u->m = rn_als_load(path, &u->iterations, &labels)) == NULL) return rec_engine_error(L);
+    size_t n = rn_als_n_items(u->m);
+    lua_newtable(L); /* titles by item id, as keep_titles makes them */
+    for (size_t r = 0; labels != NULL && r < n; r++)
+        if (labels[r] != NULL) {
+            lua_pushstring(L, labels[r]);
+            lua_rawseti(L, -2, (lua_Integer)rn_als_item_id(u->m, r));
+        }
+    rn_als_labels_free(labels, n);
+    lua_setiuservalue(L, 3, 1);
+    lua_settop(L, 3);
+    return 1;
+}
+
 static int l_als_close(lua_State *L)
 {
     als_ud *u = luaL_checkudata(L, 1, REC_ALS);
@@ -579,6 +636,15 @@ static const rec_doc_entry als_docs[] = {
      "YᵀY. Users and items are named by the data's ids (MovieLens userId and movieId).",
      "local ml = rec.data.movielens{rows = 5000}\n"
      "local m = rec.als{data = ml, k = 8}\nm:fit{iterations = 3, progress = false}\nprint(m)"},
+    {"als_load",
+     "rec.als_load(path [, {user =, item =, rating =}]) reads a model written by m:save: the "
+     "same predictions, recommendations (with titles) and embeddings, and m:fit continues "
+     "it. The file is checked (size, checksum, each count before allocating); an error names "
+     "the file, the byte offset and what is wrong. The columns are those m:rmse reads (as "
+     "rec.als takes them).",
+     "local m = rec.als{data = rec.data.movielens{rows = 5000}, k = 8}\n"
+     "m:fit{iterations = 3, progress = false}\nm:save('/tmp/als.model')\n"
+     "print(rec.als_load('/tmp/als.model'))"},
     {NULL, NULL, NULL}};
 
 static const rec_doc_entry method_docs[] = {
@@ -627,6 +693,13 @@ static const rec_doc_entry method_docs[] = {
      "m:info() returns {k, lambda, implicit, alpha, biases, users, items, ratings, mean, "
      "objective, iterations}.",
      "local m = rec.als{data = rec.data.movielens{rows = 5000}, k = 8}\nprint(m:info().users)"},
+    {"save",
+     "m:save(path) writes the model to a file (atomically, checksummed): its config, training "
+     "ratings, factors, biases and item titles, so rec.als_load(path) gives the same "
+     "predictions and recommendations, and fit can continue.",
+     "local m = rec.als{data = rec.data.movielens{rows = 5000}, k = 8}\n"
+     "m:fit{iterations = 3, progress = false}\nm:save('/tmp/als.model')\n"
+     "print(rec.als_load('/tmp/als.model'):predict(1, 1029) == m:predict(1, 1029))"},
     {"close", "m:close() frees the model now (the garbage collector would later).",
      "local m = rec.als{data = rec.data.movielens{rows = 500}, k = 4}\nm:close()"},
     {NULL, NULL, NULL}};
@@ -640,6 +713,7 @@ void rec_open_als(lua_State *L)
                                        {"user_embeddings", l_als_user_embeddings},
                                        {"item_embeddings", l_als_item_embeddings},
                                        {"info", l_als_info},
+                                       {"save", l_als_save},
                                        {"close", l_als_close},
                                        {NULL, NULL}};
     static const luaL_Reg meta[] = {{"__gc", l_als_gc},
@@ -660,5 +734,7 @@ void rec_open_als(lua_State *L)
     lua_pop(L, 1);
     lua_pushcfunction(L, l_als_new);
     lua_setfield(L, -2, "als");
+    lua_pushcfunction(L, l_als_load);
+    lua_setfield(L, -2, "als_load");
     rec_doc_fields(L, -1, "rec", 0, als_docs);
 }

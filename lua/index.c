@@ -10,7 +10,13 @@
  *
  * and e:index{kind = ...} on rec.Embeddings (the vectors under their ids).
  * Ids seen from Lua are the user's; without ids, vectors are numbered from
- * 1 in the order added. Results are plain tables. */
+ * 1 in the order added. Results are plain tables.
+ *
+ * HNSW adds and IVF trainings and adds run through the engine's training
+ * loop in blocks of vectors: Ctrl-C stops them between blocks (an HNSW add
+ * keeps the vectors inserted so far, an IVF one adds nothing), and on a
+ * terminal a build that takes more than half a second draws a progress bar
+ * (progress = false leaves it out). */
 #include "rec_embed.h"
 
 #include "host.h"
@@ -23,7 +29,10 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <lauxlib.h>
 
@@ -31,6 +40,7 @@ typedef struct {
     void *h;  /* rn_index, rn_index_hnsw or rn_index_ivf; NULL once closed */
     int kind; /* RN_INDEX_FLAT, RN_INDEX_HNSW, RN_INDEX_IVF */
     int iterations; /* k-means iterations of an IVF's first add */
+    int progress;   /* draw a bar for long builds */
 } index_ud;
 
 static const char *const kind_names[] = {"flat", "hnsw", "ivf", NULL};
@@ -82,12 +92,101 @@ static void ix_free(index_ud *u)
     u->h = NULL;
 }
 
+/* ---- the progress bar of long builds ----------------------------------------------------- */
+
+typedef struct {
+    const char *what; /* "hnsw add", "ivf train", "ivf add" */
+    int tty, drawn;
+    double t0, last;
+} build_bar;
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* "hnsw add [=========>          ] 61440/200000  21.3k vectors/s  ETA 0:06" (an IVF
+ * training: "ivf train 3/20 [...]"), redrawn at most 10 times a second once the
+ * build has taken half a second. */
+static int build_step(void *ud, const rn_fit_progress *p)
+{
+    build_bar *b = ud;
+    double t = now(), el = t - b->t0;
+    int done = p->seen == p->total && p->epoch == p->epochs;
+    if (!b->tty || el < 0.5 || (t - b->last < 0.1 && !done)) return 1;
+    char cells[31];
+    int w = 30, filled = p->total ? (int)((double)w * (double)p->seen / (double)p->total) : w;
+    for (int i = 0; i < w; i++)
+        cells[i] = i < filled ? '=' : (i == filled ? '>' : ' ');
+    cells[w] = '\0';
+    double all = (double)p->total * p->epochs, so_far = (double)p->total * (p->epoch - 1) + (double)p->seen;
+    double rate = so_far / el, eta = rate > 0 ? (all - so_far) / rate : 0;
+    char iter[32] = "";
+    if (p->epochs > 1) snprintf(iter, sizeof iter, " %d/%d", p->epoch, p->epochs);
+    fprintf(stdout, "\r%s%s [%s] %zu/%zu  %.1fk vectors/s  %s %d:%02d%s", b->what, iter, cells,
+            p->seen, p->total, rate / 1000.0, done ? "took" : "ETA", (int)(done ? el : eta) / 60,
+            (int)(done ? el : eta) % 60, done ? "\n" : "");
+    fflush(stdout);
+    b->last = t, b->drawn = !done;
+    return 1;
+}
+
+static void bar_begin(build_bar *b, const index_ud *u, const char *what, rn_index_progress *p)
+{
+    *b = (build_bar){.what = what, .tty = u->progress && isatty(fileno(stdout)), .t0 = now()};
+    *p = (rn_index_progress){build_step, b};
+}
+
+/* ends a bar a failure left open */
+static void bar_end(build_bar *b)
+{
+    if (b->drawn) fputs("\n", stdout), fflush(stdout);
+}
+
+static int hnsw_add(index_ud *u, const float *v, size_t n, int d, const int64_t *ids)
+{
+    build_bar b;
+    rn_index_progress p;
+    bar_begin(&b, u, "hnsw add", &p);
+    rn_index_hnsw_set_progress(u->h, &p);
+    int rc = rn_index_hnsw_add(u->h, v, n, d, ids);
+    rn_index_hnsw_set_progress(u->h, NULL);
+    bar_end(&b);
+    return rc;
+}
+
+static int ivf_train(index_ud *u, const float *v, size_t n, int d)
+{
+    build_bar b;
+    rn_index_progress p;
+    bar_begin(&b, u, "ivf train", &p);
+    rn_index_ivf_set_progress(u->h, &p);
+    int rc = rn_index_ivf_train(u->h, v, n, d, u->iterations);
+    rn_index_ivf_set_progress(u->h, NULL);
+    bar_end(&b);
+    return rc;
+}
+
+static int ivf_add(index_ud *u, const float *v, size_t n, int d, const int64_t *ids)
+{
+    build_bar b;
+    rn_index_progress p;
+    bar_begin(&b, u, "ivf add", &p);
+    rn_index_ivf_set_progress(u->h, &p);
+    int rc = rn_index_ivf_add(u->h, v, n, d, ids);
+    rn_index_ivf_set_progress(u->h, NULL);
+    bar_end(&b);
+    return rc;
+}
+
 /* Adds n vectors; an untrained IVF trains on them first. */
 static int ix_add(lua_State *L, index_ud *u, const float *v, size_t n, int d, const int64_t *ids,
                   const char *fn)
 {
     if (u->kind == RN_INDEX_FLAT) return rn_index_add(u->h, v, n, d, ids);
-    if (u->kind == RN_INDEX_HNSW) return rn_index_hnsw_add(u->h, v, n, d, ids);
+    if (u->kind == RN_INDEX_HNSW) return hnsw_add(u, v, n, d, ids);
     if (!rn_index_ivf_is_trained(u->h) && d == rn_index_ivf_dim(u->h)) {
         int nlist = rn_index_ivf_nlist(u->h);
         if (n < (size_t)nlist)
@@ -96,17 +195,17 @@ static int ix_add(lua_State *L, index_ud *u, const float *v, size_t n, int d, co
                        "vectors (add at least nlist at once, call ix:train(vectors) first, or "
                        "choose a smaller nlist)",
                        fn, nlist, (int)n);
-        int rc = rn_index_ivf_train(u->h, v, n, d, u->iterations);
+        int rc = ivf_train(u, v, n, d);
         if (rc != RN_OK) return rc;
     }
-    return rn_index_ivf_add(u->h, v, n, d, ids);
+    return ivf_add(u, v, n, d, ids);
 }
 
 /* ---- rec.index{...} ----------------------------------------------------------------------- */
 
 static const char *const index_options[] = {
     "dim",   "metric", "kind",       "M",       "ef_construction", "ef_search",
-    "nlist", "nprobe", "iterations", "seed",    "threads",         NULL};
+    "nlist", "nprobe", "iterations", "seed",    "threads",         "progress", NULL};
 
 /* Makes the index the options at opts describe (dim given or from dim_dflt),
  * pushed as a rec.Index. metric_dflt: "dot" for rec.index, "cosine" for
@@ -125,6 +224,7 @@ static index_ud *push_new_index(lua_State *L, int opts, const char *fn, int dim_
     int kind = rec_opt_enum(L, opts, "kind", kind_names, RN_INDEX_FLAT);
     int threads = (int)rec_opt_integer(L, opts, "threads", 0, 0, 8);
     uint64_t seed = (uint64_t)rec_opt_integer(L, opts, "seed", 42, 0, LUA_MAXINTEGER);
+    int progress = rec_opt_bool(L, opts, "progress", 1);
     /* options of another kind are a mistake worth naming */
     static const char *const hnsw_only[] = {"M", "ef_construction", "ef_search", NULL};
     static const char *const ivf_only[] = {"nlist", "nprobe", "iterations", NULL};
@@ -146,7 +246,7 @@ static index_ud *push_new_index(lua_State *L, int opts, const char *fn, int dim_
             lua_pop(L, 1);
 
     index_ud *u = lua_newuserdatauv(L, sizeof *u, 0);
-    u->h = NULL, u->kind = kind, u->iterations = 20;
+    u->h = NULL, u->kind = kind, u->iterations = 20, u->progress = progress;
     luaL_setmetatable(L, REC_INDEX);
     if (kind == RN_INDEX_FLAT) {
         if ((u->h = rn_index_new(dim, metric)) == NULL) rec_engine_error(L);
@@ -239,7 +339,7 @@ static int l_index_train(lua_State *L)
     size_t n;
     int d, single;
     float *v = rec_check_vectors(L, 2, "ix:train", "vectors", &n, &d, &single);
-    if (rn_index_ivf_train(u->h, v, n, d, u->iterations) != RN_OK) return rec_engine_error(L);
+    if (ivf_train(u, v, n, d) != RN_OK) return rec_engine_error(L);
     lua_settop(L, 1);
     return 1;
 }
@@ -432,7 +532,7 @@ static int l_index_load(lua_State *L)
     int kind = rn_index_file_kind(path);
     if (kind < 0) return rec_engine_error(L);
     index_ud *u = lua_newuserdatauv(L, sizeof *u, 0);
-    u->h = NULL, u->kind = kind, u->iterations = 20;
+    u->h = NULL, u->kind = kind, u->iterations = 20, u->progress = 1;
     luaL_setmetatable(L, REC_INDEX);
     u->h = kind == RN_INDEX_FLAT   ? (void *)rn_index_load(path)
            : kind == RN_INDEX_HNSW ? (void *)rn_index_hnsw_load(path)
@@ -487,7 +587,9 @@ static const rec_doc_entry index_docs[] = {
      "graph (M = 16 links per node, ef_construction = 100, ef_search = 64: larger is more "
      "accurate and slower); \"ivf\" k-means clusters (nlist = 100 lists trained with seed = "
      "42 by iterations = 20 on the first add, nprobe = 8 of them scanned per query; about 4 "
-     "sqrt(n) lists is usual). threads = 0 uses every core. Ties go to the smaller id.",
+     "sqrt(n) lists is usual). threads = 0 uses every core. Ties go to the smaller id. HNSW "
+     "and IVF builds run in blocks through the training loop: Ctrl-C stops them, and on a "
+     "terminal a long one draws a progress bar (progress = false: none).",
      "local ix = rec.index{dim = 2, metric = \"cosine\"}\n"
      "ix:add({{1, 0}, {0, 1}, {1, 1}}, {10, 20, 30})\n"
      "print(ix:search({1, 0.2}, 2)[1])  --> 10\n"

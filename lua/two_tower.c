@@ -412,11 +412,12 @@ static int recs_tostring(lua_State *L)
     return 1;
 }
 
-static int push_vectors(lua_State *L, rn_two_tower *m, int items)
+static int push_vectors(lua_State *L, rn_two_tower *m, int items, int before_last)
 {
     float *v;
     size_t n;
-    int rc = items ? rn_two_tower_item_vectors(m, &v, &n) : rn_two_tower_user_vectors(m, &v, &n);
+    int rc = items ? rn_two_tower_item_vectors(m, &v, &n)
+                   : rn_two_tower_user_vectors_at(m, before_last, &v, &n);
     if (rc != RN_OK) return rec_engine_error(L);
     int64_t *ids = rn_malloc(n * sizeof *ids, "ids");
     char **labels = rn_calloc(n, sizeof *labels, "labels");
@@ -443,8 +444,21 @@ static int push_vectors(lua_State *L, rn_two_tower *m, int items)
     return 1;
 }
 
-static int l_item_embeddings(lua_State *L) { return push_vectors(L, check_tt(L, 1)->m, 1); }
-static int l_user_embeddings(lua_State *L) { return push_vectors(L, check_tt(L, 1)->m, 0); }
+static int l_item_embeddings(lua_State *L) { return push_vectors(L, check_tt(L, 1)->m, 1, 0); }
+
+/* m:user_embeddings([{before_last = false}]) */
+static int l_user_embeddings(lua_State *L)
+{
+    static const char *const keys[] = {"before_last", NULL};
+    tt_ud *u = check_tt(L, 1);
+    int before_last = 0;
+    if (!lua_isnoneornil(L, 2)) {
+        luaL_checktype(L, 2, LUA_TTABLE);
+        rec_check_options(L, 2, "m:user_embeddings", keys);
+        before_last = rec_opt_bool(L, 2, "before_last", 0);
+    }
+    return push_vectors(L, u->m, 0, before_last);
+}
 
 static int l_info(lua_State *L)
 {
@@ -667,8 +681,9 @@ static const rec_doc_entry method_docs[] = {
      "local m = rec.two_tower{data = rec.data.movielens{}}\nm:fit{epochs = 1}\n"
      "print(m:item_embeddings():neighbors('Toy Story (1995)', 5))"},
     {"user_embeddings",
-     "m:user_embeddings() is the user tower's output for every user from the whole history "
-     "(ids: userId, labels 'user 42').",
+     "m:user_embeddings([{before_last = false}]) is the user tower's output for every user "
+     "from the whole history (ids: userId, labels 'user 42'); before_last = true leaves out "
+     "each user's held-out last rating: the vectors m:ranks and m:evaluate score u2i with.",
      "local m = rec.two_tower{data = rec.data.movielens{}}\nprint(#m:user_embeddings())"},
     {"info", "m:info() gives the split's and the model's sizes: pairs, test_users, items, users, "
              "loss, temperature, out_dim, parameters.",

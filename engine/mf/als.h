@@ -147,4 +147,24 @@ int rn_als_recommend(const rn_als *m, int64_t user, int k, int64_t *items, float
 rn_embeddings *rn_als_user_embeddings(const rn_als *m);
 rn_embeddings *rn_als_item_embeddings(const rn_als *m, const char *const *labels);
 
+/* ---- files --------------------------------------------------------------------------- */
+
+/* Writes the model (config, training ratings, factors, biases, the mean,
+ * and item_labels[row] for each item row when not NULL; a NULL entry: no
+ * label) to path atomically, checksummed (the format: als_io.c).
+ * iterations is stored for the caller (the iterations trained so far).
+ * RN_EIO naming the path. */
+int rn_als_save(const rn_als *m, const char *path, int iterations,
+                const char *const *item_labels);
+
+/* Reads a model saved by rn_als_save: the same predictions to the bit, and
+ * fit continues from it. The file is checked (size, checksum, every count
+ * before allocation, finite values); errors (RN_EIO, RN_EPARSE) name the
+ * path, the byte offset and what. *iterations gets the stored count (may be
+ * NULL). With item_labels not NULL, *item_labels gets n_items labels by
+ * item row (NULL entries for none; the whole array NULL when the file has
+ * none), freed with rn_als_labels_free. NULL on error. Caller frees. */
+rn_als *rn_als_load(const char *path, int *iterations, char ***item_labels);
+void rn_als_labels_free(char **labels, size_t n);
+
 #endif

@@ -701,6 +701,11 @@ int rn_two_tower_item_vectors(rn_two_tower *m, float **out, size_t *rows)
 
 int rn_two_tower_user_vectors(rn_two_tower *m, float **out, size_t *rows)
 {
+    return rn_two_tower_user_vectors_at(m, 0, out, rows);
+}
+
+int rn_two_tower_user_vectors_at(rn_two_tower *m, int before_last, float **out, size_t *rows)
+{
     size_t n = (size_t)m->n_users - 1;
     int D = m->cfg.out_dim;
     int32_t *up = rn_malloc(2 * (n ? n : 1) * sizeof *up, "two_tower users");
@@ -710,8 +715,10 @@ int rn_two_tower_user_vectors(rn_two_tower *m, float **out, size_t *rows)
         return RN_ENOMEM;
     }
     for (size_t k = 0; k < n; k++) {
+        size_t len = m->u_off[k + 2] - m->u_off[k + 1];
         up[k] = (int32_t)(k + 1);
-        up[n + k] = (int32_t)(m->u_off[k + 2] - m->u_off[k + 1]);
+        /* before_last: the history m:ranks scores with, the held-out item left out */
+        up[n + k] = (int32_t)(before_last && len >= 2 ? len - 1 : len);
     }
     int rc = some_users(m, up, up + n, n, v);
     rn_free(up);

@@ -169,6 +169,10 @@ int rn_two_tower_item_vectors(rn_two_tower *m, float **out, size_t *rows);
 
 /* The user vectors from each user's whole history (n_users - 1 rows). */
 int rn_two_tower_user_vectors(rn_two_tower *m, float **out, size_t *rows);
+/* As rn_two_tower_user_vectors; with before_last, each user with 2 ratings or
+ * more from the history before the last (the held-out test item): the
+ * vectors rn_two_tower_ranks scores u2i with. */
+int rn_two_tower_user_vectors_at(rn_two_tower *m, int before_last, float **out, size_t *rows);
 
 /* MovieLens ids and titles of rows (borrowed, valid until rn_two_tower_free). */
 int64_t rn_two_tower_item_id(const rn_two_tower *m, int row);

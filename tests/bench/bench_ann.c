@@ -2,7 +2,7 @@
  * which writes the vectors, runs FAISS on the same ones and prints the
  * ratios. Prints one JSON object per line.
  *
- *     bench_ann DIR n n_ann dim [threads = 2]
+ *     bench_ann DIR n n_ann dim nq [threads = 2 [stages = exact,hnsw,ivf]]
  *
  * DIR/v.f32 holds n x dim float32 vectors, DIR/q.f32 the queries. Measured,
  * best of 3 each:
@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <time.h>
 
@@ -86,13 +87,16 @@ int main(int argc, char **argv)
     int dim = atoi(argv[4]);
     size_t nq = (size_t)atol(argv[5]);
     int threads = argc > 6 ? atoi(argv[6]) : 2, k = 10;
+    const char *stages = argc > 7 ? argv[7] : "exact,hnsw,ivf";
     float *v = load(dir, "v.f32", n * (size_t)dim), *q = load(dir, "q.f32", nq * (size_t)dim);
     int64_t *ids = malloc(nq * (size_t)k * sizeof *ids), *truth = malloc(nq * (size_t)k * sizeof *truth);
     float *sc = malloc(nq * (size_t)k * sizeof *sc);
     openblas_set_num_threads(threads);
 
     /* ---- exact, and its ceilings ---- */
-    rn_index *ix = rn_index_new(dim, RN_INDEX_DOT);
+    rn_index *ix = NULL;
+    if (strstr(stages, "exact") == NULL) goto ann;
+    ix = rn_index_new(dim, RN_INDEX_DOT);
     if (ix == NULL || rn_index_add(ix, v, n, dim, NULL) != RN_OK) die();
     rn_index_set_threads(ix, threads);
     double best = 1e30;
@@ -149,6 +153,7 @@ int main(int argc, char **argv)
     rn_index_free(ix);
     fflush(stdout);
 
+ann:
     /* ---- the truth for the ANN subset ---- */
     ix = rn_index_new(dim, RN_INDEX_DOT);
     if (ix == NULL || rn_index_add(ix, v, n_ann, dim, NULL) != RN_OK ||
@@ -156,6 +161,7 @@ int main(int argc, char **argv)
         die();
     rn_index_free(ix);
 
+    if (strstr(stages, "hnsw") == NULL) goto ivf;
     /* ---- HNSW ---- */
     rn_index_hnsw *h = rn_index_hnsw_new(dim, RN_INDEX_DOT, 16, 64, 42);
     if (h == NULL) die();
@@ -181,6 +187,8 @@ int main(int argc, char **argv)
     rn_index_hnsw_free(h);
     fflush(stdout);
 
+ivf:
+    if (strstr(stages, "ivf") == NULL) goto done;
     /* ---- IVF ---- */
     int nlist = 1024;
     rn_index_ivf *f = rn_index_ivf_new(dim, RN_INDEX_DOT, nlist, 42);
@@ -193,7 +201,7 @@ int main(int argc, char **argv)
     printf("{\"stage\": \"ivf_build\", \"seconds\": %.2f, \"train_seconds\": %.2f, \"rss_mb\": "
            "%.0f}\n",
            now() - t0, train, peak_mb());
-    static const int nps[] = {1, 2, 4, 8, 16, 32, 64};
+    static const int nps[] = {1, 2, 4, 8, 16, 24, 32, 64, 128};
     for (size_t e = 0; e < sizeof nps / sizeof *nps; e++) {
         rn_index_ivf_set_nprobe(f, nps[e]);
         double b = 1e30;
@@ -207,6 +215,7 @@ int main(int argc, char **argv)
                (double)nq / b, recall(ids, truth, nq, k));
     }
     rn_index_ivf_free(f);
+done:
     free(v), free(q), free(ids), free(truth), free(sc);
     return 0;
 }

@@ -504,12 +504,13 @@ static void test_interrupt(void)
     float s;
     CHECK(rn_index_hnsw_search(h, v, 1, dim, 1, &id, &s) == RN_EINTR);
     rn_index_hnsw_set_threads(h, 2);
-    rn_interrupt_after(50); /* Ctrl-C at the 51st poll, two workers: a prefix is kept */
+    /* Ctrl-C at the loop's third poll, two workers: two whole blocks are kept */
+    rn_interrupt_after(2);
     flag = 0;
     int rc = rn_index_hnsw_add(h, v, n, dim, NULL);
     rn_interrupt_after(-1);
     CHECK(rc == RN_EINTR);
-    CHECK(rn_index_hnsw_size(h) > 100 && rn_index_hnsw_size(h) < 100 + n);
+    CHECK(rn_index_hnsw_size(h) == 100 + 2 * RN_HNSW_ADD_BLOCK);
     CHECK(rn_index_hnsw_search(h, v, 1, dim, 1, &id, &s) == RN_OK && id >= 0);
     rn_index_hnsw_free(h);
     flag = 1;
@@ -518,6 +519,69 @@ static void test_interrupt(void)
     CHECK(!rn_index_ivf_is_trained(f));
     rn_index_ivf_free(f);
     rn_interrupt_use(NULL);
+    free(v);
+}
+
+/* Progress through the shared loop: a call per block, the count rising to
+ * the total; a callback returning 0 stops the build as Ctrl-C does. */
+typedef struct {
+    int calls, stop_after, epochs, last_epoch;
+    size_t seen, total;
+} seen_progress;
+
+static int on_step(void *ud, const rn_fit_progress *p)
+{
+    seen_progress *s = ud;
+    s->calls++;
+    s->seen = p->seen, s->total = p->total, s->epochs = p->epochs, s->last_epoch = p->epoch;
+    return s->stop_after == 0 || s->calls < s->stop_after;
+}
+
+static void test_progress(void)
+{
+    size_t n = 5000;
+    int dim = 4;
+    float *v = clustered(n, dim, 8, 0.3f, 7);
+    seen_progress s = {0};
+    rn_index_progress p = {on_step, &s};
+    rn_index_hnsw *h = rn_index_hnsw_new(dim, RN_INDEX_DOT, 6, 30, 3);
+    rn_index_hnsw_set_threads(h, 1);
+    rn_index_hnsw_set_progress(h, &p);
+    CHECK(rn_index_hnsw_add(h, v, n, dim, NULL) == RN_OK);
+    CHECK(s.calls == (int)((n + RN_HNSW_ADD_BLOCK - 1) / RN_HNSW_ADD_BLOCK));
+    CHECK(s.seen == n && s.total == n);
+    s = (seen_progress){.stop_after = 2};
+    CHECK(rn_index_hnsw_add(h, v, n, dim, NULL) == RN_EINTR);
+    CHECK(strstr(rn_error(), "stopped by the progress callback in hnsw index add after 2048 of "
+                             "5000 vectors") != NULL);
+    CHECK(rn_index_hnsw_size(h) == n + 2 * RN_HNSW_ADD_BLOCK);
+    rn_index_hnsw_set_progress(h, NULL);
+    s = (seen_progress){0};
+    CHECK(rn_index_hnsw_add(h, v, 10, dim, NULL) == RN_OK && s.calls == 0);
+    rn_index_hnsw_free(h);
+
+    rn_index_ivf *f = rn_index_ivf_new(dim, RN_INDEX_DOT, 4, 1);
+    rn_index_ivf_set_progress(f, &p);
+    s = (seen_progress){0};
+    CHECK(rn_index_ivf_train(f, v, n, dim, 3) == RN_OK);
+    /* the sample is 256 nlist = 1024 vectors: one block per iteration */
+    CHECK(s.calls == 3 && s.epochs == 3 && s.last_epoch == 3 && s.seen == 1024);
+    s = (seen_progress){0};
+    CHECK(rn_index_ivf_add(f, v, n, dim, NULL) == RN_OK);
+    CHECK(s.calls == 2 && s.seen == n && s.total == n);
+    s = (seen_progress){.stop_after = 1};
+    CHECK(rn_index_ivf_add(f, v, n, dim, NULL) == RN_EINTR);
+    CHECK(strstr(rn_error(), "stopped by the progress callback in ivf index add (nothing was "
+                             "added)") != NULL);
+    CHECK(rn_index_ivf_size(f) == n);
+    rn_index_ivf_free(f);
+    f = rn_index_ivf_new(dim, RN_INDEX_DOT, 4, 1);
+    rn_index_ivf_set_progress(f, &p);
+    s = (seen_progress){.stop_after = 2};
+    CHECK(rn_index_ivf_train(f, v, n, dim, 3) == RN_EINTR);
+    CHECK(strstr(rn_error(), "after 2 of 3 iterations (the index stays untrained)") != NULL);
+    CHECK(!rn_index_ivf_is_trained(f));
+    rn_index_ivf_free(f);
     free(v);
 }
 
@@ -573,6 +637,7 @@ int main(void)
     RUN(test_errors);
     RUN(test_files);
     RUN(test_interrupt);
+    RUN(test_progress);
     RUN(test_alloc_failures);
     return check_report();
 }

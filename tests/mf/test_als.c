@@ -5,7 +5,10 @@
  * are asserted in test_als.lua. */
 #include "check.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "interrupt.h"
@@ -376,6 +379,213 @@ static void test_interrupt(void)
     rn_als_free(m);
 }
 
+/* ---- files -------------------------------------------------------------------------------- */
+
+static const char *tmp_path(const char *name)
+{
+    static char buf[512];
+    snprintf(buf, sizeof buf, "%s/recnote-test-als-%ld-%s", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
+             (long)getpid(), name);
+    return buf;
+}
+
+static unsigned char *slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) return NULL;
+    fseek(f, 0, SEEK_END);
+    *n = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *p = malloc(*n);
+    if (p != NULL && fread(p, 1, *n, f) != *n) free(p), p = NULL;
+    fclose(f);
+    return p;
+}
+
+static void spit(const char *path, const unsigned char *p, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    if (f == NULL) return;
+    fwrite(p, 1, n, f);
+    fclose(f);
+}
+
+/* The checksum the format ends with (FNV-1a), so a test can forge a file
+ * whose damage is past the checksum and reaches the parser. */
+static void reseal(unsigned char *p, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i + 8 < n; i++)
+        h = (h ^ p[i]) * 1099511628211ull;
+    memcpy(p + n - 8, &h, 8);
+}
+
+/* Saved and loaded: every prediction and recommendation the same to the
+ * bit, the labels and iteration count back, and fit continues from it. */
+static void test_save_load(void)
+{
+    static ratings d;
+    make_ratings(&d, 30, 20, 0.5f, 0, 9);
+    rn_als_config c = rn_als_defaults();
+    c.k = 3;
+    rn_als *m = rn_als_new(&c, d.u, d.i, d.r, d.n);
+    CHECK(m != NULL);
+    if (m == NULL) return;
+    rn_als_fit_config fc = rn_als_fit_defaults();
+    fc.iterations = 3;
+    CHECK(rn_als_fit(m, &fc, NULL) == RN_OK);
+    const char *labels[20] = {"Heat (1995)", NULL, "Up (2009)"};
+    const char *path = tmp_path("model");
+    CHECK(rn_als_save(m, path, 3, labels) == RN_OK);
+    int its = 0;
+    char **got_labels = NULL;
+    rn_als *l = rn_als_load(path, &its, &got_labels);
+    CHECK(l != NULL);
+    if (l == NULL) {
+        fprintf(stderr, "  %s\n", rn_error());
+        rn_als_free(m);
+        return;
+    }
+    CHECK(its == 3);
+    CHECK(got_labels != NULL && got_labels[1] == NULL);
+    CHECK_STR(got_labels ? got_labels[0] : "", "Heat (1995)");
+    CHECK_STR(got_labels ? got_labels[2] : "", "Up (2009)");
+    rn_als_labels_free(got_labels, rn_als_n_items(l));
+    CHECK(rn_als_n_users(l) == rn_als_n_users(m) && rn_als_n_items(l) == rn_als_n_items(m));
+    int same = 1;
+    for (size_t j = 0; j < d.n; j++) {
+        float a, b;
+        same &= rn_als_predict(m, d.u[j], d.i[j], &a) == RN_OK &&
+                rn_als_predict(l, d.u[j], d.i[j], &b) == RN_OK && a == b;
+    }
+    CHECK(same);
+    int64_t ia[20], ib[20];
+    float sa[20], sb[20];
+    int na = rn_als_recommend(m, 100, 20, ia, sa), nb = rn_als_recommend(l, 100, 20, ib, sb);
+    CHECK(na == nb && na > 0 && memcmp(ia, ib, (size_t)na * sizeof *ia) == 0 &&
+          memcmp(sa, sb, (size_t)na * sizeof *sa) == 0);
+    CHECK(rn_als_objective(m) == rn_als_objective(l));
+    /* one more iteration on each: still the same */
+    fc.iterations = 1;
+    CHECK(rn_als_fit(m, &fc, NULL) == RN_OK && rn_als_fit(l, &fc, NULL) == RN_OK);
+    CHECK(memcmp(rn_als_item_factors(m), rn_als_item_factors(l),
+                 rn_als_n_items(m) * 3 * sizeof(float)) == 0);
+    rn_als_free(l);
+    /* without labels: the array comes back NULL */
+    CHECK(rn_als_save(m, path, 4, NULL) == RN_OK);
+    got_labels = (char **)1;
+    l = rn_als_load(path, NULL, &got_labels);
+    CHECK(l != NULL && got_labels == NULL);
+    rn_als_free(l);
+    /* implicit, without biases */
+    static ratings di;
+    make_ratings(&di, 30, 20, 0.5f, 1, 9);
+    c.implicit = 1, c.biases = 0;
+    rn_als *mi = rn_als_new(&c, di.u, di.i, di.r, di.n);
+    CHECK(mi != NULL);
+    if (mi != NULL) {
+        CHECK(rn_als_fit(mi, &fc, NULL) == RN_OK);
+        CHECK(rn_als_save(mi, path, 1, NULL) == RN_OK);
+        l = rn_als_load(path, NULL, NULL);
+        CHECK(l != NULL);
+        int same_i = l != NULL;
+        for (size_t j = 0; l != NULL && j < di.n; j++) {
+            float a = 0, b = 1;
+            same_i &= rn_als_predict(mi, di.u[j], di.i[j], &a) == RN_OK &&
+                      rn_als_predict(l, di.u[j], di.i[j], &b) == RN_OK && a == b;
+        }
+        CHECK(same_i);
+        rn_als_free(l);
+        rn_als_free(mi);
+    }
+    /* a save that cannot happen leaves the old file whole */
+    CHECK(rn_als_save(m, "/nonexistent-dir/x.model", 1, NULL) == RN_EIO);
+    CHECK(strstr(rn_error(), "/nonexistent-dir/x.model") != NULL);
+    rn_als_free(m);
+    remove(path);
+}
+
+/* Damaged files: each refused with a message naming the file and what. */
+static void test_load_corrupt(void)
+{
+    static ratings d;
+    make_ratings(&d, 10, 8, 0.6f, 0, 5);
+    rn_als_config c = rn_als_defaults();
+    c.k = 2;
+    rn_als *m = rn_als_new(&c, d.u, d.i, d.r, d.n);
+    CHECK(m != NULL);
+    if (m == NULL) return;
+    const char *path = tmp_path("corrupt");
+    char good_path[600];
+    snprintf(good_path, sizeof good_path, "%s.good", path);
+    CHECK(rn_als_save(m, good_path, 0, NULL) == RN_OK);
+    size_t n = 0;
+    unsigned char *good = slurp(good_path, &n), *p = malloc(n + 16);
+    CHECK(good != NULL && p != NULL && n > 100);
+    if (good == NULL || p == NULL) {
+        free(good), free(p), rn_als_free(m);
+        return;
+    }
+    CHECK(rn_als_load(tmp_path("missing"), NULL, NULL) == NULL && rn_error_code() == RN_EIO);
+    CHECK(strstr(rn_error(), "missing") != NULL);
+    /* truncated */
+    spit(path, good, n / 2);
+    CHECK(rn_als_load(path, NULL, NULL) == NULL);
+    CHECK(strstr(rn_error(), "checksum") != NULL && strstr(rn_error(), path) != NULL);
+    /* a flipped byte in the factors */
+    memcpy(p, good, n);
+    p[n - 40] ^= 0x10;
+    spit(path, p, n);
+    CHECK(rn_als_load(path, NULL, NULL) == NULL && strstr(rn_error(), "checksum") != NULL);
+    /* not an ALS file */
+    memcpy(p, good, n);
+    memcpy(p, "RNINDEX1", 8);
+    spit(path, p, n);
+    CHECK(rn_als_load(path, NULL, NULL) == NULL &&
+          strstr(rn_error(), "not a recnote ALS model file") != NULL);
+    /* a header claiming 2^40 ratings, resealed: refused by size, before any allocation */
+    memcpy(p, good, n);
+    uint64_t huge = (uint64_t)1 << 40;
+    memcpy(p + 72, &huge, 8);
+    reseal(p, n);
+    spit(path, p, n);
+    CHECK(rn_als_load(path, NULL, NULL) == NULL);
+    CHECK(strstr(rn_error(), "the header is out of range") != NULL);
+    huge = 1000000;
+    memcpy(p + 72, &huge, 8);
+    reseal(p, n);
+    spit(path, p, n);
+    CHECK(rn_als_load(path, NULL, NULL) == NULL);
+    CHECK(strstr(rn_error(), "the ratings: 1000000 of 20 bytes each do not fit") != NULL);
+    /* k out of range */
+    memcpy(p, good, n);
+    uint32_t k = 5000;
+    memcpy(p + 8, &k, 4);
+    reseal(p, n);
+    spit(path, p, n);
+    CHECK(rn_als_load(path, NULL, NULL) == NULL && strstr(rn_error(), "k 5000") != NULL);
+    /* a NaN factor */
+    memcpy(p, good, n);
+    float nan = NAN;
+    size_t biases = 4 * (rn_als_n_users(m) + rn_als_n_items(m));
+    memcpy(p + n - 8 - 8 - biases - 4, &nan, 4); /* the last item factor */
+    reseal(p, n);
+    spit(path, p, n);
+    CHECK(rn_als_load(path, NULL, NULL) == NULL);
+    CHECK(strstr(rn_error(), "not finite") != NULL && strstr(rn_error(), "byte") != NULL);
+    /* bytes after the last section */
+    memcpy(p, good, n - 8);
+    memset(p + n - 8, 0, 8);
+    reseal(p, n + 8);
+    spit(path, p, n + 8);
+    CHECK(rn_als_load(path, NULL, NULL) == NULL && strstr(rn_error(), "follow the last") != NULL);
+    /* a directory */
+    CHECK(rn_als_load("/tmp", NULL, NULL) == NULL && strstr(rn_error(), "not a regular") != NULL);
+    free(good), free(p);
+    remove(path), remove(good_path);
+    rn_als_free(m);
+}
+
 int main(void)
 {
     RUN(test_closed_form_user);
@@ -387,5 +597,7 @@ int main(void)
     RUN(test_recommend);
     RUN(test_errors);
     RUN(test_interrupt);
+    RUN(test_save_load);
+    RUN(test_load_corrupt);
     return check_report();
 }

@@ -164,11 +164,52 @@ T.cases{
     T.err(function() m:fit{iterations = 0} end, "option 'iterations'")
     T.err(function() m:fit{epochs = 3} end, "did you mean")
   end},
+  {"save and load: the same predictions, titles and history; damaged files named", function()
+    local small = rec.data.movielens{rows = 20000}
+    local m = rec.als{data = small, k = 8, lambda = 0.1}
+    m:fit{iterations = 3, progress = false}
+    local path = os.tmpname()
+    T.eq(m:save(path), m, "save returns the model")
+    local l = rec.als_load(path)
+    T.eq(l:info().iterations, 3)
+    T.eq(l:info().ratings, m:info().ratings)
+    local u, i = small:column("user"), small:column("item")
+    local uname, iname = small:vocab("user"), small:vocab("item")
+    local same = 0
+    for j = 1, #u do
+      local a, b = tonumber(uname[u[j]]), tonumber(iname[i[j]])
+      if m:predict(a, b) == l:predict(a, b) then same = same + 1 end
+    end
+    T.eq(same, #u, "every training pair predicted the same")
+    local ra, rb = m:recommend(42, 5), l:recommend(42, 5)
+    T.eq(tostring(ra), tostring(rb), "the same list, titles included")
+    T.ok(rb[1].label ~= nil, "titles come back")
+    T.eq(l:rmse(small), m:rmse(small))
+    l:fit{iterations = 1, progress = false}
+    T.eq(l:info().iterations, 4, "fit continues the count")
+    -- damaged: truncated, then a byte flipped
+    local f = io.open(path, "rb")
+    local bytes = f:read("a")
+    f:close()
+    f = io.open(path, "wb")
+    f:write(bytes:sub(1, #bytes // 2))
+    f:close()
+    T.err(function() rec.als_load(path) end, "als load " .. path .. ": byte")
+    T.err(function() rec.als_load(path) end, "checksum does not match")
+    f = io.open(path, "wb")
+    f:write(bytes:sub(1, 200) .. string.char((bytes:byte(201) + 1) % 256) .. bytes:sub(202))
+    f:close()
+    T.err(function() rec.als_load(path) end, "checksum does not match")
+    os.remove(path)
+    T.err(function() rec.als_load(path) end, "als load " .. path)
+    T.err(function() rec.als_load(path, {usr = "x"}) end, "did you mean 'user'")
+    T.err(function() m:save("/nonexistent-dir/m.als") end, "/nonexistent-dir/m.als")
+  end},
   {"every docstring example runs", function()
     local m = rec.als{data = rec.data.movielens{rows = 300}, k = 2}
-    local fields = {{"rec.als", rec.als}}
+    local fields = {{"rec.als", rec.als}, {"rec.als_load", rec.als_load}}
     for name, fn in pairs(getmetatable(m).__index) do fields[#fields + 1] = {"rec.ALS:" .. name, fn} end
-    T.eq(#fields, 1 + 8, "documented functions (constructor, methods)")
+    T.eq(#fields, 2 + 9, "documented functions (constructor, loader, methods)")
     for _, f in ipairs(fields) do
       local doc, example = help.get(f[2])
       T.ok(doc and #doc > 40, f[1] .. " has a docstring")
