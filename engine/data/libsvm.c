@@ -96,6 +96,21 @@ static int cmp_pair(const void *a, const void *b)
     return (x[1] > y[1]) - (x[1] < y[1]);
 }
 
+/* A SEQ column stores values only once one differs from 1 (a multi-hot list
+ * needs none), but a libsvm or libffm row's index:value pairs are a weighted
+ * bag whatever the values are: a file whose values are all 1 (Criteo's
+ * libffm files are) still gets them, so the models read it as a bag. */
+static int keep_values(rn_column *c)
+{
+    if (c->val != NULL) return RN_OK;
+    size_t cap = c->cap_ids > 0 ? c->cap_ids : 1;
+    c->val = rn_malloc(cap * sizeof *c->val, "sequence values");
+    if (c->val == NULL) return RN_ENOMEM;
+    for (size_t i = 0; i < cap; i++)
+        c->val[i] = 1.0f;
+    return RN_OK;
+}
+
 static rn_dataset *load_sparse(const char *path, int ffm)
 {
     rn__text t;
@@ -233,6 +248,7 @@ static rn_dataset *load_sparse(const char *path, int ffm)
         rc = rn_fail(RN_EPARSE, "%s:1:1: the file is empty: expected %s lines (label %s ...)", path,
                      fmt, ffm ? "field:index:value" : "index:value");
     rn__text_close(&t);
+    if (rc == RN_OK) rc = keep_values(&ds->cols[feat]);
     if (rc != RN_OK) {
         rn_dataset_free(ds);
         return NULL;
