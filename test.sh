@@ -40,7 +40,7 @@ if [ "${1:-}" != --quick ]; then
                  -R '^(test_engine|test_models$|test_models_dice|test_models_reliability|arch)') \
                 || status=1
             (set -o pipefail; cd build-clang && ctest -L fuzz -j "$jobs" -V 2>&1 |
-                 awk '/^[0-9]+: Test command:/ { match($0, /fuzz_[a-z]+/); name[$1] = substr($0, RSTART, RLENGTH); next }
+                 awk '/^[0-9]+: Test command:/ { match($0, /fuzz_[a-z0-9]+/); name[$1] = substr($0, RSTART, RLENGTH); next }
                       /^[0-9]+: Done [0-9]+ runs/ { n = $1; sub(/^[0-9]+: /, ""); printf "  %-18s %s\n", name[n], $0; next }
                       /tests passed|tests failed|runtime error|ERROR: / { print }') || status=1
         else

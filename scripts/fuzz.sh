@@ -14,7 +14,7 @@ set -u
 cd "$(dirname "$0")/.."
 secs=${1:-3600}
 shift || true
-all=(csv libsvm libffm movielens safetensors notebook word2vec)
+all=(csv libsvm libffm movielens safetensors notebook word2vec columnar)
 targets=("${@:-${all[@]}}")
 [ ${#targets[@]} -eq 0 ] && targets=("${all[@]}")
 command -v clang >/dev/null || { echo "fuzz.sh: needs clang (apt-get install clang libclang-rt-dev)" >&2; exit 1; }

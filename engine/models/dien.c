@@ -60,7 +60,7 @@ static int gru_params(rn_model *m, const char *prefix, int I, int H, gru_w *w, r
         *t[i] = i < 2 ? rn__param(m, name, 2, (const int[]){3 * H, i == 0 ? I : H})
                       : rn__param(m, name, 1, (const int[]){3 * H});
         if (*t[i] == NULL) return rn_error_code();
-        rn_tensor_uniform(*t[i], g, -a, a);
+        rn__init_uniform(*t[i], g, -a, a);
     }
     return RN_OK;
 }
@@ -77,7 +77,7 @@ static int build(rn_model *m, rn_rng *g)
     if (rc != RN_OK) return rc;
     if ((st->att_w = rn__param(m, "att.weight", 2, (const int[]){H, E})) == NULL)
         return rn_error_code();
-    rn_tensor_uniform(st->att_w, g, -1.0f / sqrtf((float)E), 1.0f / sqrtf((float)E));
+    rn__init_uniform(st->att_w, g, -1.0f / sqrtf((float)E), 1.0f / sqrtf((float)E));
     int in = c->n_fields * D + H + c->n_dense;
     rc = rn__mlp_init(&st->deep, m->ps, m->bufs, "deep", in, c->n_hidden, c->hidden, 1,
                       c->activation, c->bn, c->dropout, c->bn_momentum, c->dice_eps, c->init, g);

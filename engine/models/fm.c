@@ -23,7 +23,7 @@ int rn__fm_build_vectors(rn_model *m, rn__fm_vecs *v, rn_rng *g)
     if (m->cfg.n_dense > 0) {
         v->dense = rn__param(m, "embed.dense", 2, (const int[]){m->cfg.n_dense, D});
         if (v->dense == NULL) return rn_error_code();
-        rn_tensor_normal(v->dense, g, 0.0f, m->cfg.init_std);
+        rn__init_normal(v->dense, g, m->cfg.init_std);
     }
     m->table = v->table;
     return RN_OK;

@@ -107,6 +107,15 @@ rn_tensor *rn__attention_weights(rn_graph *g, const rn_samples *b, rn_tensor *sc
 void rn__layer(rn_model *m, const char *name, const char *kind, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Set by rn_model_load while it builds the model it then fills from the file:
+ * the random starts below are skipped (every tensor is read over anyway), so a
+ * load costs no draws over a million-row table. */
+extern _Thread_local int rn__loading;
+
+/* Random starts that rn__loading skips: normal(0, std) and uniform(lo, hi). */
+void rn__init_normal(rn_tensor *t, rn_rng *g, float std);
+void rn__init_uniform(rn_tensor *t, rn_rng *g, float lo, float hi);
+
 /* A parameter (zeros) / sparse table (normal(0, init_std)) / buffer, or NULL. */
 rn_tensor *rn__param(rn_model *m, const char *name, int ndim, const int *shape);
 rn_tensor *rn__table(rn_model *m, const char *name, int rows, int dim, rn_rng *g);

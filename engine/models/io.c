@@ -409,7 +409,9 @@ rn_model *rn_model_load(const char *path)
     double bytes = check_table(path, root, file - 8 - n);
     if (bytes < 0) goto done;
     b.left = (size_t)(bytes * 5) + ((size_t)16 << 20);
+    rn__loading = 1; /* no random starts: the file fills every tensor */
     m = rn_model_new(&cfg);
+    rn__loading = 0;
     b.left = (size_t)-1;
     if (m == NULL && b.over) {
         rn_fail(RN_EPARSE,

@@ -16,6 +16,18 @@
 
 /* ---- parameters ---------------------------------------------------------------- */
 
+_Thread_local int rn__loading;
+
+void rn__init_normal(rn_tensor *t, rn_rng *g, float std)
+{
+    if (!rn__loading) rn_tensor_normal(t, g, 0.0f, std);
+}
+
+void rn__init_uniform(rn_tensor *t, rn_rng *g, float lo, float hi)
+{
+    if (!rn__loading) rn_tensor_uniform(t, g, lo, hi);
+}
+
 rn_tensor *rn__param(rn_model *m, const char *name, int ndim, const int *shape)
 {
     return rn_param_new(m->ps, name, ndim, shape);
@@ -24,7 +36,7 @@ rn_tensor *rn__param(rn_model *m, const char *name, int ndim, const int *shape)
 rn_tensor *rn__table(rn_model *m, const char *name, int rows, int dim, rn_rng *g)
 {
     rn_tensor *t = rn_param_table(m->ps, name, rows, dim);
-    if (t != NULL && m->cfg.init_std > 0) rn_tensor_normal(t, g, 0.0f, m->cfg.init_std);
+    if (t != NULL && m->cfg.init_std > 0) rn__init_normal(t, g, m->cfg.init_std);
     return t;
 }
 
@@ -47,13 +59,13 @@ static void linear_init(rn_tensor *w, rn_tensor *bias, int scheme, rn_rng *g)
     int fan_in = w->shape[0], fan_out = w->shape[1];
     if (scheme == RN_INIT_XAVIER) {
         float a = sqrtf(6.0f / (float)(fan_in + fan_out));
-        rn_tensor_uniform(w, g, -a, a);
+        rn__init_uniform(w, g, -a, a);
         rn_tensor_fill(bias, 0.0f);
         return;
     }
     float b = 1.0f / sqrtf((float)fan_in);
-    rn_tensor_uniform(w, g, -b, b);
-    rn_tensor_uniform(bias, g, -b, b);
+    rn__init_uniform(w, g, -b, b);
+    rn__init_uniform(bias, g, -b, b);
 }
 
 static int dense_init(rn__dense *d, rn_params *ps, rn_params *bufs, const char *prefix,

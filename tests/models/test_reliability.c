@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@
 #include "data/dataset.h"
 #include "error.h"
 #include "interrupt.h"
+#include "models/internal.h"
 #include "models/model.h"
 #include "models/synth.h"
 #include "models/train.h"
@@ -411,6 +413,45 @@ static void test_lying_model_file(void)
     rn_model_free(m);
 }
 
+/* A load draws no random starts (issue 10, item 3): the file fills every
+ * tensor, so the model it builds skips its initialisation (rn__loading). Seen
+ * from outside: with the flag set a new model's table and weights are all 0;
+ * a load leaves the flag clear, after success and after a refusal, so the
+ * next new model starts randomly again; and the loaded values are the saved
+ * ones. */
+static double abs_sum(const rn_model *m)
+{
+    double s = 0;
+    for (size_t i = 0; i < rn_params_count(m->ps); i++) {
+        const rn_tensor *t = rn_params_at(m->ps, i);
+        for (size_t k = 0; k < t->n; k++)
+            s += fabs((double)t->data[k]);
+    }
+    return s;
+}
+
+static void test_load_draws_no_random_starts(void)
+{
+    rn_model_config c = rn_model_defaults(RN_MODEL_DEEPFM);
+    c.n_fields = 2, c.cardinality[0] = 10, c.cardinality[1] = 5;
+    c.embed_dim = 4, c.n_hidden = 1, c.hidden[0] = 8;
+    rn__loading = 1;
+    rn_model *m = rn_model_new(&c);
+    rn__loading = 0;
+    CHECK(m != NULL && abs_sum(m) == 0);
+    rn_model_free(m);
+    m = rn_model_new(&c);
+    CHECK(m != NULL && abs_sum(m) > 1);
+    CHECK(rn_model_save(m, at("starts.st")) == RN_OK);
+    rn_model *l = rn_model_load(at("starts.st"));
+    CHECK(l != NULL && rn__loading == 0);
+    CHECK(l != NULL && fabs(abs_sum(l) - abs_sum(m)) < 1e-9);
+    rn_model_free(l);
+    lie(at("starts.st"), at("starts_lie.st"), "{\"hidden\":[4000,60000]}");
+    CHECK(rn_model_load(at("starts_lie.st")) == NULL && rn__loading == 0);
+    rn_model_free(m);
+}
+
 /* Tensor tables that break the safetensors rules are refused before any
  * model is built: fractional or overlapping offsets, a hole, trailing bytes. */
 static void test_tensor_table_rules(void)
@@ -761,6 +802,7 @@ int main(void)
     TIMED(test_save_refuses_non_regular_targets);
     TIMED(test_two_writers);
     TIMED(test_lying_model_file);
+    TIMED(test_load_draws_no_random_starts);
     TIMED(test_tensor_table_rules);
     TIMED(test_fifo_paths_do_not_hang);
     TIMED(test_interrupt_every_poll_of_save);
