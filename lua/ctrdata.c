@@ -318,11 +318,33 @@ static double cell(lua_State *L, const char *name, int i, int j)
     return v;
 }
 
+/* The id of behaviour feature s at history position t of row i: seq[i][t]
+ * itself when there is one feature, else seq[i][t][s]. */
+static double seq_cell(lua_State *L, int i, int t, int s, int W)
+{
+    if (W == 1) return cell(L, "seq", i, t);
+    lua_getfield(L, 1, "seq");
+    lua_rawgeti(L, -1, i);
+    if (lua_rawgeti(L, -1, t) != LUA_TTABLE || (int)lua_rawlen(L, -1) != W)
+        luaL_error(L,
+                   "rec.models.batch: seq[%d][%d] must be a table of %d ids, one per seq_fields "
+                   "entry",
+                   i, t, W);
+    lua_rawgeti(L, -1, s + 1);
+    int ok;
+    double v = lua_tonumberx(L, -1, &ok);
+    if (!ok) luaL_error(L, "rec.models.batch: seq[%d][%d][%d] must be a number", i, t, s + 1);
+    lua_pop(L, 4);
+    return v;
+}
+
 /* rec.models.batch{sparse = {{ids}...}, dense = {{x}...}, seq = {{items}...},
- * seq_len = T, labels = {y...}, group = {g...}} */
+ * seq_len = T, seq_fields = {f...}, labels = {y...}, group = {g...}}: with
+ * seq_fields naming W >= 2 fields, each history position is a table of W ids
+ * ({item, category}), feature s sharing field seq_fields[s]'s table. */
 static int l_batch(lua_State *L)
 {
-    static const char *const known[] = {"sparse", "dense", "seq", "seq_len",
+    static const char *const known[] = {"sparse", "dense", "seq", "seq_len", "seq_fields",
                                         "labels", "group", NULL};
     luaL_checktype(L, 1, LUA_TTABLE);
     rec_check_options(L, 1, "rec.models.batch", known);
@@ -334,12 +356,24 @@ static int l_batch(lua_State *L)
         return luaL_error(L, "rec.models.batch: sparse has %d rows, dense %d, seq %d", n, nd, ns);
     T = (int)rec_opt_integer(L, 1, "seq_len", T, 0, 100000);
     if (ns > 0 && T < 1) return luaL_error(L, "rec.models.batch: seq_len must be at least 1");
+    int seq_fields[RN_SEQ_MAX_FEATURES];
+    int W = rec_opt_int_list(L, 1, "seq_fields", RN_SEQ_MAX_FEATURES, 1, F > 0 ? F : 1,
+                             seq_fields);
+    if (W > 0 && ns == 0) return luaL_error(L, "rec.models.batch: seq_fields needs seq");
+    for (int s = 0; s < W; s++)
+        if (seq_fields[s] > F)
+            return luaL_error(L, "rec.models.batch: seq_fields[%d] is %d but rows have %d fields",
+                              s + 1, seq_fields[s], F);
     lua_getfield(L, 1, "group");
     int with_group = !lua_isnil(L, -1);
     lua_pop(L, 1);
-    rn_samples *b = rn_samples_new((size_t)n, F, Dn, ns ? T : 0, 1, with_group);
+    rn_samples *b =
+        rn_samples_new_seq((size_t)n, F, Dn, ns ? T : 0, W > 1 ? W : 1, 1, with_group);
     if (b == NULL) return rec_engine_error(L);
     rec_ctrdata_push(L, b); /* collected on error */
+    for (int s = 0; ns && s < W; s++)
+        b->seq_of[s] = seq_fields[s] - 1;
+    int per = W > 1 ? W : 1;
     for (int i = 1; i <= n; i++) {
         lua_getfield(L, 1, "sparse");
         lua_rawgeti(L, -1, i);
@@ -363,14 +397,20 @@ static int l_batch(lua_State *L)
             lua_pop(L, 2);
             int start = len > T ? len - T : 0; /* the last T items */
             for (int t = start; t < len; t++) {
-                double v = cell(L, "seq", i, t + 1);
-                if (v != floor(v) || v < 1 || v > 2147483647.0)
-                    luaL_error(L,
-                               "rec.models.batch: seq[%d][%d] must be an item id >= 1 (0 is "
-                               "padding)",
-                               i, t + 1);
-                b->seq[(size_t)(i - 1) * (size_t)T + (size_t)(t - start)] = (int32_t)v;
-                b->mask[(size_t)(i - 1) * (size_t)T + (size_t)(t - start)] = 1.0f;
+                size_t at = (size_t)(i - 1) * (size_t)T + (size_t)(t - start);
+                for (int s = 0; s < per; s++) {
+                    double v = seq_cell(L, i, t + 1, s, per);
+                    if (per == 1 && (v != floor(v) || v < 1 || v > 2147483647.0))
+                        luaL_error(L,
+                                   "rec.models.batch: seq[%d][%d] must be an item id >= 1 (0 is "
+                                   "padding)",
+                                   i, t + 1);
+                    if (per > 1 && (v != floor(v) || v < 0 || v > 2147483647.0))
+                        luaL_error(L, "rec.models.batch: seq[%d][%d][%d] must be an id >= 0", i,
+                                   t + 1, s + 1);
+                    b->seq[at * (size_t)per + (size_t)s] = (int32_t)v;
+                }
+                b->mask[at] = 1.0f;
             }
         }
         lua_getfield(L, 1, "labels");
@@ -430,8 +470,10 @@ void rec_ctrdata_open(lua_State *L, int models)
     rec_doc_set(
         L, -1, "rec.models.batch",
         "rec.models.batch{sparse = {{ids of row 1}, ...}, dense = {{...}}, seq = {{items}}, "
-        "seq_len, labels, group} makes a rec.CtrData by hand (ids from 0; item 0 is "
-        "padding).",
+        "seq_len, seq_fields, labels, group} makes a rec.CtrData by hand (ids from 0; item 0 is "
+        "padding). With seq_fields = {1, 2} each history position is {item, category}: "
+        "seq = {{{12, 3}, {40, 7}}, ...}, feature s sharing the table of field seq_fields[s] "
+        "(a position present is real, so ids may be 0 there).",
         "print(#rec.models.batch{sparse = {{1, 0}, {0, 1}}, labels = {1, 0}})");
     lua_setfield(L, models, "batch");
 }
