@@ -74,6 +74,10 @@ rn_dataset *rn_load_movielens(const rn_movielens_config *cfg)
         rat = rn__load_csv(rpath, &rs, &rlines);
         if (rat == NULL) rc = rn_error_code();
     }
+    /* a header and no ratings is a mistake (a truncated download), not an empty data set */
+    if (rc == RN_OK && rat->n_rows == 0)
+        rc = rn_fail(RN_EPARSE, "%s: no ratings after the header (userId,movieId,rating,timestamp)",
+                     rpath);
     /* movies by id */
     if (rc == RN_OK &&
         (keys = rn_malloc((mov->n_rows ? mov->n_rows : 1) * sizeof *keys, "movie index")) == NULL)
@@ -147,6 +151,12 @@ rn_dataset *rn_load_movielens(const rn_movielens_config *cfg)
             if ((rc = rn_vocab_set_label(item->vocab, item->ids[r], label, (size_t)n))) break;
         }
         float stars = rat->cols[2].f[r];
+        if (!(stars >= 0.0f && stars <= 10.0f)) { /* MovieLens gives 0.5 to 5 stars */
+            size_t col = strlen(rn_vocab_name(out->cols[c_user].vocab, user)) + (size_t)len + 3;
+            rc = rn_fail(RN_EPARSE, "%s:%zu:%zu: column 'rating': %g is not a rating (0 to 10 stars)",
+                         rpath, rlines[r], col, (double)stars);
+            break;
+        }
         if ((rc = rn_col_push_float(&out->cols[c_rating], stars)) ||
             (rc = rn_col_push_float(&out->cols[c_like], stars >= like ? 1.0f : 0.0f)) ||
             (rc = rn_col_push_int(&out->cols[c_time], rat->cols[3].i64[r])))

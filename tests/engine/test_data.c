@@ -694,6 +694,31 @@ static void test_movielens_errors(void)
     fclose(m);
     CHECK(rn_load_movielens(&cfg) == NULL);
     CHECK_STR(rn_error(), "ml_bad/movies.csv:4:1: column 'movieId': movie 1 appears twice");
+    /* ratings outside the stars' range, and a header with no ratings
+     * (reliability review B.1: both were accepted) */
+    m = fopen("ml_bad/movies.csv", "wb");
+    CHECK(m != NULL);
+    if (m == NULL) return;
+    fputs("movieId,title,year,genres\n1,A,2001,Drama\n", m);
+    fclose(m);
+    const char *bad[][2] = {
+        {"userId,movieId,rating,timestamp\n7,1,4,100\n17,1,-7,200\n",
+         "ml_bad/ratings.csv:3:6: column 'rating': -7 is not a rating (0 to 10 stars)"},
+        {"userId,movieId,rating,timestamp\n7,1,1e30,100\n",
+         "ml_bad/ratings.csv:2:5: column 'rating': 1e+30 is not a rating (0 to 10 stars)"},
+        {"userId,movieId,rating,timestamp\n",
+         "ml_bad/ratings.csv: no ratings after the header (userId,movieId,rating,timestamp)"},
+    };
+    cfg.max_rows = 0;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        r = fopen("ml_bad/ratings.csv", "wb");
+        CHECK(r != NULL);
+        if (r == NULL) return;
+        fputs(bad[i][0], r);
+        fclose(r);
+        CHECK(rn_load_movielens(&cfg) == NULL);
+        CHECK_STR(rn_error(), bad[i][1]);
+    }
     remove("ml_bad/movies.csv");
     remove("ml_bad/ratings.csv");
     rmdir("ml_bad");

@@ -56,6 +56,17 @@ T.cases{
     T.err(function() rec.data.synthetic_multitask{rows = 2.5} end, "option 'rows' must be an integer in",
           "whole rows")
     T.err(function() rec.data.synthetic_multitask("x") end, "table expected", "not a table")
+    -- reliability review B.3: negative, NaN and fractional sizes
+    T.err(function() rec.data.synthetic_ctr{rows = -1} end,
+          "rec.data.synthetic_ctr: option 'rows' must be an integer in 1..100000000, got -1", "rows -1")
+    T.err(function() rec.data.synthetic_ctr{rows = 0 / 0} end,
+          "rec.data.synthetic_ctr: option 'rows' must be an integer in 1..100000000, got ", "rows NaN")
+    T.err(function() rec.data.synthetic_ctr{rows = 10.5} end,
+          "rec.data.synthetic_ctr: option 'rows' must be an integer in 1..100000000, got 10.5", "rows 10.5")
+    T.err(function() rec.models.deepfm{fields = {3, 4}, embed_dim = 0 / 0} end,
+          "rec.models.deepfm: option 'embed_dim' must be an integer in 1..1024, got ", "embed_dim NaN")
+    T.err(function() rec.models.deepfm{fields = {3, 4}, embed_dim = 0} end,
+          "rec.models.deepfm: option 'embed_dim' must be an integer in 1..1024, got 0", "embed_dim 0")
   end},
 }
 T.done()

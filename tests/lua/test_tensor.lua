@@ -31,6 +31,10 @@ T.cases{
     T.err(function() rec.zeros{2, 0} end, "size 2 of the shape must be a positive integer",
           "zero size")
     T.err(function() rec.zeros{1, 1, 1, 1, 1} end, "a shape has 1 to 4 sizes", "five axes")
+    -- the reason is the cap, not "out of memory" (reliability review B.3)
+    T.err(function() rec.zeros{1e12} end,
+          "size 1 of the shape is 1000000000000, above the cap of 268435456 elements per tensor",
+          "beyond the cap")
     T.err(function() rec.randn({2}, {sed = 1}) end,
           "rec.randn: unknown option 'sed' (did you mean 'seed'?)", "unknown option")
     T.err(function() rec.tensor(5) end, "bad argument #1 to 'tensor' (table expected, got number)",

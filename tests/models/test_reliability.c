@@ -406,6 +406,9 @@ static void test_lying_model_file(void)
     expect_fast_refusal(at("lying4.st"), "'cardinality' must be an array of integers");
     lie(at("good.st"), at("lying5.st"), "{\"embed_dim\":4.1e10}");
     expect_fast_refusal(at("lying5.st"), "'embed_dim' must be an integer in 1..1024");
+    /* a negative seed would wrap through strtoull (review B.2) */
+    lie(at("good.st"), at("lying6.st"), "{\"seed\":\"-1\"}");
+    expect_fast_refusal(at("lying6.st"), "'seed' must be a decimal string");
     /* an honest small config still loads */
     lie(at("good.st"), at("same.st"), "{\"embed_dim\":4}");
     m = rn_model_load(at("same.st"));
@@ -477,6 +480,8 @@ static void test_tensor_table_rules(void)
          "tensor 'linear.weight' has data_offsets outside the data"},
         {"\"shape\":[3,1]", "\"shape\":[3.5,1]", "must have a shape of whole numbers"},
         {"\"F32\"", "\"F16\"", "must have dtype F32"},
+        /* the second tensor moved onto the first's last bytes (review B.2) */
+        {"\"data_offsets\":[12,16]", "\"data_offsets\":[8,12]", "overlap in the data"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         char *hit = strstr(header, cases[k].from);
