@@ -177,7 +177,7 @@ static int d_slice(lua_State *L)
     rn_samples *b = check_data(L, 1);
     lua_Integer i = luaL_checkinteger(L, 2), j = luaL_optinteger(L, 3, (lua_Integer)b->n);
     if (i < 1 || j > (lua_Integer)b->n || i > j)
-        return luaL_error(L, "slice: rows %d..%d are outside 1..%d", (int)i, (int)j, (int)b->n);
+        return luaL_error(L, "slice: rows %I..%I are outside 1..%I", i, j, (lua_Integer)b->n);
     size_t n = (size_t)(j - i + 1);
     size_t *rows = lua_newuserdatauv(L, n * sizeof *rows, 0);
     for (size_t k = 0; k < n; k++)

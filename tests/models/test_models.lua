@@ -113,6 +113,8 @@ T.cases{
         if p.step == 2 then error("boom") end end})
     end, "boom", "the callback's error")
     T.eq(#m:predict(d:slice(1, 5)), 5, "still usable")
+    T.err(function() d:slice(-5, 1e12) end,
+          ("slice: rows -5..1000000000000 are outside 1..%d"):format(#d), "the rows as given")
     local w = rec.models.wide_deep{data = d, crosses = {{1, 2}}}
     local h2 = w:fit(d, {epochs = 2, batch = 100, progress = false,
                          optimizers = {wide = {kind = "ftrl", alpha = 0.1, l1 = 0.02},
