@@ -152,7 +152,16 @@ int rn_train(const rn_trainer *t, const rn_loop_config *c, rn_loop_result *res)
         memset(&ev, 0, sizeof ev);
         int have = 0;
         if (t->evaluate != NULL) {
-            if ((rc = t->evaluate(t->self, &ev)) != RN_OK) goto done;
+            if ((rc = t->evaluate(t->self, &ev)) != RN_OK) {
+                if (rc == RN_EINTR) { /* Ctrl-C in the validation pass (it polls too) */
+                    char where[96];
+                    snprintf(where, sizeof where,
+                             "fit's validation after epoch %d (the model keeps step %ld)", e,
+                             r.steps);
+                    rc = rn_interrupt_fail(where);
+                }
+                goto done;
+            }
             have = 1;
             r.valid = ev;
             int stop = 0;

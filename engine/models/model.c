@@ -11,6 +11,7 @@
 
 #include "../alloc.h"
 #include "../error.h"
+#include "../interrupt.h"
 #include "config.h"
 
 static const rn__kind *const kinds[RN_MODEL_N_KINDS] = {
@@ -523,6 +524,12 @@ int rn_model_predict(rn_model *m, const rn_samples *data, size_t batch_size, flo
     rn_graph_set_training(g, 0);
     int rc = RN_OK, T = m->cfg.n_tasks;
     for (size_t start = 0; start < data->n && rc == RN_OK; start += batch_size) {
+        if (rn_interrupted()) { /* Ctrl-C: between batches, nothing half-written matters */
+            char where[96];
+            snprintf(where, sizeof where, "predict at row %zu of %zu", start + 1, data->n);
+            rc = rn_interrupt_fail(where);
+            break;
+        }
         size_t n = data->n - start < batch_size ? data->n - start : batch_size;
         rn_samples v = rn_samples_view(data, start, n);
         rn_heads h;

@@ -603,6 +603,44 @@ static int make_optims(rn_model *m, rn_optim **o)
     return rc;
 }
 
+/* Ctrl-C in predict (and so in evaluate and fit's validation pass) stops
+ * between batches (reliability review B.4: predict ran on for seconds). */
+static void test_interrupt_predict(void)
+{
+    rn_model_config c = ctr_config(RN_MODEL_DEEPFM, 20, 4);
+    rn_samples *data = kind_data(RN_MODEL_DEEPFM, &c, 300, 20);
+    rn_model *m = rn_model_new(&c);
+    float *pred = malloc(data->n * sizeof *pred);
+    rn_interrupt_after(2); /* the third batch */
+    CHECK(rn_model_predict(m, data, 64, pred) == RN_EINTR);
+    rn_interrupt_after(-1);
+    CHECK_STR(rn_error(), "interrupted (Ctrl-C) in predict at row 129 of 300");
+    rn_metrics ev;
+    rn_interrupt_after(0);
+    CHECK(rn_model_evaluate(m, data, 64, &ev) == RN_EINTR);
+    rn_interrupt_after(-1);
+    CHECK(rn_model_predict(m, data, 64, pred) == RN_OK && all_finite(pred, data->n));
+    /* in fit: the last poll of an epoch is its validation pass's */
+    rn_fit_config fc = rn_fit_defaults();
+    fc.epochs = 1, fc.batch_size = 64, fc.valid = data;
+    rn_optim *o;
+    CHECK(make_optims(m, &o) == RN_OK);
+    rn_interrupt_after(1L << 40);
+    CHECK(rn_model_fit(m, data, &o, 1, &fc, NULL) == RN_OK);
+    long polls = rn_interrupt_polls();
+    CHECK(polls == 10); /* 5 steps, then 5 validation batches (300 rows, batch 64) */
+    rn_interrupt_after(polls - 1);
+    CHECK(rn_model_fit(m, data, &o, 1, &fc, NULL) == RN_EINTR);
+    rn_interrupt_after(-1);
+    CHECK_STR(rn_error(),
+              "interrupted (Ctrl-C) in fit's validation after epoch 1 (the model keeps step 5)");
+    CHECK(rn_model_predict(m, data, 64, pred) == RN_OK && all_finite(pred, data->n));
+    rn_optim_free(o);
+    rn_model_free(m);
+    free(pred);
+    rn_samples_free(data);
+}
+
 /* Ctrl-C at 100 seeded random polls of fit, for every kind: fit returns
  * RN_EINTR naming where, the model's predictions stay finite, and it can be
  * saved, loaded and trained again. */
@@ -808,6 +846,7 @@ int main(void)
     TIMED(test_two_writers);
     TIMED(test_lying_model_file);
     TIMED(test_load_draws_no_random_starts);
+    TIMED(test_interrupt_predict);
     TIMED(test_tensor_table_rules);
     TIMED(test_fifo_paths_do_not_hang);
     TIMED(test_interrupt_every_poll_of_save);
