@@ -6,7 +6,7 @@
  * with -fno-trapping-math so the clamps become min/max); libm's expf is a
  * call per element. Relative error below 1e-7 over [-87, 88] (measured
  * against exp in double on a 0.001 grid); x is clamped to that range, so
- * exp(-inf) is 1.6e-38 rather than 0 and exp(+inf) is 1.65e38.
+ * exp(-inf) is 1.6e-38 rather than 0 and exp(+inf) is 1.65e38; NaN gives NaN.
  * Reference: Cephes Math Library, expf.c (S. L. Moshier). */
 #ifndef RN_OPS_VEXP_H
 #define RN_OPS_VEXP_H
@@ -32,10 +32,12 @@ static inline float rn__vexpf(float x)
     p = p * r + 1.6666665459e-1f;
     p = p * r + 5.0000001201e-1f;
     p = p * r * r + r + 1.0f;
+    /* 2^n in the exponent bits, shifted as unsigned: a NaN x makes n huge (the
+     * result is NaN through p either way), and a signed shift would overflow */
     union {
-        int32_t i;
+        uint32_t i;
         float f;
-    } scale = {(n + 127) * (1 << 23)};
+    } scale = {(uint32_t)(n + 127) << 23};
     return p * scale.f;
 }
 
