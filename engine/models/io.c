@@ -186,10 +186,18 @@ static int read_tensor(FILE *f, const char *path, const cJSON *root, rn_tensor *
         const cJSON *x = cJSON_GetArrayItem(shape, d);
         ok = cJSON_IsNumber(x) && x->valuedouble == (double)t->shape[d];
     }
-    char want[64];
-    if (!ok)
-        return rn_fail(RN_EPARSE, "load %s: tensor '%s' must have shape %s", path, t->name,
-                       rn_shape_str(t, want, sizeof want));
+    char want[64], has[96] = "";
+    if (!ok) { /* say what the file holds too (check_table made it whole numbers) */
+        const cJSON *x;
+        cJSON_ArrayForEach(x, shape)
+        {
+            size_t k = strlen(has);
+            snprintf(has + k, sizeof has - k, k ? "x%.0f" : "%.0f", x->valuedouble);
+        }
+        return rn_fail(RN_EPARSE, "load %s: tensor '%s' must have shape %s, the file holds %s",
+                       path, t->name, rn_shape_str(t, want, sizeof want),
+                       has[0] ? has : "a scalar");
+    }
     const cJSON *off = cJSON_GetObjectItemCaseSensitive(e, "data_offsets");
     const cJSON *a = cJSON_GetArrayItem(off, 0), *b = cJSON_GetArrayItem(off, 1);
     if (!cJSON_IsArray(off) || cJSON_GetArraySize(off) != 2 || !cJSON_IsNumber(a) ||
@@ -202,6 +210,12 @@ static int read_tensor(FILE *f, const char *path, const cJSON *root, rn_tensor *
     if (fseek(f, (long)(data_start + (uint64_t)a->valuedouble), SEEK_SET) != 0 ||
         fread(t->data, 4, t->n, f) != t->n)
         return rn_fail(RN_EPARSE, "load %s: tensor '%s' is cut short", path, t->name);
+    /* recnote never saves NaN or infinity (fit stops before a non-finite
+     * update): such a value means a damaged file, which would predict NaN */
+    for (size_t i = 0; i < t->n; i++)
+        if (!isfinite(t->data[i]))
+            return rn_fail(RN_EPARSE, "load %s: tensor '%s' holds %s at element %zu (a damaged file)",
+                           path, t->name, isnan(t->data[i]) ? "NaN" : "an infinity", i);
     return RN_OK;
 }
 

@@ -1043,7 +1043,8 @@ static void test_save_load(void)
     if (hit) hit[14] = '9';
     write_file("shape.safetensors", bad, n);
     expect_load_error("shape.safetensors",
-                      "load shape.safetensors: tensor 'embed.weight' must have shape 116x9");
+                      "load shape.safetensors: tensor 'embed.weight' must have shape 116x9, the "
+                      "file holds 116x8");
     memcpy(bad, bytes, n);
     hit = find_bytes(bad, n, "\\\"kind\\\":\\\"din", 14);
     CHECK(hit != NULL);

@@ -516,6 +516,24 @@ static void test_tensor_table_rules(void)
     CHECK(m == NULL);
     CHECK(strstr(rn_error(), "the tensors cover") != NULL);
     rn_model_free(m);
+    /* a NaN or an infinity among the weights: a damaged file (review B.2) */
+    const unsigned char bits[2][4] = {{0x00, 0x00, 0xc0, 0x7f}, {0x00, 0x00, 0x80, 0xff}};
+    const char *what[2] = {"NaN", "an infinity"};
+    for (int k = 0; k < 2; k++) {
+        unsigned char *bad = malloc(n);
+        memcpy(bad, d, n);
+        memcpy(bad + 8 + h + 4, bits[k], 4); /* linear.weight's element 1 */
+        write_all(at("table.st"), bad, n);
+        free(bad);
+        m = rn_model_load(at("table.st"));
+        CHECK(m == NULL);
+        char want[160];
+        snprintf(want, sizeof want, "tensor 'linear.weight' holds %s at element 1 (a damaged file)",
+                 what[k]);
+        if (strstr(rn_error(), want) == NULL) fprintf(stderr, "got: %s\n", rn_error());
+        CHECK(strstr(rn_error(), want) != NULL);
+        rn_model_free(m);
+    }
     free(header);
     free(d);
 }
