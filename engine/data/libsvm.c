@@ -14,6 +14,7 @@
 #include "alloc.h"
 #include "error.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,7 +119,7 @@ static rn_dataset *load_sparse(const char *path, int ffm)
     rn_dataset *ds = rn_dataset_new(path);
     int rc = ds ? RN_OK : RN_ENOMEM;
     int label = -1, feat = -1, qid = -1, first = 1;
-    int32_t *seen = NULL; /* the current line's indices (or field, index pairs), to find repeats */
+    int32_t *seen = NULL; /* the current line's (field, index, column) triples, to find repeats */
     size_t cap_seen = 0;
     if (rc == RN_OK && (label = rn_dataset_add_column(ds, "label", RN_COL_LABEL, 0)) < 0)
         rc = label;
@@ -217,11 +218,12 @@ static rn_dataset *load_sparse(const char *path, int ffm)
                              prc == -2 ? "a finite number within float range" : "a number", q);
                 break;
             }
-            if ((rc = rn__grow((void **)&seen, &cap_seen, 2 * (n_seen + 1), sizeof *seen,
+            if ((rc = rn__grow((void **)&seen, &cap_seen, 3 * (n_seen + 1), sizeof *seen,
                                "index check")))
                 break;
-            seen[2 * n_seen] = ffm ? field : 0;
-            seen[2 * n_seen + 1] = index;
+            seen[3 * n_seen] = ffm ? field : 0;
+            seen[3 * n_seen + 1] = index;
+            seen[3 * n_seen + 2] = tok.col < INT32_MAX ? (int32_t)tok.col : INT32_MAX;
             n_seen++;
             rc = rn_col_push_seq(&ds->cols[feat], index, v, field);
             if (rc == RN_OK) {
@@ -231,11 +233,15 @@ static rn_dataset *load_sparse(const char *path, int ffm)
         }
         if (rc) break;
         /* a repeated index (or field:index) in one line is an error */
-        if (n_seen > 1) qsort(seen, n_seen, 2 * sizeof *seen, cmp_pair);
+        if (n_seen > 1) qsort(seen, n_seen, 3 * sizeof *seen, cmp_pair);
         for (size_t i = 1; i < n_seen; i++) {
-            if (seen[2 * i] == seen[2 * i - 2] && seen[2 * i + 1] == seen[2 * i - 1]) {
-                rc = rn_fail(RN_EPARSE, "%s:%zu:1: index %d appears twice in this line", path,
-                             t.line, (int)seen[2 * i + 1]);
+            const int32_t *a = seen + 3 * (i - 1), *b = seen + 3 * i;
+            if (a[0] == b[0] && a[1] == b[1]) { /* located at the later one */
+                int32_t at1 = a[2] < b[2] ? a[2] : b[2], again = a[2] < b[2] ? b[2] : a[2];
+                rc = rn_fail(RN_EPARSE,
+                             "%s:%zu:%d: index %d appears twice in this line (first at column "
+                             "%d)",
+                             path, t.line, (int)again, (int)b[1], (int)at1);
                 break;
             }
         }

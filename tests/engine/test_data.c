@@ -224,7 +224,8 @@ static const struct {
      "2147483646"},
     {"libsvm_bad_label.svm", SVM,
      "libsvm_bad_label.svm:1:1: label: expected a number, got \"yes\""},
-    {"libsvm_repeat.svm", SVM, "libsvm_repeat.svm:2:1: index 3 appears twice in this line"},
+    {"libsvm_repeat.svm", SVM,
+     "libsvm_repeat.svm:2:7: index 3 appears twice in this line (first at column 3)"},
     {"libsvm_garbage.svm", SVM, "libsvm_garbage.svm:1:5: binary data (a NUL byte): expected text"},
     {"libsvm_comments_only.svm", SVM,
      "libsvm_comments_only.svm:1:1: the file is empty: expected libsvm lines (label index:value "
