@@ -529,23 +529,42 @@ static int read_header(csv_ctx *x, scan *s)
     }
     size_t cap_map = 0;
     int more = 1;
+    /* near[i]: the header field (1-based) whose name is column i's with spaces
+     * around it, for the hint when column i is missing */
+    size_t *near = rn_calloc(sc->n_cols ? sc->n_cols : 1, sizeof *near, "CSV header");
+    if (near == NULL) return RN_ENOMEM;
     while (more) {
         int r = scan_field(s, NULL);
-        if (r < 0) return r;
+        if (r < 0) {
+            rn_free(near);
+            return r;
+        }
         more = r == 1;
         int rc = rn__grow((void **)&x->map, &cap_map, x->n_fields + 1, sizeof *x->map, "CSV header");
-        if (rc) return rc;
+        if (rc) {
+            rn_free(near);
+            return rc;
+        }
         x->map[x->n_fields] = -1;
+        size_t b = 0, e = s->flen;
+        while (b < e && (s->f[b] == ' ' || s->f[b] == '\t'))
+            b++;
+        while (e > b && (s->f[e - 1] == ' ' || s->f[e - 1] == '\t'))
+            e--;
         for (size_t i = 0; i < sc->n_cols; i++) {
-            if (strlen(sc->cols[i].name) != s->flen ||
-                memcmp(sc->cols[i].name, s->f, s->flen) != 0)
+            size_t len = strlen(sc->cols[i].name);
+            if ((b > 0 || e < s->flen) && len == e - b && memcmp(sc->cols[i].name, s->f + b, len) == 0)
+                near[i] = x->n_fields + 1;
+            if (len != s->flen || memcmp(sc->cols[i].name, s->f, s->flen) != 0)
                 continue;
             for (size_t j = 0; j < x->n_fields; j++)
-                if (x->map[j] == (int)i)
+                if (x->map[j] == (int)i) {
+                    rn_free(near);
                     return rn_fail(RN_EPARSE,
                                    "%s: the header names column '%s' twice (fields %zu and %zu)",
                                    where(at, sizeof at, s, s->fpos, NULL), sc->cols[i].name,
                                    j + 1, x->n_fields + 1);
+                }
             x->map[x->n_fields] = (int)i;
         }
         x->n_fields++;
@@ -554,10 +573,21 @@ static int read_header(csv_ctx *x, scan *s)
         size_t j = 0;
         while (j < x->n_fields && x->map[j] != (int)i)
             j++;
-        if (j == x->n_fields)
+        if (j == x->n_fields && near[i] > 0) {
+            size_t f = near[i];
+            rn_free(near);
+            return rn_fail(RN_EPARSE,
+                           "%s:1:1: column '%s' of the schema is not in the header (field %zu is "
+                           "'%s' with spaces around it)",
+                           x->path, sc->cols[i].name, f, sc->cols[i].name);
+        }
+        if (j == x->n_fields) {
+            rn_free(near);
             return rn_fail(RN_EPARSE, "%s:1:1: column '%s' of the schema is not in the header",
                            x->path, sc->cols[i].name);
+        }
     }
+    rn_free(near);
     return RN_OK;
 }
 

@@ -214,6 +214,9 @@ static const struct {
      "missing_label.csv:2:9: column 'click': a label cannot be missing, got \"NA\""},
     {"missing_column.csv", CSV,
      "missing_column.csv:1:1: column 'tags' of the schema is not in the header"},
+    {"spaced_header.csv", CSV,
+     "spaced_header.csv:1:1: column 'score' of the schema is not in the header (field 3 is "
+     "'score' with spaces around it)"},
     {"utf8_columns.csv", CSV,
      "utf8_columns.csv:2:11: column 'score': expected a number, got \"abc\""},
     {"nan_text.csv", CSV, "nan_text.csv:2:5: column 'score': expected a number, got \"nan\""},
