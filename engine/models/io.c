@@ -207,9 +207,19 @@ static int read_tensor(FILE *f, const char *path, const cJSON *root, rn_tensor *
                        "load %s: tensor '%s' has data_offsets outside the data or not matching "
                        "its shape",
                        path, t->name);
-    if (fseek(f, (long)(data_start + (uint64_t)a->valuedouble), SEEK_SET) != 0 ||
-        fread(t->data, 4, t->n, f) != t->n)
+    if (fseek(f, (long)(data_start + (uint64_t)a->valuedouble), SEEK_SET) != 0)
         return rn_fail(RN_EPARSE, "load %s: tensor '%s' is cut short", path, t->name);
+    /* in chunks of 4M values, Ctrl-C polled between them (a large table takes seconds) */
+    for (size_t at = 0, chunk = (size_t)1 << 22; at < t->n; at += chunk) {
+        if (rn_interrupted()) {
+            char where[RN_ERROR_MAX / 2];
+            snprintf(where, sizeof where, "load %.200s (nothing was loaded)", path);
+            return rn_interrupt_fail(where);
+        }
+        size_t n = t->n - at < chunk ? t->n - at : chunk;
+        if (fread(t->data + at, 4, n, f) != n)
+            return rn_fail(RN_EPARSE, "load %s: tensor '%s' is cut short", path, t->name);
+    }
     /* recnote never saves NaN or infinity (fit stops before a non-finite
      * update): such a value means a damaged file, which would predict NaN */
     for (size_t i = 0; i < t->n; i++)

@@ -622,7 +622,8 @@ static int make_optims(rn_model *m, rn_optim **o)
 }
 
 /* Ctrl-C in predict (and so in evaluate and fit's validation pass) stops
- * between batches (reliability review B.4: predict ran on for seconds). */
+ * between batches, and load between chunks (reliability review B.4: both ran
+ * on for seconds). */
 static void test_interrupt_predict(void)
 {
     rn_model_config c = ctr_config(RN_MODEL_DEEPFM, 20, 4);
@@ -653,6 +654,16 @@ static void test_interrupt_predict(void)
     CHECK_STR(rn_error(),
               "interrupted (Ctrl-C) in fit's validation after epoch 1 (the model keeps step 5)");
     CHECK(rn_model_predict(m, data, 64, pred) == RN_OK && all_finite(pred, data->n));
+    /* and in load, between chunks of the tensors' data */
+    CHECK(rn_model_save(m, at("stop.st")) == RN_OK);
+    rn_interrupt_after(0);
+    CHECK(rn_model_load(at("stop.st")) == NULL && rn_error_code() == RN_EINTR);
+    rn_interrupt_after(-1);
+    CHECK(strstr(rn_error(), "interrupted (Ctrl-C) in load ") != NULL &&
+          strstr(rn_error(), "stop.st (nothing was loaded)") != NULL);
+    rn_model *l = rn_model_load(at("stop.st"));
+    CHECK(l != NULL);
+    rn_model_free(l);
     rn_optim_free(o);
     rn_model_free(m);
     free(pred);
