@@ -783,6 +783,10 @@ rn_dataset *rn__load_csv_split(const char *path, const rn_csv_schema *sc, size_t
         if (sc->max_rows != 0) split = t.len;
         rc = read_body(&x, &r, split, colidx2, joined);
     }
+    /* a header and nothing after it is a truncated file, not an empty data set */
+    if (rc == RN_OK && r.ds->n_rows == 0 && !sc->no_header)
+        rc = rn_fail(RN_EPARSE, "%s:2:1: no records after the header (the file has a header only)",
+                     path);
     /* columns sharing a vocabulary all count its ids */
     for (size_t k = 0; rc == RN_OK && k < r.ds->n_cols; k++)
         if (r.ds->cols[k].vocab)

@@ -74,10 +74,6 @@ rn_dataset *rn_load_movielens(const rn_movielens_config *cfg)
         rat = rn__load_csv(rpath, &rs, &rlines);
         if (rat == NULL) rc = rn_error_code();
     }
-    /* a header and no ratings is a mistake (a truncated download), not an empty data set */
-    if (rc == RN_OK && rat->n_rows == 0)
-        rc = rn_fail(RN_EPARSE, "%s: no ratings after the header (userId,movieId,rating,timestamp)",
-                     rpath);
     /* movies by id */
     if (rc == RN_OK &&
         (keys = rn_malloc((mov->n_rows ? mov->n_rows : 1) * sizeof *keys, "movie index")) == NULL)

@@ -214,6 +214,8 @@ static const struct {
      "missing_label.csv:2:9: column 'click': a label cannot be missing, got \"NA\""},
     {"missing_column.csv", CSV,
      "missing_column.csv:1:1: column 'tags' of the schema is not in the header"},
+    {"header_only.csv", CSV,
+     "header_only.csv:2:1: no records after the header (the file has a header only)"},
     {"spaced_header.csv", CSV,
      "spaced_header.csv:1:1: column 'score' of the schema is not in the header (field 3 is "
      "'score' with spaces around it)"},
@@ -711,7 +713,7 @@ static void test_movielens_errors(void)
         {"userId,movieId,rating,timestamp\n7,1,1e30,100\n",
          "ml_bad/ratings.csv:2:5: column 'rating': 1e+30 is not a rating (0 to 10 stars)"},
         {"userId,movieId,rating,timestamp\n",
-         "ml_bad/ratings.csv: no ratings after the header (userId,movieId,rating,timestamp)"},
+         "ml_bad/ratings.csv:2:1: no records after the header (the file has a header only)"},
     };
     cfg.max_rows = 0;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
