@@ -31,10 +31,16 @@ run_one()
 {
     local t=$1 corpus=build-clang/tests/fuzz/corpus/$1 art=build-clang/fuzz-artifacts/$1/
     mkdir -p "$corpus" "$art"
-    nice -n 19 build-clang/tests/fuzz/fuzz_"$t" -max_total_time="$secs" -max_len=65536 \
-        -rss_limit_mb=2048 -timeout=20 -print_final_stats=1 -artifact_prefix="$art" \
-        "$corpus" "tests/fuzz/seeds/$t" >"build-clang/fuzz-logs/$t.log" 2>&1
-    echo "$t: exit $?"
+    local TIMEFORMAT='%U %S' rc cpu
+    # the CPU seconds it used (user + system): the fuzzers run niced, so a busy
+    # machine gives them less than the wall-clock time asked for
+    cpu=$( { time nice -n 19 build-clang/tests/fuzz/fuzz_"$t" -max_total_time="$secs" \
+        -max_len=65536 -rss_limit_mb=2048 -timeout=20 -print_final_stats=1 \
+        -artifact_prefix="$art" "$corpus" "tests/fuzz/seeds/$t" \
+        >"build-clang/fuzz-logs/$t.log" 2>&1; } 2>&1 )
+    rc=$?
+    echo "$cpu" | awk '{ printf "cpu_seconds: %.0f\n", $1 + $2 }' >>"build-clang/fuzz-logs/$t.log"
+    echo "$t: exit $rc"
 }
 running=0
 for t in "${targets[@]}"; do
@@ -49,8 +55,10 @@ for t in "${targets[@]}"; do
     log=build-clang/fuzz-logs/$t.log
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     corp=$(ls build-clang/tests/fuzz/corpus/$t | wc -l)
+    cpu=$(sed -n 's/^cpu_seconds: *//p' "$log" | tail -1)
     crashes=$(ls build-clang/fuzz-artifacts/$t/ 2>/dev/null | wc -l)
-    printf '%-12s %12s executions  corpus %5s  crashes %s\n' "$t" "${runs:-?}" "$corp" "$crashes"
+    printf '%-12s %12s executions  %6s CPU s  corpus %5s  crashes %s\n' "$t" "${runs:-?}" \
+        "${cpu:-?}" "$corp" "$crashes"
     [ "$crashes" -eq 0 ] || { status=1; ls build-clang/fuzz-artifacts/$t/; grep -m3 -E "ERROR|runtime error" "$log"; }
 done
 exit $status
