@@ -1,6 +1,7 @@
 /* Graphs, the tape and backward (see autograd.h), and the helpers that op
  * files share (ops/op.h). */
 #include "autograd.h"
+#include "parallel.h"
 #include "alloc.h"
 #include "error.h"
 #include "ops/op.h"
@@ -226,8 +227,11 @@ float *rn__grad(rn_graph *g, rn_tensor *t)
     }
     if (t->grad == NULL) {
         /* Only intermediates get here: persistent tensors hold their gradient. */
-        t->grad = rn_arena_calloc(&g->arena, t->n * sizeof(float));
-        if (t->grad == NULL) record_oom(g);
+        t->grad = rn_arena_alloc(&g->arena, t->n * sizeof(float));
+        if (t->grad == NULL)
+            record_oom(g);
+        else
+            rn_par_zero(t->grad, t->n);
     }
     return t->grad;
 }

@@ -2,6 +2,7 @@
  * time: the whole tensor for dense parameters, each touched row for sparse
  * tables, which is what makes the updates lazy. */
 #include "optim.h"
+#include "parallel.h"
 #include "alloc.h"
 #include "error.h"
 
@@ -264,6 +265,35 @@ static void update(const rn_optim *o, slot *s, size_t start, size_t len, float l
     }
 }
 
+/* One parameter's update split across the engine's threads (parallel.h): by
+ * its touched rows (a sparse table) or its elements. Every element's update
+ * is independent, so the split changes nothing in the result. */
+typedef struct {
+    const rn_optim *o;
+    slot *s;
+    float lr, clip;
+    corrections k;
+} update_job;
+
+static size_t update_grain(size_t row_len)
+{
+    return row_len >= 16384 ? 1 : 16384 / row_len;
+}
+
+static void update_rows(void *ctx, int part, size_t lo, size_t hi)
+{
+    (void)part;
+    update_job *j = ctx;
+    rn_tensor *t = j->s->t;
+    if (t->sparse == NULL) {
+        update(j->o, j->s, lo, hi - lo, j->lr, j->clip, j->k);
+        return;
+    }
+    size_t D = t->n / (size_t)t->shape[0];
+    for (size_t r = lo; r < hi; r++)
+        update(j->o, j->s, (size_t)t->sparse->rows[r] * D, D, j->lr, j->clip, j->k);
+}
+
 /* The sum of squares of x[0..n): eight float lanes (which vectorise) over
  * blocks of 256, each block added up in double. A NaN or infinity still
  * shows in the result. */
@@ -307,8 +337,13 @@ int rn_optim_step(rn_optim *o)
     corrections bc = {1.0 - pow((double)o->c.beta1, (double)o->t),
                       1.0 - pow((double)o->c.beta2, (double)o->t)};
     for (size_t k = 0; k < o->n; k++) {
-        slot *s = &o->slots[k];
-        FOR_RANGES(s->t, start, len, update(o, s, start, len, lr, clip, bc));
+        update_job j = {o, &o->slots[k], lr, clip, bc};
+        rn_tensor *t = j.s->t;
+        if (t->sparse != NULL) /* its touched rows */
+            rn_par_for(t->sparse->n_rows, update_grain(t->n / (size_t)t->shape[0]), update_rows,
+                       &j);
+        else
+            rn_par_for(t->n, update_grain(1), update_rows, &j);
     }
     return RN_OK;
 }

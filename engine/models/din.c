@@ -45,9 +45,9 @@ static int build(rn_model *m, rn_rng *g)
     int D = c->embed_dim, S = m->n_seq, E = S * D; /* a history position: S features */
     if ((st->embed = rn__table(m, "embed.weight", m->rows, D, g)) == NULL) return rn_error_code();
     m->table = st->embed;
-    int rc = rn__mlp_init(&st->att_mlp, m->ps, m->bufs, "att", 4 * E, c->n_att_hidden,
-                          c->att_hidden, 1, c->att_activation, 0, 0.0f, c->bn_momentum,
-                          c->dice_eps, c->init, g);
+    int rc =
+        rn__mlp_init(&st->att_mlp, m->ps, m->bufs, "att", 4 * E, c->n_att_hidden, c->att_hidden, 1,
+                     c->att_activation, 0, 0.0f, c->bn_momentum, c->dice_eps, c->init, g);
     if (rc != RN_OK) return rc;
     int in = c->n_fields * D + E + c->n_dense;
     rc = rn__mlp_init(&st->deep, m->ps, m->bufs, "deep", in, c->n_hidden, c->hidden, 1,
@@ -85,6 +85,26 @@ rn_tensor *rn__attention_weights(rn_graph *g, const rn_samples *b, rn_tensor *sc
     return rn_mul(g, w, mask); /* a row with no item gets zeros, not 1/T */
 }
 
+/* The unit's first layer, [q, k, q - k, q * k] W + b with W's four blocks
+ * of E rows Wq, Wk, Wd, Wp, taken by parts without the Nv x 4E input:
+ *
+ *   q (Wq + Wd) + k (Wk - Wd) + (q * k) Wp + b
+ *
+ * q's part once per row of the batch (B x H1, gathered to the Nv keys), the
+ * rest one Nv x 2E by 2E x H1 product: half the multiply-adds of the direct
+ * form, the same function and the same gradients for W. */
+static rn_tensor *unit_input(din_state *st, rn_graph *g, int E, rn_tensor *q, rn_tensor *qv,
+                             rn_tensor *kv, const rn_ids *rows)
+{
+    const rn__dense *d = &st->att_mlp.layer[0];
+    rn_tensor *wq = rn_slice(g, d->w, 0, 0, E), *wk = rn_slice(g, d->w, 0, E, E);
+    rn_tensor *wd = rn_slice(g, d->w, 0, 2 * E, E), *wp = rn_slice(g, d->w, 0, 3 * E, E);
+    rn_tensor *from_q = rn_gather_rows(g, rn_matmul(g, q, rn_add(g, wq, wd), 0, 0), rows);
+    rn_tensor *keys[2] = {kv, rn_mul(g, qv, kv)}, *w_keys[2] = {rn_sub(g, wk, wd), wp};
+    rn_tensor *from_k = rn_matmul(g, rn_concat(g, 2, keys, 1), rn_concat(g, 2, w_keys, 0), 0, 0);
+    return rn_add(g, rn_add(g, from_k, from_q), d->b);
+}
+
 /* The activation unit's scores (B x T) of the real positions, 0 at padding.
  * Only the Nv real positions enter the unit: their keys and their row's query
  * are gathered into Nv x 4E rows [q, k, q - k, q * k], so padding never
@@ -101,14 +121,20 @@ static rn_tensor *unit_scores(rn_model *m, rn_graph *g, const rn_samples *b, rn_
     if (id == NULL) return NULL;
     int nv = 0;
     for (size_t i = 0; i < n; i++)
-        if (b->mask[i] != 0.0f) id[nv] = (int32_t)(i / (size_t)T), id[n + (size_t)nv++] = (int32_t)i;
+        if (b->mask[i] != 0.0f)
+            id[nv] = (int32_t)(i / (size_t)T), id[n + (size_t)nv++] = (int32_t)i;
     if (nv == 0) return rn_graph_tensor(g, 2, (const int[]){B, T}, NULL); /* no history: zeros */
     rn_ids rows = {id, (size_t)nv, 1, {nv}, RN_I32};
     rn_tensor *qv = rn_gather_rows(g, q, &rows); /* Nv x E */
     rn_ids pos = {id + n, (size_t)nv, 1, {nv}, RN_I32};
     rn_tensor *kv = rn_gather_rows(g, rn_reshape(g, k, 2, (const int[]){(int)n, E}), &pos);
-    rn_tensor *parts[4] = {qv, kv, rn_sub(g, qv, kv), rn_mul(g, qv, kv)};
-    rn_tensor *sv = rn__mlp_forward(&st->att_mlp, g, rn_concat(g, 4, parts, 1)); /* Nv x 1 */
+    rn_tensor *sv; /* Nv x 1 */
+    if (st->att_mlp.n > 0)
+        sv = rn__mlp_forward_pre(&st->att_mlp, g, NULL, unit_input(st, g, E, q, qv, kv, &rows));
+    else { /* no hidden layer: the linear map of [q, k, q - k, q * k] */
+        rn_tensor *parts[4] = {qv, kv, rn_sub(g, qv, kv), rn_mul(g, qv, kv)};
+        sv = rn__mlp_forward(&st->att_mlp, g, rn_concat(g, 4, parts, 1));
+    }
     rn_tensor *zero = rn_graph_tensor(g, 2, (const int[]){1, 1}, NULL);
     rn_tensor *both[2] = {sv, zero};
     int j = 0; /* position i reads score j (its rank among the real ones) or the zero, Nv */

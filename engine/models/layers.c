@@ -123,13 +123,12 @@ int rn__mlp_init(rn__mlp *mlp, rn_params *ps, rn_params *bufs, const char *prefi
         char tag[16];
         snprintf(tag, sizeof tag, "%d", i);
         mlp->width[i] = hidden[i];
-        int rc = dense_init(&mlp->layer[i], ps, bufs, prefix, tag, width, hidden[i], act, bn,
-                            init, g);
+        int rc =
+            dense_init(&mlp->layer[i], ps, bufs, prefix, tag, width, hidden[i], act, bn, init, g);
         if (rc != RN_OK) return rc;
         width = hidden[i];
     }
-    if (out > 0)
-        return dense_init(&mlp->last, ps, bufs, prefix, "out", width, out, -1, 0, init, g);
+    if (out > 0) return dense_init(&mlp->last, ps, bufs, prefix, "out", width, out, -1, 0, init, g);
     return RN_OK;
 }
 
@@ -149,9 +148,14 @@ static rn_tensor *activate(rn_graph *g, const rn__mlp *mlp, const rn__dense *d, 
 
 rn_tensor *rn__mlp_forward(rn__mlp *mlp, rn_graph *g, rn_tensor *x)
 {
-    for (int i = 0; i < mlp->n && x != NULL; i++) {
+    return rn__mlp_forward_pre(mlp, g, x, NULL);
+}
+
+rn_tensor *rn__mlp_forward_pre(rn__mlp *mlp, rn_graph *g, rn_tensor *x, rn_tensor *pre0)
+{
+    for (int i = 0; i < mlp->n && (x != NULL || (i == 0 && pre0 != NULL)); i++) {
         const rn__dense *d = &mlp->layer[i];
-        x = rn_add(g, rn_matmul(g, x, d->w, 0, 0), d->b);
+        x = i == 0 && pre0 != NULL ? pre0 : rn_add(g, rn_matmul(g, x, d->w, 0, 0), d->b);
         /* BN's running variance follows PyTorch (eps 1e-5); Dice keeps its own eps */
         if (mlp->bn)
             x = rn_batchnorm(g, x, d->gamma, d->beta, d->bn_mean, d->bn_var, mlp->momentum, 1e-5f);
@@ -322,7 +326,7 @@ rn_tensor *rn__linear_term(rn_model *m, rn_graph *g, const rn_samples *b, const 
     }
     if (m->cfg.n_dense > 0 && l->dense != NULL)
         y = rn_add(g, y, rn_matmul(g, rn__dense_input(g, b), l->dense, 0, 0));
-    if (b->bag_len > 0) { /* sum_i w_i x_i over the sparse bag */
+    if (b->bag_len > 0) {                            /* sum_i w_i x_i over the sparse bag */
         rn_tensor *w = rn__bag_embed(m, g, l->w, b); /* B x L x 1 */
         y = rn_add(g, y, rn_sum(g, rn_reshape(g, w, 2, (const int[]){B, b->bag_len}), 1, 1));
     }

@@ -40,5 +40,8 @@ int rn__mlp_init(rn__mlp *mlp, rn_params *ps, rn_params *bufs, const char *prefi
 
 /* x (N x in) -> (N x out), or (N x hidden[n-1]) when out == 0. */
 rn_tensor *rn__mlp_forward(rn__mlp *mlp, rn_graph *g, rn_tensor *x);
+/* The same from the first layer's pre-activation x W0 + b0, computed by the
+ * caller (DIN's activation unit computes it by parts); x is then unused. */
+rn_tensor *rn__mlp_forward_pre(rn__mlp *mlp, rn_graph *g, rn_tensor *x, rn_tensor *pre0);
 
 #endif

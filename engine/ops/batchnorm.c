@@ -50,7 +50,7 @@ rn_tensor *rn_batchnorm(rn_graph *g, rn_tensor *x, rn_tensor *gamma, rn_tensor *
                         rn__shape(x));
     rn_tensor *y = rn__out(g, 2, x->shape);
     float *xhat = rn__floats(g, x->n), *inv_std = rn__floats(g, H);
-    double *mu = (double *)rn__floats(g, 4 * H); /* 2 H doubles; the arena aligns to 64 */
+    double *mu = (double *)rn__floats(g, 2 * RN__STATS_DOUBLES(H)); /* the arena aligns to 64 */
     if (y == NULL || xhat == NULL || inv_std == NULL || mu == NULL) return NULL;
     rn_batchnorm_forward(y->data, xhat, inv_std, mu, x->data, gamma ? gamma->data : NULL,
                          beta ? beta->data : NULL, running_mean->data, running_var->data,

@@ -96,24 +96,64 @@ static size_t row_len(const int *sa, const int *sb, const int *so)
     return (size_t)so[3];
 }
 
+/* How the output splits into work for the threads (parallel.h): `rows` runs
+ * of n outputs (one run per last-dim row; with one run of every element, it
+ * is cut into chunks of CHUNK), each input's start found from its strides. */
+#define CHUNK 4096
+
+typedef struct {
+    int op;
+    size_t n, ta[4], tb[4];
+    int so[4];
+    const float *a, *b, *d;
+    float *out;     /* forward */
+    float *da, *db; /* backward: the one input it accumulates into */
+    size_t run;     /* n 0: the one run's length */
+} binary_job;
+
+/* The offsets into a and b of the output's row r (a row of the last dim). */
+static void row_offsets(const binary_job *j, size_t r, size_t *ia, size_t *ib)
+{
+    size_t i2 = r % (size_t)j->so[2], i1 = r / (size_t)j->so[2] % (size_t)j->so[1];
+    size_t i0 = r / ((size_t)j->so[2] * (size_t)j->so[1]);
+    *ia = i0 * j->ta[0] + i1 * j->ta[1] + i2 * j->ta[2];
+    *ib = i0 * j->tb[0] + i1 * j->tb[1] + i2 * j->tb[2];
+}
+
+static void forward_rows(void *ctx, int part, size_t lo, size_t hi)
+{
+    (void)part;
+    const binary_job *j = ctx;
+    if (j->n == 0) { /* one run cut in chunks: a and b step by ta[3], tb[3] (0 or 1) */
+        size_t first = lo * CHUNK, end = hi * CHUNK < j->run ? hi * CHUNK : j->run;
+        row_forward(j->op, j->out + first, j->a + first * j->ta[3], j->ta[3],
+                    j->b + first * j->tb[3], j->tb[3], end - first);
+        return;
+    }
+    for (size_t r = lo; r < hi; r++) {
+        size_t ia, ib;
+        row_offsets(j, r, &ia, &ib);
+        row_forward(j->op, j->out + r * j->n, j->a + ia, j->ta[3], j->b + ib, j->tb[3], j->n);
+    }
+}
+
 void rn_binary_forward(float *out, const float *a, const float *b, const int *sa, const int *sb,
                        const int *so, int op)
 {
-    size_t ta[4], tb[4], n = row_len(sa, sb, so), total = (size_t)so[0] * so[1] * so[2] * so[3];
-    strides4(sa, so, ta);
-    strides4(sb, so, tb);
-    if (n == total) { /* one row: each input is whole or one value */
-        row_forward(op, out, a, !scalar(sa) || total == 1, b, !scalar(sb) || total == 1, n);
+    binary_job j = {.op = op, .a = a, .b = b, .out = out};
+    size_t n = row_len(sa, sb, so), total = (size_t)so[0] * so[1] * so[2] * so[3];
+    for (int i = 0; i < 4; i++)
+        j.so[i] = so[i];
+    strides4(sa, so, j.ta);
+    strides4(sb, so, j.tb);
+    if (n == total) { /* one run: each input is whole or one value */
+        j.ta[3] = !scalar(sa) || total == 1, j.tb[3] = !scalar(sb) || total == 1;
+        j.run = total; /* n stays 0: the chunked form */
+        rn_par_for((total + CHUNK - 1) / CHUNK, 4, forward_rows, &j);
         return;
     }
-    size_t o = 0;
-    for (int i0 = 0; i0 < so[0]; i0++)
-        for (int i1 = 0; i1 < so[1]; i1++)
-            for (int i2 = 0; i2 < so[2]; i2++, o += n) {
-                size_t ba = i0 * ta[0] + i1 * ta[1] + i2 * ta[2];
-                size_t bb = i0 * tb[0] + i1 * tb[1] + i2 * tb[2];
-                row_forward(op, out + o, a + ba, ta[3], b + bb, tb[3], n);
-            }
+    j.n = n;
+    rn_par_for(total / n, rn__rows_grain(n), forward_rows, &j);
 }
 
 static rn_tensor *binary(rn_graph *g, rn_tensor *a, rn_tensor *b, int op)
@@ -190,53 +230,86 @@ static void row_acc(float *dst, size_t sd, const float *d, const float *other, s
     dst[0] += sign * acc;
 }
 
-/* One row of the backward: a, b, da, db at the row's first elements. */
-static void row_backward(int op, const float *d, const float *a, size_t sa, const float *b,
-                         size_t sb, float *da, float *db, size_t n)
+/* One row of the backward into one input: da (which 0) or db (which 1), at
+ * the row's first elements. */
+static void row_backward(int op, int which, const float *d, const float *a, size_t sa,
+                         const float *b, size_t sb, float *dst, size_t n)
 {
     switch (op) {
     case RN_OP_ADD:
     case RN_OP_SUB:
-        if (da) row_acc(da, sa, d, NULL, 0, 1.0f, n);
-        if (db) row_acc(db, sb, d, NULL, 0, op == RN_OP_ADD ? 1.0f : -1.0f, n);
+        if (which == 0)
+            row_acc(dst, sa, d, NULL, 0, 1.0f, n);
+        else
+            row_acc(dst, sb, d, NULL, 0, op == RN_OP_ADD ? 1.0f : -1.0f, n);
         break;
     case RN_OP_MUL:
-        if (da) row_acc(da, sa, d, b, sb, 1.0f, n);
-        if (db) row_acc(db, sb, d, a, sa, 1.0f, n);
+        if (which == 0)
+            row_acc(dst, sa, d, b, sb, 1.0f, n);
+        else
+            row_acc(dst, sb, d, a, sa, 1.0f, n);
         break;
     default:
         for (size_t i = 0; i < n; i++) {
             float x = a[i * sa], y = b[i * sb];
-            if (da) da[i * sa] += d[i] / y;
-            if (db) db[i * sb] -= d[i] * x / (y * y);
+            if (which == 0)
+                dst[i * sa] += d[i] / y;
+            else
+                dst[i * sb] -= d[i] * x / (y * y);
         }
         break;
     }
 }
 
+/* Rows [lo, hi) of the backward into j->da (when set) or j->db. */
+static void backward_rows(void *ctx, int part, size_t lo, size_t hi)
+{
+    (void)part;
+    const binary_job *j = ctx;
+    int which = j->da == NULL;
+    float *dst = which ? j->db : j->da;
+    if (j->n == 0) { /* one run cut in chunks */
+        size_t first = lo * CHUNK, end = hi * CHUNK < j->run ? hi * CHUNK : j->run;
+        size_t sa = j->ta[3], sb = j->tb[3], sd = which ? sb : sa;
+        row_backward(j->op, which, j->d + first, j->a + first * sa, sa, j->b + first * sb, sb,
+                     dst + first * sd, end - first);
+        return;
+    }
+    for (size_t r = lo; r < hi; r++) {
+        size_t ia, ib;
+        row_offsets(j, r, &ia, &ib);
+        row_backward(j->op, which, j->d + r * j->n, j->a + ia, j->ta[3], j->b + ib, j->tb[3],
+                     dst + (which ? ib : ia), j->n);
+    }
+}
+
+/* Each input's gradient in its own pass: split across the threads when the
+ * input has the output's shape (every row writes its own gradient row), in
+ * one pass in order when the input is stretched (rows add into shared
+ * elements). Each element gets its contributions in the order of one pass. */
 void rn_binary_backward(rn_graph *g, rn_node *nd)
 {
     const int *sa = nd->iarg, *sb = nd->iarg + 4;
-    int so[4], k = 4 - nd->out->ndim;
+    binary_job j = {.op = nd->op, .a = nd->in[0]->data, .b = nd->in[1]->data, .d = nd->out->grad};
+    int k = 4 - nd->out->ndim;
     for (int i = 0; i < 4; i++)
-        so[i] = i < k ? 1 : nd->out->shape[i - k];
-    size_t ta[4], tb[4], n = row_len(sa, sb, so), total = nd->out->n;
-    strides4(sa, so, ta);
-    strides4(sb, so, tb);
-    const float *a = nd->in[0]->data, *b = nd->in[1]->data, *dout = nd->out->grad;
-    float *da = rn__grad(g, nd->in[0]), *db = rn__grad(g, nd->in[1]);
-    if (n == total) {
-        size_t ua = !scalar(sa) || total == 1, ub = !scalar(sb) || total == 1;
-        row_backward(nd->op, dout, a, ua, b, ub, da, db, n);
-        return;
+        j.so[i] = i < k ? 1 : nd->out->shape[i - k];
+    size_t n = row_len(sa, sb, j.so), total = nd->out->n;
+    strides4(sa, j.so, j.ta);
+    strides4(sb, j.so, j.tb);
+    size_t runs, grain;
+    if (n == total) { /* n stays 0: the chunked form */
+        j.ta[3] = !scalar(sa) || total == 1, j.tb[3] = !scalar(sb) || total == 1;
+        j.run = total, runs = (total + CHUNK - 1) / CHUNK, grain = 4;
+    } else
+        j.n = n, runs = total / n, grain = rn__rows_grain(n);
+    for (int which = 0; which < 2; which++) {
+        float *dst = rn__grad(g, nd->in[which]);
+        if (dst == NULL) continue;
+        j.da = which == 0 ? dst : NULL, j.db = which == 1 ? dst : NULL;
+        if (full(which ? sb : sa, j.so))
+            rn_par_for(runs, grain, backward_rows, &j);
+        else /* stretched: one pass in order */
+            backward_rows(&j, 0, 0, runs);
     }
-    size_t o = 0;
-    for (int i0 = 0; i0 < so[0]; i0++)
-        for (int i1 = 0; i1 < so[1]; i1++)
-            for (int i2 = 0; i2 < so[2]; i2++, o += n) {
-                size_t ia = i0 * ta[0] + i1 * ta[1] + i2 * ta[2];
-                size_t ib = i0 * tb[0] + i1 * tb[1] + i2 * tb[2];
-                row_backward(nd->op, dout + o, a + ia, ta[3], b + ib, tb[3], da ? da + ia : NULL,
-                             db ? db + ib : NULL, n);
-            }
 }

@@ -5,12 +5,52 @@
  * the variance unbiased as torch.nn.BatchNorm1d does) or the running ones
  * (inference). Reading x row by row keeps the accesses contiguous: a column
  * at a time would stride H floats per element and walk the whole tensor H
- * times. Each channel's sums still run over b in order, so the results are
- * those of the column-wise loops to the last bit. */
+ * times. The rows are split across the engine's threads (parallel.h): each
+ * part sums its rows in double, in order, and the parts' sums are added in
+ * part order, so one thread gives the column-wise loops' results to the last
+ * bit and more threads differ only in how the double sums are grouped. */
 #include "op.h"
 
 #include <math.h>
 #include <string.h>
+
+#include "../parallel.h"
+
+typedef struct {
+    const float *x;
+    const double *mu; /* NULL: the sum pass; else the squared-deviation pass */
+    double *partial;  /* parts x H */
+    int H;
+} stats_job;
+
+static void sum_rows(void *ctx, int part, size_t lo, size_t hi)
+{
+    const stats_job *j = ctx;
+    size_t H = (size_t)j->H;
+    double *restrict s = j->partial + (size_t)part * H;
+    memset(s, 0, H * sizeof *s);
+    for (size_t b = lo; b < hi; b++) {
+        const float *restrict row = j->x + b * H;
+        if (j->mu == NULL)
+            for (size_t h = 0; h < H; h++)
+                s[h] += (double)row[h];
+        else
+            for (size_t h = 0; h < H; h++) {
+                double d = (double)row[h] - j->mu[h];
+                s[h] += d * d;
+            }
+    }
+}
+
+/* out[h] = the parts' sums added in part order. */
+static void add_parts(double *out, const double *partial, int parts, int H)
+{
+    for (int h = 0; h < H; h++)
+        out[h] = partial[h];
+    for (int p = 1; p < parts; p++)
+        for (int h = 0; h < H; h++)
+            out[h] += partial[(size_t)p * (size_t)H + (size_t)h];
+}
 
 void rn__channel_stats(const float *x, int B, int H, int training, float momentum, float eps,
                        float *running_mean, float *running_var, double *mu, float *inv_std)
@@ -22,22 +62,14 @@ void rn__channel_stats(const float *x, int B, int H, int training, float momentu
         }
         return;
     }
-    double *ss = mu + H; /* the caller gives 2 H doubles */
-    memset(mu, 0, 2 * (size_t)H * sizeof *mu);
-    for (int b = 0; b < B; b++) {
-        const float *row = x + (size_t)b * (size_t)H;
-        for (int h = 0; h < H; h++)
-            mu[h] += (double)row[h];
-    }
+    double *ss = mu + H, *partial = ss + H; /* the caller gives RN__STATS_DOUBLES(H) */
+    stats_job j = {x, NULL, partial, H};
+    size_t grain = rn__rows_grain(H);
+    add_parts(mu, partial, rn_par_for((size_t)B, grain, sum_rows, &j), H);
     for (int h = 0; h < H; h++)
         mu[h] /= B;
-    for (int b = 0; b < B; b++) {
-        const float *row = x + (size_t)b * (size_t)H;
-        for (int h = 0; h < H; h++) {
-            double d = (double)row[h] - mu[h];
-            ss[h] += d * d;
-        }
-    }
+    j.mu = mu;
+    add_parts(ss, partial, rn_par_for((size_t)B, grain, sum_rows, &j), H);
     double m = (double)momentum;
     for (int h = 0; h < H; h++) {
         double var = ss[h] / B, unbiased = B > 1 ? ss[h] / (B - 1) : var;

@@ -21,15 +21,17 @@
 #include <math.h>
 
 /* The forward and backward work in float a row at a time, in functions whose
- * restrict arguments let gcc vectorise them (with vexp.h's expf); the
- * per-channel sums stay in double. */
+ * restrict arguments let gcc vectorise them (with vexp.h's expf), the rows
+ * split across the engine's threads (parallel.h); the per-channel sums stay
+ * in double, per part, added in part order. x - mu is taken in float, as
+ * PyTorch's batch norm does: mu rounded to float moves xhat by about
+ * |mu| / sigma 6e-8, far below what the sigmoid gate can show. */
 static void forward_row(float *restrict y, float *restrict p, float *restrict xhat,
-                        const float *restrict x, const double *restrict mu,
+                        const float *restrict x, const float *restrict mu,
                         const float *restrict inv_std, const float *restrict alpha, int H)
 {
     for (int h = 0; h < H; h++) {
-        /* x - mu in double: x sits near mu, and float would lose the difference's digits */
-        float xh = (float)(((double)x[h] - mu[h]) * (double)inv_std[h]);
+        float xh = (x[h] - mu[h]) * inv_std[h];
         float ph = 1.0f / (1.0f + rn__vexpf(-xh));
         xhat[h] = xh;
         p[h] = ph;
@@ -37,15 +39,30 @@ static void forward_row(float *restrict y, float *restrict p, float *restrict xh
     }
 }
 
+typedef struct {
+    float *y, *p, *xhat;
+    const float *x, *mu, *inv_std, *alpha;
+    int H;
+} forward_job;
+
+static void forward_rows(void *ctx, int part, size_t lo, size_t hi)
+{
+    (void)part;
+    const forward_job *j = ctx;
+    for (size_t r = lo * (size_t)j->H; r < hi * (size_t)j->H; r += (size_t)j->H)
+        forward_row(j->y + r, j->p + r, j->xhat + r, j->x + r, j->mu, j->inv_std, j->alpha, j->H);
+}
+
 void rn_dice_forward(float *y, float *p, float *xhat, float *inv_std, double *mu, const float *x,
                      const float *alpha, float *running_mean, float *running_var, int B, int H,
                      int training, float momentum, float eps)
 {
     rn__channel_stats(x, B, H, training, momentum, eps, running_mean, running_var, mu, inv_std);
-    for (int b = 0; b < B; b++) {
-        size_t r = (size_t)b * (size_t)H;
-        forward_row(y + r, p + r, xhat + r, x + r, mu, inv_std, alpha, H);
-    }
+    float *mu_f = (float *)(mu + H); /* the stats' scratch, free again */
+    for (int h = 0; h < H; h++)
+        mu_f[h] = (float)mu[h];
+    forward_job j = {y, p, xhat, x, mu_f, inv_std, alpha, H};
+    rn_par_for((size_t)B, rn__rows_grain((size_t)H), forward_rows, &j);
 }
 
 rn_tensor *rn_dice(rn_graph *g, rn_tensor *x, rn_tensor *alpha, rn_tensor *running_mean,
@@ -66,7 +83,7 @@ rn_tensor *rn_dice(rn_graph *g, rn_tensor *x, rn_tensor *alpha, rn_tensor *runni
                         rn__shape(x));
     rn_tensor *y = rn__out(g, 2, x->shape);
     float *p = rn__floats(g, x->n), *xhat = rn__floats(g, x->n), *inv_std = rn__floats(g, H);
-    double *mu = (double *)rn__floats(g, 4 * H); /* 2 H doubles; the arena aligns to 64 */
+    double *mu = (double *)rn__floats(g, 2 * RN__STATS_DOUBLES(H)); /* the arena aligns to 64 */
     if (y == NULL || p == NULL || xhat == NULL || inv_std == NULL || mu == NULL) return NULL;
     rn_dice_forward(y->data, p, xhat, inv_std, mu, x->data, alpha->data, running_mean->data,
                     running_var->data, x->shape[0], (int)H, g->training, momentum, eps);
@@ -94,19 +111,49 @@ static void sums_row(double *restrict m1, double *restrict m2, float *restrict d
             da[h] += dy[h] * x[h] * (1.0f - p[h]);
 }
 
-/* The second pass: dx with the batch means c1, c2 (0 at inference), the
- * centring in double as the sums (dxhat sits near its mean). */
+/* The second pass: dx with the batch means c1, c2 (0 at inference). */
 static void dx_row(float *restrict dx, const float *restrict dy, const float *restrict x,
                    const float *restrict p, const float *restrict xhat,
                    const float *restrict one_minus_a, const float *restrict inv_std,
-                   const double *restrict c1, const double *restrict c2, int H)
+                   const float *restrict c1, const float *restrict c2, int H)
 {
     for (int h = 0; h < H; h++) {
         float dxh = dy[h] * x[h] * one_minus_a[h] * p[h] * (1.0f - p[h]);
-        double through = (double)dxh - c1[h] - (double)xhat[h] * c2[h];
         dx[h] += dy[h] * (1.0f - one_minus_a[h] + one_minus_a[h] * p[h]) +
-                 (float)((double)inv_std[h] * through);
+                 inv_std[h] * (dxh - c1[h] - xhat[h] * c2[h]);
     }
+}
+
+typedef struct {
+    const float *dy, *x, *p, *xhat, *one_minus_a, *inv_std;
+    float *dx, *c1, *c2;
+    double *m; /* parts x 2 H: each part's m1, m2 */
+    float *da; /* parts x H: each part's dalpha, or NULL */
+    int H;
+} backward_job;
+
+static void sums_rows(void *ctx, int part, size_t lo, size_t hi)
+{
+    const backward_job *j = ctx;
+    size_t H = (size_t)j->H;
+    double *m1 = j->m + 2 * H * (size_t)part;
+    float *da = j->da ? j->da + H * (size_t)part : NULL;
+    for (size_t h = 0; h < 2 * H; h++)
+        m1[h] = 0;
+    for (size_t h = 0; da != NULL && h < H; h++)
+        da[h] = 0;
+    for (size_t r = lo * H; r < hi * H; r += H)
+        sums_row(m1, m1 + H, da, j->dy + r, j->x + r, j->p + r, j->xhat + r, j->one_minus_a, j->H);
+}
+
+static void dx_rows(void *ctx, int part, size_t lo, size_t hi)
+{
+    (void)part;
+    const backward_job *j = ctx;
+    size_t H = (size_t)j->H;
+    for (size_t r = lo * H; r < hi * H; r += H)
+        dx_row(j->dx + r, j->dy + r, j->x + r, j->p + r, j->xhat + r, j->one_minus_a, j->inv_std,
+               j->c1, j->c2, j->H);
 }
 
 /* Row by row, as the forward pass: per-channel sums in double (m1, m2), then
@@ -114,30 +161,31 @@ static void dx_row(float *restrict dx, const float *restrict dy, const float *re
 void rn_dice_backward(rn_graph *g, rn_node *nd)
 {
     rn_tensor *x = nd->in[0], *alpha = nd->in[1];
-    const float *p = nd->save[0], *xhat = nd->save[1], *inv_std = nd->save[2];
-    const float *dy = nd->out->grad, *xd = x->data, *a = alpha->data;
+    const float *a = alpha->data;
     float *dx = rn__grad(g, x), *da = rn__grad(g, alpha);
     int B = x->shape[0], H = x->shape[1], training = nd->iarg[0];
-    /* sums and means of dxhat and dxhat xhat: 4 H doubles, then H floats */
-    double *m1 = (double *)rn__floats(g, 9 * (size_t)H);
-    if (m1 == NULL) return;
-    double *m2 = m1 + H, *c1 = m2 + H, *c2 = c1 + H;
-    float *one_minus_a = (float *)(c2 + H);
-    for (int h = 0; h < 2 * H; h++)
-        m1[h] = 0;
+    size_t h2 = 2 * (size_t)H, parts = RN_PAR_MAX_THREADS;
+    /* each part's sums (2 H doubles) and dalpha (H floats); 1 - alpha, c1, c2 */
+    double *m = (double *)rn__floats(g, parts * 2 * h2);
+    float *da_part = rn__floats(g, parts * (size_t)H), *one_minus_a = rn__floats(g, 3 * (size_t)H);
+    if (m == NULL || da_part == NULL || one_minus_a == NULL) return;
     for (int h = 0; h < H; h++)
         one_minus_a[h] = 1.0f - a[h];
-    for (int b = 0; b < B; b++) {
-        size_t r = (size_t)b * (size_t)H;
-        sums_row(m1, m2, da, dy + r, xd + r, p + r, xhat + r, one_minus_a, H);
-    }
+    backward_job j = {
+        nd->out->grad,       x->data, nd->save[0],     nd->save[1],         one_minus_a,
+        nd->save[2],         dx,      one_minus_a + H, one_minus_a + 2 * H, m,
+        da ? da_part : NULL, H};
+    int used = rn_par_for((size_t)B, rn__rows_grain((size_t)H), sums_rows, &j);
+    for (int p = 0; p < used; p++) /* the parts in order */
+        for (int h = 0; h < H; h++) {
+            if (p > 0) m[h] += m[h2 * (size_t)p + (size_t)h];
+            if (p > 0) m[H + h] += m[h2 * (size_t)p + (size_t)(H + h)];
+            if (da != NULL) da[h] += da_part[(size_t)H * (size_t)p + (size_t)h];
+        }
     if (dx == NULL) return;
     for (int h = 0; h < H; h++) { /* inference drops the batch-mean terms */
-        c1[h] = training ? m1[h] / B : 0.0;
-        c2[h] = training ? m2[h] / B : 0.0;
+        j.c1[h] = training ? (float)(m[h] / B) : 0.0f;
+        j.c2[h] = training ? (float)(m[H + h] / B) : 0.0f;
     }
-    for (int b = 0; b < B; b++) {
-        size_t r = (size_t)b * (size_t)H;
-        dx_row(dx + r, dy + r, xd + r, p + r, xhat + r, one_minus_a, inv_std, c1, c2, H);
-    }
+    rn_par_for((size_t)B, rn__rows_grain((size_t)H), dx_rows, &j);
 }

@@ -14,7 +14,8 @@
  * Reference: Cho et al. 2014; torch.nn.GRUCell documentation. */
 #include "op.h"
 
-#include <cblas.h>
+#include "../gemm.h"
+
 #include <math.h>
 
 void rn_gru_cell_forward(float *h_new, float *gates, float *ghn, const float *x, const float *h,
@@ -22,10 +23,8 @@ void rn_gru_cell_forward(float *h_new, float *gates, float *ghn, const float *x,
                          int B, int NI, int H)
 {
     /* gates <- x W_ih^T, ghn holds h W_hh^T for the whole B x 3H first. */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, 3 * H, NI, 1.0f, x, NI, w_ih, NI, 0.0f,
-                gates, 3 * H);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, 3 * H, H, 1.0f, h, H, w_hh, H, 0.0f,
-                ghn, 3 * H);
+    rn_gemm(0, 1, B, 3 * H, NI, 1.0f, x, NI, w_ih, NI, 0.0f, gates, 3 * H);
+    rn_gemm(0, 1, B, 3 * H, H, 1.0f, h, H, w_hh, H, 0.0f, ghn, 3 * H);
     for (int b = 0; b < B; b++) {
         float *gi = gates + (size_t)b * 3 * H, *gh = ghn + (size_t)b * 3 * H;
         for (int j = 0; j < H; j++) {
@@ -96,17 +95,11 @@ void rn_gru_cell_backward(rn_graph *g, rn_node *nd)
     float *dx = rn__grad(g, x), *dwi = rn__grad(g, w_ih), *dwh = rn__grad(g, w_hh);
     float *dbi = rn__grad(g, nd->in[4]), *dbh = rn__grad(g, nd->in[5]);
     if (dx != NULL) /* dx (B x I) += dgi (B x 3H) W_ih (3H x I) */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, NI, 3 * H, 1.0f, dgi, 3 * H,
-                    w_ih->data, NI, 1.0f, dx, NI);
-    if (dh != NULL)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, H, 3 * H, 1.0f, dgh, 3 * H,
-                    w_hh->data, H, 1.0f, dh, H);
+        rn_gemm(0, 0, B, NI, 3 * H, 1.0f, dgi, 3 * H, w_ih->data, NI, 1.0f, dx, NI);
+    if (dh != NULL) rn_gemm(0, 0, B, H, 3 * H, 1.0f, dgh, 3 * H, w_hh->data, H, 1.0f, dh, H);
     if (dwi != NULL) /* dW_ih (3H x I) += dgi^T x */
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, 3 * H, NI, B, 1.0f, dgi, 3 * H,
-                    x->data, NI, 1.0f, dwi, NI);
-    if (dwh != NULL)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, 3 * H, H, B, 1.0f, dgh, 3 * H, h->data,
-                    H, 1.0f, dwh, H);
+        rn_gemm(1, 0, 3 * H, NI, B, 1.0f, dgi, 3 * H, x->data, NI, 1.0f, dwi, NI);
+    if (dwh != NULL) rn_gemm(1, 0, 3 * H, H, B, 1.0f, dgh, 3 * H, h->data, H, 1.0f, dwh, H);
     for (int b = 0; b < B; b++)
         for (int j = 0; j < 3 * H; j++) {
             if (dbi != NULL) dbi[j] += dgi[(size_t)b * 3 * H + j];

@@ -10,15 +10,14 @@
  * Reference: cblas_sgemm, BLAS level 3; torch.matmul. */
 #include "op.h"
 
-#include <cblas.h>
+#include "../gemm.h"
 
 void rn_matmul_forward(float *c, const float *a, const float *b, int M, int N, int K, int ta,
                        int tb, int batch)
 {
     for (int i = 0; i < batch; i++)
-        cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-                    M, N, K, 1.0f, a + (size_t)i * M * K, ta ? M : K, b + (size_t)i * K * N,
-                    tb ? K : N, 0.0f, c + (size_t)i * M * N, N);
+        rn_gemm(ta, tb, M, N, K, 1.0f, a + (size_t)i * M * K, ta ? M : K, b + (size_t)i * K * N,
+                tb ? K : N, 0.0f, c + (size_t)i * M * N, N);
 }
 
 rn_tensor *rn_matmul(rn_graph *g, rn_tensor *a, rn_tensor *b, int trans_a, int trans_b)
@@ -63,20 +62,16 @@ void rn_matmul_backward(rn_graph *g, rn_node *nd)
         if (da != NULL) {
             float *dA = da + (size_t)i * M * K;
             if (!ta) /* dA (M x K) += dC (M x N) op(B)^T (N x K) */
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, tb ? CblasNoTrans : CblasTrans, M, K, N,
-                            1.0f, dC, N, Bm, tb ? K : N, 1.0f, dA, K);
+                rn_gemm(0, !tb, M, K, N, 1.0f, dC, N, Bm, tb ? K : N, 1.0f, dA, K);
             else /* dA (K x M) += op(B) (K x N) dC^T (N x M) */
-                cblas_sgemm(CblasRowMajor, tb ? CblasTrans : CblasNoTrans, CblasTrans, K, M, N,
-                            1.0f, Bm, tb ? K : N, dC, N, 1.0f, dA, M);
+                rn_gemm(tb, 1, K, M, N, 1.0f, Bm, tb ? K : N, dC, N, 1.0f, dA, M);
         }
         if (db != NULL) {
             float *dB = db + (size_t)i * K * N;
             if (!tb) /* dB (K x N) += op(A)^T (K x M) dC (M x N) */
-                cblas_sgemm(CblasRowMajor, ta ? CblasNoTrans : CblasTrans, CblasNoTrans, K, N, M,
-                            1.0f, A, ta ? M : K, dC, N, 1.0f, dB, N);
+                rn_gemm(!ta, 0, K, N, M, 1.0f, A, ta ? M : K, dC, N, 1.0f, dB, N);
             else /* dB (N x K) += dC^T (N x M) op(A) (M x K) */
-                cblas_sgemm(CblasRowMajor, CblasTrans, ta ? CblasTrans : CblasNoTrans, N, K, M,
-                            1.0f, dC, N, A, ta ? M : K, 1.0f, dB, K);
+                rn_gemm(1, ta, N, K, M, 1.0f, dC, N, A, ta ? M : K, 1.0f, dB, K);
         }
     }
 }

@@ -18,6 +18,7 @@
 #include "../autograd.h"
 #include "../error.h"
 #include "../ops.h"
+#include "../parallel.h"
 #include "../rng.h"
 #include "../tensor.h"
 
@@ -104,6 +105,13 @@ rn_tensor *rn__view(rn_graph *g, int ndim, const int *shape, float *data);
 /* Arena scratch of n floats (NULL with the error recorded). */
 float *rn__floats(rn_graph *g, size_t n);
 
+/* The fewest rows of H values worth a part of rn_par_for (parallel.h): about
+ * 16k values, some tens of microseconds of elementwise work. */
+static inline size_t rn__rows_grain(size_t H)
+{
+    return H >= 16384 ? 1 : 16384 / (H > 0 ? H : 1);
+}
+
 /* Records a node for out when any input requires a gradient (out then
  * requires one too). Returns the node, or NULL when none is needed or on
  * failure (check g->err). */
@@ -174,8 +182,10 @@ void rn_prelu_backward(rn_graph *g, rn_node *nd);
 /* Batch statistics per channel of x (B x H) for batchnorm and dice
  * (channel_stats.c): the batch mean into mu and 1 / sqrt(var + eps) into
  * inv_std, the running statistics updated (training), or both from the
- * running statistics (inference). mu needs 2 H doubles (the second half is
- * scratch). */
+ * running statistics (inference). mu needs RN__STATS_DOUBLES(H) doubles (all
+ * but the first H are scratch: the variance sums and each thread's partial
+ * sums). */
+#define RN__STATS_DOUBLES(H) ((size_t)(2 + RN_PAR_MAX_THREADS) * (size_t)(H))
 void rn__channel_stats(const float *x, int B, int H, int training, float momentum, float eps,
                        float *running_mean, float *running_var, double *mu, float *inv_std);
 void rn_dice_forward(float *y, float *p, float *xhat, float *inv_std, double *mu, const float *x,
