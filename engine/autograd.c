@@ -236,6 +236,21 @@ float *rn__grad(rn_graph *g, rn_tensor *t)
     return t->grad;
 }
 
+float *rn__grad_fresh(rn_graph *g, rn_tensor *t, int *fresh)
+{
+    *fresh = 0;
+    if (t != NULL && (t->flags & RN_T_GRAD) && t->grad == NULL && t->sparse == NULL) {
+        t->grad = rn_arena_alloc(&g->arena, t->n * sizeof(float));
+        if (t->grad == NULL) {
+            record_oom(g);
+            return NULL;
+        }
+        *fresh = 1;
+        return t->grad;
+    }
+    return rn__grad(g, t);
+}
+
 /* For embedding: the gradient of a table whose rows the caller touches one by one. */
 float *rn__grad_rows(rn_graph *g, rn_tensor *t)
 {

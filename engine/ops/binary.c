@@ -57,8 +57,8 @@ static void strides4(const int *s, const int *so, size_t *st)
             }                                                                                      \
     } while (0)
 
-static void row_forward(int op, float *restrict o, const float *a, size_t sa, const float *b,
-                        size_t sb, size_t n)
+RN__VECTOR_LOOP static void row_forward(int op, float *restrict o, const float *a, size_t sa,
+                                        const float *b, size_t sb, size_t n)
 {
     switch (op) {
     case RN_OP_ADD:
@@ -109,6 +109,7 @@ typedef struct {
     float *out;     /* forward */
     float *da, *db; /* backward: the one input it accumulates into */
     size_t run;     /* n 0: the one run's length */
+    int write;      /* backward: the input's gradient is fresh (set, not added to) */
 } binary_job;
 
 /* The offsets into a and b of the output's row r (a row of the last dim). */
@@ -202,8 +203,24 @@ rn_tensor *rn_div(rn_graph *g, rn_tensor *a, rn_tensor *b)
 
 /* dst (stepping sd: 1, or 0 to sum into one value) += sign * d * other
  * (stepping so; other NULL: 1), over a row of n. */
-static void row_acc(float *dst, size_t sd, const float *d, const float *other, size_t so,
-                    float sign, size_t n)
+/* dst = sign * d * other over a row of n (other NULL: 1; stepping so): a
+ * fresh gradient, written instead of added to. */
+RN__VECTOR_LOOP static void row_set(float *dst, const float *d, const float *other, size_t so,
+                                    float sign, size_t n)
+{
+    if (other == NULL)
+        for (size_t i = 0; i < n; i++)
+            dst[i] = sign * d[i];
+    else if (so)
+        for (size_t i = 0; i < n; i++)
+            dst[i] = sign * d[i] * other[i];
+    else
+        for (size_t i = 0; i < n; i++)
+            dst[i] = sign * d[i] * other[0];
+}
+
+RN__VECTOR_LOOP static void row_acc(float *dst, size_t sd, const float *d, const float *other,
+                                    size_t so, float sign, size_t n)
 {
     if (sd) {
         if (other == NULL)
@@ -231,33 +248,29 @@ static void row_acc(float *dst, size_t sd, const float *d, const float *other, s
 }
 
 /* One row of the backward into one input: da (which 0) or db (which 1), at
- * the row's first elements. */
-static void row_backward(int op, int which, const float *d, const float *a, size_t sa,
+ * the row's first elements; `write`: the input has the output's shape and its
+ * gradient is fresh (set, not added to). */
+static void row_backward(int op, int which, int write, const float *d, const float *a, size_t sa,
                          const float *b, size_t sb, float *dst, size_t n)
 {
-    switch (op) {
-    case RN_OP_ADD:
-    case RN_OP_SUB:
-        if (which == 0)
-            row_acc(dst, sa, d, NULL, 0, 1.0f, n);
+    size_t sd = which ? sb : sa, so = which ? sa : sb;
+    const float *other = which ? a : b;
+    float sign = op == RN_OP_SUB && which ? -1.0f : 1.0f;
+    if (op == RN_OP_ADD || op == RN_OP_SUB) other = NULL;
+    if (op != RN_OP_DIV) {
+        if (write)
+            row_set(dst, d, other, so, sign, n);
         else
-            row_acc(dst, sb, d, NULL, 0, op == RN_OP_ADD ? 1.0f : -1.0f, n);
-        break;
-    case RN_OP_MUL:
-        if (which == 0)
-            row_acc(dst, sa, d, b, sb, 1.0f, n);
+            row_acc(dst, sd, d, other, so, sign, n);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        float x = a[i * sa], y = b[i * sb];
+        float v = which == 0 ? d[i] / y : -(d[i] * x / (y * y));
+        if (write)
+            dst[i] = v;
         else
-            row_acc(dst, sb, d, a, sa, 1.0f, n);
-        break;
-    default:
-        for (size_t i = 0; i < n; i++) {
-            float x = a[i * sa], y = b[i * sb];
-            if (which == 0)
-                dst[i * sa] += d[i] / y;
-            else
-                dst[i * sb] -= d[i] * x / (y * y);
-        }
-        break;
+            dst[i * sd] += v;
     }
 }
 
@@ -271,15 +284,15 @@ static void backward_rows(void *ctx, int part, size_t lo, size_t hi)
     if (j->n == 0) { /* one run cut in chunks */
         size_t first = lo * CHUNK, end = hi * CHUNK < j->run ? hi * CHUNK : j->run;
         size_t sa = j->ta[3], sb = j->tb[3], sd = which ? sb : sa;
-        row_backward(j->op, which, j->d + first, j->a + first * sa, sa, j->b + first * sb, sb,
-                     dst + first * sd, end - first);
+        row_backward(j->op, which, j->write, j->d + first, j->a + first * sa, sa, j->b + first * sb,
+                     sb, dst + first * sd, end - first);
         return;
     }
     for (size_t r = lo; r < hi; r++) {
         size_t ia, ib;
         row_offsets(j, r, &ia, &ib);
-        row_backward(j->op, which, j->d + r * j->n, j->a + ia, j->ta[3], j->b + ib, j->tb[3],
-                     dst + (which ? ib : ia), j->n);
+        row_backward(j->op, which, j->write, j->d + r * j->n, j->a + ia, j->ta[3], j->b + ib,
+                     j->tb[3], dst + (which ? ib : ia), j->n);
     }
 }
 
@@ -304,10 +317,13 @@ void rn_binary_backward(rn_graph *g, rn_node *nd)
     } else
         j.n = n, runs = total / n, grain = rn__rows_grain(n);
     for (int which = 0; which < 2; which++) {
-        float *dst = rn__grad(g, nd->in[which]);
+        int whole = full(which ? sb : sa, j.so), fresh = 0;
+        float *dst = whole ? rn__grad_fresh(g, nd->in[which], &fresh) : rn__grad(g, nd->in[which]);
         if (dst == NULL) continue;
         j.da = which == 0 ? dst : NULL, j.db = which == 1 ? dst : NULL;
-        if (full(which ? sb : sa, j.so))
+        /* a and b the same tensor: its gradient gets both passes, the second adds */
+        j.write = fresh;
+        if (whole)
             rn_par_for(runs, grain, backward_rows, &j);
         else /* stretched: one pass in order */
             backward_rows(&j, 0, 0, runs);

@@ -23,7 +23,7 @@ typedef struct {
     int H;
 } stats_job;
 
-static void sum_rows(void *ctx, int part, size_t lo, size_t hi)
+RN__VECTOR_LOOP static void sum_rows(void *ctx, int part, size_t lo, size_t hi)
 {
     const stats_job *j = ctx;
     size_t H = (size_t)j->H;

@@ -26,9 +26,10 @@
  * in double, per part, added in part order. x - mu is taken in float, as
  * PyTorch's batch norm does: mu rounded to float moves xhat by about
  * |mu| / sigma 6e-8, far below what the sigmoid gate can show. */
-static void forward_row(float *restrict y, float *restrict p, float *restrict xhat,
-                        const float *restrict x, const float *restrict mu,
-                        const float *restrict inv_std, const float *restrict alpha, int H)
+RN__VECTOR_LOOP static void forward_row(float *restrict y, float *restrict p, float *restrict xhat,
+                                        const float *restrict x, const float *restrict mu,
+                                        const float *restrict inv_std, const float *restrict alpha,
+                                        int H)
 {
     for (int h = 0; h < H; h++) {
         float xh = (x[h] - mu[h]) * inv_std[h];
@@ -97,9 +98,10 @@ rn_tensor *rn_dice(rn_graph *g, rn_tensor *x, rn_tensor *alpha, rn_tensor *runni
 
 /* The backward's first pass over a row: the per-channel sums m1 += dxhat,
  * m2 += dxhat xhat, and dalpha. */
-static void sums_row(double *restrict m1, double *restrict m2, float *restrict da,
-                     const float *restrict dy, const float *restrict x, const float *restrict p,
-                     const float *restrict xhat, const float *restrict one_minus_a, int H)
+RN__VECTOR_LOOP static void sums_row(double *restrict m1, double *restrict m2, float *restrict da,
+                                     const float *restrict dy, const float *restrict x,
+                                     const float *restrict p, const float *restrict xhat,
+                                     const float *restrict one_minus_a, int H)
 {
     for (int h = 0; h < H; h++) {
         float dxh = dy[h] * x[h] * one_minus_a[h] * p[h] * (1.0f - p[h]);
@@ -112,15 +114,17 @@ static void sums_row(double *restrict m1, double *restrict m2, float *restrict d
 }
 
 /* The second pass: dx with the batch means c1, c2 (0 at inference). */
-static void dx_row(float *restrict dx, const float *restrict dy, const float *restrict x,
-                   const float *restrict p, const float *restrict xhat,
-                   const float *restrict one_minus_a, const float *restrict inv_std,
-                   const float *restrict c1, const float *restrict c2, int H)
+RN__VECTOR_LOOP static void dx_row(float *restrict dx, const float *restrict dy,
+                                   const float *restrict x, const float *restrict p,
+                                   const float *restrict xhat, const float *restrict one_minus_a,
+                                   const float *restrict inv_std, const float *restrict c1,
+                                   const float *restrict c2, int H, int write)
 {
     for (int h = 0; h < H; h++) {
         float dxh = dy[h] * x[h] * one_minus_a[h] * p[h] * (1.0f - p[h]);
-        dx[h] += dy[h] * (1.0f - one_minus_a[h] + one_minus_a[h] * p[h]) +
-                 inv_std[h] * (dxh - c1[h] - xhat[h] * c2[h]);
+        float v = dy[h] * (1.0f - one_minus_a[h] + one_minus_a[h] * p[h]) +
+                  inv_std[h] * (dxh - c1[h] - xhat[h] * c2[h]);
+        dx[h] = write ? v : dx[h] + v; /* write: a fresh gradient */
     }
 }
 
@@ -129,6 +133,7 @@ typedef struct {
     float *dx, *c1, *c2;
     double *m; /* parts x 2 H: each part's m1, m2 */
     float *da; /* parts x H: each part's dalpha, or NULL */
+    int write; /* dx is fresh: set, not added to */
     int H;
 } backward_job;
 
@@ -153,7 +158,7 @@ static void dx_rows(void *ctx, int part, size_t lo, size_t hi)
     size_t H = (size_t)j->H;
     for (size_t r = lo * H; r < hi * H; r += H)
         dx_row(j->dx + r, j->dy + r, j->x + r, j->p + r, j->xhat + r, j->one_minus_a, j->inv_std,
-               j->c1, j->c2, j->H);
+               j->c1, j->c2, j->H, j->write);
 }
 
 /* Row by row, as the forward pass: per-channel sums in double (m1, m2), then
@@ -162,19 +167,30 @@ void rn_dice_backward(rn_graph *g, rn_node *nd)
 {
     rn_tensor *x = nd->in[0], *alpha = nd->in[1];
     const float *a = alpha->data;
-    float *dx = rn__grad(g, x), *da = rn__grad(g, alpha);
+    float *da = rn__grad(g, alpha);
     int B = x->shape[0], H = x->shape[1], training = nd->iarg[0];
     size_t h2 = 2 * (size_t)H, parts = RN_PAR_MAX_THREADS;
     /* each part's sums (2 H doubles) and dalpha (H floats); 1 - alpha, c1, c2 */
     double *m = (double *)rn__floats(g, parts * 2 * h2);
     float *da_part = rn__floats(g, parts * (size_t)H), *one_minus_a = rn__floats(g, 3 * (size_t)H);
     if (m == NULL || da_part == NULL || one_minus_a == NULL) return;
+    int fresh;
+    float *dx = rn__grad_fresh(g, x, &fresh);
     for (int h = 0; h < H; h++)
         one_minus_a[h] = 1.0f - a[h];
-    backward_job j = {
-        nd->out->grad,       x->data, nd->save[0],     nd->save[1],         one_minus_a,
-        nd->save[2],         dx,      one_minus_a + H, one_minus_a + 2 * H, m,
-        da ? da_part : NULL, H};
+    backward_job j = {.dy = nd->out->grad,
+                      .x = x->data,
+                      .p = nd->save[0],
+                      .xhat = nd->save[1],
+                      .one_minus_a = one_minus_a,
+                      .inv_std = nd->save[2],
+                      .dx = dx,
+                      .c1 = one_minus_a + H,
+                      .c2 = one_minus_a + 2 * H,
+                      .m = m,
+                      .da = da ? da_part : NULL,
+                      .write = fresh,
+                      .H = H};
     int used = rn_par_for((size_t)B, rn__rows_grain((size_t)H), sums_rows, &j);
     for (int p = 0; p < used; p++) /* the parts in order */
         for (int h = 0; h < H; h++) {

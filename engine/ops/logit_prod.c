@@ -9,7 +9,8 @@
  *
  *   log p     = -softplus(-a) - softplus(-b)
  *   log(1-p)  = log(sigmoid(-a) + sigmoid(a) sigmoid(-b))               (1 - s_a s_b
- *             = logsumexp(-softplus(a), -softplus(-a) - softplus(b))     = (1 - s_a) + s_a (1 - s_b))
+ *             = logsumexp(-softplus(a), -softplus(-a) - softplus(b))     = (1 - s_a) + s_a (1 -
+ * s_b))
  *
  * The second is log1mexp(log p) written as a sum of two positive terms, so it
  * does not cancel when p is near 1 (log1mexp(x) = log(-expm1(x)) loses the

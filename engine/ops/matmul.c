@@ -55,23 +55,25 @@ void rn_matmul_backward(rn_graph *g, rn_node *nd)
     int ta = nd->iarg[3], tb = nd->iarg[4], batch = nd->iarg[5];
     rn_tensor *a = nd->in[0], *b = nd->in[1];
     const float *dc = nd->out->grad;
-    float *da = rn__grad(g, a), *db = rn__grad(g, b);
+    int fresh_a, fresh_b; /* a gradient not written yet is set (beta 0), not added to */
+    float *da = rn__grad_fresh(g, a, &fresh_a), *db = rn__grad_fresh(g, b, &fresh_b);
+    float beta_a = fresh_a ? 0.0f : 1.0f, beta_b = fresh_b ? 0.0f : 1.0f;
     for (int i = 0; i < batch; i++) {
         const float *A = a->data + (size_t)i * M * K, *Bm = b->data + (size_t)i * K * N;
         const float *dC = dc + (size_t)i * M * N;
         if (da != NULL) {
             float *dA = da + (size_t)i * M * K;
             if (!ta) /* dA (M x K) += dC (M x N) op(B)^T (N x K) */
-                rn_gemm(0, !tb, M, K, N, 1.0f, dC, N, Bm, tb ? K : N, 1.0f, dA, K);
+                rn_gemm(0, !tb, M, K, N, 1.0f, dC, N, Bm, tb ? K : N, beta_a, dA, K);
             else /* dA (K x M) += op(B) (K x N) dC^T (N x M) */
-                rn_gemm(tb, 1, K, M, N, 1.0f, Bm, tb ? K : N, dC, N, 1.0f, dA, M);
+                rn_gemm(tb, 1, K, M, N, 1.0f, Bm, tb ? K : N, dC, N, beta_a, dA, M);
         }
         if (db != NULL) {
             float *dB = db + (size_t)i * K * N;
             if (!tb) /* dB (K x N) += op(A)^T (K x M) dC (M x N) */
-                rn_gemm(!ta, 0, K, N, M, 1.0f, A, ta ? M : K, dC, N, 1.0f, dB, N);
+                rn_gemm(!ta, 0, K, N, M, 1.0f, A, ta ? M : K, dC, N, beta_b, dB, N);
             else /* dB (N x K) += dC^T (N x M) op(A) (M x K) */
-                rn_gemm(1, ta, N, K, M, 1.0f, dC, N, A, ta ? M : K, 1.0f, dB, K);
+                rn_gemm(1, ta, N, K, M, 1.0f, dC, N, A, ta ? M : K, beta_b, dB, K);
         }
     }
 }

@@ -3,6 +3,8 @@
  * Backward: dx += dy, element for element.  Reference: torch.reshape. */
 #include "op.h"
 
+#include <string.h>
+
 void rn_reshape_forward(void)
 {
     /* Nothing to compute: the output aliases the input's data. */
@@ -40,9 +42,12 @@ rn_tensor *rn_reshape(rn_graph *g, rn_tensor *x, int ndim, const int *shape)
 
 void rn_reshape_backward(rn_graph *g, rn_node *nd)
 {
-    float *dx = rn__grad(g, nd->in[0]);
+    int fresh;
+    float *dx = rn__grad_fresh(g, nd->in[0], &fresh);
     const float *dy = nd->out->grad;
-    if (dx != NULL)
+    if (dx != NULL && fresh)
+        memcpy(dx, dy, nd->out->n * sizeof *dx);
+    else if (dx != NULL)
         for (size_t i = 0, n = nd->out->n; i < n; i++)
             dx[i] += dy[i];
 }
