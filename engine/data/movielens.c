@@ -11,6 +11,7 @@
 #include "alloc.h"
 #include "error.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,16 @@ static void move_vocab(rn_column *to, rn_column *from)
     to->vocab = from->vocab;
     to->cardinality = (int64_t)rn_vocab_size(from->vocab);
     from->vocab = NULL;
+}
+
+/* The mean of the known years (0 stands for a missing one) of n movies, rounded. */
+static float catalogue_mean_year(const rn_column *year, size_t n)
+{
+    double sum = 0;
+    size_t known = 0;
+    for (size_t i = 0; i < n; i++)
+        if (year->f[i] != 0) sum += (double)year->f[i], known++;
+    return known ? (float)floor(sum / (double)known + 0.5) : 0.0f;
 }
 
 static const char *const ml_na[] = {"", "NA", "(no genres listed)", NULL};
@@ -109,6 +120,12 @@ rn_dataset *rn_load_movielens(const rn_movielens_config *cfg)
     if (rc == RN_OK && (c_year = rn_dataset_add_column(out, "year", RN_COL_DENSE, 0)) < 0)
         rc = c_year;
     if (rc == RN_OK) {
+        /* the year stays on its scale (1902..2016) for lessons and plots, but is no
+           model input until ds:transform rescales it with the training rows' statistics;
+           a missing year is the catalogue's mean year, not 0, which would lie 100
+           standard deviations out once standardised */
+        out->cols[c_year].raw = 1;
+        out->cols[c_year].fill = catalogue_mean_year(&mov->cols[2], mov->n_rows);
         move_vocab(&out->cols[c_user], &rat->cols[0]);
         move_vocab(&out->cols[c_genres], &mov->cols[3]);
     }
