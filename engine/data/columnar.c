@@ -393,6 +393,8 @@ static int load_vocab(const reader *r, rn_column *c, const col_entry *e, const c
         int32_t id;
         if ((size_t)expect >= e->vocab_size)
             return corrupt(r, "%s holds more strings than its size", what, at);
+        if (rn__utf8_check(s + a, i - a) != i - a) /* as every text loader requires */
+            return corrupt(r, "%s holds text that is not UTF-8", what, at);
         int rc = rn_vocab_add(c->vocab, s + a, i - a, &id);
         if (rc) return rc;
         if (id != expect) return corrupt(r, "%s repeats a string or holds an empty one", what, at);
@@ -401,7 +403,10 @@ static int load_vocab(const reader *r, rn_column *c, const col_entry *e, const c
                 return corrupt(r, "%s labels are malformed", what, at);
             if (lab[li++] == 1) {
                 const unsigned char *z = memchr(lab + li, 0, ln - li);
-                if (z == NULL) return corrupt(r, "%s labels are malformed", what, at);
+                if (z == NULL ||
+                    rn__utf8_check((const char *)lab + li, (size_t)(z - (lab + li))) !=
+                        (size_t)(z - (lab + li)))
+                    return corrupt(r, "%s labels are malformed", what, at);
                 rc = rn_vocab_set_label(c->vocab, id, (const char *)lab + li,
                                         (size_t)(z - (lab + li)));
                 if (rc) return rc;

@@ -46,6 +46,18 @@ static float catalogue_mean_year(const rn_column *year, size_t n)
     return known ? (float)floor(sum / (double)known + 0.5) : 0.0f;
 }
 
+/* The length of title cut to at most max bytes at a character boundary (a
+ * UTF-8 character is never split: the labels stay UTF-8 text). */
+static int title_length(const char *title, size_t max)
+{
+    size_t n = strlen(title);
+    if (n <= max) return (int)n;
+    n = max;
+    while (n > 0 && ((unsigned char)title[n] & 0xC0) == 0x80) /* title[n] continues a character */
+        n--;
+    return (int)n;
+}
+
 static const char *const ml_na[] = {"", "NA", "(no genres listed)", NULL};
 
 rn_dataset *rn_load_movielens(const rn_movielens_config *cfg)
@@ -154,13 +166,13 @@ rn_dataset *rn_load_movielens(const rn_movielens_config *cfg)
             const char *title = rn_vocab_name(mov->cols[1].vocab, mov->cols[1].ids[mr]);
             float year = mov->cols[2].f[mr];
             char label[600];
-            int n;
+            int n, tl = title_length(title, 500);
             if (title[0] == '\0') /* a missing title (NA): name the movie by its id */
                 n = snprintf(label, sizeof label, "movie %s", idtext);
             else if (year != 0)
-                n = snprintf(label, sizeof label, "%.500s (%.0f)", title, (double)year); /* no int cast: 3e9 */
+                n = snprintf(label, sizeof label, "%.*s (%.0f)", tl, title, (double)year); /* no int cast: 3e9 */
             else
-                n = snprintf(label, sizeof label, "%.500s", title);
+                n = snprintf(label, sizeof label, "%.*s", tl, title);
             if ((rc = rn_vocab_set_label(item->vocab, item->ids[r], label, (size_t)n))) break;
         }
         float stars = rat->cols[2].f[r];
