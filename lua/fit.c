@@ -398,6 +398,7 @@ int rec_model_fit(lua_State *L)
     } else if (!lua_isnil(L, 7)) {
         add_optim(L, os, g, 7, u, "", lr, "fit: optimizer");
     } else {
+        rec_optim_warn_lr(L, "fit", -1, (double)lr);
         if (rn_model_default_optims(m, lr > 0 ? lr : 0.005f, 0.02f, os->o, &os->n) != RN_OK)
             return rec_engine_error(L);
         for (int k = 0; k < os->n; k++)
