@@ -106,6 +106,20 @@ T.cases{
     T.ok(rec.models.fm{data = back, label = "like"}:config():find('"n_dense":0', 1, true) ~= nil,
          "a reloaded MovieLens keeps year raw")
   end},
+  {"dense = n beside data = ... must agree with the data (reliability review B.3)", function()
+    local ml = rec.data.movielens{rows = 2000, history = 0}
+    local train = ml:split(0.8, {seed = 1})
+    ml:transform({year = "standardize"}, {stats = train})
+    T.err(function() rec.models.deepfm{data = ml, label = "like", dense = 0} end,
+          "rec.models.deepfm: dense = 0, but the data has 1 dense feature column: leave dense "
+          .. "out with data = ... (the data sets it), or drop a column first: "
+          .. "ds:transform{name = 'drop'}", "dense = 0 with year an input")
+    T.err(function() rec.models.fm{data = rec.data.synthetic_ctr{rows = 10, dense = 2}, dense = 3} end,
+          "rec.models.fm: dense = 3, but the data has 2 dense feature columns: leave dense out "
+          .. "with data = ... (the data sets it)", "more than the data has")
+    T.ok(rec.models.deepfm{data = ml, label = "like", dense = 1}:config():find('"n_dense":1', 1, true),
+         "the same number is fine")
+  end},
   {"reliability review, reproducer 11: split of one row names the rows, not '%g'", function()
     T.err(function() rec.data.synthetic_ctr{rows = 1}:split(0.5) end,
           "split: 1 rows cannot be split 0.5 (each part needs a row)", "one row")
