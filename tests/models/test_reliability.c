@@ -511,11 +511,22 @@ static void test_tensor_table_rules(void)
     memcpy(longer, d, n);
     memset(longer + n, 0, 8);
     write_all(at("table.st"), longer, n + 8);
-    free(longer);
     m = rn_model_load(at("table.st"));
     CHECK(m == NULL);
     CHECK(strstr(rn_error(), "the tensors cover") != NULL);
     rn_model_free(m);
+    /* the same 8 bytes as a hole: the second tensor moved past them (review B.2) */
+    char *hole = strstr(header, "\"data_offsets\":[12,16]");
+    CHECK(hole != NULL);
+    if (hole != NULL) {
+        memcpy(longer + 8 + (hole - header), "\"data_offsets\":[20,24]", 22);
+        write_all(at("table.st"), longer, n + 8);
+        m = rn_model_load(at("table.st"));
+        CHECK(m == NULL && strstr(rn_error(), "bytes 12..20 of the data belong to no tensor") != NULL);
+        if (m != NULL || strstr(rn_error(), "bytes 12..20") == NULL) fprintf(stderr, "got: %s\n", rn_error());
+        rn_model_free(m);
+    }
+    free(longer);
     /* the bytes around the header's JSON: spaces pad it, nothing else; cJSON
      * itself skips NULs as white space (review B.2) */
     size_t json = h;

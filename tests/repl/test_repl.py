@@ -872,6 +872,30 @@ def test_fig_save_on_full_disk(check):
                 subprocess.run(["umount", small])
 
 
+def test_run_with_figures_on_full_disk(check):
+    """Reliability review B.4: `recnote --run NB -o OUT` on a full disk left a
+    0-byte cell PNG; then the figure was silently missing and the run
+    passed. Now the cell fails, naming the file and the reason, --run exits
+    1, and no PNG (nor temporary file) is left. A file-size limit stands in
+    for the full disk."""
+    d = mkdtemp(prefix="recnote-test-")
+    nb = os.path.join(d, "nb.md")
+    open(nb, "w").write("# Fig\n\n```lua\nf = rec.plot.line{series = {{x = {1, 2, 3}, "
+                        "y = {1, 3, 2}}}}\n```\n\n```lua\nprint(1)\n```\n")
+    env = env_for(mkdtemp(prefix="recnote-test-"))
+    r = subprocess.run([RECNOTE, "--headless", "--run", nb, "-o", os.path.join(d, "out.md")],
+                       capture_output=True, text=True, env=env, timeout=60, cwd=d,
+                       preexec_fn=_limited(4096))
+    png = os.path.join(d, "out_files", "cell-1-1.png")
+    check.eq(r.returncode, 1, "the run fails: " + r.stdout + r.stderr)
+    check.ok("nb.md:3: the cell [1] failed:\nsaving the figures of cell [1] failed: saving "
+             "figure 1 of the cell to %s: cannot write %s: File too large" % (png, png)
+             in r.stderr, "the cell names the file and the reason: " + r.stderr)
+    check.eq(os.listdir(os.path.join(d, "out_files")), [], "no PNG, empty or partial, is left")
+    r = run(["--headless", "--run", nb, "-o", os.path.join(d, "out.md")])
+    check.ok(r.returncode == 0 and os.path.getsize(png) > 1000, "without the limit it is written")
+
+
 def test_fifo_and_links_are_not_replaced(check):
     """Reproducers 4 and 13: a CSV path that is a FIFO fails at once instead
     of blocking; saves refuse a FIFO, a symbolic link and (as root) a device
