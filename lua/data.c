@@ -519,6 +519,10 @@ static int d_schema(lua_State *L)
         }
         lua_pushinteger(L, (lua_Integer)c->n_missing);
         lua_setfield(L, -2, "missing");
+        if (c->kind == RN_COL_DENSE && (c->raw || c->dropped)) { /* not a model input */
+            lua_pushboolean(L, 1);
+            lua_setfield(L, -2, c->dropped ? "dropped" : "raw");
+        }
         if ((int)i == ds->group) {
             lua_pushboolean(L, 1);
             lua_setfield(L, -2, "group");
@@ -897,6 +901,14 @@ static int d_tostring(lua_State *L)
         }
         if ((int)i == ds->group) luaL_addstring(&b, "  (group)");
         if ((int)i == ds->time) luaL_addstring(&b, "  (time)");
+        if (c->kind == RN_COL_DENSE && c->dropped) luaL_addstring(&b, "  (dropped: no model input)");
+        if (c->kind == RN_COL_DENSE && c->raw && !c->dropped) {
+            snprintf(line, sizeof line,
+                     "  (raw scale: no model input until ds:transform({%.40s = 'standardize'}, "
+                     "{stats = train}))",
+                     c->name);
+            luaL_addstring(&b, line);
+        }
         luaL_addchar(&b, '\n');
     }
     size_t show = d->n < 5 ? d->n : 5;
@@ -973,8 +985,10 @@ void rec_open_data(lua_State *L)
          "\" \"))\nprint(#ml:column(\"genres\")[1])"},
         {"schema",
          "ds:schema() lists the columns as tables {name =, kind =, cardinality =, missing =, "
-         "group =, time =}: kind is label, dense, cat, seq or int; ids of cat and seq columns "
-         "lie in [0, cardinality), 0 meaning missing.",
+         "group =, time =, raw =, dropped =}: kind is label, dense, cat, seq or int; ids of cat "
+         "and seq columns lie in [0, cardinality), 0 meaning missing; raw = true marks a dense "
+         "column on its own scale (MovieLens' year) and dropped = true one ds:transform dropped: "
+         "models read neither.",
          "for _, c in ipairs(rec.data.movielens{rows = 10}:schema()) do print(c.name, c.kind) "
          "end"},
         {"head", "ds:head([n = 5]) returns the first n rows as tables {column = value}.",
@@ -1015,7 +1029,9 @@ void rec_open_data(lua_State *L)
          "read it) or {bucketize = {e1, e2, ...}} (a categorical column of the buckets < e1, "
          "[e1, e2), ..., >= en: a field of the models, as Wide & Deep's age buckets). The statistics come from the rows of stats only (the training split: "
          "nothing of the validation rows leaks into the features) and are returned, "
-         "{col = {mean =, std =}}, to apply to new data.",
+         "{col = {mean =, std =}}, to apply to new data. A raw column (MovieLens' year, "
+         "ds:schema() marks it) becomes a model input once standardised, min-max scaled, "
+         "log1p'd or bucketised.",
          "local ml = rec.data.movielens{rows = 1000}\nlocal train, test = ml:split(0.9)\n"
          "print(ml:transform({year = 'standardize'}, {stats = train}).year.mean)"},
         {"save",
@@ -1102,7 +1118,10 @@ void rec_open_data(lua_State *L)
          "(latest-small, 100,004 ratings of 671 users; shipped in assets/movielens, see its "
          "README for the licence): columns user (cat, the group), item (cat; ds:vocab gives "
          "movie ids and titles), rating (label, stars), like (label, rating >= like), "
-         "timestamp (int, the time), genres (seq, multi-hot), year (dense) and history (seq: "
+         "timestamp (int, the time), genres (seq, multi-hot), year (dense, the release year "
+         "as is: raw, so models leave it out until you rescale it with the training rows' "
+         "statistics, ml:transform({year = 'standardize'}, {stats = train}); fed as 1902..2016 "
+         "beside embeddings of about 0.01 it would swamp them) and history (seq: "
          "the user's previous items, at most history of them; 0: no column). rows = n reads "
          "only the first n ratings.",
          "local ml = rec.data.movielens{rows = 5000}\nprint(ml)\n"

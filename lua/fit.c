@@ -14,6 +14,7 @@
 #include "rec_models.h"
 #include "rec_aux.h"
 #include "rec_optim.h"
+#include "host.h"
 
 #include "error.h"
 
@@ -68,6 +69,33 @@ static void bar(char *buf, size_t size, const rn_fit_progress *p, double elapsed
              (int)(p->seen == p->total ? elapsed : eta) % 60);
 }
 
+/* After a callback failed: if Ctrl-C stopped it (the host's hook raised a bare
+ * "interrupted!" inside it), replaces that message at the top of the stack by
+ * one that says which callback, when, and what the model keeps, as the
+ * engine's own message does between two steps. */
+static void name_interrupt(fit_state *s, int fn, const rn_fit_progress *p, const rn_metrics *valid)
+{
+    lua_State *L = s->L;
+    volatile sig_atomic_t *flag = rec_host_interrupt_flag(L);
+    if (flag == NULL || *flag == 0) return;
+    rec_host_interrupt_reported(L);
+    const char *name = fn == s->plot ? "plot" : fn == s->on_step ? "on_step" : "on_epoch";
+    int after_epoch = fn == s->on_epoch || valid != NULL;
+    char msg[200];
+    if (after_epoch)
+        snprintf(msg, sizeof msg,
+                 "interrupted (Ctrl-C) in fit's %s callback after epoch %d (the model keeps "
+                 "step %ld)",
+                 name, p->epoch, p->step);
+    else
+        snprintf(msg, sizeof msg,
+                 "interrupted (Ctrl-C) in fit's %s callback at epoch %d, step %ld (the model "
+                 "keeps step %ld)",
+                 name, p->epoch, p->step, p->step);
+    lua_pop(L, 1);
+    lua_pushstring(L, msg);
+}
+
 /* Calls the function at index fn with the progress table (and extra) under
  * pcall; returns 0 to stop (false returned or an error, kept on the stack). */
 static int call_back(fit_state *s, int fn, const rn_fit_progress *p, const rn_metrics *valid, int plot)
@@ -111,6 +139,7 @@ static int call_back(fit_state *s, int fn, const rn_fit_progress *p, const rn_me
     }
     if (lua_pcall(L, nargs, 1, 0) != LUA_OK) {
         s->failed = 1; /* the message stays on the stack */
+        name_interrupt(s, fn, p, valid);
         return 0;
     }
     int go = !(lua_isboolean(L, -1) && !lua_toboolean(L, -1));
@@ -174,6 +203,8 @@ static int fit_epoch(void *ud, const rn_fit_progress *p, const rn_metrics *valid
         if (s->tty) fputs("\r\033[K", stdout), fflush(stdout);
         lua_getglobal(L, "print"); /* through print, so notebooks capture it */
         lua_pushstring(L, line);
+        /* a failure (Ctrl-C's hook) loses the line only: the engine's next poll,
+           or the check after fit, reports the interrupt */
         if (lua_pcall(L, 1, 0, 0) != LUA_OK) lua_pop(L, 1);
     }
     /* history: loss per epoch, and valid metrics */
@@ -202,12 +233,16 @@ typedef struct {
     int n;
 } fit_guard;
 
-static int guard_release(lua_State *L)
+static void release(fit_guard *g)
 {
-    fit_guard *g = lua_touserdata(L, 1);
     for (int k = 0; k < g->n; k++)
         (*g->held[k])--;
     g->n = 0;
+}
+
+static int guard_release(lua_State *L)
+{
+    release(lua_touserdata(L, 1));
     return 0;
 }
 
@@ -363,6 +398,7 @@ int rec_model_fit(lua_State *L)
     } else if (!lua_isnil(L, 7)) {
         add_optim(L, os, g, 7, u, "", lr, "fit: optimizer");
     } else {
+        rec_optim_warn_lr(L, "fit", -1, (double)lr);
         if (rn_model_default_optims(m, lr > 0 ? lr : 0.005f, 0.02f, os->o, &os->n) != RN_OK)
             return rec_engine_error(L);
         for (int k = 0; k < os->n; k++)
@@ -412,8 +448,18 @@ int rec_model_fit(lua_State *L)
     rn_fit_result res;
     int rc = rn_model_fit(m, data, os->o, os->n, &fc, &res);
     if (s.progress && s.tty && rc != RN_OK) fputs("\n", stdout);
-    optims_free(os);       /* now, not at the next collection */
-    if (s.failed) {        /* the callback's error, at the top */
+    if (rc == RN_EINTR) rec_host_interrupt_reported(L); /* before the guard's __close runs */
+    if (rc == RN_OK && !s.failed) { /* Ctrl-C after the last poll: say that fit completed */
+        char done[120];
+        snprintf(done, sizeof done, "fit had finished (%d epochs; the model keeps step %ld)",
+                 res.epochs_run, res.steps);
+        rec_host_completed(L, done);
+    }
+    optims_free(os); /* now, not at the next collection */
+    /* released from C first: a hook firing at the __close call (Ctrl-C) could
+       otherwise leave the model "already training" for ever */
+    release(g);
+    if (s.failed) { /* the callback's error, at the top */
         lua_replace(L, 5); /* below the guard, which the error closes */
         lua_settop(L, 12);
         lua_closeslot(L, 12);

@@ -26,6 +26,11 @@ void rec_host_completed(lua_State *L, const char *done)
     luaL_error(L, "interrupted (Ctrl-C) after %s", done);
 }
 
+void rec_host_interrupt_reported(lua_State *L)
+{
+    if (rec_host_interrupt_flag(L) != NULL) lua_sethook(L, NULL, 0, 0);
+}
+
 int rec_host_headless(lua_State *L)
 {
     lua_getfield(L, LUA_REGISTRYINDEX, REC_KEY_HEADLESS);

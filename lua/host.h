@@ -42,6 +42,13 @@ volatile sig_atomic_t *rec_host_interrupt_flag(lua_State *L);
  * Ctrl-C. */
 void rec_host_completed(lua_State *L, const char *done);
 
+/* Call when the engine stopped for Ctrl-C and its message (RN_EINTR) says
+ * where and what remains ("... in fit at epoch 2, step 9 (the model keeps
+ * step 8)"): removes the host's hook, whose bare "interrupted!" would
+ * otherwise fire at the next call (a __close, the REPL's message handler)
+ * and replace that message. Does nothing without a host. */
+void rec_host_interrupt_reported(lua_State *L);
+
 /* Nonzero when the host runs headless (--headless, or no display). */
 int rec_host_headless(lua_State *L);
 

@@ -267,12 +267,23 @@ static void read_config(lua_State *L, int kind, rn_model_config *c, int *n_cols,
                           "pairs), which %s does not read: lr, fm and ffm do",
                        fn, kname);
     }
+    int data_dense = c->n_dense;
     for (size_t i = 0; i < nk; i++) {
         lua_getfield(L, 1, key_name(&keys[i]));
         int set = !lua_isnil(L, -1);
         lua_pop(L, 1);
         if (set) read_key(L, fn, &keys[i], c);
     }
+    /* dense = n beside data = d: the data decides, so a different n would
+       only fail later, at fit (reliability review B.3) */
+    if (sch && c->n_dense != data_dense)
+        luaL_error(L,
+                   "%s: dense = %d, but the data has %d dense feature column%s: leave dense out "
+                   "with data = ... (the data sets it)%s",
+                   fn, c->n_dense, data_dense, data_dense == 1 ? "" : "s",
+                   c->n_dense < data_dense ? ", or drop a column first: ds:transform{name = "
+                                             "'drop'}"
+                                           : "");
     if (c->n_fields < 1 && c->n_dense < 1 && c->bag_cardinality < 1)
         luaL_error(L, "%s: give fields = {cardinality of each field} (or data = a rec.CtrData or "
                       "rec.Dataset)", fn);

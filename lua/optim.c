@@ -134,6 +134,24 @@ static const char *const *kind_keys(int kind)
                                 : adam_keys;
 }
 
+void rec_optim_warn_lr(lua_State *L, const char *fn, int kind, double lr)
+{
+    /* an adaptive optimizer moves each weight by about lr per step; plain SGD
+       by lr times the gradient, which is usually well below 1 */
+    double most = kind == RN_SGD ? 10 : 1;
+    if (!(lr > most)) return;
+    char msg[320];
+    const char *name = kind == RN_FTRL ? "alpha" : "lr";
+    snprintf(msg, sizeof msg,
+             "warning: %s: %s = %g is far above what %s can follow (at most %g; the default is %g): "
+             "the loss will likely grow instead of fall (training goes on)",
+             fn, name, lr, kind < 0 ? "the default optimizers" : rn_optim_name(kind), most,
+             kind < 0 ? 0.005 : (double)rn_optim_defaults(kind).lr);
+    lua_getglobal(L, "print"); /* through print, so notebooks keep it with fit's lines */
+    lua_pushstring(L, msg);
+    if (lua_pcall(L, 1, 0, 0) != LUA_OK) lua_pop(L, 1);
+}
+
 void rec_optim_read(lua_State *L, int i, const char *fn, int kind, const char *const *extra,
                     float lr_default, rn_optim_config *c)
 {
@@ -165,6 +183,7 @@ void rec_optim_read(lua_State *L, int i, const char *fn, int kind, const char *c
     if (lua_istable(L, i) && lua_getfield(L, i, "schedule") != LUA_TNIL)
         read_schedule(L, lua_gettop(L), fn, &c->schedule);
     if (lua_istable(L, i)) lua_pop(L, 1);
+    rec_optim_warn_lr(L, fn, kind, (double)c->lr);
 }
 
 static const char *const kind_names[] = {"sgd", "adagrad", "adam", "adamw", "ftrl", NULL};
@@ -184,6 +203,7 @@ void rec_optim_spec(lua_State *L, int i, const char *fn, float lr_default, rn_op
                        rec_did_you_mean(L, s, kind_names));
         *c = rn_optim_defaults(kind_enum[k]);
         if (lr_default > 0) c->lr = lr_default;
+        rec_optim_warn_lr(L, fn, kind_enum[k], (double)c->lr);
         return;
     }
     if (!lua_istable(L, i))

@@ -435,5 +435,6 @@ void *rec_check_open(lua_State *L, int i, const char *tname, const char *what)
 
 int rec_engine_error(lua_State *L)
 {
+    if (rn_error_code() == RN_EINTR) rec_host_interrupt_reported(L); /* keep the engine's words */
     return luaL_error(L, "%s", rn_error());
 }

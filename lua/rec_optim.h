@@ -28,6 +28,13 @@
 void rec_optim_read(lua_State *L, int i, const char *fn, int kind, const char *const *extra,
                     float lr_default, rn_optim_config *c);
 
+/* Prints (through print) a warning when lr is far above what optimizer kind
+ * (an RN_* kind, or -1 for a model's default optimizers) can follow: above 1
+ * for the adaptive ones, above 10 for sgd. lr = 1e6 trains on with a loss of
+ * 1e12 per epoch (reliability review B.3), so it is worth a word, not an
+ * error. rec_optim_read and rec_optim_spec call it. */
+void rec_optim_warn_lr(lua_State *L, const char *fn, int kind, double lr);
+
 /* A trainer's spec at i: a kind name ("adam") or a table {kind = 'sgd',
  * <the options rec.optim.sgd takes>} (kind defaults to adam). */
 void rec_optim_spec(lua_State *L, int i, const char *fn, float lr_default, rn_optim_config *c);

@@ -221,9 +221,14 @@ int repl_run_cell(repl *r, const char *code)
         }
     }
     lua_settop(L, top);
+    /* the figures before the capture ends: a failure to save them (a full
+       disk) is the cell's, in its output and its status (--run exits 1) */
+    int figures_failed;
+    char *figures = repl_cell_figures(r, number, &figures_failed);
+    if (figures_failed) ok = 0;
     r->capture = NULL;
     if (!ok) r->failed_cells++;
-    repl_notebook_add(r, number, code, sb_str(&output), repl_cell_figures(r, number));
+    repl_notebook_add(r, number, code, sb_str(&output), figures);
     if (!ok) r->cells[r->n_cells - 1].failed = 1;
     sb_free(&output);
     return ok ? 0 : -1;

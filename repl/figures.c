@@ -50,9 +50,10 @@ static int have_hooks(lua_State *L)
     return any;
 }
 
-char *repl_cell_figures(repl *r, int number)
+char *repl_cell_figures(repl *r, int number, int *failed)
 {
     lua_State *L = r->L;
+    *failed = 0;
     if (r->no_figures || !have_hooks(L)) return NULL;
     const char *dir = figure_dir(r);
     if (dir == NULL) return NULL;
@@ -66,6 +67,7 @@ char *repl_cell_figures(repl *r, int number)
         lua_pushstring(L, sb_str(&prefix));
         if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
             repl_errf("saving the figures of cell [%d] failed: %s\n", number, lua_tostring(L, -1));
+            *failed = 1;
         } else if (lua_type(L, -1) == LUA_TTABLE) {
             lua_Integer n = luaL_len(L, -1);
             for (lua_Integer i = 1; i <= n; i++) {

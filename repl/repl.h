@@ -176,8 +176,9 @@ void repl_open_check(lua_State *L);
 
 /* ---- figures.c */
 /* Calls the cell-end hooks for cell number: the paths of the PNG files they
- * wrote, one per line (caller frees), or NULL. */
-char *repl_cell_figures(repl *r, int number);
+ * wrote, one per line (caller frees), or NULL. A hook that fails (a full
+ * disk) is reported through repl_errf and sets *failed. */
+char *repl_cell_figures(repl *r, int number, int *failed);
 /* Appends a Markdown image link per path in paths (one per line; may be
  * NULL): rel_dir followed by the file's name. */
 void repl_figure_links(const char *paths, const char *rel_dir, strbuf *md);

@@ -7,7 +7,7 @@
  *   header   48 bytes: magic "RNDS\x89\r\n\x1a", version, byte-order marker,
  *            file size, table size, table checksum, header checksum
  *   table    n_rows, n_cols, group, time, source; per column its name, kind,
- *            vocab_of, flags (dropped, owns a vocabulary, has labels, values,
+ *            vocab_of, flags (dropped, raw, owns a vocabulary, has labels, values,
  *            fields), buckets, cardinality, n_missing, fill, n_ids, vocabulary
  *            size, and its sections: (what, offset, bytes, checksum)
  *   sections 64-byte aligned arrays: values (float or int64), ids, offsets
@@ -54,7 +54,7 @@ static const char *const section_names[S_N] = {
     "vocabulary labels"};
 
 /* Column flags. */
-enum { F_DROPPED = 1, F_VOCAB = 2, F_LABELS = 4, F_VAL = 8, F_FLD = 16 };
+enum { F_DROPPED = 1, F_VOCAB = 2, F_LABELS = 4, F_VAL = 8, F_FLD = 16, F_RAW = 32 };
 
 /* The fixed part of a column's entry in the table, and of a section's. */
 typedef struct {
@@ -229,7 +229,8 @@ int rn_dataset_save_bin(const rn_dataset *ds, const char *path)
         e.name_len = (uint32_t)strlen(c->name);
         e.kind = (uint32_t)c->kind;
         e.vocab_of = c->vocab_of;
-        e.flags = (c->dropped ? F_DROPPED : 0) | (c->vocab && c->vocab_of < 0 ? F_VOCAB : 0) |
+        e.flags = (c->dropped ? F_DROPPED : 0) | (c->raw ? F_RAW : 0) |
+                  (c->vocab && c->vocab_of < 0 ? F_VOCAB : 0) |
                   (c->val ? F_VAL : 0) | (c->fld ? F_FLD : 0);
         for (size_t s = first[k]; s < first[k + 1]; s++)
             if (secs[s].what == S_LABELS) e.flags |= F_LABELS;
@@ -392,6 +393,8 @@ static int load_vocab(const reader *r, rn_column *c, const col_entry *e, const c
         int32_t id;
         if ((size_t)expect >= e->vocab_size)
             return corrupt(r, "%s holds more strings than its size", what, at);
+        if (rn__utf8_check(s + a, i - a) != i - a) /* as every text loader requires */
+            return corrupt(r, "%s holds text that is not UTF-8", what, at);
         int rc = rn_vocab_add(c->vocab, s + a, i - a, &id);
         if (rc) return rc;
         if (id != expect) return corrupt(r, "%s repeats a string or holds an empty one", what, at);
@@ -400,7 +403,10 @@ static int load_vocab(const reader *r, rn_column *c, const col_entry *e, const c
                 return corrupt(r, "%s labels are malformed", what, at);
             if (lab[li++] == 1) {
                 const unsigned char *z = memchr(lab + li, 0, ln - li);
-                if (z == NULL) return corrupt(r, "%s labels are malformed", what, at);
+                if (z == NULL ||
+                    rn__utf8_check((const char *)lab + li, (size_t)(z - (lab + li))) !=
+                        (size_t)(z - (lab + li)))
+                    return corrupt(r, "%s labels are malformed", what, at);
                 rc = rn_vocab_set_label(c->vocab, id, (const char *)lab + li,
                                         (size_t)(z - (lab + li)));
                 if (rc) return rc;
@@ -703,6 +709,7 @@ rn_dataset *rn_dataset_load_bin(const char *path)
         rn_column *col = &ds->cols[c];
         col->fill = e->fill;
         col->dropped = (e->flags & F_DROPPED) != 0;
+        col->raw = (e->flags & F_RAW) != 0;
         col->n_missing = (size_t)e->n_missing;
         if (col->kind != RN_COL_SEQ && (e->n_ids != 0 || (e->flags & (F_VAL | F_FLD)))) {
             rc = corrupt(&r, "column '%s': list data on a column that is not seq", name, 0);

@@ -294,6 +294,24 @@ static int is_na(const csv_ctx *x, const char *s, size_t len)
     return 0;
 }
 
+/* RN_OK when the current field is UTF-8 text, else an error located at its
+ * first invalid byte (name: the column, or NULL in the header). Text the data
+ * set keeps must be UTF-8: a Latin-1 "Par\xe9s" would print as raw bytes. */
+static int check_text(const scan *s, const char *name)
+{
+    size_t bad = rn__utf8_check(s->f, s->flen);
+    if (bad == s->flen) return RN_OK;
+    /* the byte's offset in the file, unless the field was unescaped into scratch */
+    int in_buf = s->f >= s->buf && s->f < s->buf + s->len;
+    size_t off = in_buf ? (size_t)(s->f - s->buf) + bad : s->fpos;
+    char at[512], q[128];
+    rn__quote(q, sizeof q, s->f, s->flen);
+    return rn_fail(RN_EPARSE,
+                   "%s: the byte 0x%02X is not UTF-8 text (in %s): convert the file to UTF-8 "
+                   "(iconv -f latin1 -t utf-8, if it is Latin-1)",
+                   where(at, sizeof at, s, off, name), (unsigned char)s->f[bad], q);
+}
+
 /* Converts the current field into column col of the data set. */
 static int store(const scan *s, const csv_ctx *x, const rn_csv_col *spec, rn_column *col)
 {
@@ -314,6 +332,7 @@ static int store(const scan *s, const csv_ctx *x, const rn_csv_col *spec, rn_col
         }
         float v;
         int rc = parse_float(f, len, &v);
+        if (rc == -3) return RN_ENOMEM;
         if (rc) {
             rn__quote(q, sizeof q, f, len);
             return rn_fail(RN_EPARSE, "%s: expected %s, got %s",
@@ -329,6 +348,7 @@ static int store(const scan *s, const csv_ctx *x, const rn_csv_col *spec, rn_col
     case RN_COL_INT: {
         int64_t v;
         int rc = missing ? -1 : parse_int64(f, len, &v);
+        if (rc == -3) return RN_ENOMEM;
         if (rc) {
             rn__quote(q, sizeof q, f, len);
             return rn_fail(RN_EPARSE, "%s: expected %s, got %s",
@@ -337,8 +357,10 @@ static int store(const scan *s, const csv_ctx *x, const rn_csv_col *spec, rn_col
         }
         return rn_col_push_int(col, v);
     }
-    case RN_COL_CAT:
+    case RN_COL_CAT: {
         if (missing) return rn_col_push_missing(col);
+        int bad = check_text(s, spec->name);
+        if (bad) return bad;
         if (col->vocab && len > 0 && col->rows < col->cap) {
             /* the common case without the checks of rn_col_push_text; the
              * cardinality is set from the vocabulary once the load is done */
@@ -349,8 +371,11 @@ static int store(const scan *s, const csv_ctx *x, const rn_csv_col *spec, rn_col
             return RN_OK;
         }
         return rn_col_push_text(col, f, len);
+    }
     case RN_COL_SEQ: {
         if (missing) return rn_col_push_missing(col);
+        int bad = check_text(s, spec->name);
+        if (bad) return bad;
         char sep = spec->sep ? spec->sep : '|';
         size_t a = 0;
         for (size_t i = 0; i <= len; i++) {
@@ -540,7 +565,10 @@ static int read_header(csv_ctx *x, scan *s)
             return r;
         }
         more = r == 1;
-        int rc = rn__grow((void **)&x->map, &cap_map, x->n_fields + 1, sizeof *x->map, "CSV header");
+        int rc = check_text(s, NULL);
+        if (rc == RN_OK)
+            rc = rn__grow((void **)&x->map, &cap_map, x->n_fields + 1, sizeof *x->map,
+                          "CSV header");
         if (rc) {
             rn_free(near);
             return rc;

@@ -40,12 +40,27 @@ static inline int rn__peek(const rn__text *t)
 void rn__advance(rn__text *t);
 
 /* Writes s (len bytes) into out as a C-style quoted string of at most about
- * 40 characters ("abc", "a\x01b", "very long...") for messages. */
+ * 40 bytes ("abc", "a\x01b", "very long...") for messages: control bytes
+ * and bytes that are not UTF-8 ("Par\xe9s" of a Latin-1 file) are escaped,
+ * so a message never sends raw invalid bytes to a terminal. */
 void rn__quote(char *out, size_t size, const char *s, size_t len);
 
+/* The length (1-4) of the well-formed UTF-8 character at s (len bytes
+ * available), or 0 when s starts with a byte that is not one: a stray
+ * continuation byte, a cut-short sequence, an overlong form, a surrogate, a
+ * code point above U+10FFFF. */
+size_t rn__utf8_char(const char *s, size_t len);
+
+/* The offset of the first byte of s that is not valid UTF-8, or len when all
+ * of s is. Text a data set keeps (vocabulary strings, header names, titles)
+ * must be UTF-8: every loader refuses other bytes with a located error. */
+size_t rn__utf8_check(const char *s, size_t len);
+
 /* Parses a whole field (spaces and tabs around it allowed) as a finite
- * double / a float in range / an int64. 0 on success, -1 when the text is
- * not such a number. */
+ * double / a float in range / an int64, of any length ("000...01" of 201
+ * digits is 1). 0 on success, -1 when the text is not such a number, -2 when
+ * it is out of range, -3 when out of memory copying a numeral of 128 bytes
+ * or more (RN_ENOMEM is recorded: the caller returns it). */
 int rn__parse_double(const char *s, size_t len, double *out);
 int rn__parse_float(const char *s, size_t len, float *out);
 int rn__parse_int64(const char *s, size_t len, int64_t *out);

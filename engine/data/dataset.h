@@ -101,6 +101,8 @@ typedef struct {
     size_t rows;         /* entries pushed so far (internal; n_rows once built) */
     size_t cap, cap_ids; /* allocated rows, allocated ids (internal) */
     int dropped;         /* DENSE: dropped by rn_dataset_transform: models do not read it */
+    int raw;             /* DENSE: on its own scale (MovieLens' year, about 2000): models do not
+                            read it until a transform rescales it (see rn_dataset_transform) */
 } rn_column;
 
 typedef struct rn_dataset {
@@ -143,6 +145,10 @@ int rn_dataset_set_time(rn_dataset *ds, const char *name);
  * with the statistics taken from rows[0..n) only (rows NULL: start .. start +
  * n - 1), the training split, so no validation row leaks into a feature.
  * stats receives (a, b) of x -> (x - a) / b (0, 0 for log1p and drop).
+ * A raw column (rn_column.raw: a loader left it on its own scale, as
+ * MovieLens' year) becomes a model input once standardised, scaled or
+ * log1p'd; models never read it raw, where values near 2000 beside
+ * embeddings near 0.01 would swamp the first layer.
  * RN_EARG naming the column (not dense, dropped, constant on those rows, a
  * value log1p cannot take, no rows). */
 enum { RN_TF_STANDARDIZE, RN_TF_MINMAX, RN_TF_LOG1P, RN_TF_DROP, RN_TF_N };

@@ -75,6 +75,7 @@ static int parse_index(const rn__text *t, const token *tok, const char *s, size_
     int64_t v;
     int rc = rn__parse_int64(s, len, &v);
     char q[128];
+    if (rc == -3) return RN_ENOMEM;
     if (rc == -1 || (rc == 0 && v < 0)) {
         rn__quote(q, sizeof q, s, len);
         return rn_fail(RN_EPARSE, "%s:%zu:%zu: %s: expected the %s as an integer >= 0, got %s",
@@ -141,6 +142,10 @@ static rn_dataset *load_sparse(const char *path, int ffm)
         }
         float y;
         int prc = rn__parse_float(tok.s, tok.len, &y);
+        if (prc == -3) {
+            rc = RN_ENOMEM;
+            break;
+        }
         if (prc) {
             rc = bad_token(&t, &tok, "label", prc == -2 ? "a finite number" : "a number");
             break;
@@ -156,8 +161,9 @@ static rn_dataset *load_sparse(const char *path, int ffm)
         }
         if (!ffm && more && tok.len > 4 && memcmp(tok.s, "qid:", 4) == 0) {
             int64_t q;
-            if (rn__parse_int64(tok.s + 4, tok.len - 4, &q)) {
-                rc = bad_token(&t, &tok, "qid", "qid:<integer>");
+            int qrc = rn__parse_int64(tok.s + 4, tok.len - 4, &q);
+            if (qrc) {
+                rc = qrc == -3 ? RN_ENOMEM : bad_token(&t, &tok, "qid", "qid:<integer>");
                 break;
             }
             if (first) {
@@ -210,7 +216,11 @@ static rn_dataset *load_sparse(const char *path, int ffm)
             float v;
             const char *vs = ie + 1;
             size_t vlen = tok.len - (size_t)(vs - tok.s);
-            if ((prc = rn__parse_float(vs, vlen, &v))) {
+            if ((prc = rn__parse_float(vs, vlen, &v)) == -3) {
+                rc = RN_ENOMEM;
+                break;
+            }
+            if (prc) {
                 char q[128];
                 rn__quote(q, sizeof q, vs, vlen);
                 rc = rn_fail(RN_EPARSE, "%s:%zu:%zu: %s: expected %s after ':', got %s", path,

@@ -11,6 +11,7 @@
 #include "alloc.h"
 #include "error.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,28 @@ static void move_vocab(rn_column *to, rn_column *from)
     to->vocab = from->vocab;
     to->cardinality = (int64_t)rn_vocab_size(from->vocab);
     from->vocab = NULL;
+}
+
+/* The mean of the known years (0 stands for a missing one) of n movies, rounded. */
+static float catalogue_mean_year(const rn_column *year, size_t n)
+{
+    double sum = 0;
+    size_t known = 0;
+    for (size_t i = 0; i < n; i++)
+        if (year->f[i] != 0) sum += (double)year->f[i], known++;
+    return known ? (float)floor(sum / (double)known + 0.5) : 0.0f;
+}
+
+/* The length of title cut to at most max bytes at a character boundary (a
+ * UTF-8 character is never split: the labels stay UTF-8 text). */
+static int title_length(const char *title, size_t max)
+{
+    size_t n = strlen(title);
+    if (n <= max) return (int)n;
+    n = max;
+    while (n > 0 && ((unsigned char)title[n] & 0xC0) == 0x80) /* title[n] continues a character */
+        n--;
+    return (int)n;
 }
 
 static const char *const ml_na[] = {"", "NA", "(no genres listed)", NULL};
@@ -109,6 +132,12 @@ rn_dataset *rn_load_movielens(const rn_movielens_config *cfg)
     if (rc == RN_OK && (c_year = rn_dataset_add_column(out, "year", RN_COL_DENSE, 0)) < 0)
         rc = c_year;
     if (rc == RN_OK) {
+        /* the year stays on its scale (1902..2016) for lessons and plots, but is no
+           model input until ds:transform rescales it with the training rows' statistics;
+           a missing year is the catalogue's mean year, not 0, which would lie 100
+           standard deviations out once standardised */
+        out->cols[c_year].raw = 1;
+        out->cols[c_year].fill = catalogue_mean_year(&mov->cols[2], mov->n_rows);
         move_vocab(&out->cols[c_user], &rat->cols[0]);
         move_vocab(&out->cols[c_genres], &mov->cols[3]);
     }
@@ -137,13 +166,13 @@ rn_dataset *rn_load_movielens(const rn_movielens_config *cfg)
             const char *title = rn_vocab_name(mov->cols[1].vocab, mov->cols[1].ids[mr]);
             float year = mov->cols[2].f[mr];
             char label[600];
-            int n;
+            int n, tl = title_length(title, 500);
             if (title[0] == '\0') /* a missing title (NA): name the movie by its id */
                 n = snprintf(label, sizeof label, "movie %s", idtext);
             else if (year != 0)
-                n = snprintf(label, sizeof label, "%.500s (%.0f)", title, (double)year); /* no int cast: 3e9 */
+                n = snprintf(label, sizeof label, "%.*s (%.0f)", tl, title, (double)year); /* no int cast: 3e9 */
             else
-                n = snprintf(label, sizeof label, "%.500s", title);
+                n = snprintf(label, sizeof label, "%.*s", tl, title);
             if ((rc = rn_vocab_set_label(item->vocab, item->ids[r], label, (size_t)n))) break;
         }
         float stars = rat->cols[2].f[r];

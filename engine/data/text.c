@@ -96,6 +96,58 @@ void rn__advance(rn__text *t)
     }
 }
 
+/* ---- UTF-8 ------------------------------------------------------------------------ */
+
+size_t rn__utf8_char(const char *s, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    if (len == 0) return 0;
+    if (u[0] < 0x80) return 1;
+    /* the lead byte gives the length and the range of the second byte, which
+     * rules out overlong forms (C0, C1, E0 80..9F, F0 80..8F), surrogates
+     * (ED A0..BF) and code points above U+10FFFF (F4 90.., F5..FF) */
+    size_t n;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (u[0] >= 0xC2 && u[0] <= 0xDF)
+        n = 2;
+    else if (u[0] >= 0xE0 && u[0] <= 0xEF) {
+        n = 3;
+        if (u[0] == 0xE0) lo = 0xA0;
+        if (u[0] == 0xED) hi = 0x9F;
+    } else if (u[0] >= 0xF0 && u[0] <= 0xF4) {
+        n = 4;
+        if (u[0] == 0xF0) lo = 0x90;
+        if (u[0] == 0xF4) hi = 0x8F;
+    } else
+        return 0;
+    if (len < n || u[1] < lo || u[1] > hi) return 0;
+    for (size_t i = 2; i < n; i++)
+        if ((u[i] & 0xC0) != 0x80) return 0;
+    return n;
+}
+
+size_t rn__utf8_check(const char *s, size_t len)
+{
+    size_t i = 0;
+    /* ASCII eight bytes at a time: a CSV loader checks every text field */
+    for (uint64_t w; i + 8 <= len; i += 8) {
+        memcpy(&w, s + i, 8);
+        if (w & 0x8080808080808080ull) break;
+    }
+    while (i < len) {
+        if ((unsigned char)s[i] < 0x80) { /* the common case: ASCII */
+            i++;
+            continue;
+        }
+        size_t n = rn__utf8_char(s + i, len - i);
+        if (n == 0) return i;
+        i += n;
+    }
+    return len;
+}
+
+/* ---- messages ---------------------------------------------------------------------- */
+
 void rn__quote(char *out, size_t size, const char *s, size_t len)
 {
     size_t o = 0;
@@ -105,7 +157,7 @@ void rn__quote(char *out, size_t size, const char *s, size_t len)
     }
     out[o++] = '"';
     for (size_t i = 0; i < len; i++) {
-        if (i == 40 || o + 8 >= size) {
+        if (i >= 40 || o + 8 >= size) {
             memcpy(out + o, "...", 3);
             o += 3;
             break;
@@ -116,6 +168,15 @@ void rn__quote(char *out, size_t size, const char *s, size_t len)
             out[o++] = (char)ch;
         } else if (ch < 0x20 || ch == 0x7F) {
             o += (size_t)snprintf(out + o, size - o, "\\x%02x", ch);
+        } else if (ch >= 0x80) { /* a whole UTF-8 character, or the byte escaped */
+            size_t n = rn__utf8_char(s + i, len - i);
+            if (n == 0) {
+                o += (size_t)snprintf(out + o, size - o, "\\x%02x", ch);
+            } else {
+                memcpy(out + o, s + i, n); /* o + 8 < size, and n <= 4 */
+                o += n;
+                i += n - 1;
+            }
         } else {
             out[o++] = (char)ch;
         }
@@ -124,33 +185,48 @@ void rn__quote(char *out, size_t size, const char *s, size_t len)
     out[o] = '\0';
 }
 
-/* Copies the field without surrounding spaces and tabs into buf (NUL
- * terminated); -1 when empty or too long to be a number. */
-static int trimmed(const char *s, size_t len, char *buf, size_t size)
+/* The field without surrounding spaces and tabs, as a NUL-terminated string
+ * in buf (size bytes) or, when longer, in a copy the caller frees (*heap).
+ * NULL when empty (0 == *oom) or out of memory (*oom set). Only fields made
+ * of number characters (allowed) reach here, so a long copy is rare: a
+ * numeral such as 201 digits of leading zeros. */
+static char *trimmed(const char *s, size_t len, const char *allowed, char *buf, size_t size,
+                     char **heap, int *oom)
 {
+    *heap = NULL;
+    *oom = 0;
     while (len > 0 && (*s == ' ' || *s == '\t'))
         s++, len--;
     while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
         len--;
-    if (len == 0 || len >= size) return -1;
+    if (len == 0) return NULL;
+    /* strtod would take hex floats and "nan"/"inf" words: numbers here are decimal */
+    for (size_t i = 0; i < len; i++)
+        if (s[i] == '\0' || !strchr(allowed, s[i])) return NULL;
+    if (len >= size) {
+        if ((*heap = rn_malloc(len + 1, "a long numeral")) == NULL) {
+            *oom = 1;
+            return NULL;
+        }
+        buf = *heap;
+    }
     memcpy(buf, s, len);
     buf[len] = '\0';
-    return 0;
+    return buf;
 }
 
 int rn__parse_double(const char *s, size_t len, double *out)
 {
-    char buf[128], *end;
-    if (trimmed(s, len, buf, sizeof buf)) return -1;
-    /* strtod would take hex floats and "nan"/"inf" words: numbers here are decimal */
-    for (const char *p = buf; *p; p++)
-        if (!strchr("0123456789+-.eE", *p)) return -1;
+    char small[128], *heap, *end;
+    int oom;
+    const char *buf = trimmed(s, len, "0123456789+-.eE", small, sizeof small, &heap, &oom);
+    if (buf == NULL) return oom ? -3 : -1;
     errno = 0;
     double v = strtod(buf, &end);
-    if (end == buf || *end != '\0') return -1;
-    if (!isfinite(v) || (errno == ERANGE && fabs(v) > 1)) return -2;
-    *out = v;
-    return 0;
+    int rc = end == buf || *end != '\0' ? -1 : !isfinite(v) || (errno == ERANGE && fabs(v) > 1) ? -2 : 0;
+    rn_free(heap);
+    if (rc == 0) *out = v;
+    return rc;
 }
 
 int rn__parse_float(const char *s, size_t len, float *out)
@@ -165,14 +241,14 @@ int rn__parse_float(const char *s, size_t len, float *out)
 
 int rn__parse_int64(const char *s, size_t len, int64_t *out)
 {
-    char buf[64], *end;
-    if (trimmed(s, len, buf, sizeof buf)) return -1;
-    for (const char *p = buf; *p; p++)
-        if (!strchr("0123456789+-", *p)) return -1;
+    char small[64], *heap, *end;
+    int oom;
+    const char *buf = trimmed(s, len, "0123456789+-", small, sizeof small, &heap, &oom);
+    if (buf == NULL) return oom ? -3 : -1;
     errno = 0;
     long long v = strtoll(buf, &end, 10);
-    if (end == buf || *end != '\0') return -1;
-    if (errno == ERANGE) return -2;
-    *out = (int64_t)v;
-    return 0;
+    int rc = end == buf || *end != '\0' ? -1 : errno == ERANGE ? -2 : 0;
+    rn_free(heap);
+    if (rc == 0) *out = (int64_t)v;
+    return rc;
 }

@@ -51,6 +51,7 @@ int rn_dataset_transform(rn_dataset *ds, int col, int how, const size_t *rows, s
         for (size_t r = 0; r < ds->n_rows; r++)
             c->f[r] = (float)log1p((double)c->f[r]);
         c->fill = (float)log1p((double)c->fill);
+        c->raw = 0; /* rescaled: now a model input */
         return RN_OK;
     }
     if (n == 0)
@@ -86,6 +87,7 @@ int rn_dataset_transform(rn_dataset *ds, int col, int how, const size_t *rows, s
     for (size_t r = 0; r < ds->n_rows; r++)
         c->f[r] = (float)(((double)c->f[r] - a) / b);
     c->fill = (float)(((double)c->fill - a) / b);
+    c->raw = 0;
     stats[0] = a;
     stats[1] = b;
     return RN_OK;
@@ -145,6 +147,7 @@ int rn_dataset_bucketize(rn_dataset *ds, int col, const double *edges, int n_edg
     c->vocab = v;
     c->vocab_of = -1;
     c->kind = RN_COL_CAT;
+    c->raw = 0;
     c->cardinality = n_edges + 2; /* id 0 stays the "missing" id of every CAT column */
     return RN_OK;
 }

@@ -530,6 +530,10 @@ rn_itemgraph *rn_itemgraph_load_csv(const char *path, const rn_itemgraph_csv_con
                 if ((rc = add_name(&el, &fd, at_slot + (size_t)cols - 1))) goto done;
             } else if (use_w) {
                 int prc = rn__parse_float(fd.f, fd.len, &wt);
+                if (prc == -3) {
+                    rc = RN_ENOMEM;
+                    goto done;
+                }
                 if (prc != 0 || !(wt > 0)) {
                     rn__quote(q, sizeof q, fd.f, fd.len);
                     rc = rn_fail(RN_EPARSE, "%s:%zu:%zu: weight %s is not a number > 0", path,

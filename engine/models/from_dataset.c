@@ -9,12 +9,13 @@
 #include "../alloc.h"
 #include "../error.h"
 
-/* The columns every map reads: CAT fields, DENSE features, the group. */
+/* The columns every map reads: CAT fields, DENSE features (not dropped ones,
+ * nor raw ones a loader left on their own scale), the group. */
 static int map_features(const rn_dataset *ds, rn_data_map *map)
 {
     for (size_t c = 0; c < ds->n_cols; c++) {
         const rn_column *col = &ds->cols[c];
-        if (col->kind == RN_COL_DENSE && !col->dropped) {
+        if (col->kind == RN_COL_DENSE && !col->dropped && !col->raw) {
             if (map->n_dense == RN_MAP_MAX_DENSE)
                 return rn_fail(RN_EARG, "%s: more than %d dense columns", ds->source,
                                RN_MAP_MAX_DENSE);

@@ -171,6 +171,27 @@ int rn_model_save(const rn_model *m, const char *path)
 
 /* ---- load ----------------------------------------------------------------------------- */
 
+/* The bytes around the header's JSON (which ends at json_end, within the n
+ * bytes at header): the safetensors format pads it with spaces (0x20) only.
+ * cJSON takes any byte up to 0x20, NUL included, as white space, so a NUL
+ * inside or after the JSON is refused here, located by its byte of the file. */
+static int check_header_bytes(const char *path, const char *header, size_t n,
+                              const char *json_end)
+{
+    size_t end = json_end != NULL ? (size_t)(json_end - header) : n;
+    const char *nul = memchr(header, '\0', end);
+    if (nul != NULL)
+        return rn_fail(RN_EPARSE, "load %s: byte %zu of the file, inside the header's JSON, is a NUL",
+                       path, 8 + (size_t)(nul - header));
+    for (size_t i = end; i < n; i++)
+        if (header[i] != ' ')
+            return rn_fail(RN_EPARSE,
+                           "load %s: byte %zu of the file, after the header's JSON, is 0x%02X: "
+                           "safetensors pads the header with spaces only",
+                           path, 8 + i, (unsigned)(unsigned char)header[i]);
+    return RN_OK;
+}
+
 static int read_tensor(FILE *f, const char *path, const cJSON *root, rn_tensor *t,
                        uint64_t data_start, uint64_t data_size)
 {
@@ -401,7 +422,8 @@ rn_model *rn_model_load(const char *path)
         goto done;
     }
     header[n] = '\0';
-    root = cJSON_ParseWithLength(header, (size_t)n);
+    const char *json_end = NULL;
+    root = cJSON_ParseWithLengthOpts(header, (size_t)n, &json_end, 0);
     if (root == NULL && b.failed) {
         rn_fail(RN_ENOMEM, "load %s: out of memory parsing the header", path);
         goto done;
@@ -410,6 +432,7 @@ rn_model *rn_model_load(const char *path)
         rn_fail(RN_EPARSE, "load %s: the header is not a JSON object", path);
         goto done;
     }
+    if (check_header_bytes(path, header, (size_t)n, json_end) != RN_OK) goto done;
     const cJSON *meta = cJSON_GetObjectItemCaseSensitive(root, "__metadata__");
     const cJSON *cfg_s = cJSON_GetObjectItemCaseSensitive(meta, "recnote.config");
     if (!cJSON_IsString(cfg_s)) {

@@ -54,6 +54,7 @@ static int same_dataset(const rn_dataset *a, const rn_dataset *b)
         if (strcmp(x->name, y->name) || x->kind != y->kind || x->vocab_of != y->vocab_of ||
             x->buckets != y->buckets || x->cardinality != y->cardinality ||
             x->n_missing != y->n_missing || x->n_ids != y->n_ids || x->dropped != y->dropped ||
+            x->raw != y->raw ||
             memcmp(&x->fill, &y->fill, sizeof x->fill) != 0 || x->rows != y->rows)
             DIFF("column %s: metadata (card %lld/%lld missing %zu/%zu)", x->name,
                  (long long)x->cardinality, (long long)y->cardinality, x->n_missing, y->n_missing);
@@ -315,6 +316,7 @@ static void test_round_trip(void)
     rn_movielens_config cfg = {src("assets/movielens"), 4.0f, 5, 3000};
     ds = rn_load_movielens(&cfg);
     CHECK(ds != NULL);
+    CHECK(ds != NULL && ds->cols[rn_dataset_find(ds, "year")].raw == 1); /* kept by the file */
     if (ds) round_trip(ds, "rt.rnd");
     rn_dataset_free(ds);
 

@@ -16,6 +16,7 @@
 
 #include "alloc.h"
 #include "data/dataset.h"
+#include "data/data_internal.h"
 #include "error.h"
 #include "rng.h"
 
@@ -222,6 +223,26 @@ static const struct {
     {"utf8_columns.csv", CSV,
      "utf8_columns.csv:2:11: column 'score': expected a number, got \"abc\""},
     {"nan_text.csv", CSV, "nan_text.csv:2:5: column 'score': expected a number, got \"nan\""},
+    /* text a data set keeps must be UTF-8, and messages never print raw
+     * invalid bytes (reliability review B.1) */
+    {"latin1_cat.csv", CSV,
+     "latin1_cat.csv:2:6: column 'name': the byte 0xE9 is not UTF-8 text (in \"Par\\xe9s\"): "
+     "convert the file to UTF-8 (iconv -f latin1 -t utf-8, if it is Latin-1)"},
+    {"cut_utf8_cat.csv", CSV,
+     "cut_utf8_cat.csv:2:7: column 'name': the byte 0xC3 is not UTF-8 text (in \"caf\\xc3\"): "
+     "convert the file to UTF-8 (iconv -f latin1 -t utf-8, if it is Latin-1)"},
+    {"surrogate_seq.csv", CSV,
+     "surrogate_seq.csv:2:13: column 'tags': the byte 0xED is not UTF-8 text (in "
+     "\"x|\\xed\\xa0\\x80y\"): convert the file to UTF-8 (iconv -f latin1 -t utf-8, if it is "
+     "Latin-1)"},
+    {"latin1_header.csv", CSV,
+     "latin1_header.csv:1:6: the byte 0xFF is not UTF-8 text (in \"na\\xffme\"): convert the "
+     "file to UTF-8 (iconv -f latin1 -t utf-8, if it is Latin-1)"},
+    {"latin1_number.csv", CSV,
+     "latin1_number.csv:2:5: column 'score': expected a number, got \"\\xff\\xfe\""},
+    {"libsvm_latin1_index.svm", SVM,
+     "libsvm_latin1_index.svm:1:3: feature 1: expected the index as an integer >= 0, got "
+     "\"\\xff\\xfe\""},
     {"libsvm_bad_pair.svm", SVM,
      "libsvm_bad_pair.svm:1:9: feature 2: expected index:value, got \"7\""},
     {"libsvm_huge_index.svm", SVM,
@@ -254,6 +275,37 @@ static rn_dataset *load(int loader, const char *file)
     return loader == CSV   ? rn_load_csv(file, &sc)
            : loader == SVM ? rn_load_libsvm(file)
                            : rn_load_libffm(file);
+}
+
+/* UTF-8 as the loaders check it, and quoting for messages */
+static void test_utf8(void)
+{
+    static const char *const good[] = {"plain", "h\xc3\xa9llo", "\xe6\x97\xa5\xe6\x9c\xac",
+                                       "\xf0\x9f\x98\x80", "\xf4\x8f\xbf\xbf", ""};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        CHECK(rn__utf8_check(good[i], strlen(good[i])) == strlen(good[i]));
+    static const struct {
+        const char *s;
+        size_t bad;
+    } bad[] = {{"ab\x80", 2},         /* a stray continuation byte */
+               {"\xc0\xaf", 0},       /* an overlong '/' */
+               {"x\xe0\x80\x80", 1},  /* an overlong 3-byte form */
+               {"\xed\xa0\x80", 0},   /* a surrogate */
+               {"\xf4\x90\x80\x80", 0}, /* above U+10FFFF */
+               {"\xf5\x80\x80\x80", 0},
+               {"caf\xe6\x97", 3}, /* cut short */
+               {"\xc3\xa9\xe9", 2}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CHECK(rn__utf8_check(bad[i].s, strlen(bad[i].s)) == bad[i].bad);
+    char q[128];
+    rn__quote(q, sizeof q, "a\xff\xc3\xa9\x01\"", 6);
+    CHECK_STR(q, "\"a\\xff\xc3\xa9\\x01\\\"\"");
+    /* cut after about 40 bytes, never inside a character */
+    char long_text[100] = "";
+    for (int i = 0; i < 30; i++)
+        strcat(long_text, "\xc3\xa9");
+    rn__quote(q, sizeof q, long_text, strlen(long_text));
+    CHECK(strlen(q) == 1 + 40 + 3 + 1 && rn__utf8_check(q, strlen(q)) == strlen(q));
 }
 
 static void test_malformed(void)
@@ -405,6 +457,61 @@ static void fail_each(loader_fn fn)
         CHECK(rn_error_code() == RN_ENOMEM);
     }
     CHECK(!"the load never succeeded");
+}
+
+static rn_dataset *load_long_numerals(void)
+{
+    static const rn_csv_schema sc = {mcols, 5, 0, 0, NULL, NULL, NULL, 0};
+    return rn_load_csv("long_numerals.csv", &sc);
+}
+
+/* Numerals of any length are numbers (reliability review B.1: 201 characters
+ * were refused); a copy of a long one failing to allocate is RN_ENOMEM. */
+static void test_long_numerals(void)
+{
+    char zeros[256];
+    memset(zeros, '0', 199);
+    zeros[199] = '\0';
+    FILE *f = fopen("long_numerals.csv", "wb");
+    CHECK(f != NULL);
+    if (f == NULL) return;
+    fprintf(f, "id,name,score,click,tags\n%s42,a, %s1.5 ,1,x\n", zeros, zeros);
+    fclose(f);
+    rn_dataset *ds = load_long_numerals();
+    CHECK(ds != NULL && ds->cols[0].i64[0] == 42 && ds->cols[2].f[0] == 1.5f);
+    rn_dataset_free(ds);
+    fail_each(load_long_numerals);
+    f = fopen("long_numerals.svm", "wb");
+    CHECK(f != NULL);
+    if (f == NULL) return;
+    fprintf(f, "%s1 %s3:%s0.25\n", zeros, zeros, zeros);
+    fclose(f);
+    ds = rn_load_libsvm("long_numerals.svm");
+    CHECK(ds != NULL && ds->cols[0].f[0] == 1.0f && ds->cols[1].ids[0] == 3 &&
+          ds->cols[1].val[0] == 0.25f);
+    rn_dataset_free(ds);
+    /* long, and still not a number or out of range: the same messages as short ones */
+    char ones[420];
+    memset(ones, '1', 400);
+    ones[400] = '\0';
+    f = fopen("long_numerals.csv", "wb");
+    CHECK(f != NULL);
+    if (f == NULL) return;
+    fprintf(f, "id,name,score,click,tags\n1,a,%s,1,x\n", ones);
+    fclose(f);
+    CHECK(load_long_numerals() == NULL);
+    CHECK(strstr(rn_error(), "long_numerals.csv:2:5: column 'score': expected a finite number "
+                             "within float range, got \"1111") == rn_error());
+    f = fopen("long_numerals.csv", "wb");
+    CHECK(f != NULL);
+    if (f == NULL) return;
+    fprintf(f, "id,name,score,click,tags\n1,a,%sx,1,x\n", ones);
+    fclose(f);
+    CHECK(load_long_numerals() == NULL);
+    CHECK(strstr(rn_error(), "long_numerals.csv:2:5: column 'score': expected a number, got "
+                             "\"1111") == rn_error());
+    remove("long_numerals.csv");
+    remove("long_numerals.svm");
 }
 
 static void test_alloc_failures(void)
@@ -725,6 +832,36 @@ static void test_movielens_errors(void)
         CHECK(rn_load_movielens(&cfg) == NULL);
         CHECK_STR(rn_error(), bad[i][1]);
     }
+    /* a Latin-1 title: located in movies.csv, its bytes escaped (review B.1) */
+    m = fopen("ml_bad/movies.csv", "wb");
+    r = fopen("ml_bad/ratings.csv", "wb");
+    CHECK(m != NULL && r != NULL);
+    if (m == NULL || r == NULL) return;
+    fputs("movieId,title,year,genres\n1,Am\xe9lie,2001,Drama\n", m);
+    fputs("userId,movieId,rating,timestamp\n7,1,4,100\n", r);
+    fclose(m);
+    fclose(r);
+    CHECK(rn_load_movielens(&cfg) == NULL);
+    CHECK_STR(rn_error(), "ml_bad/movies.csv:2:5: column 'title': the byte 0xE9 is not UTF-8 "
+                          "text (in \"Am\\xe9lie\"): convert the file to UTF-8 (iconv -f latin1 "
+                          "-t utf-8, if it is Latin-1)");
+    /* a long title's label is cut to 500 bytes, never inside a character */
+    m = fopen("ml_bad/movies.csv", "wb");
+    CHECK(m != NULL);
+    if (m == NULL) return;
+    fputs("movieId,title,year,genres\n1,a", m);
+    for (int i = 0; i < 300; i++)
+        fputs("\xc3\xa9", m);
+    fputs(",2001,Drama\n", m);
+    fclose(m);
+    ds = rn_load_movielens(&cfg);
+    CHECK(ds != NULL);
+    if (ds) {
+        const char *label = rn_vocab_label(ds->cols[1].vocab, 1);
+        CHECK(label != NULL && strlen(label) == 499 + strlen(" (2001)") &&
+              rn__utf8_check(label, strlen(label)) == strlen(label));
+    }
+    rn_dataset_free(ds);
     remove("ml_bad/movies.csv");
     remove("ml_bad/ratings.csv");
     rmdir("ml_bad");
@@ -832,6 +969,8 @@ int main(void)
     RUN(test_alloc_failures);
     RUN(test_splits);
     RUN(test_histories);
+    RUN(test_utf8);
+    RUN(test_long_numerals);
     RUN(test_movielens);
     RUN(test_movielens_errors);
     RUN(test_fuzz_loaders);

@@ -70,6 +70,56 @@ T.cases{
     T.err(function() d:transform{year = {bucketize = {2000, 1990}}} end,
           "the edges must be finite and increasing (edge 2 is 1990)", "decreasing edges")
   end},
+  {"reliability review, reproducer 9: MovieLens' raw year is no model input until rescaled", function()
+    local ml = rec.data.movielens{}
+    local year
+    for _, c in ipairs(ml:schema()) do if c.name == "year" then year = c end end
+    T.eq(year.raw, true, "the schema marks year raw")
+    T.ok(tostring(ml):find("year         dense, 7 missing  (raw scale: no model input until "
+                           .. "ds:transform({year = 'standardize'}, {stats = train}))", 1, true) ~= nil,
+         "print(ml) says so: " .. tostring(ml))
+    local train, test = ml:split{by = "leave_last"}
+    local m = rec.models.deepfm{data = ml, label = "like", embed_dim = 16, hidden = {64, 32}, seed = 1}
+    T.ok(m:config():find('"n_dense":0', 1, true) ~= nil, "the model does not read the raw year")
+    local before = m:evaluate(test).logloss
+    T.ok(before < 0.75, "logloss before training " .. before .. " (112.86 with the raw year)")
+    local h = m:fit(train, {epochs = 1, valid = test, progress = false, seed = 1})
+    T.ok(h.valid[1].logloss < 0.65 and h.valid[1].auc > 0.69,
+         string.format("one epoch: valid logloss %.4f, auc %.4f", h.valid[1].logloss, h.valid[1].auc))
+    -- rescaled with the training rows' statistics, it is an input, and a sane one
+    local st = ml:transform({year = "standardize"}, {stats = train})
+    T.ok(st.year.mean > 1980 and st.year.mean < 2000 and st.year.std > 10, "mean and std of years")
+    local s = rec.models.deepfm{data = ml, label = "like", embed_dim = 16, hidden = {64, 32}, seed = 1}
+    T.ok(s:config():find('"n_dense":1', 1, true) ~= nil, "a standardised year is read")
+    local far = 0
+    for _, y in ipairs(ml:column("year")) do far = math.max(far, math.abs(y)) end
+    T.ok(far < 8, "the 7 ratings of movies without a year get the catalogue's mean year, not "
+                  .. "0 (over 100 std out): largest |z| " .. far .. " (1902 is 6 std out)")
+    h = s:fit(train, {epochs = 1, valid = test, progress = false, seed = 1})
+    T.ok(h.valid[1].logloss < 0.65 and h.valid[1].auc > 0.69,
+         string.format("with the year: valid logloss %.4f, auc %.4f", h.valid[1].logloss, h.valid[1].auc))
+    -- the mark survives ds:save / rec.data.load
+    local path = os.tmpname()
+    rec.data.movielens{rows = 500}:save(path)
+    local back = rec.data.load(path)
+    os.remove(path)
+    T.ok(rec.models.fm{data = back, label = "like"}:config():find('"n_dense":0', 1, true) ~= nil,
+         "a reloaded MovieLens keeps year raw")
+  end},
+  {"dense = n beside data = ... must agree with the data (reliability review B.3)", function()
+    local ml = rec.data.movielens{rows = 2000, history = 0}
+    local train = ml:split(0.8, {seed = 1})
+    ml:transform({year = "standardize"}, {stats = train})
+    T.err(function() rec.models.deepfm{data = ml, label = "like", dense = 0} end,
+          "rec.models.deepfm: dense = 0, but the data has 1 dense feature column: leave dense "
+          .. "out with data = ... (the data sets it), or drop a column first: "
+          .. "ds:transform{name = 'drop'}", "dense = 0 with year an input")
+    T.err(function() rec.models.fm{data = rec.data.synthetic_ctr{rows = 10, dense = 2}, dense = 3} end,
+          "rec.models.fm: dense = 3, but the data has 2 dense feature columns: leave dense out "
+          .. "with data = ... (the data sets it)", "more than the data has")
+    T.ok(rec.models.deepfm{data = ml, label = "like", dense = 1}:config():find('"n_dense":1', 1, true),
+         "the same number is fine")
+  end},
   {"reliability review, reproducer 11: split of one row names the rows, not '%g'", function()
     T.err(function() rec.data.synthetic_ctr{rows = 1}:split(0.5) end,
           "split: 1 rows cannot be split 0.5 (each part needs a row)", "one row")

@@ -8,6 +8,34 @@ local quiet = {progress = false}
 local function opts(t) for k, v in pairs(quiet) do t[k] = t[k] == nil and v or t[k] end return t end
 
 T.cases{
+  {"an absurd lr is a printed warning, and training goes on (reliability review B.3)", function()
+    local said, print0 = {}, print
+    print = function(...)
+      local line = table.concat({...}, "\t")
+      if line:find("^warning:") then said[#said + 1] = line end
+    end
+    local ok, err = pcall(function()
+      local m = rec.models.fm{data = d, seed = 1}
+      local h = m:fit(train, opts{lr = 1e6})
+      T.eq(h.stopped, "done", "a warning, not an error")
+      m:fit(train, opts{optimizer = {kind = "sgd", lr = 5}})           -- plausible for sgd
+      m:fit(train, opts{optimizer = "adagrad", lr = 0.5})
+      rec.optim.sgd{lr = 100}
+      m:fit(train, opts{optimizer = {kind = "ftrl", alpha = 3}})
+    end)
+    print = print0
+    T.ok(ok, tostring(err))
+    T.eq(#said, 3, "three warnings: " .. table.concat(said, " | "))
+    T.eq(said[1], "warning: fit: lr = 1e+06 is far above what the default optimizers can "
+                  .. "follow (at most 1; the default is 0.005): the loss will likely grow "
+                  .. "instead of fall (training goes on)", "fit's lr")
+    T.eq(said[2], "warning: rec.optim.sgd: lr = 100 is far above what sgd can follow (at most "
+                  .. "10; the default is 0.01): the loss will likely grow instead of fall "
+                  .. "(training goes on)", "rec.optim.sgd")
+    T.ok(said[3] ~= nil and said[3]:find("warning: fit: optimizer (ftrl): alpha = 3 is far above "
+                                         .. "what ftrl can follow (at most 1;", 1, true) ~= nil,
+         "a spec names its option: " .. tostring(said[3]))
+  end},
   {"fit takes every option rec.optim.sgd takes (nesterov)", function()
     local m = rec.models.lr{data = d, seed = 1}
     local before = m:evaluate(test).auc

@@ -511,11 +511,64 @@ static void test_tensor_table_rules(void)
     memcpy(longer, d, n);
     memset(longer + n, 0, 8);
     write_all(at("table.st"), longer, n + 8);
-    free(longer);
     m = rn_model_load(at("table.st"));
     CHECK(m == NULL);
     CHECK(strstr(rn_error(), "the tensors cover") != NULL);
     rn_model_free(m);
+    /* the same 8 bytes as a hole: the second tensor moved past them (review B.2) */
+    char *hole = strstr(header, "\"data_offsets\":[12,16]");
+    CHECK(hole != NULL);
+    if (hole != NULL) {
+        memcpy(longer + 8 + (hole - header), "\"data_offsets\":[20,24]", 22);
+        write_all(at("table.st"), longer, n + 8);
+        m = rn_model_load(at("table.st"));
+        CHECK(m == NULL && strstr(rn_error(), "bytes 12..20 of the data belong to no tensor") != NULL);
+        if (m != NULL || strstr(rn_error(), "bytes 12..20") == NULL) fprintf(stderr, "got: %s\n", rn_error());
+        rn_model_free(m);
+    }
+    free(longer);
+    /* the bytes around the header's JSON: spaces pad it, nothing else; cJSON
+     * itself skips NULs as white space (review B.2) */
+    size_t json = h;
+    while (json > 0 && header[json - 1] == ' ')
+        json--;
+    struct {
+        int nul_inside;   /* a NUL after the opening brace instead of the padding */
+        const char *pad;  /* else: the 8 bytes after the JSON */
+        const char *want; /* NULL: loads */
+    } pads[] = {{0, "        ", NULL},
+                {0, "\0\0\0\0\0\0\0\0", "after the header's JSON, is 0x00: safetensors pads the "
+                                        "header with spaces only"},
+                {0, "\n       ", "after the header's JSON, is 0x0A"},
+                {1, NULL, "byte 9 of the file, inside the header's JSON, is a NUL"}};
+    for (size_t k = 0; k < sizeof pads / sizeof pads[0]; k++) {
+        size_t nl = json + 8;
+        unsigned char *out = malloc(8 + nl + (n - 8 - h));
+        for (int i = 0; i < 8; i++)
+            out[i] = (unsigned char)((uint64_t)nl >> (8 * i));
+        if (pads[k].nul_inside) { /* "{", NUL, the rest of the JSON, 7 spaces */
+            out[8] = '{';
+            out[9] = '\0';
+            memcpy(out + 10, header + 1, json - 1);
+            memset(out + 9 + json, ' ', 7);
+        } else {
+            memcpy(out + 8, header, json);
+            memcpy(out + 8 + json, pads[k].pad, 8);
+        }
+        memcpy(out + 8 + nl, d + 8 + h, n - 8 - h);
+        write_all(at("table.st"), out, 8 + nl + (n - 8 - h));
+        free(out);
+        m = rn_model_load(at("table.st"));
+        char want[200] = "";
+        if (pads[k].want != NULL && pads[k].nul_inside)
+            snprintf(want, sizeof want, "%s", pads[k].want);
+        else if (pads[k].want != NULL)
+            snprintf(want, sizeof want, "byte %zu of the file, %s", 8 + json, pads[k].want);
+        CHECK((m == NULL) == (pads[k].want != NULL));
+        if (m == NULL && strstr(rn_error(), want) == NULL) fprintf(stderr, "got: %s\n", rn_error());
+        CHECK(m != NULL || strstr(rn_error(), want) != NULL);
+        rn_model_free(m);
+    }
     /* a NaN or an infinity among the weights: a damaged file (review B.2) */
     const unsigned char bits[2][4] = {{0x00, 0x00, 0xc0, 0x7f}, {0x00, 0x00, 0x80, 0xff}};
     const char *what[2] = {"NaN", "an infinity"};

@@ -256,6 +256,105 @@ def test_ctrl_c_interrupts_cell(check):
     s.close()
 
 
+def test_ctrl_c_mid_fit_says_what_stopped(check):
+    """Reliability review B.4: Ctrl-C in the middle of an epoch printed a bare
+    "interrupted!" (the REPL's hook fired at the next Lua call: the fit
+    guard's __close, the error handler, or a callback) instead of what was
+    stopped and what the model keeps. Also for predict, and the model stays
+    usable."""
+    s = Session(args=["--headless"])
+    s.type("d = rec.data.synthetic_ctr{rows = 100000, seed = 3}; "
+           "m = rec.models.deepfm{data = d, embed_dim = 8, hidden = {32}}")
+    cells = (("m:fit(d, {epochs = 1000, progress = false})",
+              r"interrupted \(Ctrl-C\) in fit at epoch (\d+), step (\d+) "
+              r"\(the model keeps step (\d+)\)", -1),
+             ("m:fit(d, {epochs = 1000})",
+              r"interrupted \(Ctrl-C\) in fit at epoch (\d+), step (\d+) "
+              r"\(the model keeps step (\d+)\)", -1),
+             ("m:fit(d, {epochs = 1000, on_step = function(p) local x = 0 "
+              "for i = 1, 2000 do x = x + i end end})",
+              r"interrupted \(Ctrl-C\) in fit's on_step callback at epoch (\d+), step (\d+) "
+              r"\(the model keeps step (\d+)\)", 0))
+    for cell, pattern, keeps in cells:
+        s.p.send(cell + "\r")
+        time.sleep(0.8)
+        s.p.sendintr()
+        s.prompt()
+        out = clean(s.p.before)
+        found = re.search(pattern, out)
+        check.ok(found is not None and "interrupted!" not in out,
+                 "%s: the message names the step: %r" % (cell, out[-300:]))
+        if found:
+            check.eq(int(found.group(3)), int(found.group(2)) + keeps,
+                     "%s: the step the model keeps" % cell)
+    s.type("big = rec.data.synthetic_ctr{rows = 1000000, seed = 4}; "
+           "slow = rec.models.deepfm{data = big, embed_dim = 8, hidden = {256, 256}}")
+    s.p.send("p = slow:predict(big)\r")
+    time.sleep(1.0)
+    s.p.sendintr()
+    s.prompt()
+    out = clean(s.p.before)
+    check.ok(re.search(r"interrupted \(Ctrl-C\) in predict at row \d+ of 1000000", out) is not None
+             and "interrupted!" not in out, "predict names the row: %r" % out[-300:])
+    auc = lines_after_echo(s.type("m:evaluate(d).auc > 0.6"), "m:evaluate(d).auc > 0.6")
+    check.eq(auc, "true", "the model still predicts well")
+    s.close()
+
+
+def test_ctrl_c_in_saves(check):
+    """Reproducer 7 with a real Ctrl-C: SIGINT sent while m:save writes a
+    96 MB model, or while fig:save encodes a large PNG, in a running recnote.
+    The message says either that nothing was written (and the old file is
+    byte-identical) or that the save completed (and the new file is whole,
+    byte-identical to an uninterrupted save), never a bare "interrupted!";
+    no temporary file is left."""
+    d = mkdtemp(prefix="recnote-test-")
+    st, ref = os.path.join(d, "m.st"), os.path.join(d, "ref.st")
+    s = Session(args=["--headless"])
+    s.type("old = rec.models.fm{fields = {6000000}, embed_dim = 3, seed = 1}; old:save('%s'); "
+           "m = rec.models.fm{fields = {6000000}, embed_dim = 3, seed = 2}; m:save('%s')"
+           % (st, ref))
+    before, new = open(st, "rb").read(), open(ref, "rb").read()
+    check.ok(len(new) == 96000580 and before != new, "two different 96 MB models")
+    seen = set()
+    for delay in (0.0, 0.05, 0.15):
+        s.p.send("io.write('SAVING\\n') io.flush() m:save('%s')\r" % st)
+        s.p.expect_exact("SAVING")
+        time.sleep(delay)
+        s.p.sendintr()
+        s.prompt()
+        out = clean(s.p.before)
+        now = open(st, "rb").read()
+        if ("interrupted (Ctrl-C) in save %s before the file was complete: nothing was written "
+                "(the old file, if any, is kept)" % st) in out:
+            seen.add("kept")
+            check.ok(now == before, "nothing written: the old file is intact")
+        elif "interrupted (Ctrl-C) after %s was saved" % st in out:
+            seen.add("saved")
+            check.ok(now == new, "saved: the new file is whole")
+            before = now
+        else:
+            check.ok(False, "m:save: a message that says what happened: %r" % out[-300:])
+        check.ok("interrupted!" not in out, "never a bare interrupted!")
+    check.ok("kept" in seen, "a Ctrl-C early in the write leaves the old file: %s" % sorted(seen))
+    png, refpng = os.path.join(d, "f.png"), os.path.join(d, "ref.png")
+    s.type("f = rec.plot.line{series = {{x = {1, 2, 3}, y = {1, 3, 2}}}, show = false, "
+           "width = 4000, height = 3000}; f:save('%s')" % refpng)
+    open(png, "wb").write(b"old")
+    s.p.send("io.write('SAVING\\n') io.flush() f:save('%s')\r" % png)
+    s.p.expect_exact("SAVING")
+    time.sleep(0.1)
+    s.p.sendintr()
+    s.prompt()
+    out = clean(s.p.before)
+    check.ok("interrupted (Ctrl-C) after fig:save had completed (%s is written)" % png in out,
+             "fig:save says it completed: %r" % out[-300:])
+    check.ok(open(png, "rb").read() == open(refpng, "rb").read(), "and the PNG is whole")
+    check.eq(sorted(os.listdir(d)), ["f.png", "m.st", "ref.png", "ref.st"],
+             "no temporary file is left")
+    s.close()
+
+
 def test_ctrl_c_clears_prompt(check):
     s = Session()
     s.p.send("half typed line")
@@ -771,6 +870,30 @@ def test_fig_save_on_full_disk(check):
                 check.ok(open(p, "rb").read() == before[png], "and the PNG is intact")
             finally:
                 subprocess.run(["umount", small])
+
+
+def test_run_with_figures_on_full_disk(check):
+    """Reliability review B.4: `recnote --run NB -o OUT` on a full disk left a
+    0-byte cell PNG; then the figure was silently missing and the run
+    passed. Now the cell fails, naming the file and the reason, --run exits
+    1, and no PNG (nor temporary file) is left. A file-size limit stands in
+    for the full disk."""
+    d = mkdtemp(prefix="recnote-test-")
+    nb = os.path.join(d, "nb.md")
+    open(nb, "w").write("# Fig\n\n```lua\nf = rec.plot.line{series = {{x = {1, 2, 3}, "
+                        "y = {1, 3, 2}}}}\n```\n\n```lua\nprint(1)\n```\n")
+    env = env_for(mkdtemp(prefix="recnote-test-"))
+    r = subprocess.run([RECNOTE, "--headless", "--run", nb, "-o", os.path.join(d, "out.md")],
+                       capture_output=True, text=True, env=env, timeout=60, cwd=d,
+                       preexec_fn=_limited(4096))
+    png = os.path.join(d, "out_files", "cell-1-1.png")
+    check.eq(r.returncode, 1, "the run fails: " + r.stdout + r.stderr)
+    check.ok("nb.md:3: the cell [1] failed:\nsaving the figures of cell [1] failed: saving "
+             "figure 1 of the cell to %s: cannot write %s: File too large" % (png, png)
+             in r.stderr, "the cell names the file and the reason: " + r.stderr)
+    check.eq(os.listdir(os.path.join(d, "out_files")), [], "no PNG, empty or partial, is left")
+    r = run(["--headless", "--run", nb, "-o", os.path.join(d, "out.md")])
+    check.ok(r.returncode == 0 and os.path.getsize(png) > 1000, "without the limit it is written")
 
 
 def test_fifo_and_links_are_not_replaced(check):
