@@ -21,6 +21,11 @@
  * batch item, A (n x . x .), B (n x . x .) -> (n x M x N). */
 rn_tensor *rn_matmul(rn_graph *g, rn_tensor *a, rn_tensor *b, int trans_a, int trans_b);
 
+/* y = x W + b: x (R x K), W (K x N), b (N values) or NULL -> (R x N). The
+ * fully connected layer as one op: add(matmul(x, W), b)'s function with one
+ * output tensor instead of two. */
+rn_tensor *rn_linear(rn_graph *g, rn_tensor *x, rn_tensor *w, rn_tensor *b);
+
 /* Elementwise a + b, a - b, a * b, a / b with numpy broadcasting (trailing
  * dims aligned; a dim of 1 stretches). */
 rn_tensor *rn_add(rn_graph *g, rn_tensor *a, rn_tensor *b);

@@ -23,7 +23,7 @@
 #define CPU_RELAX() ((void)0)
 #endif
 
-#define SPIN_NS 200000L /* 0.2 ms */
+#define SPIN_NS 2000000L /* 2 ms */
 
 /* OpenBLAS's thread control (its cblas.h declares it; the engine links OpenBLAS). */
 void openblas_set_num_threads(int n);

@@ -99,10 +99,11 @@ static rn_tensor *unit_input(din_state *st, rn_graph *g, int E, rn_tensor *q, rn
     const rn__dense *d = &st->att_mlp.layer[0];
     rn_tensor *wq = rn_slice(g, d->w, 0, 0, E), *wk = rn_slice(g, d->w, 0, E, E);
     rn_tensor *wd = rn_slice(g, d->w, 0, 2 * E, E), *wp = rn_slice(g, d->w, 0, 3 * E, E);
-    rn_tensor *from_q = rn_gather_rows(g, rn_matmul(g, q, rn_add(g, wq, wd), 0, 0), rows);
+    /* q's part with the bias, B x H1, then gathered to the Nv keys */
+    rn_tensor *from_q = rn_gather_rows(g, rn_linear(g, q, rn_add(g, wq, wd), d->b), rows);
     rn_tensor *keys[2] = {kv, rn_mul(g, qv, kv)}, *w_keys[2] = {rn_sub(g, wk, wd), wp};
     rn_tensor *from_k = rn_matmul(g, rn_concat(g, 2, keys, 1), rn_concat(g, 2, w_keys, 0), 0, 0);
-    return rn_add(g, rn_add(g, from_k, from_q), d->b);
+    return rn_add(g, from_k, from_q);
 }
 
 /* The activation unit's scores (B x T) of the real positions, 0 at padding.

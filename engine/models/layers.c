@@ -155,14 +155,14 @@ rn_tensor *rn__mlp_forward_pre(rn__mlp *mlp, rn_graph *g, rn_tensor *x, rn_tenso
 {
     for (int i = 0; i < mlp->n && (x != NULL || (i == 0 && pre0 != NULL)); i++) {
         const rn__dense *d = &mlp->layer[i];
-        x = i == 0 && pre0 != NULL ? pre0 : rn_add(g, rn_matmul(g, x, d->w, 0, 0), d->b);
+        x = i == 0 && pre0 != NULL ? pre0 : rn_linear(g, x, d->w, d->b);
         /* BN's running variance follows PyTorch (eps 1e-5); Dice keeps its own eps */
         if (mlp->bn)
             x = rn_batchnorm(g, x, d->gamma, d->beta, d->bn_mean, d->bn_var, mlp->momentum, 1e-5f);
         x = activate(g, mlp, d, x);
         if (mlp->dropout > 0) x = rn_dropout(g, x, mlp->dropout);
     }
-    if (x != NULL && mlp->out > 0) x = rn_add(g, rn_matmul(g, x, mlp->last.w, 0, 0), mlp->last.b);
+    if (x != NULL && mlp->out > 0) x = rn_linear(g, x, mlp->last.w, mlp->last.b);
     return x;
 }
 

@@ -25,8 +25,10 @@
  * split across the engine's threads (parallel.h); the per-channel sums stay
  * in double, per part, added in part order. x - mu is taken in float, as
  * PyTorch's batch norm does: mu rounded to float moves xhat by about
- * |mu| / sigma 6e-8, far below what the sigmoid gate can show. */
-RN__VECTOR_LOOP static void forward_row(float *restrict y, float *restrict p, float *restrict xhat,
+ * |mu| / sigma 6e-8, far below what the sigmoid gate can show. The forward keeps p, the float mu
+ * and inv_std for the backward, which recomputes xhat by the same float operations (the same bits):
+ * B x H floats less per Dice layer. */
+RN__VECTOR_LOOP static void forward_row(float *restrict y, float *restrict p,
                                         const float *restrict x, const float *restrict mu,
                                         const float *restrict inv_std, const float *restrict alpha,
                                         int H)
@@ -34,14 +36,13 @@ RN__VECTOR_LOOP static void forward_row(float *restrict y, float *restrict p, fl
     for (int h = 0; h < H; h++) {
         float xh = (x[h] - mu[h]) * inv_std[h];
         float ph = 1.0f / (1.0f + rn__vexpf(-xh));
-        xhat[h] = xh;
         p[h] = ph;
         y[h] = x[h] * (alpha[h] + (1.0f - alpha[h]) * ph);
     }
 }
 
 typedef struct {
-    float *y, *p, *xhat;
+    float *y, *p;
     const float *x, *mu, *inv_std, *alpha;
     int H;
 } forward_job;
@@ -51,18 +52,17 @@ static void forward_rows(void *ctx, int part, size_t lo, size_t hi)
     (void)part;
     const forward_job *j = ctx;
     for (size_t r = lo * (size_t)j->H; r < hi * (size_t)j->H; r += (size_t)j->H)
-        forward_row(j->y + r, j->p + r, j->xhat + r, j->x + r, j->mu, j->inv_std, j->alpha, j->H);
+        forward_row(j->y + r, j->p + r, j->x + r, j->mu, j->inv_std, j->alpha, j->H);
 }
 
-void rn_dice_forward(float *y, float *p, float *xhat, float *inv_std, double *mu, const float *x,
+void rn_dice_forward(float *y, float *p, float *mu_f, float *inv_std, double *mu, const float *x,
                      const float *alpha, float *running_mean, float *running_var, int B, int H,
                      int training, float momentum, float eps)
 {
     rn__channel_stats(x, B, H, training, momentum, eps, running_mean, running_var, mu, inv_std);
-    float *mu_f = (float *)(mu + H); /* the stats' scratch, free again */
     for (int h = 0; h < H; h++)
         mu_f[h] = (float)mu[h];
-    forward_job j = {y, p, xhat, x, mu_f, inv_std, alpha, H};
+    forward_job j = {y, p, x, mu_f, inv_std, alpha, H};
     rn_par_for((size_t)B, rn__rows_grain((size_t)H), forward_rows, &j);
 }
 
@@ -83,14 +83,14 @@ rn_tensor *rn_dice(rn_graph *g, rn_tensor *x, rn_tensor *alpha, rn_tensor *runni
         return rn__fail(g, RN_ESHAPE, "dice in training needs a batch of 2 or more, got %s",
                         rn__shape(x));
     rn_tensor *y = rn__out(g, 2, x->shape);
-    float *p = rn__floats(g, x->n), *xhat = rn__floats(g, x->n), *inv_std = rn__floats(g, H);
+    float *p = rn__floats(g, x->n), *mu_f = rn__floats(g, H), *inv_std = rn__floats(g, H);
     double *mu = (double *)rn__floats(g, 2 * RN__STATS_DOUBLES(H)); /* the arena aligns to 64 */
-    if (y == NULL || p == NULL || xhat == NULL || inv_std == NULL || mu == NULL) return NULL;
-    rn_dice_forward(y->data, p, xhat, inv_std, mu, x->data, alpha->data, running_mean->data,
+    if (y == NULL || p == NULL || mu_f == NULL || inv_std == NULL || mu == NULL) return NULL;
+    rn_dice_forward(y->data, p, mu_f, inv_std, mu, x->data, alpha->data, running_mean->data,
                     running_var->data, x->shape[0], (int)H, g->training, momentum, eps);
     rn_node *nd = rn__record(g, RN_OP_DICE, y, 2, in);
     if (nd != NULL) {
-        nd->save[0] = p, nd->save[1] = xhat, nd->save[2] = inv_std;
+        nd->save[0] = p, nd->save[1] = mu_f, nd->save[2] = inv_std; /* xhat is recomputed */
         nd->iarg[0] = g->training;
     }
     return y;
@@ -100,13 +100,14 @@ rn_tensor *rn_dice(rn_graph *g, rn_tensor *x, rn_tensor *alpha, rn_tensor *runni
  * m2 += dxhat xhat, and dalpha. */
 RN__VECTOR_LOOP static void sums_row(double *restrict m1, double *restrict m2, float *restrict da,
                                      const float *restrict dy, const float *restrict x,
-                                     const float *restrict p, const float *restrict xhat,
+                                     const float *restrict p, const float *restrict mu,
+                                     const float *restrict inv_std,
                                      const float *restrict one_minus_a, int H)
 {
     for (int h = 0; h < H; h++) {
         float dxh = dy[h] * x[h] * one_minus_a[h] * p[h] * (1.0f - p[h]);
         m1[h] += (double)dxh;
-        m2[h] += (double)dxh * (double)xhat[h];
+        m2[h] += (double)dxh * (double)((x[h] - mu[h]) * inv_std[h]); /* xhat */
     }
     if (da != NULL)
         for (int h = 0; h < H; h++)
@@ -116,20 +117,20 @@ RN__VECTOR_LOOP static void sums_row(double *restrict m1, double *restrict m2, f
 /* The second pass: dx with the batch means c1, c2 (0 at inference). */
 RN__VECTOR_LOOP static void dx_row(float *restrict dx, const float *restrict dy,
                                    const float *restrict x, const float *restrict p,
-                                   const float *restrict xhat, const float *restrict one_minus_a,
+                                   const float *restrict mu, const float *restrict one_minus_a,
                                    const float *restrict inv_std, const float *restrict c1,
                                    const float *restrict c2, int H, int write)
 {
     for (int h = 0; h < H; h++) {
         float dxh = dy[h] * x[h] * one_minus_a[h] * p[h] * (1.0f - p[h]);
         float v = dy[h] * (1.0f - one_minus_a[h] + one_minus_a[h] * p[h]) +
-                  inv_std[h] * (dxh - c1[h] - xhat[h] * c2[h]);
+                  inv_std[h] * (dxh - c1[h] - (x[h] - mu[h]) * inv_std[h] * c2[h]);
         dx[h] = write ? v : dx[h] + v; /* write: a fresh gradient */
     }
 }
 
 typedef struct {
-    const float *dy, *x, *p, *xhat, *one_minus_a, *inv_std;
+    const float *dy, *x, *p, *mu, *one_minus_a, *inv_std;
     float *dx, *c1, *c2;
     double *m; /* parts x 2 H: each part's m1, m2 */
     float *da; /* parts x H: each part's dalpha, or NULL */
@@ -148,7 +149,8 @@ static void sums_rows(void *ctx, int part, size_t lo, size_t hi)
     for (size_t h = 0; da != NULL && h < H; h++)
         da[h] = 0;
     for (size_t r = lo * H; r < hi * H; r += H)
-        sums_row(m1, m1 + H, da, j->dy + r, j->x + r, j->p + r, j->xhat + r, j->one_minus_a, j->H);
+        sums_row(m1, m1 + H, da, j->dy + r, j->x + r, j->p + r, j->mu, j->inv_std, j->one_minus_a,
+                 j->H);
 }
 
 static void dx_rows(void *ctx, int part, size_t lo, size_t hi)
@@ -157,8 +159,8 @@ static void dx_rows(void *ctx, int part, size_t lo, size_t hi)
     const backward_job *j = ctx;
     size_t H = (size_t)j->H;
     for (size_t r = lo * H; r < hi * H; r += H)
-        dx_row(j->dx + r, j->dy + r, j->x + r, j->p + r, j->xhat + r, j->one_minus_a, j->inv_std,
-               j->c1, j->c2, j->H, j->write);
+        dx_row(j->dx + r, j->dy + r, j->x + r, j->p + r, j->mu, j->one_minus_a, j->inv_std, j->c1,
+               j->c2, j->H, j->write);
 }
 
 /* Row by row, as the forward pass: per-channel sums in double (m1, m2), then
@@ -181,7 +183,7 @@ void rn_dice_backward(rn_graph *g, rn_node *nd)
     backward_job j = {.dy = nd->out->grad,
                       .x = x->data,
                       .p = nd->save[0],
-                      .xhat = nd->save[1],
+                      .mu = nd->save[1],
                       .one_minus_a = one_minus_a,
                       .inv_std = nd->save[2],
                       .dx = dx,

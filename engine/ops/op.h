@@ -59,6 +59,7 @@ enum {
     RN_OP_MSE,
     RN_OP_SOFTMAX_CE,
     RN_OP_LOGIT_PROD,
+    RN_OP_LINEAR,
     RN_OP_COUNT
 };
 
@@ -158,6 +159,7 @@ const char *rn__shape(const rn_tensor *t);
 void rn_matmul_forward(float *c, const float *a, const float *b, int M, int N, int K, int ta,
                        int tb, int batch);
 void rn_matmul_backward(rn_graph *g, rn_node *nd);
+void rn_linear_backward(rn_graph *g, rn_node *nd);
 void rn_binary_forward(float *out, const float *a, const float *b, const int *sa, const int *sb,
                        const int *so, int op);
 void rn_binary_backward(rn_graph *g, rn_node *nd);
@@ -203,7 +205,7 @@ void rn_prelu_backward(rn_graph *g, rn_node *nd);
 #define RN__STATS_DOUBLES(H) ((size_t)(2 + RN_PAR_MAX_THREADS) * (size_t)(H))
 void rn__channel_stats(const float *x, int B, int H, int training, float momentum, float eps,
                        float *running_mean, float *running_var, double *mu, float *inv_std);
-void rn_dice_forward(float *y, float *p, float *xhat, float *inv_std, double *mu, const float *x,
+void rn_dice_forward(float *y, float *p, float *mu_f, float *inv_std, double *mu, const float *x,
                      const float *alpha, float *running_mean, float *running_var, int B, int H,
                      int training, float momentum, float eps);
 void rn_dice_backward(rn_graph *g, rn_node *nd);

@@ -38,6 +38,36 @@ static rn_tensor *b_matmul_tn(rn_graph *g, rn_tensor **in, void *c)
     return rn_matmul(g, in[0], in[1], 1, 0);
 }
 
+static rn_tensor *b_linear(rn_graph *g, rn_tensor **in, void *c)
+{
+    return rn_linear(g, in[0], in[1], c ? NULL : in[2]);
+}
+
+/* linear against its definition: the same gradients as add(matmul(x, W), b) */
+static void test_linear(void)
+{
+    rn_tensor *in[3];
+    in[0] = gc_tensor(&rng, 2, S(5, 4), -1, 1), in[1] = gc_tensor(&rng, 2, S(4, 3), -1, 1);
+    in[2] = gc_tensor(&rng, 1, S(3), -1, 1);
+    CHECK(gc_check("linear", b_linear, 3, in, NULL) < TOL);
+    CHECK(gc_check("linear without bias", b_linear, 2, in, (void *)1) < TOL);
+    free_all(3, in);
+    /* large enough to be split across threads (GEMM, bias fill, bias sums) */
+    in[0] = gc_tensor(&rng, 2, S(300, 70), -1, 1), in[1] = gc_tensor(&rng, 2, S(70, 90), -1, 1);
+    in[2] = gc_tensor(&rng, 1, S(90), -1, 1);
+    rn_graph *g = rn_graph_new(1);
+    rn_tensor *y = rn_linear(g, in[0], in[1], in[2]);
+    rn_tensor *ref = rn_add(g, rn_matmul(g, in[0], in[1], 0, 0), in[2]);
+    double worst = 0;
+    for (size_t i = 0; y != NULL && ref != NULL && i < y->n; i++) {
+        double d = fabs((double)y->data[i] - (double)ref->data[i]);
+        if (d > worst) worst = d;
+    }
+    CHECK(y != NULL && ref != NULL && worst < 1e-5);
+    rn_graph_free(g);
+    free_all(3, in);
+}
+
 static void test_matmul(void)
 {
     rn_tensor *in[2];
@@ -501,6 +531,7 @@ int main(void)
         rn_ids_set(neg2, i, (i * 5 + 1) % 6);
 
     RUN(test_matmul);
+    RUN(test_linear);
     RUN(test_binary);
     RUN(test_shape_ops);
     RUN(test_concat_split_gather);
