@@ -5,10 +5,12 @@
  * docstrings. Each engine type adds its part through an opener (rec.h). */
 #include "rec.h"
 #include "host.h"
+#include "rec_aux.h"
 #include "rec_embed.h"
 
 #include "error.h"
 #include "interrupt.h"
+#include "parallel.h"
 
 #include <lauxlib.h>
 
@@ -23,6 +25,18 @@ static int rec_interrupted(lua_State *L)
     return 1;
 }
 
+/* rec.threads([n]) -> the thread count the engine's ops use (before the change). */
+static int rec_threads(lua_State *L)
+{
+    if (lua_isnoneornil(L, 1)) {
+        lua_pushinteger(L, rn_par_threads());
+        return 1;
+    }
+    int n = rec_check_int(L, 1, 1, RN_PAR_MAX_THREADS);
+    lua_pushinteger(L, rn_par_set_threads(n));
+    return 1;
+}
+
 int luaopen_rec(lua_State *L)
 {
     /* A plain lua5.4 has no help registry yet: make sure help.set works. */
@@ -34,7 +48,8 @@ int luaopen_rec(lua_State *L)
 
     rn_interrupt_use(rec_host_interrupt_flag(L));
 
-    static const luaL_Reg fns[] = {{"interrupted", rec_interrupted}, {NULL, NULL}};
+    static const luaL_Reg fns[] = {
+        {"interrupted", rec_interrupted}, {"threads", rec_threads}, {NULL, NULL}};
     luaL_newlib(L, fns);
     lua_pushliteral(L, "0.1.0");
     lua_setfield(L, -2, "version");
@@ -69,6 +84,13 @@ int luaopen_rec(lua_State *L)
          "rec.interrupted() is true once Ctrl-C has been pressed during the current command. "
          "A long Lua loop can poll it to stop cleanly between whole steps.",
          "for i = 1, 1e9 do if rec.interrupted() then break end end"},
+        {"threads",
+         "rec.threads() is the number of threads the engine's ops use (GEMMs, Dice, the "
+         "optimizer update, ...: a training step's big ops are split across them); "
+         "rec.threads(n) sets it (1 to 8) and returns the previous count. The default is "
+         "RECNOTE_THREADS if set, else the cores online. Results repeat exactly for a given "
+         "count and differ across counts only by rounding.",
+         "print(rec.threads())  local before = rec.threads(1)  -- ...  rec.threads(before)"},
         {"version", "The version of the rec module, as a string.", "print(rec.version)"},
         {"data_dir", "The folder holding recnote's lessons/ and assets/.", "print(rec.data_dir)"},
         {NULL, NULL, NULL}};

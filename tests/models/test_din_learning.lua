@@ -16,6 +16,20 @@ local function valid_auc(make, data, extra)
 end
 
 T.cases{
+  {"the thread count changes DIN's numbers only by rounding", function()
+    local data = rec.data.synthetic_seq{rows = 6000, seed = 4}
+    local before = rec.threads(1)
+    T.eq(rec.threads(), 1, "rec.threads(1) sets one thread")
+    local one = valid_auc(rec.models.din, data, {att_hidden = {80, 40}})
+    rec.threads(2)
+    local two = valid_auc(rec.models.din, data, {att_hidden = {80, 40}})
+    local again = valid_auc(rec.models.din, data, {att_hidden = {80, 40}})
+    rec.threads(before)
+    T.ok(one > 0.55, string.format("DIN learns: AUC %.4f", one))
+    T.near(two, one, 2e-3, "AUC on 2 threads vs 1")
+    T.eq(again, two, "a run repeats exactly on the same thread count")
+    T.err(function() rec.threads(0) end, "(must be within 1..8)", "0 threads")
+  end},
   {"DIN beats sum pooling", function()
     local data = rec.data.synthetic_seq{rows = 20000, seed = 3}
     local base, din = valid_auc(rec.models.mlp, data), valid_auc(rec.models.din, data)
