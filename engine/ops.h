@@ -26,6 +26,12 @@ rn_tensor *rn_matmul(rn_graph *g, rn_tensor *a, rn_tensor *b, int trans_a, int t
  * output tensor instead of two. */
 rn_tensor *rn_linear(rn_graph *g, rn_tensor *x, rn_tensor *w, rn_tensor *b);
 
+/* y = x W + s[ids]: x (R x K), W (K x N), s (S x N), ids (R rows of s) ->
+ * (R x N). add(matmul(x, W), gather_rows(s, ids))'s function with one output
+ * tensor instead of three (DIN's activation unit: s is the candidate's part,
+ * once per sample). */
+rn_tensor *rn_linear_rows(rn_graph *g, rn_tensor *x, rn_tensor *w, rn_tensor *s, const rn_ids *ids);
+
 /* Elementwise a + b, a - b, a * b, a / b with numpy broadcasting (trailing
  * dims aligned; a dim of 1 stretches). */
 rn_tensor *rn_add(rn_graph *g, rn_tensor *a, rn_tensor *b);

@@ -99,11 +99,10 @@ static rn_tensor *unit_input(din_state *st, rn_graph *g, int E, rn_tensor *q, rn
     const rn__dense *d = &st->att_mlp.layer[0];
     rn_tensor *wq = rn_slice(g, d->w, 0, 0, E), *wk = rn_slice(g, d->w, 0, E, E);
     rn_tensor *wd = rn_slice(g, d->w, 0, 2 * E, E), *wp = rn_slice(g, d->w, 0, 3 * E, E);
-    /* q's part with the bias, B x H1, then gathered to the Nv keys */
-    rn_tensor *from_q = rn_gather_rows(g, rn_linear(g, q, rn_add(g, wq, wd), d->b), rows);
+    /* q's part with the bias, B x H1, the start of each of its sample's Nv rows */
+    rn_tensor *from_q = rn_linear(g, q, rn_add(g, wq, wd), d->b);
     rn_tensor *keys[2] = {kv, rn_mul(g, qv, kv)}, *w_keys[2] = {rn_sub(g, wk, wd), wp};
-    rn_tensor *from_k = rn_matmul(g, rn_concat(g, 2, keys, 1), rn_concat(g, 2, w_keys, 0), 0, 0);
-    return rn_add(g, from_k, from_q);
+    return rn_linear_rows(g, rn_concat(g, 2, keys, 1), rn_concat(g, 2, w_keys, 0), from_q, rows);
 }
 
 /* The activation unit's scores (B x T) of the real positions, 0 at padding.

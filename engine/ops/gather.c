@@ -7,10 +7,26 @@
 
 #include <string.h>
 
+typedef struct {
+    float *y;
+    const float *x;
+    const int64_t *ids;
+    size_t D;
+} gather_job;
+
+static void gather_part(void *ctx, int part, size_t lo, size_t hi)
+{
+    (void)part;
+    const gather_job *j = ctx;
+    for (size_t i = lo; i < hi; i++)
+        memcpy(j->y + i * j->D, j->x + (size_t)j->ids[i] * j->D, j->D * sizeof(float));
+}
+
+/* The rows split across the engine's threads (each writes its own rows). */
 void rn_gather_forward(float *y, const float *x, const int64_t *ids, size_t n_ids, size_t D)
 {
-    for (size_t i = 0; i < n_ids; i++)
-        memcpy(y + i * D, x + (size_t)ids[i] * D, D * sizeof(float));
+    gather_job j = {y, x, ids, D};
+    rn_par_for(n_ids, rn__rows_grain(D), gather_part, &j);
 }
 
 rn_tensor *rn_gather_rows(rn_graph *g, rn_tensor *x, const rn_ids *ids)

@@ -60,6 +60,7 @@ enum {
     RN_OP_SOFTMAX_CE,
     RN_OP_LOGIT_PROD,
     RN_OP_LINEAR,
+    RN_OP_LINEAR_ROWS,
     RN_OP_COUNT
 };
 

@@ -40,6 +40,7 @@ static const char *const op_names[] = {
     [RN_OP_SOFTMAX_CE] = "softmax_ce",
     [RN_OP_LOGIT_PROD] = "logit_prod",
     [RN_OP_LINEAR] = "linear",
+    [RN_OP_LINEAR_ROWS] = "linear_rows",
 };
 
 const rn__backward_fn rn__op_backward[] = {
@@ -80,6 +81,7 @@ const rn__backward_fn rn__op_backward[] = {
     [RN_OP_SOFTMAX_CE] = rn_softmax_ce_backward,
     [RN_OP_LOGIT_PROD] = rn_logit_prod_backward,
     [RN_OP_LINEAR] = rn_linear_backward,
+    [RN_OP_LINEAR_ROWS] = rn_linear_backward,
 };
 
 static_assert(sizeof op_names / sizeof op_names[0] == RN_OP_COUNT,

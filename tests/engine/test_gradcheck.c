@@ -43,6 +43,29 @@ static rn_tensor *b_linear(rn_graph *g, rn_tensor **in, void *c)
     return rn_linear(g, in[0], in[1], c ? NULL : in[2]);
 }
 
+static rn_tensor *b_linear_rows(rn_graph *g, rn_tensor **in, void *c)
+{
+    return rn_linear_rows(g, in[0], in[1], in[2], c);
+}
+
+/* linear_rows: rows start from gathered rows of s (repeats scatter back) */
+static void test_linear_rows(void)
+{
+    int32_t id[6] = {2, 0, 2, 1, 2, 0};
+    rn_ids ids = {id, 6, 1, {6}, RN_I32};
+    rn_tensor *in[3];
+    in[0] = gc_tensor(&rng, 2, S(6, 4), -1, 1), in[1] = gc_tensor(&rng, 2, S(4, 3), -1, 1);
+    in[2] = gc_tensor(&rng, 2, S(3, 3), -1, 1);
+    CHECK(gc_check("linear_rows", b_linear_rows, 3, in, &ids) < TOL);
+    rn_graph *g = rn_graph_new(1);
+    int32_t bad_id[6] = {0, 1, 2, 3, 0, 0};
+    rn_ids bad = {bad_id, 6, 1, {6}, RN_I32};
+    CHECK(rn_linear_rows(g, in[0], in[1], in[2], &bad) == NULL);
+    CHECK(strstr(rn_error(), "id 3 at position 3 is outside 0..2") != NULL);
+    rn_graph_free(g);
+    free_all(3, in);
+}
+
 /* linear against its definition: the same gradients as add(matmul(x, W), b) */
 static void test_linear(void)
 {
@@ -532,6 +555,7 @@ int main(void)
 
     RUN(test_matmul);
     RUN(test_linear);
+    RUN(test_linear_rows);
     RUN(test_binary);
     RUN(test_shape_ops);
     RUN(test_concat_split_gather);
