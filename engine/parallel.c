@@ -3,13 +3,17 @@
  * A job is published by bumping `gen`; each worker runs its part and
  * decrements `pending`; the caller runs part 0 and waits for pending == 0.
  * Workers spin on `gen` for SPIN_NS after their last part (the next op of a
- * step comes within microseconds), then sleep on a condition variable. The
+ * step comes within microseconds), then sleep on a condition variable; every
+ * wait pauses for a few microseconds and then spins by sched_yield, which
+ * hands the core to any other runnable thread (without it, two training
+ * processes on two cores waited whole time slices for each other's workers). The
  * caller bumps gen and then reads `sleeping`, a worker bumps sleeping and
  * then reads gen (both sequentially consistent), so one of them always sees
  * the other: a worker never sleeps through a job. */
 #include "parallel.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +27,8 @@
 #define CPU_RELAX() ((void)0)
 #endif
 
-#define SPIN_NS 2000000L /* 2 ms */
+#define SPIN_NS     2000000L /* 2 ms */
+#define YIELD_AFTER 2000u    /* pauses (some microseconds) before waiting by sched_yield */
 
 /* OpenBLAS's thread control (its cblas.h declares it; the engine links OpenBLAS). */
 void openblas_set_num_threads(int n);
@@ -76,6 +81,18 @@ static void run_part(int p)
     in_part = 0;
 }
 
+/* One round of waiting: a pause while the wait is young, then sched_yield, so
+ * that on a machine with more runnable threads than cores (two training
+ * processes, a build beside) the thread we wait for gets the core instead of
+ * our spin. */
+static void relax(unsigned spins)
+{
+    if (spins < YIELD_AFTER)
+        CPU_RELAX();
+    else
+        sched_yield();
+}
+
 static void *worker(void *arg)
 {
     int me = (int)(size_t)arg;
@@ -83,8 +100,8 @@ static void *worker(void *arg)
     for (;;) {
         long start = now_ns();
         for (unsigned spins = 0; atomic_load(&pool.gen) == seen; spins++) {
-            CPU_RELAX();
-            if ((spins & 255) == 255 && now_ns() - start > SPIN_NS) {
+            relax(spins);
+            if ((spins & 63) == 63 && now_ns() - start > SPIN_NS) {
                 pthread_mutex_lock(&pool.mu);
                 atomic_fetch_add(&pool.sleeping, 1);
                 while (atomic_load(&pool.gen) == seen)
@@ -171,8 +188,8 @@ int rn_par_for(size_t n, size_t grain, rn_par_fn fn, void *ctx)
                 pthread_mutex_unlock(&pool.mu);
             }
             run_part(0);
-            while (atomic_load(&pool.pending) > 0)
-                CPU_RELAX();
+            for (unsigned spins = 0; atomic_load(&pool.pending) > 0; spins++)
+                relax(spins);
             atomic_store(&pool.busy, 0);
             return parts;
         }
