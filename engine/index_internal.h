@@ -49,8 +49,7 @@ void rn__topk_push_run(rn__hit *h, size_t *cnt, size_t k, const float *s, size_t
 
 /* Empties the heap into out_ids/out_scores best first, and pads slots cnt..k_out
  * with id -1 and score -INFINITY. */
-void rn__topk_pop_sorted(rn__hit *h, size_t cnt, size_t k_out, int64_t *out_ids,
-                         float *out_scores);
+void rn__topk_pop_sorted(rn__hit *h, size_t cnt, size_t k_out, int64_t *out_ids, float *out_scores);
 
 /* ---- kernels ---------------------------------------------------------------------------- */
 
@@ -79,7 +78,7 @@ void rn__ivf_scores(const float *const *q, int m, const float *blocks, size_t n,
 
 /* ---- parallel for ------------------------------------------------------------------------ */
 
-/* The worker count to use: the cores online, at most RN__MAX_THREADS. */
+/* The worker count to use: the engine's thread count (parallel.h), at most RN__MAX_THREADS. */
 #define RN__MAX_THREADS 8
 int rn__threads(void);
 
@@ -113,7 +112,7 @@ void rn__blas_threads_end(int previous);
  * the bytes left before anything is allocated. */
 
 enum { RN__INDEX_FILE_FLAT = 0, RN__INDEX_FILE_HNSW = 1, RN__INDEX_FILE_IVF = 2 };
-#define RN__INDEX_MAGIC "RNINDEX1"
+#define RN__INDEX_MAGIC  "RNINDEX1"
 #define RN__INDEX_HEADER 32
 
 typedef struct {

@@ -1,6 +1,7 @@
 /* What the index family shares (index_internal.h): the k-heap, the dot
  * product, the parallel for, and the index file's writer and reader. */
 #include "index_internal.h"
+#include "parallel.h"
 
 #include "alloc.h"
 #include "atomic_file.h"
@@ -56,7 +57,8 @@ void rn__topk_push_run(rn__hit *h, size_t *cnt, size_t k, const float *s, size_t
 {
     size_t c = *cnt, j = 0;
     for (; j < m && c < k; j++) { /* filling: every score enters */
-        h[c] = (rn__hit){s[j] == s[j] ? s[j] : -INFINITY, ids[j], rows ? (size_t)rows[j] : row0 + j};
+        h[c] =
+            (rn__hit){s[j] == s[j] ? s[j] : -INFINITY, ids[j], rows ? (size_t)rows[j] : row0 + j};
         sift_up(h, c++);
     }
     float th = c > 0 ? h[0].s : -INFINITY;
@@ -140,17 +142,20 @@ int rn__check_finite(const float *v, size_t n, int dim, const char *what)
         if (!isfinite(v[i]))
             return rn_fail(RN_ENAN, "%s: row %zu, column %zu is %s (must be finite)", what,
                            i / (size_t)dim + 1, i % (size_t)dim + 1,
-                           isnan(v[i]) ? "nan" : v[i] > 0 ? "inf" : "-inf");
+                           isnan(v[i]) ? "nan"
+                           : v[i] > 0  ? "inf"
+                                       : "-inf");
     return RN_OK;
 }
 
 /* ---- parallel for ------------------------------------------------------------------------- */
 
+/* The engine's one thread count (parallel.h: rec.threads, RECNOTE_THREADS,
+ * else the cores online), at most RN__MAX_THREADS. */
 int rn__threads(void)
 {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    if (n < 1) n = 1;
-    return n > RN__MAX_THREADS ? RN__MAX_THREADS : (int)n;
+    int n = rn_par_threads();
+    return n > RN__MAX_THREADS ? RN__MAX_THREADS : n;
 }
 
 typedef struct {
@@ -338,8 +343,9 @@ int rn__r_open(rn__reader *r, const char *path, int *kind, int *metric, int *dim
     }
     if ((size_t)size < RN__INDEX_HEADER + 8) {
         fclose(f);
-        return rn_fail(RN_EPARSE, "%s: %ld bytes is too short for an index file (header %d + "
-                                  "checksum 8)",
+        return rn_fail(RN_EPARSE,
+                       "%s: %ld bytes is too short for an index file (header %d + "
+                       "checksum 8)",
                        path, size, RN__INDEX_HEADER);
     }
     unsigned char *p = rn_malloc((size_t)size, "index file");
@@ -356,8 +362,7 @@ int rn__r_open(rn__reader *r, const char *path, int *kind, int *metric, int *dim
     r->p = p;
     r->size = (size_t)size - 8; /* the checksum is not part of the sections */
     if (memcmp(p, RN__INDEX_MAGIC, 8) != 0)
-        return rn_fail(RN_EPARSE, "%s: byte 0: not a recnote index file (no RNINDEX1 magic)",
-                       path);
+        return rn_fail(RN_EPARSE, "%s: byte 0: not a recnote index file (no RNINDEX1 magic)", path);
     r->off = 8;
     uint32_t k = rn__r_u32(r, "the header");
     uint32_t m = rn__r_u32(r, "the header");
@@ -382,8 +387,9 @@ int rn__r_open(rn__reader *r, const char *path, int *kind, int *metric, int *dim
     if (stored != fnv1a(p, r->size)) {
         size_t at = r->off;
         r->off = r->size;
-        int rc = rn__r_fail(r, "checksum mismatch: the file is damaged (its sections start at "
-                               "byte %zu)",
+        int rc = rn__r_fail(r,
+                            "checksum mismatch: the file is damaged (its sections start at "
+                            "byte %zu)",
                             at);
         return rc;
     }
